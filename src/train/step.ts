@@ -1,0 +1,62 @@
+/**
+ * One optimizer step: loss, gradients, per-layer gradient norms, update.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { Model } from "../models/types.ts";
+
+/** What one step leaves on the device for the caller to read when it wants to. */
+export interface StepTensors {
+  /** Mean softmax cross-entropy of the batch, before the update. */
+  readonly loss: tf.Scalar;
+  /**
+   * `[layers + 1]`: the gradient norm of each weight layer's kernel (forward order, as in
+   * `model.layers`), then the global gradient norm over all trainable variables.
+   */
+  readonly norms: tf.Tensor1D;
+}
+
+/** Mean softmax cross-entropy of `logits` against integer `labels`. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const numClasses = logits.shape[1];
+    // logSoftmax + a one-hot dot product: both have cheap, fused gradients.
+    const logProbs = tf.logSoftmax(logits);
+    const oneHot = tf.oneHot(labels, numClasses).asType("float32");
+    return tf.neg(tf.mean(tf.sum(tf.mul(logProbs, oneHot), 1)));
+  });
+}
+
+/**
+ * Runs one training step of `model` on the batch `(x, labels)` with `optimizer`.
+ *
+ * Nothing is read back to the CPU: the loss and the norms stay on the device, kept out of
+ * any surrounding `tf.tidy`, and the caller disposes them (typically after reading several
+ * steps' worth in one go).
+ *
+ * @example
+ * ```ts ignore
+ * const { loss, norms } = trainStep(model, optimizer, x, labels);
+ * console.log(await loss.data());
+ * tf.dispose([loss, norms]);
+ * ```
+ */
+export function trainStep(
+  model: Model,
+  optimizer: tf.Optimizer,
+  x: tf.Tensor,
+  labels: tf.Tensor1D,
+): StepTensors {
+  return tf.tidy(() => {
+    const { value, grads } = tf.variableGrads(
+      () => crossEntropy(model.forward(x, { training: true }).logits, labels),
+      model.params,
+    );
+    const squares = model.layers.map((layer) => tf.sum(tf.square(grads[layer.kernel.name])));
+    const total = tf.addN(model.params.map((p) => tf.sum(tf.square(grads[p.name]))));
+    const norms = tf.sqrt(tf.stack([...squares, total])) as tf.Tensor1D;
+    optimizer.applyGradients(grads);
+    return { loss: value, norms };
+  });
+}
