@@ -1,0 +1,98 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { randomData, relativeError, runOn } from "./_compare.ts";
+import { useBackend } from "./backend.ts";
+
+/** [batch, size, inC, outC, kernel, stride, pad] */
+const CASES: [number, number, number, number, number, 1 | 2, "same" | "valid"][] = [
+  [2, 8, 1, 4, 3, 1, "same"],
+  [2, 8, 3, 5, 3, 2, "same"],
+  [2, 9, 3, 32, 3, 2, "valid"],
+  [1, 7, 32, 32, 3, 1, "valid"],
+  [2, 6, 32, 3, 1, 2, "valid"],
+  [1, 9, 3, 8, 5, 2, "same"],
+  [2, 5, 32, 1, 1, 1, "same"],
+];
+
+for (const [b, size, inC, outC, k, stride, pad] of CASES) {
+  Deno.test(`Conv2DBackpropFilter wasm == cpu: x ${b}x${size}x${size}x${inC}, ${k}x${k}x${outC}, stride ${stride}, ${pad}`, async () => {
+    const xShape = [b, size, size, inC];
+    const outSize = pad === "same" ? Math.ceil(size / stride) : Math.ceil((size - k + 1) / stride);
+    const dyShape = [b, outSize, outSize, outC];
+    const inputs = [
+      { data: randomData(b * size * size * inC, 1), shape: xShape },
+      { data: randomData(b * outSize * outSize * outC, 2), shape: dyShape },
+    ];
+    // Both input and filter gradients: the filter one is ours, the input one is wasm's own.
+    const grads = (x: tf.Tensor, dy: tf.Tensor) => {
+      const w = tf.zeros([k, k, inC, outC]);
+      const g = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, stride, pad), dy))
+      )([x, tf.add(w, randomWeight(k, inC, outC))]);
+      w.dispose();
+      return g;
+    };
+    const [dxCpu, dwCpu] = await runOn("cpu", inputs, grads);
+    const [dxWasm, dwWasm] = await runOn("wasm", inputs, grads);
+    // float32 sums of up to b*outSize^2 terms: cpu and wasm differ by ~1e-7 relative here.
+    assert(relativeError(dwWasm, dwCpu) < 1e-4, `dW rel err ${relativeError(dwWasm, dwCpu)}`);
+    assert(relativeError(dxWasm, dxCpu) < 1e-4, `dX rel err ${relativeError(dxWasm, dxCpu)}`);
+  });
+}
+
+function randomWeight(k: number, inC: number, outC: number): tf.Tensor {
+  return tf.tensor(randomData(k * k * inC * outC, 3), [k, k, inC, outC]);
+}
+
+Deno.test("Conv2DBackpropFilter on wasm frees its intermediates", async () => {
+  await useBackend("wasm");
+  const x = tf.tensor(randomData(2 * 8 * 8 * 3, 4), [2, 8, 8, 3]) as tf.Tensor4D;
+  const dy = tf.tensor(randomData(2 * 4 * 4 * 4, 5), [2, 4, 4, 4]) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  const bytesBefore = tf.memory().numBytes;
+  for (let i = 0; i < 3; i++) {
+    const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      strides: 2,
+      pad: "same",
+      dataFormat: "NHWC",
+      filterShape: [3, 3, 3, 4],
+    }) as tf.Tensor;
+    assert.deepEqual(dw.shape, [3, 3, 3, 4]);
+    dw.dispose();
+  }
+  assert.deepEqual(tf.memory().numTensors, before);
+  assert.deepEqual(tf.memory().numBytes, bytesBefore);
+  // The wasm heap must not keep the kernel's temporaries either.
+  const wasmBackend = tf.backend() as unknown as { dataIdMap: { numDataIds(): number } };
+  const ids = wasmBackend.dataIdMap.numDataIds();
+  tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+    strides: 2,
+    pad: "same",
+    dataFormat: "NHWC",
+    filterShape: [3, 3, 3, 4],
+  });
+  assert.deepEqual(wasmBackend.dataIdMap.numDataIds(), ids + 1);
+  tf.dispose([x, dy]);
+});
+
+Deno.test("Conv2DBackpropFilter on wasm rejects NCHW with a clear message", async () => {
+  await useBackend("wasm");
+  const x = tf.zeros([1, 3, 4, 4]);
+  const dy = tf.zeros([1, 2, 4, 4]);
+  try {
+    let message = "";
+    try {
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        strides: 1,
+        pad: "same",
+        dataFormat: "NCHW",
+        filterShape: [3, 3, 3, 2],
+      });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert(message.includes('dataFormat "NCHW"') && message.includes("NHWC"), message);
+  } finally {
+    tf.dispose([x, dy]);
+  }
+});

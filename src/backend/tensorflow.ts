@@ -1,0 +1,43 @@
+/**
+ * The optional `tensorflow` backend (libtensorflow through tfjs-node), loaded only when asked.
+ *
+ * @module
+ */
+
+/** Packages that register the `tensorflow` backend, most wanted first. */
+export const TFJS_NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
+
+/** What the `tensorflow` backend needs, for the error message when it is absent. */
+export const TENSORFLOW_HELP = [
+  "the tensorflow backend needs @tensorflow/tfjs-node-gpu (CUDA) or @tensorflow/tfjs-node (CPU).",
+  "Install it with `npm install @tensorflow/tfjs-node-gpu@4.22.0` (its install script downloads",
+  "libtensorflow 2.9.1), then either add",
+  '  "@tensorflow/tfjs-node-gpu": "npm:@tensorflow/tfjs-node-gpu@4.22.0"',
+  'to "imports" in deno.json or keep "nodeModulesDir": "auto" so Deno resolves it from',
+  "node_modules. The GPU build needs CUDA 11.2 and cuDNN 8.1 (libtensorflow 2.9.1).",
+].join("\n");
+
+/**
+ * Imports the first tfjs-node package that loads (it registers the `tensorflow` backend), or
+ * throws an Error that says how to install one. `importer` is for tests.
+ *
+ * @example
+ * ```ts
+ * import { loadTensorflowBackend } from "./tensorflow.ts";
+ * await loadTensorflowBackend().catch((e) => console.log(e.message));
+ * ```
+ */
+export async function loadTensorflowBackend(
+  importer: (specifier: string) => Promise<unknown> = (s) => import(s),
+): Promise<string> {
+  const failures: string[] = [];
+  for (const name of TFJS_NODE_PACKAGES) {
+    try {
+      await importer(name);
+      return name;
+    } catch (e) {
+      failures.push(`${name}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  }
+  throw new Error(`backend "tensorflow" unavailable: ${TENSORFLOW_HELP}\n${failures.join("\n")}`);
+}

@@ -1,0 +1,39 @@
+/**
+ * The `webgpu` backend on Deno's built-in WebGPU (no flag needed in Deno 2.9; on Linux without
+ * a GPU, Mesa's lavapipe Vulkan driver provides a software adapter). Loaded only when asked.
+ *
+ * @module
+ */
+
+/** The adapter Deno offers, or null when there is none. */
+export async function webgpuAdapterInfo(): Promise<string | null> {
+  const gpu = (navigator as { gpu?: GPU }).gpu;
+  if (gpu === undefined) return null;
+  const adapter = await gpu.requestAdapter();
+  if (adapter === null) return null;
+  const info = adapter.info;
+  return info.description || info.device || info.vendor || "unknown adapter";
+}
+
+/**
+ * Imports `@tensorflow/tfjs-backend-webgpu` (which registers the `webgpu` backend) after
+ * checking that an adapter exists; returns the adapter's description.
+ *
+ * @example
+ * ```ts
+ * import { loadWebgpuBackend } from "./webgpu.ts";
+ * await loadWebgpuBackend().catch((e) => console.log(e.message));
+ * ```
+ */
+export async function loadWebgpuBackend(): Promise<string> {
+  const adapter = await webgpuAdapterInfo();
+  if (adapter === null) {
+    throw new Error(
+      'backend "webgpu" unavailable: navigator.gpu has no adapter. Install a Vulkan driver ' +
+        "(Debian: apt-get install mesa-vulkan-drivers for the software lavapipe driver) " +
+        "or use --backend wasm",
+    );
+  }
+  await import("@tensorflow/tfjs-backend-webgpu");
+  return adapter;
+}
