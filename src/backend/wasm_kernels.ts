@@ -43,7 +43,9 @@ export function setWasmMatMulOverride(on: boolean): void {
     if (!originals.has(name)) {
       const original = tf.getKernel(name, BACKEND);
       if (original === undefined) {
-        throw new Error(`wasm kernel "${name}" not registered: import @tensorflow/tfjs-backend-wasm`);
+        throw new Error(
+          `wasm kernel "${name}" not registered: import @tensorflow/tfjs-backend-wasm`,
+        );
       }
       originals.set(name, original);
     }
