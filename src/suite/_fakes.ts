@@ -1,0 +1,81 @@
+/**
+ * Test doubles for the grid runner: a fake training function with deterministic, known
+ * results and a kit whose optimizers record how they were built. Tests only.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import type { OptimizerKit, Schedule } from "./methods.ts";
+
+/** A recorded optimizer construction. */
+export interface BuiltOptimizer {
+  readonly kind: string;
+  readonly learningRate: Schedule | number;
+}
+
+/** A kit whose optimizers are plain SGD, recording what each method asked for. */
+export function recordingKit(built: BuiltOptimizer[]): OptimizerKit {
+  const make = (kind: string) => (o: { learningRate: number | Schedule }) => {
+    built.push({ kind, learningRate: o.learningRate });
+    // The peak of the schedule over a 10-step run, so a fake run can read "its rate".
+    const lr = o.learningRate;
+    const peak = typeof lr === "number"
+      ? lr
+      : Math.max(...Array.from({ length: 10 }, (_, i) => lr(i)));
+    return tf.train.sgd(peak);
+  };
+  return {
+    lalc: make("lalc"),
+    lars: make("lars"),
+    lamb: make("lamb"),
+    momentum: make("momentum"),
+    warmupCosine: (o) => (step: number) =>
+      step < o.warmupSteps ? o.init + (o.peak - o.init) * step / o.warmupSteps : o.peak * 0.5 *
+        (1 + Math.cos(Math.PI * (step - o.warmupSteps) / (o.decaySteps - o.warmupSteps))),
+    cosineDecay: (o) => (step: number) =>
+      o.init * 0.5 * (1 + Math.cos(Math.PI * Math.min(step, o.decaySteps) / o.decaySteps)),
+  };
+}
+
+/**
+ * A training function with known results: accuracy 0.5 + 0.1 * (the rate's position in the
+ * config's learning-rate order) + seed / 1000, `diverged` when the optimizer's first rate is
+ * above `divergeAbove`, and a thrown error for batch size `throwAtBatch`.
+ */
+export function fakeRunFn(
+  options: { divergeAbove?: number; throwAtBatch?: number; delayMs?: number } = {},
+): (config: RunConfig) => Promise<RunResult> {
+  return async (config) => {
+    if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
+    if (config.batchSize === options.throwAtBatch) throw new Error("boom in fake run");
+    const optimizer = config.makeOptimizer(10, 5);
+    const rate = (optimizer as unknown as { learningRate: number }).learningRate;
+    optimizer.dispose();
+    const diverged = options.divergeAbove !== undefined && rate > options.divergeAbove;
+    const acc = 0.5 + Math.min(0.4, Math.log10(1 + rate * 10) / 5) + config.seed / 1000;
+    return {
+      status: diverged ? "diverged" : "ok",
+      steps: 10,
+      epochs: 2,
+      finalTrainLoss: diverged ? NaN : 1 - acc,
+      finalTestAccuracy: diverged ? NaN : acc,
+      bestTestAccuracy: diverged ? NaN : acc,
+      stepsToTarget: null,
+      maxGradNorm: diverged ? Infinity : 3,
+      lossSpikes: 0,
+      wallSeconds: 0.01,
+      samplesPerSec: 1000,
+      curve: [5, 10].map((step) => ({
+        step,
+        epoch: step / 5,
+        learningRate: rate,
+        trainLoss: 1 - acc,
+        testAccuracy: acc,
+        gradNorm: 3,
+        layerGradNormMin: 1,
+        layerGradNormMax: 2,
+      })),
+    };
+  };
+}

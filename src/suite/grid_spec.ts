@@ -1,0 +1,210 @@
+/**
+ * A user's grid: a JSON file of the same shape as a preset, checked field by field so a
+ * mistake is reported with its path, the bad value and what is allowed.
+ *
+ * @module
+ */
+import { MODEL_KINDS } from "./_model_kinds.ts";
+import { PRESETS } from "./presets.ts";
+import { DATASETS, METHODS } from "./types.ts";
+import type { GridSpec } from "./types.ts";
+
+/** A grid file that does not describe a valid grid; `problems` lists every mistake. */
+export class GridSpecError extends Error {
+  /** One line per problem: `path: what is wrong`. */
+  readonly problems: string[];
+  /** @param problems one line per problem. */
+  constructor(problems: string[]) {
+    super(`invalid grid:\n  ${problems.join("\n  ")}`);
+    this.name = "GridSpecError";
+    this.problems = problems;
+  }
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const show = (v: unknown): string => JSON.stringify(v) ?? String(v);
+
+const TOP_KEYS = [
+  "extends",
+  "name",
+  "description",
+  "dataset",
+  "model",
+  "methods",
+  "batchSizes",
+  "depths",
+  "seeds",
+  "epochs",
+  "lrGrid",
+  "evalPoints",
+  "evalSamples",
+  "targetAccuracy",
+  "divergenceFactor",
+  "traceSteps",
+];
+
+/**
+ * Checks `value` (parsed JSON) and returns the grid it describes. `"extends": "<preset>"`
+ * starts from a preset and overrides the fields given; without it every field of
+ * {@link GridSpec} must be present except `description` and `traceSteps`.
+ *
+ * @throws {GridSpecError} listing every problem found.
+ * @example
+ * ```ts
+ * import { validateGridSpec } from "./grid_spec.ts";
+ * const grid = validateGridSpec({ extends: "smoke", name: "mine", batchSizes: [64] });
+ * grid.batchSizes; // [64]
+ * ```
+ */
+export function validateGridSpec(value: unknown): GridSpec {
+  const problems: string[] = [];
+  if (!isObj(value)) throw new GridSpecError([`grid: must be a JSON object, got ${show(value)}`]);
+  for (const key of Object.keys(value)) {
+    if (!TOP_KEYS.includes(key)) {
+      problems.push(`grid.${key}: unknown field; allowed: ${TOP_KEYS.join(", ")}`);
+    }
+  }
+  let base: Obj = {};
+  if (value.extends !== undefined) {
+    const preset = typeof value.extends === "string" ? PRESETS[value.extends] : undefined;
+    if (preset === undefined) {
+      problems.push(
+        `grid.extends: unknown preset ${show(value.extends)}; allowed: ${
+          Object.keys(PRESETS).join(", ")
+        }`,
+      );
+    } else base = { ...preset } as unknown as Obj;
+  }
+  const merged: Obj = { ...base, ...value };
+  if (isObj(base.dataset) && isObj(value.dataset)) {
+    merged.dataset = { ...base.dataset, ...value.dataset };
+  }
+  if (isObj(base.model) && isObj(value.model)) merged.model = { ...base.model, ...value.model };
+  if (isObj(base.lrGrid) && isObj(value.lrGrid)) {
+    merged.lrGrid = { ...base.lrGrid, ...value.lrGrid };
+  }
+  merged.description ??= "user grid";
+  merged.traceSteps ??= 0;
+
+  const need = (path: string, v: unknown, ok: boolean, allowed: string): void => {
+    if (v === undefined) problems.push(`${path}: missing; expected ${allowed}`);
+    else if (!ok) problems.push(`${path}: got ${show(v)}; expected ${allowed}`);
+  };
+  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
+  const nonNegInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  const posNum = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
+  const list = (path: string, v: unknown, item: (x: unknown) => boolean, allowed: string) => {
+    if (!Array.isArray(v) || v.length === 0) {
+      need(path, v, false, `a non-empty array of ${allowed}`);
+      return;
+    }
+    v.forEach((x, i) => need(`${path}[${i}]`, x, item(x), allowed));
+    if (new Set(v).size !== v.length) problems.push(`${path}: has duplicates ${show(v)}`);
+  };
+
+  need(
+    "grid.name",
+    merged.name,
+    typeof merged.name === "string" && /^[A-Za-z0-9_.-]+$/.test(merged.name),
+    "a name of letters, digits, '_', '.', '-'",
+  );
+  need("grid.description", merged.description, typeof merged.description === "string", "text");
+  const ds = merged.dataset;
+  need("grid.dataset", ds, isObj(ds), "an object");
+  if (isObj(ds)) {
+    const allowed = `one of ${DATASETS.join(", ")}`;
+    need("grid.dataset.name", ds.name, (DATASETS as readonly unknown[]).includes(ds.name), allowed);
+    if (ds.dataDir !== undefined) {
+      need("grid.dataset.dataDir", ds.dataDir, typeof ds.dataDir === "string", "a folder path");
+    }
+    for (const k of ["trainSamples", "testSamples"]) {
+      if (ds[k] !== undefined) {
+        need(`grid.dataset.${k}`, ds[k], nonNegInt(ds[k]), "an integer >= 0");
+      }
+    }
+  }
+  const model = merged.model;
+  need("grid.model", model, isObj(model), "an object");
+  if (isObj(model)) {
+    need(
+      "grid.model.kind",
+      model.kind,
+      (MODEL_KINDS as readonly unknown[]).includes(model.kind),
+      `one of ${MODEL_KINDS.join(", ")}`,
+    );
+    need("grid.model.width", model.width, posInt(model.width), "a positive integer");
+  }
+  list(
+    "grid.methods",
+    merged.methods,
+    (x) => (METHODS as readonly unknown[]).includes(x),
+    `methods (${METHODS.join(", ")})`,
+  );
+  list("grid.batchSizes", merged.batchSizes, posInt, "positive integers");
+  list("grid.depths", merged.depths, posInt, "positive integers");
+  list("grid.seeds", merged.seeds, nonNegInt, "integers >= 0");
+  need("grid.epochs", merged.epochs, posNum(merged.epochs), "a number > 0");
+  const lr = merged.lrGrid;
+  need("grid.lrGrid", lr, isObj(lr), "an object {points, factor, tuneOn}");
+  if (isObj(lr)) {
+    need("grid.lrGrid.points", lr.points, posInt(lr.points), "a positive integer");
+    need(
+      "grid.lrGrid.factor",
+      lr.factor,
+      posNum(lr.factor) && (lr.factor as number) > 1,
+      "a number > 1",
+    );
+    lr.tuneOn ??= "first-seed";
+    need(
+      "grid.lrGrid.tuneOn",
+      lr.tuneOn,
+      lr.tuneOn === "first-seed" || lr.tuneOn === "all-seeds",
+      '"first-seed" or "all-seeds"',
+    );
+  }
+  need("grid.evalPoints", merged.evalPoints, posInt(merged.evalPoints), "a positive integer");
+  need("grid.evalSamples", merged.evalSamples, posInt(merged.evalSamples), "a positive integer");
+  need(
+    "grid.targetAccuracy",
+    merged.targetAccuracy,
+    typeof merged.targetAccuracy === "number" && merged.targetAccuracy > 0 &&
+      merged.targetAccuracy <= 1,
+    "a number in (0, 1]",
+  );
+  need(
+    "grid.divergenceFactor",
+    merged.divergenceFactor,
+    posNum(merged.divergenceFactor) && (merged.divergenceFactor as number) > 1,
+    "a number > 1",
+  );
+  need("grid.traceSteps", merged.traceSteps, nonNegInt(merged.traceSteps), "an integer >= 0");
+  if (problems.length > 0) throw new GridSpecError(problems);
+  delete merged.extends;
+  return merged as unknown as GridSpec;
+}
+
+/**
+ * Reads and validates the grid file at `path`.
+ *
+ * @throws {GridSpecError} when the file is unreadable, not JSON, or not a valid grid.
+ * @example
+ * ```ts ignore
+ * const grid = await loadGridFile("my-grid.json");
+ * ```
+ */
+export async function loadGridFile(path: string): Promise<GridSpec> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new GridSpecError([`--grid ${path}: cannot read it (${(e as Error).message})`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new GridSpecError([`--grid ${path}: not valid JSON (${(e as Error).message})`]);
+  }
+  return validateGridSpec(value);
+}

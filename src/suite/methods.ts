@@ -1,0 +1,198 @@
+/**
+ * The method recipes: every choice that distinguishes one compared method from another, in
+ * one table so a reader sees them all at once.
+ *
+ * Shared by every method (the fairness rules of the benchmark): the same epochs, the same
+ * data order (the run's seed), no weight decay on any method (the PAPER.md default for
+ * LALC, and so for all), the same cosine decay to zero over the run, and the same number of
+ * tuned learning rates on a log grid around each method's base rate.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { MethodName } from "./types.ts";
+
+/** A learning-rate schedule: optimizer step (0-based) to rate. */
+export type Schedule = (step: number) => number;
+
+/** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
+export interface OptimizerKit {
+  /** LALC (PAPER.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
+  lalc(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  /** LARS as optax.lars. */
+  lars(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  /** LAMB as optax.lamb. */
+  lamb(options: { learningRate: number | Schedule }): tf.Optimizer;
+  /** Momentum SGD with tf.js semantics. */
+  momentum(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  /** optax.warmup_cosine_decay_schedule. */
+  warmupCosine(options: {
+    init: number;
+    peak: number;
+    warmupSteps: number;
+    decaySteps: number;
+    end: number;
+  }): Schedule;
+  /** optax.cosine_decay_schedule. */
+  cosineDecay(options: { init: number; decaySteps: number; alpha: number }): Schedule;
+}
+
+/** How a method's rate grows with the batch size. */
+export type ScalingRule = "linear" | "sqrt";
+
+/** Everything that defines one method of the comparison. */
+export interface Recipe {
+  /** What the method is, in one line (printed by `grid --help` and in meta.json). */
+  readonly summary: string;
+  /** Which optimizer of the kit. */
+  readonly optimizer: "lalc" | "lars" | "lamb" | "momentum";
+  /** `linear`: Goyal et al.'s rule, eta = base * B / 256; `sqrt`: eta = base * sqrt(B / 256). */
+  readonly scaling: ScalingRule;
+  /** Gradual linear warmup from 0 over this fraction of the run, then cosine decay. */
+  readonly warmupFraction: number;
+  /** Centre of the learning-rate grid, per 256 samples (before scaling). */
+  readonly baseLr: number;
+}
+
+/**
+ * Goyal et al. warm up for 5 of 90 epochs; scaled to the run's length, as PAPER.md asks.
+ * LARS and LAMB use the same warmup length, as they are run in practice (You et al.).
+ */
+export const WARMUP_FRACTION = 5 / 90;
+
+/** Momentum of every momentum-based method (the common 0.9 of all the papers compared). */
+export const MOMENTUM = 0.9;
+
+/**
+ * The recipes. Base rates are the centres of the tuning grid, chosen from the magnitudes the
+ * methods' papers use: 0.1 per 256 for momentum SGD (Goyal et al.) and for LALC (which
+ * clips at that global rate), about 1 for LARS with trust coefficient 0.001 (its step is
+ * eta * 0.001 * ||w|| / ||g||, about 0.1 * eta for these layers), 0.005 for LAMB (whose step
+ * is eta * ||w||, a relative change) with square-root scaling as in You et al. (2020).
+ */
+export const RECIPES: Readonly<Record<MethodName, Recipe>> = {
+  lalc: {
+    summary: "LALC, linearly scaled rate, no warmup, cosine decay",
+    optimizer: "lalc",
+    scaling: "linear",
+    warmupFraction: 0,
+    baseLr: 0.1,
+  },
+  lars: {
+    summary: "LARS, linearly scaled rate, gradual warmup, cosine decay",
+    optimizer: "lars",
+    scaling: "linear",
+    warmupFraction: WARMUP_FRACTION,
+    baseLr: 1,
+  },
+  lamb: {
+    summary: "LAMB, square-root scaled rate, gradual warmup, cosine decay",
+    optimizer: "lamb",
+    scaling: "sqrt",
+    warmupFraction: WARMUP_FRACTION,
+    baseLr: 0.005,
+  },
+  "linear-scaling": {
+    summary: "momentum SGD, linearly scaled rate, no warmup, cosine decay",
+    optimizer: "momentum",
+    scaling: "linear",
+    warmupFraction: 0,
+    baseLr: 0.1,
+  },
+  warmup: {
+    summary: "momentum SGD, linearly scaled rate, gradual warmup (Goyal et al.), cosine decay",
+    optimizer: "momentum",
+    scaling: "linear",
+    warmupFraction: WARMUP_FRACTION,
+    baseLr: 0.1,
+  },
+};
+
+/** The batch size the base rates refer to (Goyal et al.). */
+export const REFERENCE_BATCH = 256;
+
+/**
+ * The rate a method uses at batch size `batchSize` for base rate `baseLr`.
+ *
+ * @example
+ * ```ts
+ * import { scaledLearningRate } from "./methods.ts";
+ * scaledLearningRate("warmup", 0.1, 1024); // 0.4
+ * ```
+ */
+export function scaledLearningRate(method: MethodName, baseLr: number, batchSize: number): number {
+  const ratio = batchSize / REFERENCE_BATCH;
+  return RECIPES[method].scaling === "linear" ? baseLr * ratio : baseLr * Math.sqrt(ratio);
+}
+
+/**
+ * The base rates tried for `method`: `points` values spaced by `factor` on a log scale,
+ * centred on the recipe's base rate (smallest first).
+ *
+ * @example
+ * ```ts
+ * import { learningRateGrid } from "./methods.ts";
+ * learningRateGrid("lalc", 3, 10); // [0.01, 0.1, 1] (up to rounding)
+ * ```
+ */
+export function learningRateGrid(method: MethodName, points: number, factor: number): number[] {
+  const centre = RECIPES[method].baseLr;
+  const mid = (points - 1) / 2;
+  // Rounded to 6 significant digits so the rate (part of the run id) prints the same everywhere.
+  return Array.from(
+    { length: points },
+    (_, i) => Number((centre * factor ** (i - mid)).toPrecision(6)),
+  );
+}
+
+/** The schedule of a method at peak rate `peak` over `totalSteps` steps. */
+export function methodSchedule(
+  kit: OptimizerKit,
+  method: MethodName,
+  peak: number,
+  totalSteps: number,
+): Schedule {
+  const fraction = RECIPES[method].warmupFraction;
+  // At least one warmup step, and at least one step left to decay over.
+  const warmupSteps = fraction > 0
+    ? Math.min(Math.max(1, Math.round(fraction * totalSteps)), totalSteps - 1)
+    : 0;
+  if (warmupSteps <= 0) return kit.cosineDecay({ init: peak, decaySteps: totalSteps, alpha: 0 });
+  return kit.warmupCosine({
+    init: 0,
+    peak,
+    warmupSteps,
+    decaySteps: totalSteps,
+    end: 0,
+  });
+}
+
+/**
+ * The `makeOptimizer` of a run (see `RunConfig`): builds the method's optimizer once the run
+ * knows its length.
+ *
+ * @example
+ * ```ts ignore
+ * const make = optimizerFactory(kit, "lalc", 0.4);
+ * const optimizer = make(1000, 100);
+ * ```
+ */
+export function optimizerFactory(
+  kit: OptimizerKit,
+  method: MethodName,
+  scaledLr: number,
+): (totalSteps: number, stepsPerEpoch: number) => tf.Optimizer {
+  return (totalSteps) => {
+    const learningRate = methodSchedule(kit, method, scaledLr, totalSteps);
+    switch (RECIPES[method].optimizer) {
+      case "lalc":
+        return kit.lalc({ learningRate, momentum: MOMENTUM });
+      case "lars":
+        return kit.lars({ learningRate, momentum: MOMENTUM });
+      case "lamb":
+        return kit.lamb({ learningRate });
+      case "momentum":
+        return kit.momentum({ learningRate, momentum: MOMENTUM });
+    }
+  };
+}

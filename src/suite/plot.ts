@@ -1,0 +1,105 @@
+/**
+ * Small plotting helpers: a Vega-Lite spec to SVG (Vega renders it without a browser) and SVG
+ * to PNG (resvg, as WebAssembly: no native addon). Reused by the diagnostics.
+ *
+ * @module
+ */
+import * as vega from "vega";
+import { compile } from "vega-lite";
+import type { TopLevelSpec } from "vega-lite";
+import { initWasm, Resvg } from "@resvg/resvg-wasm";
+
+/** The font every plot uses; Debian's `fonts-dejavu-core` installs it. */
+export const PLOT_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+/** Its family name, set in every spec so Vega's text measure and resvg's glyphs agree. */
+export const PLOT_FONT_FAMILY = "DejaVu Sans";
+
+/** The config every plot gets: one font, white background. */
+const CONFIG = { font: PLOT_FONT_FAMILY, background: "white" };
+
+/**
+ * Renders a Vega-Lite spec to an SVG string.
+ *
+ * @example
+ * ```ts
+ * import { vegaLiteToSvg } from "./plot.ts";
+ * const svg = await vegaLiteToSvg({
+ *   data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
+ *   mark: "line",
+ *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
+ * });
+ * svg.startsWith("<svg"); // true
+ * ```
+ */
+export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
+  const withConfig = { ...spec, config: { ...CONFIG, ...(spec.config ?? {}) } } as TopLevelSpec;
+  const view = new vega.View(vega.parse(compile(withConfig).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+let ready: Promise<Uint8Array> | undefined;
+
+/** Starts resvg's WebAssembly module once and loads the font. */
+function initResvg(fontPath: string): Promise<Uint8Array> {
+  ready ??= (async () => {
+    const wasm = new URL(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"));
+    await initWasm(await Deno.readFile(wasm));
+    try {
+      return await Deno.readFile(fontPath);
+    } catch (e) {
+      throw new Error(
+        `plot font ${fontPath} is not readable (${(e as Error).message}); ` +
+          "install Debian's fonts-dejavu-core (apt-get install fonts-dejavu-core)",
+      );
+    }
+  })();
+  return ready;
+}
+
+/**
+ * Renders an SVG string to PNG bytes at `scale` times its size.
+ *
+ * @example
+ * ```ts ignore
+ * const png = await svgToPng(svg, 2);
+ * ```
+ */
+export async function svgToPng(
+  svg: string,
+  scale = 2,
+  fontPath = PLOT_FONT_PATH,
+): Promise<Uint8Array> {
+  const font = await initResvg(fontPath);
+  const resvg = new Resvg(svg, {
+    font: { fontBuffers: [font], defaultFontFamily: PLOT_FONT_FAMILY, loadSystemFonts: false },
+    fitTo: { mode: "zoom", value: scale },
+  });
+  const image = resvg.render();
+  try {
+    return image.asPng();
+  } finally {
+    image.free();
+    resvg.free();
+  }
+}
+
+/**
+ * Writes `dir/name.svg` and `dir/name.png` of a Vega-Lite spec; returns both paths.
+ *
+ * @example
+ * ```ts ignore
+ * await writePlot("results/smoke", "accuracy_vs_batch", spec);
+ * ```
+ */
+export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<string[]> {
+  const svg = await vegaLiteToSvg(spec);
+  const svgPath = `${dir}/${name}.svg`;
+  const pngPath = `${dir}/${name}.png`;
+  await Deno.writeTextFile(svgPath, svg);
+  await Deno.writeFile(pngPath, await svgToPng(svg));
+  return [svgPath, pngPath];
+}

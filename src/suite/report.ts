@@ -1,0 +1,254 @@
+/**
+ * The report of a results folder: summary tables, claims, and the three plots (accuracy vs
+ * batch size per depth, training curves, LALC's per-layer learning rate).
+ *
+ * @module
+ */
+import type { TopLevelSpec } from "vega-lite";
+import { parseCsv } from "./csv.ts";
+import { writePlot } from "./plot.ts";
+import { parseNumber, runRowFromRecord } from "./schema.ts";
+import type { RunRow } from "./schema.ts";
+import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
+import type { CellSummary } from "./select.ts";
+import { FILES } from "./store.ts";
+
+/** Everything a results folder holds, parsed. */
+export interface ResultsFolder {
+  readonly rows: RunRow[];
+  readonly curves: Record<string, string>[];
+  readonly layerRates: Record<string, string>[];
+  readonly meta: Record<string, unknown> | undefined;
+}
+
+async function readMaybe(path: string): Promise<string> {
+  try {
+    return await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return "";
+    throw e;
+  }
+}
+
+/**
+ * Reads a results folder (read-only: a trailing partial line is ignored, not repaired).
+ *
+ * @throws when `runs.csv` is absent.
+ * @example
+ * ```ts ignore
+ * const folder = await readResults("results/smoke");
+ * ```
+ */
+export async function readResults(dir: string): Promise<ResultsFolder> {
+  let runsText: string;
+  try {
+    runsText = await Deno.readTextFile(`${dir}/${FILES.runs}`);
+  } catch {
+    throw new Error(`${dir}: no ${FILES.runs} there; is it a results folder of \`grid\`?`);
+  }
+  const complete = (t: string) =>
+    (t.endsWith("\n") || t === "") ? t : t.slice(0, t.lastIndexOf("\n") + 1);
+  const rows = parseCsv(complete(runsText)).map(runRowFromRecord);
+  const ids = new Set(rows.map((r) => r.runId));
+  const curves = parseCsv(complete(await readMaybe(`${dir}/${FILES.curves}`)))
+    .filter((r) => ids.has(r.run_id));
+  const layerRates = parseCsv(complete(await readMaybe(`${dir}/${FILES.layerRates}`)))
+    .filter((r) => ids.has(r.run_id));
+  const metaText = await readMaybe(`${dir}/${FILES.meta}`);
+  return { rows, curves, layerRates, meta: metaText ? JSON.parse(metaText) : undefined };
+}
+
+/** The run ids at each cell's tuned rate. */
+function tunedRunIds(rows: readonly RunRow[]): Set<string> {
+  const cells = new Map<string, RunRow[]>();
+  for (const r of rows) {
+    const k = cellKey(r.method, r.batchSize, r.depth);
+    cells.set(k, [...(cells.get(k) ?? []), r]);
+  }
+  const ids = new Set<string>();
+  for (const cellRows of cells.values()) {
+    const best = bestLrIndex(cellRows);
+    for (const r of cellRows) if (r.lrIndex === best) ids.add(r.runId);
+  }
+  return ids;
+}
+
+/** Accuracy vs batch size, one line per method, one panel per depth, min-max band over seeds. */
+export function accuracySpec(cells: readonly CellSummary[], title: string): TopLevelSpec {
+  const values = cells.map((c) => ({
+    method: c.method,
+    batch: c.batchSize,
+    depth: `depth ${c.depth}`,
+    median: c.median,
+    min: Math.min(...c.accuracies),
+    max: Math.max(...c.accuracies),
+  }));
+  const x = {
+    field: "batch",
+    type: "quantitative",
+    scale: { type: "log", base: 2 },
+    title: "batch size",
+  };
+  return {
+    title,
+    data: { values },
+    facet: { column: { field: "depth", type: "nominal", title: null } },
+    spec: {
+      width: 220,
+      height: 200,
+      layer: [
+        {
+          mark: { type: "errorbar", ticks: true },
+          encoding: {
+            x,
+            y: { field: "min", type: "quantitative", title: "test accuracy (median over seeds)" },
+            y2: { field: "max" },
+            color: { field: "method", type: "nominal" },
+          },
+        },
+        {
+          mark: { type: "line", point: true },
+          encoding: {
+            x,
+            y: { field: "median", type: "quantitative", scale: { zero: false } },
+            color: { field: "method", type: "nominal" },
+          },
+        },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** Test accuracy over epochs at each cell's tuned rate (first seed), panels depth x batch. */
+export function curvesSpec(
+  rows: readonly RunRow[],
+  curves: readonly Record<string, string>[],
+  title: string,
+): TopLevelSpec {
+  const tuned = tunedRunIds(rows);
+  const firstSeed = Math.min(...rows.map((r) => r.seed));
+  const keep = new Set(
+    rows.filter((r) => tuned.has(r.runId) && r.seed === firstSeed).map((r) => r.runId),
+  );
+  const values = curves
+    .filter((c) => keep.has(c.run_id) && c.test_accuracy !== "")
+    .map((c) => ({
+      method: c.method,
+      panel: `depth ${c.depth}, batch ${c.batch_size}`,
+      epoch: parseNumber(c.epoch),
+      accuracy: parseNumber(c.test_accuracy),
+      loss: parseNumber(c.train_loss),
+    }));
+  return {
+    title,
+    data: { values },
+    facet: { field: "panel", type: "nominal", title: null, columns: 3 },
+    spec: {
+      width: 200,
+      height: 150,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: { field: "epoch", type: "quantitative" },
+        y: {
+          field: "accuracy",
+          type: "quantitative",
+          title: "test accuracy",
+          scale: { zero: false },
+        },
+        color: { field: "method", type: "nominal" },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/** LALC's per-layer rate divided by the global rate over the first steps (tuned rate, deepest
+ * depth), one line per layer coloured by its depth in the network, one panel per batch size. */
+export function layerRateSpec(
+  rows: readonly RunRow[],
+  layerRates: readonly Record<string, string>[],
+  title: string,
+): TopLevelSpec {
+  const tuned = tunedRunIds(rows);
+  const depth = Math.max(...layerRates.map((r) => Number(r.depth)));
+  const values = layerRates
+    .filter((r) => tuned.has(r.run_id) && Number(r.depth) === depth)
+    .map((r) => ({
+      batch: `batch ${r.batch_size}`,
+      step: Number(r.step),
+      layer: Number(r.layer_index),
+      ratio: parseNumber(r.layer_lr) / parseNumber(r.global_lr),
+    }))
+    .filter((v) => Number.isFinite(v.ratio));
+  return {
+    title: `${title} (depth ${depth})`,
+    data: { values },
+    facet: { column: { field: "batch", type: "nominal", title: null } },
+    spec: {
+      width: 220,
+      height: 200,
+      mark: { type: "line" },
+      encoding: {
+        x: { field: "step", type: "quantitative", title: "step" },
+        y: {
+          field: "ratio",
+          type: "quantitative",
+          scale: { type: "log" },
+          title: "layer rate / global rate",
+        },
+        detail: { field: "layer", type: "quantitative" },
+        color: {
+          field: "layer",
+          type: "quantitative",
+          title: "layer (0 = input)",
+          scale: { scheme: "viridis" },
+        },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * Draws the plots of a results folder into it; returns the files written.
+ *
+ * @example
+ * ```ts ignore
+ * const files = await drawReport("results/smoke");
+ * ```
+ */
+export async function drawReport(dir: string, folder?: ResultsFolder): Promise<string[]> {
+  const f = folder ?? await readResults(dir);
+  const name = f.rows[0]?.preset ?? "grid";
+  const files: string[] = [];
+  const cells = summarizeCells(f.rows);
+  if (cells.length === 0) return files;
+  files.push(
+    ...await writePlot(
+      dir,
+      "accuracy_vs_batch",
+      accuracySpec(cells, `${name}: test accuracy at the tuned rate`),
+    ),
+  );
+  if (f.curves.length > 0) {
+    files.push(
+      ...await writePlot(
+        dir,
+        "training_curves",
+        curvesSpec(
+          f.rows,
+          f.curves,
+          `${name}: test accuracy during training (tuned rate, first seed)`,
+        ),
+      ),
+    );
+  }
+  if (f.layerRates.length > 0) {
+    files.push(
+      ...await writePlot(
+        dir,
+        "lalc_layer_rates",
+        layerRateSpec(f.rows, f.layerRates, `${name}: LALC per-layer rate, first steps`),
+      ),
+    );
+  }
+  return files;
+}

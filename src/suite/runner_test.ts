@@ -1,0 +1,108 @@
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "../backend/backend.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { fakeRunFn, recordingKit } from "./_fakes.ts";
+import type { BuiltOptimizer } from "./_fakes.ts";
+import { parseCsv } from "./csv.ts";
+import { totalRuns } from "./plan.ts";
+import { SMOKE } from "./presets.ts";
+import { runGrid } from "./runner.ts";
+import type { GridRunOptions } from "./runner.ts";
+import { ResultsStore } from "./store.ts";
+import type { GridSpec } from "./types.ts";
+
+const grid: GridSpec = {
+  ...SMOKE,
+  name: "test",
+  batchSizes: [16, 64],
+  depths: [2],
+  seeds: [1, 2],
+  lrGrid: { points: 3, factor: 10, tuneOn: "first-seed" },
+};
+const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+
+function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
+  return {
+    grid,
+    out,
+    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
+    runFn: fakeRunFn(),
+    kit: recordingKit([]),
+    backend: "cpu",
+    versions,
+    ...extra,
+  };
+}
+
+Deno.test("runGrid runs every tuning rate, then the other seeds at the best rate", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const before = tf.memory().numTensors;
+  const built: BuiltOptimizer[] = [];
+  const result = await runGrid(options(out, { kit: recordingKit(built) }));
+  assertEquals(tf.memory().numTensors, before);
+  // 5 methods x 2 batches x 1 depth x (3 rates + 1 more seed).
+  assertEquals(totalRuns(grid), 40);
+  assertEquals(result.rows.length, 40);
+  assert(result.complete);
+  const lalc16 = result.rows.filter((r) => r.method === "lalc" && r.batchSize === 16);
+  assertEquals(lalc16.map((r) => [r.phase, r.lrIndex, r.seed]), [
+    ["tune", 0, 1],
+    ["tune", 1, 1],
+    ["tune", 2, 1],
+    // The fake's accuracy grows with the rate: the largest rate wins the tuning.
+    ["seed", 2, 2],
+  ]);
+  // Linear scaling: 0.1 * 10 * 16/256; LAMB's square-root rule at batch 64: 0.005 * 10 * 0.5.
+  assertEquals(lalc16[2].scaledLr, 1 * 16 / 256);
+  const lamb64 = result.rows.find((r) =>
+    r.method === "lamb" && r.batchSize === 64 && r.lrIndex === 2
+  )!;
+  assertEquals(lamb64.scaledLr, 0.05 * 0.5);
+  assertEquals(new Set(built.map((b) => b.kind)), new Set(["lalc", "lars", "lamb", "momentum"]));
+  const curves = parseCsv(await Deno.readTextFile(`${out}/curves.csv`));
+  assertEquals(curves.length, 80);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runGrid records diverged and error runs and goes on", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const result = await runGrid(
+    options(out, { runFn: fakeRunFn({ divergeAbove: 0.5, throwAtBatch: 64 }) }),
+  );
+  assertEquals(result.rows.length, 40);
+  const errors = result.rows.filter((r) => r.status === "error");
+  assertEquals(errors.length, 20);
+  assert(errors.every((r) => r.batchSize === 64 && r.error === "boom in fake run"));
+  const diverged = result.rows.filter((r) => r.status === "diverged");
+  assert(diverged.length > 0);
+  assert(diverged.every((r) => r.scaledLr > 0.5 || r.method === "lars"));
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("runGrid resumes: an interrupted grid finishes without duplicating a run", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const first = await runGrid(options(out, { maxRuns: 7 }));
+  assertEquals(first.ran, 7);
+  assert(!first.complete);
+  // Simulate a kill in the middle of the next run's writes: orphan curve rows and a torn line.
+  await Deno.writeTextFile(`${out}/curves.csv`, "orphan,lalc,16,2,1,0.1,5,1,0.1,0.5,0.5,3,1,2\n", {
+    append: true,
+  });
+  await Deno.writeTextFile(`${out}/runs.csv`, "deadbeef,test,synth", { append: true });
+  const second = await runGrid(options(out));
+  assertEquals(second.skipped, 7);
+  assertEquals(second.ran, 33);
+  const rows = parseCsv(await Deno.readTextFile(`${out}/runs.csv`));
+  assertEquals(rows.length, 40);
+  assertEquals(new Set(rows.map((r) => r.run_id)).size, 40);
+  const curves = parseCsv(await Deno.readTextFile(`${out}/curves.csv`));
+  assertEquals(curves.length, 80);
+  assert(!curves.some((c) => c.run_id === "orphan"));
+  const store = await ResultsStore.open(out);
+  assertEquals(store.rows.length, 40);
+  await Deno.remove(out, { recursive: true });
+});

@@ -1,0 +1,164 @@
+/**
+ * The columns of `runs.csv` and `curves.csv` (the output contract of DESIGN.md) and the
+ * typed rows they hold.
+ *
+ * @module
+ */
+import type { MethodName } from "./types.ts";
+import type { RunStatus } from "../train/types.ts";
+
+/** Columns of `runs.csv`, in file order. */
+export const RUN_COLUMNS = [
+  "run_id",
+  "preset",
+  "dataset",
+  "model",
+  "depth",
+  "width",
+  "method",
+  "batch_size",
+  "phase",
+  "lr_index",
+  "base_lr",
+  "scaled_lr",
+  "seed",
+  "epochs",
+  "steps",
+  "backend",
+  "status",
+  "final_train_loss",
+  "final_test_accuracy",
+  "best_test_accuracy",
+  "steps_to_target",
+  "max_grad_norm",
+  "loss_spikes",
+  "wall_seconds",
+  "samples_per_sec",
+  "error",
+  "deno_version",
+  "tfjs_version",
+  "git_commit",
+  "finished_at",
+] as const;
+
+/** Columns of `curves.csv`, in file order. */
+export const CURVE_COLUMNS = [
+  "run_id",
+  "method",
+  "batch_size",
+  "depth",
+  "seed",
+  "base_lr",
+  "step",
+  "epoch",
+  "learning_rate",
+  "train_loss",
+  "test_accuracy",
+  "grad_norm",
+  "layer_grad_norm_min",
+  "layer_grad_norm_max",
+] as const;
+
+/** Columns of `layer_rates.csv`: LALC's per-layer rate over the first steps of a run. */
+export const LAYER_RATE_COLUMNS = [
+  "run_id",
+  "batch_size",
+  "depth",
+  "step",
+  "layer",
+  "layer_index",
+  "global_lr",
+  "layer_lr",
+  "weight_norm",
+  "grad_norm",
+] as const;
+
+/** One row of `runs.csv`, typed. Numbers are NaN where the CSV cell is empty. */
+export interface RunRow {
+  runId: string;
+  preset: string;
+  dataset: string;
+  model: string;
+  depth: number;
+  width: number;
+  method: MethodName;
+  batchSize: number;
+  phase: "tune" | "seed";
+  lrIndex: number;
+  baseLr: number;
+  scaledLr: number;
+  seed: number;
+  epochs: number;
+  steps: number;
+  backend: string;
+  status: RunStatus;
+  finalTrainLoss: number;
+  finalTestAccuracy: number;
+  bestTestAccuracy: number;
+  stepsToTarget: number | null;
+  maxGradNorm: number;
+  lossSpikes: number;
+  wallSeconds: number;
+  samplesPerSec: number;
+  error: string;
+  denoVersion: string;
+  tfjsVersion: string;
+  gitCommit: string;
+  finishedAt: string;
+}
+
+const camel = (c: string): string => c.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+
+const STRING_COLUMNS = new Set([
+  "run_id",
+  "preset",
+  "dataset",
+  "model",
+  "method",
+  "phase",
+  "backend",
+  "status",
+  "error",
+  "deno_version",
+  "tfjs_version",
+  "git_commit",
+  "finished_at",
+]);
+
+/** A number as a CSV cell: empty for NaN, `inf`/`-inf` for infinities, else full precision. */
+export function formatNumber(x: number | null): string {
+  if (x === null || Number.isNaN(x)) return "";
+  if (x === Infinity) return "inf";
+  if (x === -Infinity) return "-inf";
+  return String(x);
+}
+
+/** The inverse of {@link formatNumber}. */
+export function parseNumber(cell: string | undefined): number {
+  if (cell === undefined || cell === "") return NaN;
+  if (cell === "inf") return Infinity;
+  if (cell === "-inf") return -Infinity;
+  return Number(cell);
+}
+
+/** `row` as CSV cells in {@link RUN_COLUMNS} order. Newlines in text become spaces so every
+ * record is exactly one line (the resume logic relies on it). */
+export function runRowCells(row: RunRow): string[] {
+  const r = row as unknown as Record<string, unknown>;
+  return RUN_COLUMNS.map((c) => {
+    const v = r[camel(c)];
+    if (STRING_COLUMNS.has(c)) return String(v ?? "").replace(/[\r\n]+/g, " ");
+    return formatNumber(v as number | null);
+  });
+}
+
+/** A parsed `runs.csv` record (column name to cell) as a typed row. */
+export function runRowFromRecord(record: Record<string, string>): RunRow {
+  const out: Record<string, unknown> = {};
+  for (const c of RUN_COLUMNS) {
+    const cell = record[c] ?? "";
+    out[camel(c)] = STRING_COLUMNS.has(c) ? cell : parseNumber(cell);
+  }
+  if (Number.isNaN(out.stepsToTarget)) out.stepsToTarget = null;
+  return out as unknown as RunRow;
+}

@@ -1,0 +1,95 @@
+/**
+ * The shapes the benchmark suite passes around: a grid (what to run), a planned run, and
+ * the rows it writes.
+ *
+ * @module
+ */
+import type { ModelKind } from "../models/types.ts";
+
+/** The methods the benchmark compares (recipes in `methods.ts`). */
+export const METHODS = ["lalc", "lars", "lamb", "linear-scaling", "warmup"] as const;
+
+/** One of {@link METHODS}. */
+export type MethodName = typeof METHODS[number];
+
+/** The data sets a grid can train on. */
+export const DATASETS = ["fashion-mnist", "fashion-mnist-subset", "cifar10", "synthetic"] as const;
+
+/** One of {@link DATASETS}. */
+export type DatasetName = typeof DATASETS[number];
+
+/** Which data a grid uses. */
+export interface DatasetSpec {
+  /** `fashion-mnist` (full, from Debian's package or `dataDir`), `fashion-mnist-subset`
+   * (the subset shipped in `fixtures/`), `cifar10` (binary files in `dataDir`), `synthetic`. */
+  readonly name: DatasetName;
+  /** Folder of the data files, when not the default place. */
+  readonly dataDir?: string;
+  /** Keep only the first this many training samples (0 or absent: all). */
+  readonly trainSamples?: number;
+  /** Keep only the first this many test samples (0 or absent: all). */
+  readonly testSamples?: number;
+}
+
+/** How every method's learning rate is tuned: the same log grid of `points` for each. */
+export interface LrGridSpec {
+  /** Number of learning rates tried per (method, batch size, depth): the tuning budget. */
+  readonly points: number;
+  /** Ratio between neighbouring rates; the grid is centred on the method's base rate. */
+  readonly factor: number;
+  /**
+   * `first-seed`: every rate runs with the first seed and the other seeds run only at the
+   * best one; `all-seeds`: every rate runs with every seed (costlier, no selection bias).
+   */
+  readonly tuneOn: "first-seed" | "all-seeds";
+}
+
+/** A whole benchmark grid: a preset or a user's `--grid file.json`. */
+export interface GridSpec {
+  /** Name written in every row (`smoke`, `standard`, `paper`, or the user's). */
+  readonly name: string;
+  /** A sentence for the README and meta.json: what this grid is for and what it costs. */
+  readonly description: string;
+  /** Data. */
+  readonly dataset: DatasetSpec;
+  /** Model family and width; depth comes from `depths`. */
+  readonly model: { readonly kind: ModelKind; readonly width: number };
+  /** Methods compared. */
+  readonly methods: readonly MethodName[];
+  /** Batch sizes. */
+  readonly batchSizes: readonly number[];
+  /** Numbers of BN-ReLU blocks. */
+  readonly depths: readonly number[];
+  /** Seeds (model initialization and data order). */
+  readonly seeds: readonly number[];
+  /** Epochs of every run (the same for every method and batch size). */
+  readonly epochs: number;
+  /** Learning-rate tuning. */
+  readonly lrGrid: LrGridSpec;
+  /** Curve points per run (evaluation every `steps / evalPoints` steps, at least one). */
+  readonly evalPoints: number;
+  /** Test samples used at intermediate curve points (the final point uses all). */
+  readonly evalSamples: number;
+  /** Test accuracy counted as reached for `steps_to_target`. */
+  readonly targetAccuracy: number;
+  /** A run whose loss exceeds this multiple of its first loss is `diverged`. */
+  readonly divergenceFactor: number;
+  /** Steps of LALC's per-layer learning rate traced for the plot (0: none). */
+  readonly traceSteps: number;
+}
+
+/** One run the grid will do. */
+export interface PlannedRun {
+  /** Deterministic id: a hash of grid name, method, batch size, depth, seed and rate. */
+  readonly runId: string;
+  readonly method: MethodName;
+  readonly batchSize: number;
+  readonly depth: number;
+  readonly seed: number;
+  /** Index of the rate in the method's log grid (0 = smallest). */
+  readonly lrIndex: number;
+  /** The base rate (per 256 samples, before the method's scaling rule). */
+  readonly baseLr: number;
+  /** `tune`: a learning-rate tuning run; `seed`: a further seed at the tuned rate. */
+  readonly phase: "tune" | "seed";
+}
