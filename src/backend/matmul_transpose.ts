@@ -11,7 +11,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { callKernel, freeAll } from "./_kernel_call.ts";
 
 const BACKEND = "wasm";
