@@ -1,0 +1,208 @@
+/**
+ * `explode` (the default mode): the gradient explosion at initialization, for one
+ * configuration or a sweep over lists of them.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { type BackendName, BACKENDS, useBackend } from "../backend/backend.ts";
+import { buildModel } from "../models/build.ts";
+import { choiceOption, intOption, numberOption } from "../train/options.ts";
+import { toCsv } from "../suite/csv.ts";
+import { writePlot } from "../suite/plot.ts";
+import { cartesian, listOption, UsageError } from "./_args.ts";
+import {
+  type ExplosionConfig,
+  type ExplosionResult,
+  measureExplosion,
+  THEORETICAL_RATIO,
+} from "./explosion.ts";
+import { PROBE_LOSSES, type ProbeLoss } from "./gradnorms.ts";
+import { layerSpec, layerTable, networkName, ratioVsBatchSpec, sweepTable } from "./init_report.ts";
+
+/** The network variants: the BN-ReLU network and its two controls. */
+export const NETWORKS = ["bn-relu", "no-bn", "no-relu"] as const;
+
+/** The usage text of `explode`. */
+export const INIT_USAGE = `usage: cli.ts explode [init] [options]
+       cli.ts explode train [options]   (see: explode train --help)
+
+Measures, for freshly initialized Linear/Conv -> BN -> ReLU networks, the weight-gradient norm
+of every layer and the ratio between consecutive layers, and prints the mean interior ratio
+next to the theoretical sqrt(pi/(pi-1)) = ${THEORETICAL_RATIO.toFixed(4)}. Options taking a list
+(comma-separated) sweep every combination.
+
+options:
+  --model mlp|cnn          network family (default mlp; cnn samples are 16x16x3)
+  --network LIST           bn-relu, no-bn (control: ReLU, no BN), no-relu (control: BN, no
+                           ReLU) (default bn-relu)
+  --depth LIST             blocks, >= 3 (default 12)
+  --width LIST             hidden width (default 512)
+  --batch LIST             batch size, >= 2 (default 256)
+  --correlation LIST       fraction of input variance correlated across samples, in [0, 1)
+                           (default 0)
+  --structure LIST         lowRank (a rank-r component, BN keeps it) or shared (one vector for
+                           all samples, BN removes it) (default lowRank)
+  --rank N                 rank of the lowRank component (default 1)
+  --loss random|ce         top of the backward pass: a zero-mean random projection of the
+                           logits, or cross-entropy on random labels (default random)
+  --seed N                 first seed (default 0)
+  --seeds N                seeds averaged per configuration (default 3)
+  --backend NAME           ${BACKENDS.join(", ")} (default wasm; cpu for cnn)
+  --out DIR                write sweep.csv, layers.csv and plots (SVG + PNG) to DIR
+  --json                   print a JSON object as the last line: layers, ratios, meanRatio,
+                           ... of the first configuration, and runs (all configurations)
+  -h, --help               show this text`;
+
+/** Parsed options of the init mode. */
+export interface InitOptions {
+  readonly configs: ExplosionConfig[];
+  readonly backend: BackendName;
+  readonly out?: string;
+  readonly json: boolean;
+}
+
+/**
+ * Parses the init mode's arguments; throws {@link UsageError} on anything unknown or
+ * impossible. Returns `undefined` for `--help`.
+ */
+export function parseInitArgs(args: string[]): InitOptions | undefined {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        model: { type: "string", default: "mlp" },
+        network: { type: "string", default: "bn-relu" },
+        depth: { type: "string", default: "12" },
+        width: { type: "string", default: "512" },
+        batch: { type: "string", default: "256" },
+        correlation: { type: "string", default: "0" },
+        structure: { type: "string", default: "lowRank" },
+        rank: { type: "string", default: "1" },
+        loss: { type: "string", default: "random" },
+        seed: { type: "string", default: "0" },
+        seeds: { type: "string", default: "3" },
+        backend: { type: "string" },
+        out: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) return undefined;
+  const kind = choiceOption("model", v.model, ["mlp", "cnn"] as const);
+  const lists = {
+    network: listOption("network", v.network, (n, s) => choiceOption(n, s, NETWORKS)),
+    depth: listOption("depth", v.depth, (n, s) => intOption(n, s, 3, 1000)),
+    width: listOption("width", v.width, (n, s) => intOption(n, s, 1, 65536)),
+    batchSize: listOption("batch", v.batch, (n, s) => intOption(n, s, 2, 1 << 20)),
+    correlation: listOption("correlation", v.correlation, (n, s) => {
+      const c = numberOption(n, s, 0, 1);
+      if (c >= 1) {
+        throw new UsageError(`--${n}: "${s}" is not allowed; expected a number in [0, 1)`);
+      }
+      return c;
+    }),
+    structure: listOption(
+      "structure",
+      v.structure,
+      (n, s) => choiceOption(n, s, ["lowRank", "shared"] as const),
+    ),
+  };
+  const rank = intOption("rank", v.rank, 1, 1 << 20);
+  const loss = choiceOption<ProbeLoss>("loss", v.loss, PROBE_LOSSES);
+  const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
+  const seeds = intOption("seeds", v.seeds, 1, 1000);
+  const backend = choiceOption("backend", v.backend ?? (kind === "cnn" ? "cpu" : "wasm"), BACKENDS);
+  const configs = cartesian(lists).map((c): ExplosionConfig => ({
+    kind,
+    depth: c.depth,
+    width: c.width,
+    batchSize: c.batchSize,
+    batchNorm: c.network !== "no-bn",
+    activation: c.network === "no-relu" ? "linear" : "relu",
+    correlation: c.correlation,
+    structure: c.structure,
+    rank,
+    loss,
+    seed,
+    seeds,
+  }));
+  return { configs, backend, out: v.out, json: v.json };
+}
+
+function describe(r: ExplosionResult): string {
+  const c = r.config;
+  return `${c.kind} ${networkName(r).padEnd(7)} depth ${c.depth} width ${c.width} batch ${
+    String(c.batchSize).padStart(5)
+  } corr ${c.correlation} ${c.structure}${c.structure === "lowRank" ? `(rank ${c.rank})` : ""}: ` +
+    `mean ratio ${r.meanRatio.toFixed(4)} +- ${r.meanRatioSd.toFixed(4)} (${c.seeds} seeds)`;
+}
+
+/** The JSON summary of one result (what `--json` prints per configuration). */
+export function resultJson(r: ExplosionResult): Record<string, unknown> {
+  return {
+    config: { ...r.config, network: networkName(r) },
+    layers: r.layers,
+    ratios: r.ratios,
+    interior: r.interior,
+    meanRatio: r.meanRatio,
+    meanRatioSd: r.meanRatioSd,
+    seedMeanRatios: r.seedMeanRatios,
+  };
+}
+
+/** Runs the init mode; returns the exit code. */
+export async function initMain(args: string[]): Promise<number> {
+  const options = parseInitArgs(args);
+  if (options === undefined) {
+    console.log(INIT_USAGE);
+    return 0;
+  }
+  await useBackend(options.backend);
+  const results: ExplosionResult[] = [];
+  for (const config of options.configs) {
+    const r = await measureExplosion(buildModel, config);
+    results.push(r);
+    console.log(describe(r));
+  }
+  console.log(`theory: sqrt(pi/(pi-1)) = ${THEORETICAL_RATIO.toFixed(4)}`);
+  if (results.length === 1) {
+    const r = results[0];
+    console.log("layer  grad norm      ratio to next");
+    r.layers.forEach((n, i) => {
+      const ratio = i < r.ratios.length
+        ? r.ratios[i].toFixed(4) + (r.interior.includes(i) ? "" : " (not interior)")
+        : "";
+      console.log(`${String(i).padStart(5)}  ${n.toExponential(4)}  ${ratio}`);
+    });
+  }
+  if (options.out !== undefined) {
+    await Deno.mkdir(options.out, { recursive: true });
+    await Deno.writeTextFile(`${options.out}/sweep.csv`, toCsv(sweepTable(results)));
+    await Deno.writeTextFile(`${options.out}/layers.csv`, toCsv(layerTable(results)));
+    const written = [`${options.out}/sweep.csv`, `${options.out}/layers.csv`];
+    if (new Set(results.map((r) => r.config.batchSize)).size > 1) {
+      written.push(...await writePlot(options.out, "ratio_vs_batch", ratioVsBatchSpec(results)));
+    }
+    written.push(...await writePlot(options.out, "layer_norms", layerSpec(results, "gradNorm")));
+    written.push(...await writePlot(options.out, "layer_ratios", layerSpec(results, "ratio")));
+    console.log(`wrote ${written.join(", ")}`);
+  }
+  if (options.json) {
+    console.log(
+      JSON.stringify({
+        theory: THEORETICAL_RATIO,
+        ...resultJson(results[0]),
+        runs: results.map(resultJson),
+      }),
+    );
+  }
+  return 0;
+}

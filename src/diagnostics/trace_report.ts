@@ -1,0 +1,195 @@
+/**
+ * CSV tables and figures of training traces (see `traceTraining`), one trace per method and
+ * batch size.
+ *
+ * @module
+ */
+import type { TopLevelSpec } from "vega-lite";
+import type { StepRecord } from "./trace.ts";
+
+/** One traced run: which method at which batch size, and its records. */
+export interface Trace {
+  /** Method name (src/suite/methods.ts). */
+  readonly method: string;
+  /** Batch size. */
+  readonly batchSize: number;
+  /** Global learning rate at each step (the schedule's value). */
+  readonly globalLr: number[];
+  /** One record per step. */
+  readonly records: readonly StepRecord[];
+}
+
+function interiorMean(values: readonly number[], depth: number): number {
+  // Hidden blocks 1 .. depth-2: the same layers the interior ratio uses.
+  const inner = values.slice(1, depth - 1).filter((v) => Number.isFinite(v));
+  return inner.reduce((a, b) => a + b, 0) / inner.length;
+}
+
+/** One row per run and step: loss, global rate, mean interior ratio and correlation. */
+export function stepTable(traces: readonly Trace[], depth: number): string[][] {
+  const rows = [[
+    "method",
+    "batchSize",
+    "step",
+    "loss",
+    "globalLr",
+    "meanRatio",
+    "meanCorrelation",
+    "firstOverLastBlock",
+  ]];
+  for (const t of traces) {
+    for (const r of t.records) {
+      rows.push([
+        t.method,
+        String(t.batchSize),
+        String(r.step),
+        r.loss.toFixed(6),
+        t.globalLr[r.step].toExponential(6),
+        r.meanRatio.toFixed(6),
+        interiorMean(r.correlations, depth).toFixed(6),
+        (r.gradNorms[0] / r.gradNorms[depth - 1]).toFixed(6),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/** One row per run, step and weight layer: gradient norm, applied rate, activation correlation. */
+export function layerStepTable(traces: readonly Trace[]): string[][] {
+  const rows = [[
+    "method",
+    "batchSize",
+    "step",
+    "layer",
+    "gradNorm",
+    "learningRate",
+    "correlation",
+  ]];
+  for (const t of traces) {
+    for (const r of t.records) {
+      r.gradNorms.forEach((g, layer) => {
+        const c = r.correlations[layer];
+        rows.push([
+          t.method,
+          String(t.batchSize),
+          String(r.step),
+          String(layer),
+          g.toExponential(6),
+          r.learningRates[layer].toExponential(6),
+          Number.isFinite(c) ? c.toFixed(6) : "",
+        ]);
+      });
+    }
+  }
+  return rows;
+}
+
+/** Keeps every `every`-th step (and the last) so figures stay small. */
+function thin(records: readonly StepRecord[], every: number): StepRecord[] {
+  return records.filter((r, i) => r.step % every === 0 || i === records.length - 1);
+}
+
+/**
+ * Two rows of panels, one column per batch size: the mean interior gradient-norm ratio and
+ * the mean interior activation correlation over steps, one line per method. Answers "does the
+ * explosion fade as the correlation rises?".
+ */
+export function explosionVsCorrelationSpec(traces: readonly Trace[], depth: number): TopLevelSpec {
+  const values = traces.flatMap((t) =>
+    t.records.flatMap((r) => [
+      {
+        method: t.method,
+        batch: t.batchSize,
+        step: r.step,
+        quantity: "mean interior ratio",
+        v: r.meanRatio,
+      },
+      {
+        method: t.method,
+        batch: t.batchSize,
+        step: r.step,
+        quantity: "mean pairwise cosine of activations",
+        v: interiorMean(r.correlations, depth),
+      },
+    ])
+  );
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: "Gradient explosion rate and activation correlation during training",
+    data: { values },
+    facet: {
+      row: { field: "quantity", type: "nominal", title: null },
+      column: { field: "batch", type: "ordinal", title: "batch size" },
+    },
+    resolve: { scale: { y: "independent", x: "independent" } },
+    spec: {
+      width: 300,
+      height: 180,
+      mark: { type: "line", strokeWidth: 1.2 },
+      encoding: {
+        x: { field: "step", type: "quantitative" },
+        y: { field: "v", type: "quantitative", scale: { zero: false }, title: null },
+        color: { field: "method", type: "nominal" },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/**
+ * Per-layer lines over steps (color = layer index, input side dark), one panel per method
+ * (rows) and batch size (columns), for `gradNorm`, `learningRate` or `correlation`.
+ */
+export function layerStepSpec(
+  traces: readonly Trace[],
+  what: "gradNorm" | "learningRate" | "correlation",
+  every = 4,
+): TopLevelSpec {
+  const values = traces.flatMap((t) =>
+    thin(t.records, every).flatMap((r) => {
+      const series = what === "gradNorm"
+        ? r.gradNorms
+        : what === "learningRate"
+        ? r.learningRates
+        : r.correlations;
+      return series.flatMap((v, layer) =>
+        Number.isFinite(v) ? [{ method: t.method, batch: t.batchSize, step: r.step, layer, v }] : []
+      );
+    })
+  );
+  const titles = {
+    gradNorm: ["Per-layer weight-gradient norm during training", "||dL/dW||"],
+    learningRate: ["Per-layer learning rate applied by the optimizer", "learning rate"],
+    correlation: ["Per-layer mean pairwise cosine of the samples' activations", "cosine"],
+  } as const;
+  return {
+    $schema: "https://vega.github.io/schema/vega-lite/v5.json",
+    title: titles[what][0],
+    data: { values },
+    facet: {
+      row: { field: "method", type: "nominal", title: null },
+      column: { field: "batch", type: "ordinal", title: "batch size" },
+    },
+    resolve: { scale: { x: "independent" } },
+    spec: {
+      width: 260,
+      height: 120,
+      mark: { type: "line", strokeWidth: 1 },
+      encoding: {
+        x: { field: "step", type: "quantitative" },
+        y: {
+          field: "v",
+          type: "quantitative",
+          scale: what === "correlation" ? { zero: false } : { type: "log" },
+          title: titles[what][1],
+        },
+        color: {
+          field: "layer",
+          type: "quantitative",
+          scale: { scheme: "viridis" },
+          title: "layer",
+        },
+        detail: { field: "layer", type: "nominal" },
+      },
+    },
+  } as TopLevelSpec;
+}
