@@ -88,7 +88,7 @@ export function plannedSteps(grid: GridSpec, batchSize: number, trainCount: numb
  * ```
  */
 export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
-  const { grid, dataset } = options;
+  const { grid } = options;
   const store = await ResultsStore.open(options.out);
   const total = totalRuns(grid);
   const started = performance.now();

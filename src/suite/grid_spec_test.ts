@@ -1,0 +1,67 @@
+import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { GridSpecError, loadGridFile, validateGridSpec } from "./grid_spec.ts";
+import { PRESETS } from "./presets.ts";
+
+Deno.test("every preset is a valid grid", () => {
+  for (const preset of Object.values(PRESETS)) {
+    assertEquals(validateGridSpec(JSON.parse(JSON.stringify(preset))), preset);
+  }
+});
+
+Deno.test("extends starts from a preset and overrides fields", () => {
+  const grid = validateGridSpec({
+    extends: "smoke",
+    name: "mine",
+    batchSizes: [64],
+    lrGrid: { points: 4 },
+  });
+  assertEquals(grid.batchSizes, [64]);
+  assertEquals(grid.lrGrid, { points: 4, factor: 10, tuneOn: "first-seed" });
+  assertEquals(grid.depths, PRESETS.smoke.depths);
+});
+
+Deno.test("a bad grid lists every problem with its path, value and what is allowed", () => {
+  const error = (() => {
+    try {
+      validateGridSpec({
+        extends: "smoke",
+        methods: ["lalc", "sgd"],
+        batchSizes: [32, -1],
+        epochs: 0,
+        colour: "red",
+      });
+    } catch (e) {
+      return e as GridSpecError;
+    }
+  })();
+  assert(error instanceof GridSpecError);
+  const text = error.problems.join("\n");
+  assert(
+    /grid\.methods\[1\]: got "sgd"; expected methods \(lalc, lars, lamb, linear-scaling, warmup\)/
+      .test(text),
+    text,
+  );
+  assert(/grid\.batchSizes\[1\]: got -1; expected positive integers/.test(text), text);
+  assert(/grid\.epochs: got 0; expected a number > 0/.test(text), text);
+  assert(/grid\.colour: unknown field/.test(text), text);
+  assertEquals(error.problems.length, 4);
+});
+
+Deno.test("a grid without extends must name every field", () => {
+  throws(() => validateGridSpec({ name: "x" }), /grid\.dataset: missing/);
+  throws(
+    () => validateGridSpec({ extends: "huge" }),
+    /grid\.extends: unknown preset "huge"; allowed: smoke, standard, paper/,
+  );
+  throws(() => validateGridSpec([1]), /must be a JSON object/);
+});
+
+Deno.test("loadGridFile reports unreadable files and bad JSON", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/bad.json`, "{ nope");
+  await Promise.all([
+    assert.rejects(loadGridFile(`${dir}/none.json`), /cannot read it/),
+    assert.rejects(loadGridFile(`${dir}/bad.json`), /not valid JSON/),
+  ]);
+  await Deno.remove(dir, { recursive: true });
+});
