@@ -33,7 +33,7 @@ export async function accuracy(model: Model, split: Split, limit = split.count):
       );
       const y = tf.tensor1d(split.y.subarray(start, start + size), "int32");
       const { logits } = model.forward(x, { training: false });
-      return tf.sum(tf.equal(tf.argMax(logits, 1), y).asType("float32")) as tf.Scalar;
+      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), y), "float32")) as tf.Scalar;
     }));
   }
   const correctTensor = tf.addN(chunks);

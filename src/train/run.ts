@@ -94,7 +94,7 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
   const drain = async (): Promise<boolean> => {
     if (pending.length === 0) return false;
     const packed = tf.tidy(() =>
-      tf.concat(pending.map(({ loss, norms }) => tf.concat([loss.reshape([1]), norms])))
+      tf.concat(pending.map(({ loss, norms }) => tf.concat([tf.reshape(loss, [1]), norms])))
     );
     const values = await packed.data() as Float32Array;
     const width = pending[0].norms.shape[0] + 1;

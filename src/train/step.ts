@@ -23,7 +23,7 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
     const numClasses = logits.shape[1];
     // logSoftmax + a one-hot dot product: both have cheap, fused gradients.
     const logProbs = tf.logSoftmax(logits);
-    const oneHot = tf.oneHot(labels, numClasses).asType("float32");
+    const oneHot = tf.cast(tf.oneHot(labels, numClasses), "float32");
     return tf.neg(tf.mean(tf.sum(tf.mul(logProbs, oneHot), 1)));
   });
 }

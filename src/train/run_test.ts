@@ -1,0 +1,109 @@
+import * as tf from "@tensorflow/tfjs-core";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  throws as assertThrows,
+} from "node:assert/strict";
+import { useBackend } from "../backend/backend.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { runLength, trainRun } from "./run.ts";
+import type { RunConfig } from "./types.ts";
+
+await useBackend("cpu");
+
+const dataset = makeSyntheticDataset({
+  trainCount: 512,
+  testCount: 256,
+  sampleShape: [16],
+  numClasses: 4,
+  correlation: 0.5,
+  seed: 3,
+});
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    dataset,
+    model: { kind: "mlp", depth: 3, width: 32, seed: 1 },
+    // Plain SGD: tf.train.momentum keeps one tensor after dispose() in tf.js 4.22.
+    makeOptimizer: () => tf.train.sgd(0.2),
+    batchSize: 64,
+    epochs: 3,
+    seed: 7,
+    evalEvery: 8,
+    ...overrides,
+  };
+}
+
+Deno.test("trainRun learns a separable task, reports its curve and leaks nothing", async () => {
+  const before = tf.memory().numTensors;
+  const points: number[] = [];
+  const result = await trainRun(config({ onPoint: (p) => points.push(p.step) }));
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(result.status, "ok");
+  assertEquals(result.steps, 24); // 3 epochs x floor(512 / 64)
+  assertEquals(result.epochs, 3);
+  assertEquals(points, [8, 16, 24]);
+  const first = result.curve[0].trainLoss;
+  assert(result.finalTrainLoss < 0.5 * first, `loss ${first} -> ${result.finalTrainLoss}`);
+  // 4 classes: chance is 0.25; with correlation 0.5 the classes are easy.
+  assert(result.finalTestAccuracy > 0.8, `accuracy ${result.finalTestAccuracy}`);
+  assert(result.bestTestAccuracy >= result.finalTestAccuracy);
+  assertEquals(result.curve[0].learningRate, 0.2);
+  assert(result.maxGradNorm > 0 && Number.isFinite(result.maxGradNorm));
+  assert(result.curve.every((p) => p.layerGradNormMin <= p.layerGradNormMax));
+  assert(result.samplesPerSec > 0);
+});
+
+Deno.test("trainRun is reproducible: same seeds give identical losses and accuracies", async () => {
+  const a = await trainRun(config({ epochs: 1 }));
+  const b = await trainRun(config({ epochs: 1 }));
+  assertEquals(
+    a.curve.map((p) => [p.trainLoss, p.testAccuracy, p.gradNorm]),
+    b.curve.map((p) => [p.trainLoss, p.testAccuracy, p.gradNorm]),
+  );
+  const c = await trainRun(config({ epochs: 1, seed: 8 }));
+  assert(c.curve[0].trainLoss !== a.curve[0].trainLoss, "another data order changes the loss");
+});
+
+Deno.test("a diverging run ends as `diverged`, not as an exception", async () => {
+  const before = tf.memory().numTensors;
+  const result = await trainRun(config({ makeOptimizer: () => tf.train.sgd(1e6), epochs: 5 }));
+  assertEquals(result.status, "diverged");
+  assert(result.steps < 40, `stopped early at step ${result.steps}`);
+  assert(Number.isNaN(result.finalTestAccuracy));
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("targetAccuracy records the first evaluation step that reached it", async () => {
+  const result = await trainRun(config({ targetAccuracy: 0.5 }));
+  const firstHit = result.curve.find((p) => p.testAccuracy >= 0.5);
+  assertEquals(result.stepsToTarget, firstHit?.step ?? null);
+  const never = await trainRun(config({ epochs: 1, targetAccuracy: 1.01 }));
+  assertEquals(never.stepsToTarget, null);
+});
+
+Deno.test("an exception inside the run becomes an `error` result", async () => {
+  const before = tf.memory().numTensors;
+  const result = await trainRun(config({
+    makeOptimizer: () => {
+      throw new Error("no such optimizer");
+    },
+  }));
+  assertEquals(result.status, "error");
+  assertEquals(result.error, "no such optimizer");
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("impossible run lengths are refused before anything is built", () => {
+  assertThrows(
+    () => runLength(config({ batchSize: 513 })),
+    /batchSize 513 is larger than the training split \(512 samples\)/,
+  );
+  assertThrows(
+    () => runLength(config({ batchSize: 0 })),
+    /batchSize must be a positive integer, got 0/,
+  );
+  assertThrows(() => runLength(config({ steps: 0 })), /steps must be a positive integer, got 0/);
+  assertThrows(() => runLength(config({ epochs: -1 })), /epochs must be a positive number/);
+  assertEquals(runLength(config({ steps: 5 })).totalSteps, 5);
+});
