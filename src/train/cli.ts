@@ -1,0 +1,163 @@
+/**
+ * `train`: train one model with one optimizer and print its metrics.
+ *
+ * ```sh
+ * deno task train --dataset fashion-mnist --model mlp --depth 16 --width 256 \
+ *   --batch-size 256 --optimizer momentum --lr 0.1 --steps 50 --json
+ * ```
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { parseArgs } from "node:util";
+import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
+import { loadCifar10 } from "../data/cifar10.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import type { Dataset } from "../data/types.ts";
+import { MODEL_KINDS } from "../models/build.ts";
+import { lalc } from "../optim/lalc.ts";
+import { lamb } from "../optim/lamb.ts";
+import { lars } from "../optim/lars.ts";
+import { momentum } from "../optim/momentum.ts";
+import { choiceOption, intOption, numberOption, UsageError } from "./options.ts";
+import { trainRun } from "./run.ts";
+
+const DATASETS = ["fashion-mnist", "cifar10", "synthetic"] as const;
+
+/** Optimizers selectable with `--optimizer`, each at a constant `--lr`. */
+const OPTIMIZERS: Record<string, (lr: number, weightDecay: number) => tf.Optimizer> = {
+  momentum: (lr) => momentum({ learningRate: lr }),
+  lalc: (lr, weightDecay) => lalc({ learningRate: lr, weightDecay }),
+  lars: (lr, weightDecay) => lars({ learningRate: lr, weightDecay }),
+  lamb: (lr, weightDecay) => lamb({ learningRate: lr, weightDecay }),
+  sgd: (lr) => tf.train.sgd(lr),
+  adam: (lr) => tf.train.adam(lr),
+};
+
+const HELP = `usage: train [options]
+
+  --dataset NAME      ${DATASETS.join(" | ")} (default fashion-mnist; without the
+                      full set on this machine, the shipped subset, with a warning)
+  --data-dir DIR      where the dataset's files are
+  --model KIND        ${MODEL_KINDS.join(" | ")} (default mlp)
+  --depth N           BN-ReLU blocks (resnet: 6n+2 layers) (default 16)
+  --width N           hidden width / base channels (default 256)
+  --batch-size N      (default 256)
+  --optimizer NAME    ${Object.keys(OPTIMIZERS).join(" | ")} (default momentum)
+  --lr X              constant learning rate (default 0.1)
+  --weight-decay X    for lalc, lars, lamb (default 0)
+  --steps N           optimizer steps (default: one epoch)
+  --epochs X          epochs, when --steps is not given
+  --eval-every N      evaluate every N steps (default: at the end only)
+  --seed N            model and data-order seed (default 1)
+  --backend NAME      ${BACKENDS.join(" | ")} (default wasm)
+  --json              print the result as JSON on the last line`;
+
+const OPTIONS = {
+  dataset: { type: "string", default: "fashion-mnist" },
+  "data-dir": { type: "string" },
+  model: { type: "string", default: "mlp" },
+  depth: { type: "string", default: "16" },
+  width: { type: "string", default: "256" },
+  "batch-size": { type: "string", default: "256" },
+  optimizer: { type: "string", default: "momentum" },
+  lr: { type: "string", default: "0.1" },
+  "weight-decay": { type: "string", default: "0" },
+  steps: { type: "string" },
+  epochs: { type: "string" },
+  "eval-every": { type: "string", default: "0" },
+  seed: { type: "string", default: "1" },
+  backend: { type: "string", default: "wasm" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
+async function loadDataset(name: string, dataDir: string | undefined): Promise<Dataset> {
+  if (name === "cifar10") return await loadCifar10({ dataDir });
+  if (name === "synthetic") return makeSyntheticDataset({ sampleShape: [28, 28, 1], seed: 1 });
+  return await loadFashionMnist({ dataDir });
+}
+
+/**
+ * Runs the `train` command with `args`; returns the exit code (0 ok, 1 run failed,
+ * 2 usage error).
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await main(["--model", "mlp", "--depth", "4", "--steps", "10", "--json"]));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  try {
+    // strict: unknown options and stray positional arguments are refused by parseArgs.
+    const { values: v } = parseArgs({ args, options: OPTIONS, strict: true });
+    if (v.help) {
+      console.log(HELP);
+      return 0;
+    }
+    const dataset = choiceOption("dataset", v.dataset, DATASETS);
+    const kind = choiceOption("model", v.model, MODEL_KINDS);
+    const optimizerName = choiceOption("optimizer", v.optimizer, Object.keys(OPTIMIZERS));
+    const backend = choiceOption("backend", v.backend, BACKENDS);
+    const depth = intOption("depth", v.depth, 1, 1000);
+    const width = intOption("width", v.width, 1, 65536);
+    const batchSize = intOption("batch-size", v["batch-size"], 1);
+    const lr = numberOption("lr", v.lr, 0);
+    const weightDecay = numberOption("weight-decay", v["weight-decay"], 0);
+    const steps = v.steps === undefined ? undefined : intOption("steps", v.steps, 1);
+    const epochs = v.epochs === undefined ? undefined : numberOption("epochs", v.epochs, 1e-9);
+    const evalEvery = intOption("eval-every", v["eval-every"], 0);
+    const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
+
+    await useBackend(backend);
+    const data = await loadDataset(dataset, v["data-dir"]);
+    if (batchSize > data.train.count) {
+      throw new UsageError(
+        `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
+      );
+    }
+    const result = await trainRun({
+      dataset: data,
+      model: { kind, depth, width, seed },
+      makeOptimizer: () => OPTIMIZERS[optimizerName](lr, weightDecay),
+      batchSize,
+      steps,
+      epochs: steps === undefined ? (epochs ?? 1) : undefined,
+      seed,
+      evalEvery,
+      onPoint: v.json ? undefined : (p) =>
+        console.log(
+          `step ${p.step}  epoch ${p.epoch.toFixed(2)}  loss ${p.trainLoss.toFixed(4)}  ` +
+            `test acc ${Number.isNaN(p.testAccuracy) ? "-" : p.testAccuracy.toFixed(4)}`,
+        ),
+    });
+    const summary = {
+      dataset: data.name,
+      model: kind,
+      depth,
+      width,
+      batchSize,
+      optimizer: optimizerName,
+      lr,
+      backend: backendInfo().name,
+      status: result.status,
+      steps: result.steps,
+      trainLoss: result.finalTrainLoss,
+      testAccuracy: result.finalTestAccuracy,
+      samplesPerSec: result.samplesPerSec,
+      wallSeconds: result.wallSeconds,
+      maxGradNorm: result.maxGradNorm,
+      ...(result.error !== undefined ? { error: result.error } : {}),
+    };
+    console.log(v.json ? JSON.stringify(summary) : summary);
+    return result.status === "error" ? 1 : 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
+      // parseArgs reports unknown options and missing values as coded TypeErrors.
+      console.error(`train: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+}
