@@ -54,6 +54,7 @@ export class ParamStore {
     this.seed = seed;
   }
 
+  /** Creates one variable and files it under params or state. */
   private make(
     layer: string,
     role: string,
