@@ -28,6 +28,9 @@ for (const n of [256, 1024]) {
       name: `matmul ${n}: ${name}`,
       group: `matmul ${n}`,
       baseline: name === "plain",
+      // tf.js' transposeA at 1024 takes seconds per call: a few timed runs are enough.
+      n: n === 1024 ? 4 : 30,
+      warmup: 1,
       fn: () => {
         setWasmMatMulOverride(override);
         const y = tf.matMul(a, b, tA, tB);
@@ -45,6 +48,8 @@ const dy = tf.randomNormal([128, 14, 14, 32], 0, 1, "float32", 5) as tf.Tensor4D
 Deno.bench({
   name: "conv2d forward 128x14x14x32 3x3x32",
   group: "conv",
+  n: 5,
+  warmup: 1,
   baseline: true,
   fn: () => {
     tf.tidy(() => tf.conv2d(x, w, 1, "same").dataSync());
@@ -53,6 +58,8 @@ Deno.bench({
 Deno.bench({
   name: "Conv2DBackpropFilter (added kernel)",
   group: "conv",
+  n: 5,
+  warmup: 1,
   fn: () => {
     tf.tidy(() =>
       (tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
@@ -67,6 +74,8 @@ Deno.bench({
 Deno.bench({
   name: "Conv2DBackpropInput (tf.js wasm)",
   group: "conv",
+  n: 5,
+  warmup: 1,
   fn: () => {
     tf.tidy(() => tf.conv2dTranspose(dy, w, [128, 14, 14, 32], 1, "same").dataSync());
   },

@@ -10,6 +10,7 @@
  *
  * Usage: deno run --allow-read --allow-env --allow-run=python3 bench/backend_workloads.ts \
  *   [--backend wasm] [--steps 20] [--no-peer] [--python /usr/bin/python3]
+ *   [--numpy-python python3]
  *
  * @module
  */
@@ -152,6 +153,8 @@ if (import.meta.main) {
       "no-peer": { type: "boolean", default: false },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
       python: { type: "string", default: "python3" },
+      // numpy with OpenBLAS (the machine's float32 ceiling); Debian's numpy uses generic BLAS.
+      "numpy-python": { type: "string", default: "python3" },
     },
   });
   const steps = Number(values.steps);
@@ -172,7 +175,7 @@ if (import.meta.main) {
     report[name] = row;
   }
   if (!values["no-peer"]) {
-    const numpy = await python(values.python, ["-c", NUMPY]);
+    const numpy = await python(values["numpy-python"], ["-c", NUMPY]);
     report.numpyMatmul1024 = numpy;
     const w1row = report.W1 as Record<string, number>;
     if (typeof numpy === "object") {
