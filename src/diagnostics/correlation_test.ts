@@ -36,7 +36,9 @@ Deno.test("meanPairwiseCosine: identical samples 1, orthogonal 0, random as brut
 Deno.test("meanPairwiseCosine of independent post-ReLU Gaussians is about 1/pi", async () => {
   await useBackend("cpu");
   const before = tf.memory().numTensors;
-  const c = tf.tidy(() => meanPairwiseCosine(tf.relu(tf.randomNormal([64, 2048], 0, 1, "float32", 3))));
+  const c = tf.tidy(() =>
+    meanPairwiseCosine(tf.relu(tf.randomNormal([64, 2048], 0, 1, "float32", 3)))
+  );
   // E[x]^2 / E[x^2] of a rectified N(0, 1): (1/(2 pi)) / (1/2) = 1/pi ~= 0.318.
   assert.ok(Math.abs(c.dataSync()[0] - 1 / Math.PI) < 0.01, `${c.dataSync()[0]}`);
   c.dispose();

@@ -44,18 +44,31 @@ Deno.test("correlation: a shared component changes nothing, a low-rank one the f
   await useBackend("wasm");
   const small = { ...BASE, width: 256, depth: 6, seeds: 2 };
   const plain = await measureExplosion(buildModel, small);
-  const shared = await measureExplosion(buildModel, { ...small, correlation: 0.9, structure: "shared" });
+  const shared = await measureExplosion(buildModel, {
+    ...small,
+    correlation: 0.9,
+    structure: "shared",
+  });
   const lowRank = await measureExplosion(buildModel, { ...small, correlation: 0.9, rank: 1 });
   // Measured at width 512: first ratio 1.20 (plain), 1.21 (shared 0.9), 1.93 (rank-1 0.9).
-  assert.ok(Math.abs(shared.ratios[0] - plain.ratios[0]) < 0.05, `${shared.ratios[0]} vs ${plain.ratios[0]}`);
+  assert.ok(
+    Math.abs(shared.ratios[0] - plain.ratios[0]) < 0.05,
+    `${shared.ratios[0]} vs ${plain.ratios[0]}`,
+  );
   assert.ok(Math.abs(shared.meanRatio - plain.meanRatio) < 0.03);
-  assert.ok(lowRank.ratios[0] > plain.ratios[0] + 0.3, `${lowRank.ratios[0]} vs ${plain.ratios[0]}`);
+  assert.ok(
+    lowRank.ratios[0] > plain.ratios[0] + 0.3,
+    `${lowRank.ratios[0]} vs ${plain.ratios[0]}`,
+  );
 });
 
 Deno.test("resolveConfig names the bad field", () => {
   assert.throws(() => resolveConfig({ ...BASE, depth: 2 }), /depth must be an integer >= 3, got 2/);
   assert.throws(() => resolveConfig({ ...BASE, batchSize: 1 }), /batchSize/);
-  assert.throws(() => resolveConfig({ ...BASE, correlation: 1 }), /correlation must be in \[0, 1\), got 1/);
+  assert.throws(
+    () => resolveConfig({ ...BASE, correlation: 1 }),
+    /correlation must be in \[0, 1\), got 1/,
+  );
   assert.throws(() => resolveConfig({ ...BASE, kind: "resnet" as "mlp" }), /kind/);
   assert.equal(resolveConfig(BASE).loss, "random");
 });

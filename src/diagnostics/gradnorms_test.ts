@@ -2,7 +2,12 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
-import { interiorRatioIndices, kernelGradNorms, layerRatios, meanCrossEntropy } from "./gradnorms.ts";
+import {
+  interiorRatioIndices,
+  kernelGradNorms,
+  layerRatios,
+  meanCrossEntropy,
+} from "./gradnorms.ts";
 
 Deno.test("layerRatios divides each norm by the next", () => {
   assert.deepEqual(layerRatios([8, 4, 1]), [2, 4]);
@@ -12,7 +17,10 @@ Deno.test("layerRatios divides each norm by the next", () => {
 Deno.test("interiorRatioIndices leaves out the input block and the classifier", () => {
   assert.deepEqual(interiorRatioIndices(3), [1]);
   assert.deepEqual(interiorRatioIndices(5), [1, 2, 3]);
-  assert.throws(() => interiorRatioIndices(2), /blocks must be an integer >= 3 to have an interior ratio, got 2/);
+  assert.throws(
+    () => interiorRatioIndices(2),
+    /blocks must be an integer >= 3 to have an interior ratio, got 2/,
+  );
 });
 
 Deno.test("meanCrossEntropy of uniform logits is ln(classes)", async () => {
@@ -39,7 +47,10 @@ Deno.test("kernelGradNorms matches a direct gradient and leaks nothing", async (
   });
   const got = Array.from(norms.dataSync());
   got.forEach((g, i) => assert.ok(Math.abs(g - direct[i]) < 1e-5 * direct[i], `layer ${i}`));
-  assert.throws(() => kernelGradNorms(model, x, y, "mse" as "ce", 0), /loss must be one of ce, random, got "mse"/);
+  assert.throws(
+    () => kernelGradNorms(model, x, y, "mse" as "ce", 0),
+    /loss must be one of ce, random, got "mse"/,
+  );
   tf.dispose([norms, x, y]);
   model.dispose();
 });

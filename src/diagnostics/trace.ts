@@ -22,18 +22,17 @@ export interface LayerStat {
   readonly learningRate: number;
 }
 
-/** An optimizer that can say, after a step, which rate each layer got (LALC, LARS, LAMB). */
-export interface LayerStatsSource {
-  /** Per-variable statistics of the last step. */
-  layerStats(): Promise<LayerStat[]>;
-}
-
 /** What to trace. */
 export interface TraceConfig {
   /** A freshly built model; it is trained in place (the caller disposes it). */
   readonly model: Model;
-  /** The optimizer; when it has `layerStats`, its per-layer rates are recorded. */
+  /** The optimizer. */
   readonly optimizer: tf.Optimizer;
+  /**
+   * Reads the per-variable rates of the optimizer's last step (src/optim's `layerStats` of an
+   * optimizer built with `recordLayerStats: true`); absent: every layer got the global rate.
+   */
+  readonly layerStats?: () => Promise<LayerStat[]>;
   /** The global learning rate at a step (0-based), used for layers the optimizer reports no rate for. */
   readonly learningRate: (step: number) => number;
   /** Training data. */
@@ -62,10 +61,6 @@ export interface StepRecord {
   readonly correlations: number[];
   /** Mean interior ratio of consecutive gradient norms (the explosion rate at this step). */
   readonly meanRatio: number;
-}
-
-function hasLayerStats(o: tf.Optimizer): o is tf.Optimizer & LayerStatsSource {
-  return typeof (o as Partial<LayerStatsSource>).layerStats === "function";
 }
 
 /**
@@ -98,18 +93,19 @@ export async function traceTraining(config: TraceConfig): Promise<StepRecord[]> 
     if (step > 0 && step % perEpoch === 0) order = shuffledOrder(train.count, seed, epoch);
     const { x, y } = gatherBatch(train, order, (step % perEpoch) * batchSize, batchSize);
     const out = tf.tidy(() => {
-      let correlations: tf.Tensor1D | undefined;
+      let activations: tf.Tensor[] = [];
       const { value, grads } = tf.variableGrads(() => {
         const f = model.forward(x, { training: true, keepActivations: true });
-        // Computed inside the gradient scope (which disposes its intermediates), so kept.
-        correlations = tf.keep(
-          tf.stack((f.activations ?? []).map(meanPairwiseCosine)) as tf.Tensor1D,
-        );
+        // Kept past the gradient scope, which disposes its intermediates; the statistic is
+        // computed outside it so that its ops stay off the tape.
+        activations = (f.activations ?? []).map((a) => tf.keep(a));
         return meanCrossEntropy(f.logits, y);
       }, model.params);
+      const correlations = tf.stack(activations.map(meanPairwiseCosine)) as tf.Tensor1D;
+      tf.dispose(activations);
       const norms = tf.stack(kernels.map((k) => tf.norm(grads[k.name]))) as tf.Tensor1D;
       optimizer.applyGradients(grads);
-      return { value, norms, correlations: correlations! };
+      return { value, norms, correlations };
     });
     const [loss, norms, corr] = await Promise.all([
       out.value.data(),
@@ -119,8 +115,8 @@ export async function traceTraining(config: TraceConfig): Promise<StepRecord[]> 
     tf.dispose([x, y, out.value, out.norms, out.correlations]);
     const global = config.learningRate(step);
     const byName = new Map<string, number>();
-    if (hasLayerStats(optimizer)) {
-      for (const s of await optimizer.layerStats()) byName.set(s.name, s.learningRate);
+    if (config.layerStats !== undefined) {
+      for (const s of await config.layerStats()) byName.set(s.name, s.learningRate);
     }
     const gradNorms = Array.from(norms);
     const ratios = layerRatios(gradNorms);

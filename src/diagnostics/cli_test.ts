@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+async function explode(...args: string[]) {
+  const out = await new Deno.Command("deno", {
+    args: ["run", "--allow-read", "--allow-env", CLI, "explode", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+Deno.test("explode --json: the last line has layers, ratios and meanRatio", async () => {
+  const r = await explode(
+    "--depth",
+    "4",
+    "--width",
+    "32",
+    "--batch",
+    "16,32",
+    "--seeds",
+    "1",
+    "--json",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const last = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
+  assert.equal(last.layers.length, 5);
+  assert.equal(last.ratios.length, 4);
+  assert.equal(typeof last.meanRatio, "number");
+  assert.equal(last.runs.length, 2);
+  assert.match(r.stdout, /theory: sqrt\(pi\/\(pi-1\)\) = 1\.2112/);
+});
+
+Deno.test("explode refuses unknown options and impossible values with exit code 2", async () => {
+  for (
+    const [args, message] of [
+      [["--bogus"], /Unknown option '--bogus'/],
+      [["--batch", "1"], /--batch: "1" is not allowed/],
+      [["--depth", "2"], /--depth: "2" is not allowed/],
+      [["--correlation", "1"], /--correlation: "1" is not allowed; expected a number in \[0, 1\)/],
+      [
+        ["--network", "bn"],
+        /--network: "bn" is not allowed; expected one of bn-relu, no-bn, no-relu/,
+      ],
+      [["train", "--methods", "adam"], /--methods: "adam" is not allowed/],
+      [["train", "--batch", "64,128", "--steps", "1,2,3"], /--steps: "1,2,3" is not allowed/],
+    ] as const
+  ) {
+    const r = await explode(...args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
+
+Deno.test("explode --help and explode train --help list the options", async () => {
+  const init = await explode("--help");
+  assert.equal(init.code, 0);
+  assert.match(init.stdout, /--batch LIST/);
+  const train = await explode("train", "--help");
+  assert.equal(train.code, 0);
+  assert.match(train.stdout, /--methods LIST/);
+});

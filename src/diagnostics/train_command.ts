@@ -1,0 +1,192 @@
+/**
+ * `explode train`: the explosion over the first steps of training, for each method of the
+ * benchmark suite at each batch size, on Fashion-MNIST.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { BACKENDS, useBackend } from "../backend/backend.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { buildModel } from "../models/build.ts";
+import { lalc } from "../optim/lalc.ts";
+import { lamb } from "../optim/lamb.ts";
+import { lars } from "../optim/lars.ts";
+import { toCsv } from "../suite/csv.ts";
+import { optimizerKit } from "../suite/kit.ts";
+import { methodSchedule, optimizerFactory, RECIPES, scaledLearningRate } from "../suite/methods.ts";
+import type { OptimizerKit } from "../suite/methods.ts";
+import { writePlot } from "../suite/plot.ts";
+import { type MethodName, METHODS } from "../suite/types.ts";
+import { choiceOption, intOption } from "../train/options.ts";
+import { listOption, UsageError } from "./_args.ts";
+import { type LayerStat, traceTraining } from "./trace.ts";
+import {
+  explosionVsCorrelationSpec,
+  layerStepSpec,
+  layerStepTable,
+  stepTable,
+  type Trace,
+} from "./trace_report.ts";
+
+/** The usage text of `explode train`. */
+export const TRAIN_USAGE = `usage: cli.ts explode train [options]
+
+Trains a deep BN-ReLU MLP on Fashion-MNIST with each method of the benchmark suite (its
+recipe's centre learning rate, scaled to the batch size, with its warmup and cosine decay over
+--run-epochs) and records at every step: per-layer gradient norms, the learning rate the
+optimizer applied to each layer (LALC, LARS and LAMB report it; momentum SGD applies the
+global rate), and the mean pairwise cosine similarity of the samples' activations per layer.
+
+options:
+  --methods LIST    ${METHODS.join(", ")} (default all)
+  --batch LIST      batch sizes (default 64,2048)
+  --steps LIST      steps traced, one value or one per batch size (default 300,100)
+  --run-epochs N    length of the run the schedules are laid out for (default 4, the
+                    standard preset's)
+  --depth N         blocks (default 16)
+  --width N         hidden width (default 256)
+  --seed N          seed of the weights and the data order (default 0)
+  --data-dir DIR    Fashion-MNIST IDX files (default: FASHION_MNIST_DIR or
+                    /usr/share/datasets/fashion-mnist/)
+  --backend NAME    ${BACKENDS.join(", ")} (default wasm)
+  --out DIR         write steps.csv, layers.csv and plots (SVG + PNG) to DIR
+  --json            print a JSON summary as the last line
+  -h, --help        show this text`;
+
+/** Optimizers that record what they applied per layer (momentum SGD has no layer-wise rate). */
+const RECORDING_KIT: OptimizerKit = {
+  ...optimizerKit,
+  lalc: (o) => lalc({ ...o, recordLayerStats: true }),
+  lars: (o) => lars({ ...o, recordLayerStats: true }),
+  lamb: (o) => lamb({ ...o, recordLayerStats: true }),
+};
+
+/** Runs `explode train`; returns the exit code. */
+export async function trainMain(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        methods: { type: "string", default: METHODS.join(",") },
+        batch: { type: "string", default: "64,2048" },
+        steps: { type: "string", default: "300,100" },
+        "run-epochs": { type: "string", default: "4" },
+        depth: { type: "string", default: "16" },
+        width: { type: "string", default: "256" },
+        seed: { type: "string", default: "0" },
+        "data-dir": { type: "string" },
+        backend: { type: "string", default: "wasm" },
+        out: { type: "string" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  const methods = listOption(
+    "methods",
+    v.methods,
+    (n, s) => choiceOption<MethodName>(n, s, METHODS),
+  );
+  const batches = listOption("batch", v.batch, (n, s) => intOption(n, s, 2, 60000));
+  let steps = listOption("steps", v.steps, (n, s) => intOption(n, s, 1, 1_000_000));
+  if (steps.length === 1) steps = batches.map(() => steps[0]);
+  if (steps.length !== batches.length) {
+    throw new UsageError(
+      `--steps: "${v.steps}" is not allowed; expected one value or ${batches.length} (one per batch size)`,
+    );
+  }
+  const runEpochs = intOption("run-epochs", v["run-epochs"], 1, 10000);
+  const depth = intOption("depth", v.depth, 3, 1000);
+  const width = intOption("width", v.width, 1, 65536);
+  const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
+  const backend = choiceOption("backend", v.backend, BACKENDS);
+
+  await useBackend(backend);
+  const data = await loadFashionMnist({ dataDir: v["data-dir"] });
+  const traces: Trace[] = [];
+  for (const [b, batchSize] of batches.entries()) {
+    const totalSteps = runEpochs * Math.floor(data.train.count / batchSize);
+    for (const method of methods) {
+      const peak = scaledLearningRate(method, RECIPES[method].baseLr, batchSize);
+      const schedule = methodSchedule(RECORDING_KIT, method, peak, totalSteps);
+      const optimizer = optimizerFactory(RECORDING_KIT, method, peak)(
+        totalSteps,
+        totalSteps / runEpochs,
+      );
+      const model = buildModel(
+        { kind: "mlp", depth, width, seed },
+        data.train.sampleShape,
+        data.numClasses,
+      );
+      const started = performance.now();
+      try {
+        const recordsLayers = RECIPES[method].optimizer !== "momentum";
+        const stats = optimizer as unknown as { layerStats(): Promise<LayerStat[]> };
+        const records = await traceTraining({
+          model,
+          optimizer,
+          layerStats: recordsLayers ? () => stats.layerStats() : undefined,
+          learningRate: schedule,
+          train: data.train,
+          batchSize,
+          steps: steps[b],
+          seed,
+        });
+        traces.push({ method, batchSize, globalLr: records.map((r) => schedule(r.step)), records });
+        const first = records[0];
+        const last = records[records.length - 1];
+        console.log(
+          `${method.padEnd(14)} batch ${String(batchSize).padStart(5)}: ratio ${
+            first.meanRatio.toFixed(3)
+          } -> ` +
+            `${last.meanRatio.toFixed(3)}, loss ${first.loss.toFixed(3)} -> ${
+              last.loss.toFixed(3)
+            } ` +
+            `(${records.length} steps, ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+        );
+      } finally {
+        model.dispose();
+        optimizer.dispose();
+      }
+    }
+  }
+  if (v.out !== undefined) {
+    await Deno.mkdir(v.out, { recursive: true });
+    await Deno.writeTextFile(`${v.out}/steps.csv`, toCsv(stepTable(traces, depth)));
+    await Deno.writeTextFile(`${v.out}/layers.csv`, toCsv(layerStepTable(traces)));
+    const written = [`${v.out}/steps.csv`, `${v.out}/layers.csv`];
+    written.push(
+      ...await writePlot(
+        v.out,
+        "explosion_vs_correlation",
+        explosionVsCorrelationSpec(traces, depth),
+      ),
+    );
+    for (const what of ["gradNorm", "learningRate", "correlation"] as const) {
+      written.push(...await writePlot(v.out, `layer_${what}`, layerStepSpec(traces, what)));
+    }
+    console.log(`wrote ${written.join(", ")}`);
+  }
+  if (v.json) {
+    console.log(JSON.stringify({
+      runs: traces.map((t) => ({
+        method: t.method,
+        batchSize: t.batchSize,
+        steps: t.records.length,
+        meanRatio: t.records.map((r) => r.meanRatio),
+        loss: t.records.map((r) => r.loss),
+      })),
+    }));
+  }
+  return 0;
+}
