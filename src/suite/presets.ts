@@ -9,13 +9,13 @@ import type { GridSpec } from "./types.ts";
 
 /**
  * `smoke`: for CI. Small MLPs on the Fashion-MNIST subset shipped in `fixtures/`, two batch
- * sizes, two depths, every method, two tuned rates; `deno test` runs it and the gate checks
+ * sizes, two depths, every method, three tuned rates; `deno test` runs it and the gate checks
  * it against `fixtures/thresholds.json`.
  */
 export const SMOKE: GridSpec = {
   name: "smoke",
   description: "CI check: MLP width 32, depths 2 and 8, batch 32 and 512, every method, " +
-    "2 tuned rates, 1 seed, 3 epochs on the shipped Fashion-MNIST subset",
+    "3 tuned rates, 1 seed, 3 epochs on the shipped Fashion-MNIST subset",
   dataset: { name: "fashion-mnist-subset" },
   model: { kind: "mlp", width: 32 },
   methods: METHODS,
@@ -23,7 +23,7 @@ export const SMOKE: GridSpec = {
   depths: [2, 8],
   seeds: [1],
   epochs: 3,
-  lrGrid: { points: 2, factor: 10, tuneOn: "first-seed" },
+  lrGrid: { points: 3, factor: Math.sqrt(10), tuneOn: "first-seed" },
   evalPoints: 3,
   evalSamples: 500,
   targetAccuracy: 0.7,

@@ -6,10 +6,10 @@
  */
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import { optimizerFactory, scaledLearningRate } from "./methods.ts";
+import { methodSchedule, optimizerFactory, scaledLearningRate } from "./methods.ts";
 import type { OptimizerKit } from "./methods.ts";
-import { traceLalcRates } from "./layer_rates.ts";
-import type { LayerRatePoint } from "./layer_rates.ts";
+import { LALC_DEFAULT_CLIP, traceLalcRates } from "./layer_rates.ts";
+import type { LalcClip, LayerRatePoint } from "./layer_rates.ts";
 import { gridCells, seedRuns, totalRuns, tuningRuns } from "./plan.ts";
 import { formatNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
@@ -163,11 +163,12 @@ async function executeRun(
     makeOptimizer: (steps, perEpoch) => {
       const optimizer = make(steps, perEpoch);
       if (!trace) return optimizer;
-      const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
-      const rateAt = typeof rate === "function"
-        ? (s: number) => Number(rate(s))
-        : () => Number(rate);
-      return traceLalcRates(optimizer, grid.traceSteps, rateAt, (p) => traced.push(p));
+      // The same schedule the factory gave the optimizer (methodSchedule is deterministic).
+      const rateAt = methodSchedule(options.kit, run.method, scaledLr, steps);
+      // The clip parameters the optimizer really uses, where it says (src/optim's LALC does).
+      const own = (optimizer as unknown as { options?: Partial<LalcClip> }).options ?? {};
+      const clip = { ...LALC_DEFAULT_CLIP, ...pickClip(own) };
+      return traceLalcRates(optimizer, grid.traceSteps, rateAt, (p) => traced.push(p), clip);
     },
     batchSize: run.batchSize,
     epochs: grid.epochs,
@@ -261,4 +262,12 @@ function failedResult(error: string): RunResult {
     curve: [],
     error,
   };
+}
+
+function pickClip(o: Partial<LalcClip>): Partial<LalcClip> {
+  const out: Record<string, number> = {};
+  for (const k of ["trustCoefficient", "minRatio", "maxRatio", "epsilon"] as const) {
+    if (typeof o[k] === "number") out[k] = o[k];
+  }
+  return out;
 }

@@ -1,0 +1,29 @@
+/**
+ * The real optimizer kit of the grid: src/optim's optimizers and schedules.
+ *
+ * @module
+ */
+import { lalc } from "../optim/lalc.ts";
+import { lamb } from "../optim/lamb.ts";
+import { lars } from "../optim/lars.ts";
+import { momentum } from "../optim/momentum.ts";
+import { cosineDecay, warmupCosine } from "../optim/schedule.ts";
+import type { OptimizerKit } from "./methods.ts";
+
+/**
+ * The {@link OptimizerKit} built from src/optim (each optimizer with its defaults beyond the
+ * options the recipe sets).
+ *
+ * @example
+ * ```ts ignore
+ * const make = optimizerFactory(optimizerKit, "lalc", 0.4);
+ * ```
+ */
+export const optimizerKit: OptimizerKit = {
+  lalc: (o) => lalc(o),
+  lars: (o) => lars(o),
+  lamb: (o) => lamb(o),
+  momentum: (o) => momentum(o),
+  warmupCosine: (o) => warmupCosine(o),
+  cosineDecay: (o) => cosineDecay(o),
+};
