@@ -118,9 +118,10 @@ export async function loadCifar10(options: { dataDir?: string } = {}): Promise<D
     fromEnv = undefined; // no --allow-env: behave as if unset
   }
   const dir = options.dataDir ?? fromEnv ?? DEFAULT_CIFAR10_DIR;
-  const train = concatSplits(
-    await Promise.all(CIFAR10_TRAIN_FILES.map((f) => readBatch(join(dir, f)))),
-  );
+  // one file after the other, so a missing or bad file is always reported as the first one
+  const parts: Split[] = [];
+  for (const f of CIFAR10_TRAIN_FILES) parts.push(await readBatch(join(dir, f)));
+  const train = concatSplits(parts);
   const test = await readBatch(join(dir, CIFAR10_TEST_FILE));
   return { name: "cifar10", train, test, numClasses: CLASSES, source: dir };
 }

@@ -148,10 +148,9 @@ async function loadFromFiles(
   name: string,
   source: string,
 ): Promise<Dataset> {
-  const [train, test] = await Promise.all([
-    loadIdxSplit(paths.trainImages, paths.trainLabels),
-    loadIdxSplit(paths.testImages, paths.testLabels),
-  ]);
+  // sequential reads: with several bad files, the error always names the same (first) one
+  const train = await loadIdxSplit(paths.trainImages, paths.trainLabels);
+  const test = await loadIdxSplit(paths.testImages, paths.testLabels);
   return { name, train, test, numClasses: FASHION_MNIST_CLASSES, source };
 }
 
@@ -166,7 +165,8 @@ async function loadFromFiles(
  * ```
  */
 export async function loadIdxSplit(imagesPath: string, labelsPath: string): Promise<Split> {
-  const [images, labels] = await Promise.all([readIdx(imagesPath), readIdx(labelsPath)]);
+  const images = await readIdx(imagesPath);
+  const labels = await readIdx(labelsPath);
   if (images.dims.length !== 3 || images.dims[1] !== 28 || images.dims[2] !== 28) {
     throw new Error(
       `${imagesPath}: images must have dims [count, 28, 28], got [${images.dims.join(", ")}]`,
