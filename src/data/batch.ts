@@ -57,6 +57,8 @@ export interface Batch {
  * ```ts
  * import { gatherBatch, shuffledOrder } from "./batch.ts";
  * import { makeGaussianInputs } from "./synthetic.ts";
+ * import { useBackend } from "../backend/backend.ts";
+ * await useBackend("cpu");
  * const split = makeGaussianInputs({ count: 100, features: 4 });
  * const { x, y } = gatherBatch(split, shuffledOrder(100, 1, 0), 0, 32);
  * console.log(x.shape, y.dtype); // [32, 4] "int32"

@@ -42,6 +42,8 @@ function reductionAxes(x: tf.Tensor): number[] {
  * import * as tf from "@tensorflow/tfjs-core";
  * import { batchNorm } from "./batch_norm.ts";
  * import { ParamStore } from "./params.ts";
+ * import { useBackend } from "../backend/backend.ts";
+ * await useBackend("cpu");
  * const store = new ParamStore("bnDoc", 0);
  * const p = store.batchNorm("bn", 3);
  * const y = batchNorm(tf.randomNormal([8, 3]), p, true); // zero mean, unit variance per column

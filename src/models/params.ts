@@ -30,6 +30,8 @@ export interface BatchNormParams {
  * @example
  * ```ts
  * import { ParamStore } from "./params.ts";
+ * import { useBackend } from "../backend/backend.ts";
+ * await useBackend("cpu");
  * const store = new ParamStore("mlp9", 0);
  * const w = store.kernel("block01/dense", [4, 8], 4); // named "mlp9/block01/dense/kernel"
  * store.dispose();
