@@ -1,0 +1,52 @@
+/**
+ * The config <-> options mapping shared by the named optimizers: numbers and booleans are
+ * stored as they are, the learning rate and `exclude` through their describable forms.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import { type DescribedPredicate, excludeFromConfig, excludeToConfig } from "./exclude.ts";
+import {
+  type LearningRate,
+  learningRateFromConfig,
+  learningRateToConfig,
+  type ScheduleConfig,
+} from "./schedule.ts";
+import type { VariablePredicate } from "./transform.ts";
+
+type Plain = number | boolean | LearningRate | VariablePredicate | undefined;
+
+/** Options -> ConfigDict; throws (naming the option) for a function that cannot be saved. */
+export function optionsToConfig(
+  owner: string,
+  options: Record<string, Plain>,
+): tf.serialization.ConfigDict {
+  const config: tf.serialization.ConfigDict = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    if (key === "learningRate") {
+      config[key] = learningRateToConfig(owner, value as LearningRate);
+    } else if (key === "exclude") {
+      config[key] = excludeToConfig(owner, value as VariablePredicate);
+    } else {
+      config[key] = value as number | boolean;
+    }
+  }
+  return config;
+}
+
+/** ConfigDict -> options (inverse of {@link optionsToConfig}). */
+export function optionsFromConfig(config: tf.serialization.ConfigDict): Record<string, unknown> {
+  const options: Record<string, unknown> = { ...config };
+  if (config.learningRate !== undefined) {
+    options.learningRate = learningRateFromConfig(
+      config.learningRate as unknown as number | ScheduleConfig,
+    );
+  }
+  if (config.exclude !== undefined) {
+    options.exclude = excludeFromConfig(
+      config.exclude as unknown as DescribedPredicate["config"],
+    );
+  }
+  return options;
+}

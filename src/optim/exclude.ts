@@ -1,0 +1,71 @@
+/**
+ * Which tensors skip weight decay and layer-wise adaptation. The usual choice (You et al.
+ * 2017 for LARS, 2019 for LAMB) is every tensor of rank <= 1: biases and BN gamma/beta.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { VariablePredicate } from "./transform.ts";
+
+/** An exclude predicate that can be saved: made by {@link rankAtMost}. */
+export interface DescribedPredicate extends VariablePredicate {
+  /** What made the predicate; {@link excludeFromConfig} rebuilds it. */
+  readonly config: { kind: "rankAtMost"; maxRank: number };
+}
+
+/**
+ * True for tensors of rank <= `maxRank`; `rankAtMost(1)` is the default `exclude`.
+ *
+ * @example
+ * ```ts
+ * import { rankAtMost } from "./exclude.ts";
+ * import { lars } from "./lars.ts";
+ * const opt = lars({ learningRate: 1, exclude: rankAtMost(1) });
+ * ```
+ */
+export function rankAtMost(maxRank: number): DescribedPredicate {
+  if (!Number.isInteger(maxRank) || maxRank < 0) {
+    throw new Error(`rankAtMost: maxRank must be an integer >= 0, got ${String(maxRank)}`);
+  }
+  const fn = (v: tf.Variable) => v.rank <= maxRank;
+  return Object.assign(fn, { config: { kind: "rankAtMost" as const, maxRank } });
+}
+
+/** The default exclude predicate: rank <= 1 (biases, BN gamma and beta). */
+export const DEFAULT_EXCLUDE: DescribedPredicate = rankAtMost(1);
+
+/** Checks an `exclude` option and returns it (or the default). */
+export function checkExclude(
+  owner: string,
+  exclude: VariablePredicate | undefined,
+): VariablePredicate {
+  if (exclude === undefined) return DEFAULT_EXCLUDE;
+  if (typeof exclude !== "function") {
+    throw new Error(
+      `${owner}: exclude must be a function (variable) => boolean, got ${String(exclude)}`,
+    );
+  }
+  return exclude;
+}
+
+/** The serializable form of `exclude`; throws for a plain function (its code cannot be saved). */
+export function excludeToConfig(
+  owner: string,
+  exclude: VariablePredicate,
+): DescribedPredicate["config"] {
+  const config = (exclude as Partial<DescribedPredicate>).config;
+  if (config === undefined) {
+    throw new Error(
+      `${owner}: exclude is a plain function and cannot be serialized; use rankAtMost(n) or leave the default`,
+    );
+  }
+  return config;
+}
+
+/** Inverse of {@link excludeToConfig}. */
+export function excludeFromConfig(config: DescribedPredicate["config"]): DescribedPredicate {
+  if (config?.kind !== "rankAtMost") {
+    throw new Error(`excludeFromConfig: kind must be "rankAtMost", got ${JSON.stringify(config)}`);
+  }
+  return rankAtMost(config.maxRank);
+}

@@ -1,0 +1,115 @@
+/**
+ * LARS, the layer-wise adaptive rate scaling baseline, exactly as `optax.lars`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { optionsToConfig } from "./_config.ts";
+import { checkBoolean, checkNonNegative, checkPositive, checkUnitInterval } from "./_validate.ts";
+import { addDecayedWeights } from "./decay.ts";
+import { checkExclude } from "./exclude.ts";
+import { LayerStatsRecorder } from "./layer_stats.ts";
+import { scaleByLearningRate } from "./learning_rate.ts";
+import { ChainOptimizer } from "./optimizer.ts";
+import { type LearningRate, toRateFunction } from "./schedule.ts";
+import { trace } from "./trace.ts";
+import { chain, masked, type VariablePredicate } from "./transform.ts";
+import { scaleByTrustRatio } from "./trust_ratio.ts";
+
+/** Options of {@link lars}. */
+export interface LarsOptions {
+  /** `eta`: number or schedule `(step) => number` at the 0-based step. */
+  learningRate: LearningRate;
+  /** `mu` in [0, 1). Default 0.9. */
+  momentum?: number;
+  /** `lambda` >= 0. Default 0. */
+  weightDecay?: number;
+  /** `kappa` > 0. Default 0.001. */
+  trustCoefficient?: number;
+  /** Added to `||u||`. Default 0. */
+  epsilon?: number;
+  /** Nesterov momentum. Default false. */
+  nesterov?: boolean;
+  /** Tensors that get neither decay nor the trust ratio. Default: rank <= 1. */
+  exclude?: VariablePredicate;
+  /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
+  recordLayerStats?: boolean;
+}
+
+/**
+ * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks") with
+ * optax.lars's exact order: `u = g + lambda*w`, `u *= kappa*||w||/(||u|| + eps)` (ratio 1
+ * when a norm is 0), `u *= -eta(t)`, then the momentum trace `m = u + mu*m`, `w += m`. The
+ * learning rate is applied BEFORE the trace, so it sits inside the momentum buffer. Excluded
+ * tensors (default rank <= 1) skip the decay and the ratio.
+ */
+export class LarsOptimizer extends ChainOptimizer {
+  /** Registered serialization name. */
+  static override get className(): string {
+    return "LARS";
+  }
+
+  /** The checked options (defaults filled in). */
+  readonly options: Required<LarsOptions>;
+
+  /** See {@link lars}. */
+  constructor(options: LarsOptions) {
+    const owner = "lars";
+    const rate = toRateFunction(owner, options?.learningRate);
+    const o: Required<LarsOptions> = {
+      learningRate: options.learningRate,
+      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
+      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
+      trustCoefficient: checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 0.001),
+      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 0),
+      nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? false),
+      exclude: checkExclude(owner, options.exclude),
+      recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
+    };
+    const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
+    const include = (v: tf.Variable) => !o.exclude(v);
+    super(
+      chain(
+        masked(addDecayedWeights(o.weightDecay), include),
+        // The rate is folded into the ratio's multiply: one pass over each tensor, not two.
+        masked(
+          scaleByTrustRatio({
+            trustCoefficient: o.trustCoefficient,
+            epsilon: o.epsilon,
+            learningRate: rate,
+            recorder,
+          }),
+          include,
+        ),
+        masked(scaleByLearningRate(rate), o.exclude),
+        trace({ decay: o.momentum, nesterov: o.nesterov }),
+      ),
+      { rate, recorder },
+    );
+    this.options = o;
+  }
+
+  /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
+  override getConfig(): tf.serialization.ConfigDict {
+    return optionsToConfig("lars", { ...this.options });
+  }
+}
+tf.serialization.registerClass(LarsOptimizer);
+
+/**
+ * A LARS optimizer (optax.lars semantics) as a `tf.Optimizer`.
+ *
+ * @example
+ * ```ts
+ * import { lars } from "./lars.ts";
+ * import { linearScaling, warmupCosine } from "./schedule.ts";
+ * const peak = linearScaling(0.1, 4096);
+ * const opt = lars({
+ *   learningRate: warmupCosine({ init: 0, peak, warmupSteps: 100, decaySteps: 2000 }),
+ *   weightDecay: 5e-4,
+ * });
+ * ```
+ */
+export function lars(options: LarsOptions): LarsOptimizer {
+  return new LarsOptimizer(options);
+}

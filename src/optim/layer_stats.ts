@@ -1,0 +1,77 @@
+/**
+ * Per-tensor trust ratio and effective learning rate of an optimizer's last step, kept on
+ * the device until someone asks. An optimizer built without a recorder keeps nothing.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** One tensor's layer-wise numbers for the last step. */
+export interface LayerStat {
+  /** The parameter's variable name. */
+  readonly name: string;
+  /** Its trust ratio (1 for excluded tensors); for LALC the unclipped `kappa*||w||/(||u||+eps)`. */
+  readonly trustRatio: number;
+  /** The learning rate it effectively got (the global rate for excluded tensors). */
+  readonly learningRate: number;
+}
+
+interface Part {
+  names: string[];
+  trustRatio: tf.Tensor1D;
+  learningRate: tf.Tensor1D;
+}
+
+/** Collects what layer-wise transforms computed during one step. */
+export class LayerStatsRecorder {
+  private names: string[] = [];
+  private rate = NaN;
+  private parts: Part[] = [];
+
+  /** Starts a step over `names` with global rate `rate`, dropping the previous step's tensors. */
+  begin(names: string[], rate: number): void {
+    this.dispose();
+    this.names = names;
+    this.rate = rate;
+  }
+
+  /** Keeps `trustRatio` and `learningRate` (one entry per name) past the step's tidy. */
+  record(names: string[], trustRatio: tf.Tensor1D, learningRate: tf.Tensor1D): void {
+    this.parts.push({
+      names,
+      trustRatio: tf.keep(trustRatio),
+      learningRate: tf.keep(learningRate),
+    });
+  }
+
+  /** The last step's numbers for every tensor, in update order, with ONE read from the device. */
+  async read(): Promise<LayerStat[]> {
+    const byName = new Map<string, { trustRatio: number; learningRate: number }>();
+    if (this.parts.length > 0) {
+      const all = tf.concat(this.parts.flatMap((p) => [p.trustRatio, p.learningRate]));
+      const values = await all.data();
+      all.dispose();
+      let offset = 0;
+      for (const p of this.parts) {
+        const k = p.names.length;
+        p.names.forEach((name, i) => {
+          byName.set(name, {
+            trustRatio: values[offset + i],
+            learningRate: values[offset + k + i],
+          });
+        });
+        offset += 2 * k;
+      }
+    }
+    return this.names.map((name) => ({
+      name,
+      ...(byName.get(name) ?? { trustRatio: 1, learningRate: this.rate }),
+    }));
+  }
+
+  /** Frees the kept tensors. */
+  dispose(): void {
+    for (const p of this.parts) tf.dispose([p.trustRatio, p.learningRate]);
+    this.parts = [];
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * The learning-rate step of a chain.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { type LearningRate, toRateFunction } from "./schedule.ts";
+import type { GradientTransformation } from "./transform.ts";
+
+/**
+ * Scales updates by `-eta(t)` (optax `scale_by_learning_rate`, flip_sign=True): the chain
+ * then ADDS its output to the parameters, so this is plain gradient descent `w -= eta * u`.
+ * `learningRate` is a number or a schedule evaluated at the 0-based step.
+ *
+ * @example
+ * ```ts
+ * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { cosineDecay } from "./schedule.ts";
+ * const sgd = scaleByLearningRate(cosineDecay({ init: 0.1, decaySteps: 1000 }));
+ * ```
+ */
+export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation {
+  const rate = toRateFunction("scaleByLearningRate", learningRate);
+  return {
+    init: () => [],
+    stateSize: () => 0,
+    update(updates, _state, _params, step) {
+      const scale = tf.scalar(-rate(step));
+      return updates.map((u) => tf.mul(u, scale));
+    },
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The one adapter that turns a gradient-transformation chain into a real `tf.Optimizer`:
+ * usable with `model.compile`, `minimize`, saved and restored with its slots.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { optionsFromConfig } from "./_config.ts";
+import type { LayerStat, LayerStatsRecorder } from "./layer_stats.ts";
+import { type GradientTransformation, setSlotName, slotName } from "./transform.ts";
+
+/** A named tensor, as tf.js's optimizers exchange weights (not exported by tfjs-core's index). */
+export interface NamedTensor {
+  /** Variable or slot name. */
+  name: string;
+  /** Its value. */
+  tensor: tf.Tensor;
+}
+
+/** What a subclass hands the adapter besides the chain. */
+export interface ChainOptimizerParts {
+  /** The global rate as a function of the step (used only for layer statistics). */
+  readonly rate?: (step: number) => number;
+  /** Set when the optimizer records layer statistics. */
+  readonly recorder?: LayerStatsRecorder;
+}
+
+/**
+ * A `tf.Optimizer` that applies a {@link GradientTransformation}: each step runs
+ * `transform.update(grads, state, params, iterations)` inside one `tf.tidy` and adds the
+ * result to the parameters. Slots are made on the first step that sees a parameter; slot
+ * values persist by canonical name (`${param}/<slot>`), so `setWeights` before the first step,
+ * a changed variable list, or a skipped (null) gradient keep each tensor's state.
+ *
+ * A bare `ChainOptimizer` cannot be serialized (its chain is code); the named optimizers
+ * (`lalc`, `lars`, `lamb`, `momentum`) subclass it with a config and a registered className.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { ChainOptimizer } from "./optimizer.ts";
+ * import { chain } from "./transform.ts";
+ * import { trace } from "./trace.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
+ * const opt = new ChainOptimizer(chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1)));
+ * const w = tf.variable(tf.ones([2]));
+ * opt.minimize(() => tf.sum(tf.square(w)));
+ * ```
+ */
+export class ChainOptimizer extends tf.Optimizer {
+  /** Name used by tf.js serialization (not registered: a bare chain has no config). */
+  static get className(): string {
+    return "ChainOptimizer";
+  }
+
+  /** The transformation this optimizer applies. */
+  readonly transform: GradientTransformation;
+  private readonly parts: ChainOptimizerParts;
+  private params: tf.Variable[] = [];
+  private state: tf.Variable[] = [];
+  private readonly slots = new Map<string, tf.Variable>();
+
+  /** Wraps `transform`; `parts` are for subclasses. */
+  constructor(transform: GradientTransformation, parts: ChainOptimizerParts = {}) {
+    super();
+    this.transform = transform;
+    this.parts = parts;
+  }
+
+  /**
+   * Applies one step. Accepts a map from variable name to gradient or a list of
+   * `{name, tensor}` (what `minimize` with a `varList` passes); variables are found by name in
+   * the engine's registry, as tf.js's own optimizers do. Null gradients are skipped.
+   */
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
+    const entries: Array<[string, tf.Tensor | null | undefined]> = Array.isArray(variableGradients)
+      ? variableGradients.map((g) => [g.name, g.tensor])
+      : Object.entries(variableGradients);
+    const registered = tf.engine().registeredVariables;
+    const params: tf.Variable[] = [];
+    const grads: tf.Tensor[] = [];
+    for (const [name, grad] of entries) {
+      if (grad == null) continue;
+      const variable = registered[name];
+      if (variable === undefined) {
+        throw new Error(
+          `${this.getClassName()}.applyGradients: no registered variable named "${name}"; ` +
+            `gradients must be keyed by tf.Variable names`,
+        );
+      }
+      params.push(variable);
+      grads.push(grad);
+    }
+    const step = this.iterations;
+    if (params.length > 0) {
+      const state = this.stateFor(params);
+      this.parts.recorder?.begin(params.map((p) => p.name), this.parts.rate?.(step) ?? NaN);
+      tf.tidy(() => {
+        const updates = this.transform.update(grads, state, params, step);
+        const inputs = new Set(grads);
+        params.forEach((p, i) => {
+          p.assign(tf.add(p, updates[i]));
+          if (!inputs.has(updates[i])) updates[i].dispose();
+        });
+      });
+    }
+    this.incrementIterations();
+  }
+
+  /** The slots for `params`, made on first use and reused by canonical name afterwards. */
+  private stateFor(params: tf.Variable[]): tf.Variable[] {
+    if (params.length === this.params.length && params.every((p, i) => p === this.params[i])) {
+      return this.state;
+    }
+    const fresh = this.transform.init(params);
+    const state = fresh.map((v) => {
+      const name = slotName(v);
+      const existing = this.slots.get(name);
+      if (existing === undefined) {
+        this.slots.set(name, v);
+        return v;
+      }
+      v.dispose();
+      return existing;
+    });
+    this.params = params.slice();
+    this.state = state;
+    return state;
+  }
+
+  /**
+   * The last step's per-tensor trust ratio and effective learning rate (one device read).
+   * Throws unless the optimizer was built with `recordLayerStats: true`.
+   */
+  layerStats(): Promise<LayerStat[]> {
+    const recorder = this.parts.recorder;
+    if (recorder === undefined) {
+      return Promise.reject(
+        new Error(
+          `${this.getClassName()}.layerStats: recordLayerStats is false; build the optimizer with recordLayerStats: true`,
+        ),
+      );
+    }
+    return recorder.read();
+  }
+
+  /** Frees the slots and any recorded statistics. */
+  override dispose(): void {
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+    this.params = [];
+    this.state = [];
+    this.parts.recorder?.dispose();
+    super.dispose();
+  }
+
+  /** `[iterations, ...slots]`, slots under their canonical `${param}/<slot>` names. */
+  override async getWeights(): Promise<NamedTensor[]> {
+    const slots = [...this.slots].map(([name, tensor]) => ({ name, tensor }));
+    return [await this.saveIterations(), ...slots];
+  }
+
+  /**
+   * Restores what {@link getWeights} returned: the iteration count and every slot by name, so
+   * the next step is bit-identical to the original optimizer's.
+   */
+  override async setWeights(weightValues: NamedTensor[]): Promise<void> {
+    const rest = await this.extractIterations(weightValues);
+    for (const { name, tensor } of rest) {
+      const existing = this.slots.get(name);
+      if (existing !== undefined) {
+        existing.assign(tensor);
+        continue;
+      }
+      const variable = tf.variable(tensor, false);
+      setSlotName(variable, name);
+      this.slots.set(name, variable);
+    }
+    // Re-resolve on the next step so restored slots replace any made before.
+    this.params = [];
+    this.state = [];
+  }
+
+  /**
+   * Rebuilds a named optimizer from its config: `new cls(options)`, with the learning rate
+   * and `exclude` decoded from their describable forms.
+   */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: tf.serialization.ConfigDict,
+  ): T {
+    return new cls(optionsFromConfig(config));
+  }
+
+  /** A bare chain has no describable config; the named optimizers override this. */
+  getConfig(): tf.serialization.ConfigDict {
+    throw new Error(
+      `${this.getClassName()}.getConfig: a bare ChainOptimizer cannot be serialized; ` +
+        `use lalc, lars, lamb or momentum (or a subclass with its own getConfig)`,
+    );
+  }
+}
