@@ -82,7 +82,17 @@ function varying(results: readonly ExplosionResult[], except: string[]): (typeof
 function label(r: ExplosionResult, keys: readonly (typeof KEYS[number])[]): string {
   if (keys.length === 0) return networkName(r);
   if (keys.length === 1) return String(field(r, keys[0]));
-  return keys.map((k) => `${k}=${field(r, k)}`).join(" ");
+  // Names that say what they are stand alone; numbers get a short prefix.
+  const short: Record<string, string> = {
+    correlation: "c",
+    batchSize: "batch",
+    depth: "depth",
+    width: "width",
+  };
+  return keys.map((k) =>
+    k === "network" || k === "structure" ? String(field(r, k)) : `${short[k] ?? k}=${field(r, k)}`
+  )
+    .join(" ");
 }
 
 /**
@@ -136,7 +146,7 @@ export function ratioVsBatchSpec(results: readonly ExplosionResult[]): TopLevelS
             scale: { zero: false },
             title: "mean interior ratio ||g_l|| / ||g_l+1||",
           },
-          color: { field: "series", type: "nominal", title: null },
+          color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 0 } },
         },
       },
       {
@@ -200,7 +210,7 @@ export function layerSpec(
           scale: { zero: false },
           title: "||g_l|| / ||g_l+1||",
         },
-      color: { field: "series", type: "nominal", title: null },
+      color: { field: "series", type: "nominal", title: null, legend: { labelLimit: 0 } },
     },
   } as TopLevelSpec;
 }
