@@ -64,6 +64,9 @@ for (const [name, group, baseline, make] of cases) {
     name,
     group,
     baseline,
+    // Many samples: the machine is shared, so averages of few iterations swing by 2x.
+    warmup: 50,
+    n: 400,
     fn() {
       optimizer.applyGradients(grads);
     },

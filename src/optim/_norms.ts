@@ -22,15 +22,19 @@ function pooled(x: tf.Tensor): boolean {
 
 /** Mean over rows of `square(x)` viewed as [rows, LANES]: shape [1, 1, 1, LANES]. */
 function rowMeanOfSquares(x: tf.Tensor): tf.Tensor {
-  const engine = tf.engine();
-  const rows = x.size / LANES;
-  const sq = engine.runKernel("Square", { x }) as tf.Tensor;
-  const x4 = engine.runKernel("Reshape", { x: sq }, { shape: [1, rows, 1, LANES] }) as tf.Tensor;
-  return engine.runKernel("AvgPool", { x: x4 }, {
-    filterSize: [rows, 1],
-    strides: [rows, 1],
-    pad: "valid",
-  }) as tf.Tensor;
+  // The tidy frees each square before the next is made, so one buffer is reused while hot in
+  // cache instead of 34 of them piling up until the step ends.
+  return tf.tidy(() => {
+    const engine = tf.engine();
+    const rows = x.size / LANES;
+    const sq = engine.runKernel("Square", { x }) as tf.Tensor;
+    const x4 = engine.runKernel("Reshape", { x: sq }, { shape: [1, rows, 1, LANES] }) as tf.Tensor;
+    return engine.runKernel("AvgPool", { x: x4 }, {
+      filterSize: [rows, 1],
+      strides: [rows, 1],
+      pad: "valid",
+    }) as tf.Tensor;
+  });
 }
 
 /** `[||x_0||^2, ..., ||x_k||^2]` as one float32 vector (empty input gives shape [0]). */
@@ -38,7 +42,9 @@ export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   if (tensors.length === 0) return tf.zeros([0]);
   const usePool = tf.getBackend() === "wasm";
   const big = usePool ? tensors.map((t, i) => pooled(t) ? i : -1).filter((i) => i >= 0) : [];
-  if (big.length === 0) return tf.stack(tensors.map((t) => tf.sum(tf.square(t)))) as tf.Tensor1D;
+  if (big.length === 0) {
+    return tf.stack(tensors.map((t) => tf.tidy(() => tf.sum(tf.square(t))))) as tf.Tensor1D;
+  }
   const means = tf.reshape(tf.stack(big.map((i) => rowMeanOfSquares(tensors[i]))), [
     big.length,
     LANES,
@@ -48,7 +54,7 @@ export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   if (big.length === tensors.length) return bigSums as tf.Tensor1D;
   const isBig = new Set(big);
   const small = tensors.map((_, i) => i).filter((i) => !isBig.has(i));
-  const smallSums = tf.stack(small.map((i) => tf.sum(tf.square(tensors[i]))));
+  const smallSums = tf.stack(small.map((i) => tf.tidy(() => tf.sum(tf.square(tensors[i])))));
   // Back to input order: position of each tensor in concat([bigSums, smallSums]).
   const where = new Array<number>(tensors.length);
   big.forEach((i, k) => where[i] = k);

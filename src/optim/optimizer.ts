@@ -38,10 +38,12 @@ export interface ChainOptimizerParts {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { ChainOptimizer } from "./optimizer.ts";
  * import { chain } from "./transform.ts";
  * import { trace } from "./trace.ts";
  * import { scaleByLearningRate } from "./learning_rate.ts";
+ * await useBackend("cpu");
  * const opt = new ChainOptimizer(chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1)));
  * const w = tf.variable(tf.ones([2]));
  * opt.minimize(() => tf.sum(tf.square(w)));
