@@ -75,35 +75,65 @@ export const LAYER_RATE_COLUMNS = [
 
 /** One row of `runs.csv`, typed. Numbers are NaN where the CSV cell is empty. */
 export interface RunRow {
+  /** The `run_id` column. */
   runId: string;
+  /** The `preset` column. */
   preset: string;
+  /** The `dataset` column. */
   dataset: string;
+  /** The `model` column. */
   model: string;
+  /** The `depth` column. */
   depth: number;
+  /** The `width` column. */
   width: number;
+  /** The `method` column. */
   method: MethodName;
+  /** The `batch_size` column. */
   batchSize: number;
+  /** The `phase` column. */
   phase: "tune" | "seed";
+  /** The `lr_index` column. */
   lrIndex: number;
+  /** The `base_lr` column. */
   baseLr: number;
+  /** The `scaled_lr` column. */
   scaledLr: number;
+  /** The `seed` column. */
   seed: number;
+  /** The `epochs` column. */
   epochs: number;
+  /** The `steps` column. */
   steps: number;
+  /** The `backend` column. */
   backend: string;
+  /** The `status` column. */
   status: RunStatus;
+  /** The `final_train_loss` column. */
   finalTrainLoss: number;
+  /** The `final_test_accuracy` column. */
   finalTestAccuracy: number;
+  /** The `best_test_accuracy` column. */
   bestTestAccuracy: number;
+  /** The `steps_to_target` column. */
   stepsToTarget: number | null;
+  /** The `max_grad_norm` column. */
   maxGradNorm: number;
+  /** The `loss_spikes` column. */
   lossSpikes: number;
+  /** The `wall_seconds` column. */
   wallSeconds: number;
+  /** The `samples_per_sec` column. */
   samplesPerSec: number;
+  /** The `error` column. */
   error: string;
+  /** The `deno_version` column. */
   denoVersion: string;
+  /** The `tfjs_version` column. */
   tfjsVersion: string;
+  /** The `git_commit` column. */
   gitCommit: string;
+  /** The `finished_at` column. */
   finishedAt: string;
 }
 
