@@ -52,6 +52,12 @@ const cases: Array<[string, string, boolean, () => tf.Optimizer]> = [
   ["momentum", "sgd-like", true, () => momentum({ learningRate: 0.1 })],
   ["lalc", "sgd-like", false, () => lalc({ learningRate: 0.1 })],
   ["lars", "sgd-like", false, () => lars({ learningRate: 0.1 })],
+  [
+    "lalc, weightDecay 5e-4",
+    "sgd-like",
+    false,
+    () => lalc({ learningRate: 0.1, weightDecay: 5e-4 }),
+  ],
   ["tf.train.momentum", "sgd-like", false, () => tf.train.momentum(0.1, 0.9)],
   ["tf.train.adam", "adam-like", true, () => tf.train.adam(1e-3)],
   ["lamb", "adam-like", false, () => lamb({ learningRate: 1e-3 })],
