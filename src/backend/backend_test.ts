@@ -31,6 +31,7 @@ Deno.test("backendInfo reports wasm's threads, SIMD and kernel overrides", async
   assert.deepEqual([...info.kernelOverrides].sort(), [
     "BatchMatMul",
     "Conv2DBackpropFilter",
+    "Conv2DBackpropInput",
     "_FusedMatMul",
   ]);
   assert.equal(info.tfjsVersion, "4.22.0");

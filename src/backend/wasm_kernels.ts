@@ -5,17 +5,24 @@
  *   A small CNN + BN + max-pool + stride-2 ResNet step needs no other missing kernel
  *   (checked by running one, see wasm_kernels_test.ts).
  * - `BatchMatMul`, `_FusedMatMul`: transposed operands go through an explicit transpose.
+ * - `Conv2DBackpropInput`: tf.js' scalar loop replaced by the backend's own (XNNPACK) forward
+ *   `Conv2D` on the flipped filter, ~10x faster (see conv2d_backprop_input.ts).
+ *
+ * tf.js' forward `Conv2D` is not replaced: it runs XNNPACK at the speed of the equivalent
+ * plain matmul (bench/backend_matmul.ts), and the models never dispatch `FusedConv2D`.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterWasmConfig } from "./conv2d_backprop_filter.ts";
+import { conv2dBackpropInputWasmConfig } from "./conv2d_backprop_input.ts";
 import { explicitTransposeMatMul } from "./matmul_transpose.ts";
 
 const BACKEND = "wasm";
 const MATMULS = ["BatchMatMul", "_FusedMatMul"] as const;
+const BACKPROP_INPUT = "Conv2DBackpropInput";
 
-/** The wasm backend's own matmul kernels, kept so the override can call (and restore) them. */
+/** The wasm backend's own kernels we replace, kept so the overrides can call (and restore) them. */
 const originals = new Map<string, tf.KernelConfig>();
 let installed = false;
 
@@ -40,18 +47,37 @@ function replaceKernel(config: tf.KernelConfig): void {
  */
 export function setWasmMatMulOverride(on: boolean): void {
   for (const name of MATMULS) {
-    if (!originals.has(name)) {
-      const original = tf.getKernel(name, BACKEND);
-      if (original === undefined) {
-        throw new Error(
-          `wasm kernel "${name}" not registered: import @tensorflow/tfjs-backend-wasm`,
-        );
-      }
-      originals.set(name, original);
-    }
-    const original = originals.get(name)!;
+    const original = originalKernel(name);
     replaceKernel(on ? explicitTransposeMatMul(original) : original);
   }
+}
+
+/** tf.js' own wasm kernel `name`, captured the first time (before any override). */
+function originalKernel(name: string): tf.KernelConfig {
+  if (!originals.has(name)) {
+    const original = tf.getKernel(name, BACKEND);
+    if (original === undefined) {
+      throw new Error(`wasm kernel "${name}" not registered: import @tensorflow/tfjs-backend-wasm`);
+    }
+    originals.set(name, original);
+  }
+  return originals.get(name)!;
+}
+
+/**
+ * Switches the conv-based `Conv2DBackpropInput` on or off (for benchmarks and tests that
+ * compare it with tf.js' own); {@link installWasmKernels} switches it on.
+ *
+ * @example
+ * ```ts
+ * import { setWasmConvOverride } from "./wasm_kernels.ts";
+ * setWasmConvOverride(false); // tf.js' own Conv2DBackpropInput
+ * setWasmConvOverride(true);
+ * ```
+ */
+export function setWasmConvOverride(on: boolean): void {
+  const original = originalKernel(BACKPROP_INPUT);
+  replaceKernel(on ? conv2dBackpropInputWasmConfig(original) : original);
 }
 
 /**
@@ -61,14 +87,16 @@ export function setWasmMatMulOverride(on: boolean): void {
  * @example
  * ```ts
  * import { installWasmKernels } from "./wasm_kernels.ts";
- * installWasmKernels(); // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul"]
+ * installWasmKernels();
+ * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"]
  * ```
  */
 export function installWasmKernels(): string[] {
-  const names = [conv2dBackpropFilterWasmConfig.kernelName, ...MATMULS];
+  const names = [conv2dBackpropFilterWasmConfig.kernelName, ...MATMULS, BACKPROP_INPUT];
   if (installed) return names;
   replaceKernel(conv2dBackpropFilterWasmConfig);
   setWasmMatMulOverride(true);
+  setWasmConvOverride(true);
   installed = true;
   return names;
 }
