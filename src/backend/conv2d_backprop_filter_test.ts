@@ -2,9 +2,10 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { randomData, relativeError, runOn } from "./_compare.ts";
 import { useBackend } from "./backend.ts";
+import { backpropFilterPadding } from "./conv2d_backprop_filter.ts";
 
 /** [batch, size, inC, outC, kernel, stride, pad] */
-const CASES: [number, number, number, number, number, 1 | 2, "same" | "valid"][] = [
+const CASES: [number, number, number, number, number, number, "same" | "valid"][] = [
   [2, 8, 1, 4, 3, 1, "same"],
   [2, 8, 3, 5, 3, 2, "same"],
   [2, 9, 3, 32, 3, 2, "valid"],
@@ -12,6 +13,10 @@ const CASES: [number, number, number, number, number, 1 | 2, "same" | "valid"][]
   [2, 6, 32, 3, 1, 2, "valid"],
   [1, 9, 3, 8, 5, 2, "same"],
   [2, 5, 32, 1, 1, 1, "same"],
+  // The last input row is never read (cropped), and a stride of 3.
+  [2, 8, 3, 4, 3, 2, "valid"],
+  [1, 10, 3, 4, 5, 3, "same"],
+  [3, 12, 8, 6, 3, 1, "same"],
 ];
 
 for (const [b, size, inC, outC, k, stride, pad] of CASES) {
@@ -39,6 +44,13 @@ for (const [b, size, inC, outC, k, stride, pad] of CASES) {
     assert(relativeError(dxWasm, dxCpu) < 1e-4, `dX rel err ${relativeError(dxWasm, dxCpu)}`);
   });
 }
+
+Deno.test("backpropFilterPadding yields exactly k positions", () => {
+  // 3x3 same, stride 1, 8 -> 8: one zero row on each side.
+  assert.deepEqual(backpropFilterPadding(8, 3, 1, 1, 8), { before: 1, after: 1 });
+  // 3x3 valid, stride 2, 8 -> 3: taps reach input rows 0..6; row 7 is cropped.
+  assert.deepEqual(backpropFilterPadding(8, 3, 2, 0, 3), { before: 0, after: -1 });
+});
 
 function randomWeight(k: number, inC: number, outC: number): tf.Tensor {
   return tf.tensor(randomData(k * k * inC * outC, 3), [k, k, inC, outC]);
