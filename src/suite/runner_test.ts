@@ -54,12 +54,13 @@ Deno.test("runGrid runs every tuning rate, then the other seeds at the best rate
     // The fake's accuracy grows with the rate: the largest rate wins the tuning.
     ["seed", 2, 2],
   ]);
-  // Linear scaling: 0.1 * 10 * 16/256; LAMB's square-root rule at batch 64: 0.005 * 10 * 0.5.
-  assertEquals(lalc16[2].scaledLr, 1 * 16 / 256);
+  // Linear scaling: LALC's centre 0.316228 times 10 (the top rate) times 16/256; LAMB's
+  // square-root rule at batch 64: 0.0158114 * 10 * sqrt(64/256).
+  assertEquals(lalc16[2].scaledLr, 3.16228 * 16 / 256);
   const lamb64 = result.rows.find((r) =>
     r.method === "lamb" && r.batchSize === 64 && r.lrIndex === 2
   )!;
-  assertEquals(lamb64.scaledLr, 0.05 * 0.5);
+  assertEquals(lamb64.scaledLr, 0.158114 * 0.5);
   assertEquals(new Set(built.map((b) => b.kind)), new Set(["lalc", "lars", "lamb", "momentum"]));
   const curves = parseCsv(await Deno.readTextFile(`${out}/curves.csv`));
   assertEquals(curves.length, 80);
