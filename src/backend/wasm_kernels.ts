@@ -7,6 +7,7 @@
  * - `BatchMatMul`, `_FusedMatMul`: transposed operands go through an explicit transpose.
  * - `Conv2DBackpropInput`: tf.js' scalar loop replaced by the backend's own (XNNPACK) forward
  *   `Conv2D` on the flipped filter, ~10x faster (see conv2d_backprop_input.ts).
+ * - `MaxPoolGrad`: a sequential loop over the heap, ~10x faster (see max_pool_grad.ts).
  *
  * tf.js' forward `Conv2D` is not replaced: it runs XNNPACK at the speed of the equivalent
  * plain matmul (bench/backend_matmul.ts), and the models never dispatch `FusedConv2D`.
@@ -17,10 +18,12 @@ import * as tf from "@tensorflow/tfjs-core";
 import { conv2dBackpropFilterWasmConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputWasmConfig } from "./conv2d_backprop_input.ts";
 import { explicitTransposeMatMul } from "./matmul_transpose.ts";
+import { maxPoolGradWasmConfig } from "./max_pool_grad.ts";
 
 const BACKEND = "wasm";
 const MATMULS = ["BatchMatMul", "_FusedMatMul"] as const;
 const BACKPROP_INPUT = "Conv2DBackpropInput";
+const MAX_POOL_GRAD = "MaxPoolGrad";
 
 /** The wasm backend's own kernels we replace, kept so the overrides can call (and restore) them. */
 const originals = new Map<string, tf.KernelConfig>();
@@ -65,19 +68,22 @@ function originalKernel(name: string): tf.KernelConfig {
 }
 
 /**
- * Switches the conv-based `Conv2DBackpropInput` on or off (for benchmarks and tests that
- * compare it with tf.js' own); {@link installWasmKernels} switches it on.
+ * Switches the conv-based `Conv2DBackpropInput` and the loop `MaxPoolGrad` on or off (for
+ * benchmarks and tests that compare them with tf.js' own); {@link installWasmKernels} switches
+ * them on.
  *
  * @example
  * ```ts
  * import { setWasmConvOverride } from "./wasm_kernels.ts";
- * setWasmConvOverride(false); // tf.js' own Conv2DBackpropInput
+ * setWasmConvOverride(false); // tf.js' own Conv2DBackpropInput and MaxPoolGrad
  * setWasmConvOverride(true);
  * ```
  */
 export function setWasmConvOverride(on: boolean): void {
   const original = originalKernel(BACKPROP_INPUT);
   replaceKernel(on ? conv2dBackpropInputWasmConfig(original) : original);
+  const pool = originalKernel(MAX_POOL_GRAD);
+  replaceKernel(on ? maxPoolGradWasmConfig(pool) : pool);
 }
 
 /**
@@ -88,11 +94,16 @@ export function setWasmConvOverride(on: boolean): void {
  * ```ts
  * import { installWasmKernels } from "./wasm_kernels.ts";
  * installWasmKernels();
- * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput"]
+ * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "MaxPoolGrad"]
  * ```
  */
 export function installWasmKernels(): string[] {
-  const names = [conv2dBackpropFilterWasmConfig.kernelName, ...MATMULS, BACKPROP_INPUT];
+  const names = [
+    conv2dBackpropFilterWasmConfig.kernelName,
+    ...MATMULS,
+    BACKPROP_INPUT,
+    MAX_POOL_GRAD,
+  ];
   if (installed) return names;
   replaceKernel(conv2dBackpropFilterWasmConfig);
   setWasmMatMulOverride(true);
