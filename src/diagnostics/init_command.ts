@@ -56,9 +56,13 @@ options:
 
 /** Parsed options of the init mode. */
 export interface InitOptions {
+  /** Every configuration of the sweep, in the order they are measured. */
   readonly configs: ExplosionConfig[];
+  /** Backend to run on. */
   readonly backend: BackendName;
+  /** Folder for CSV files and plots, when asked. */
   readonly out?: string;
+  /** Print the JSON summary as the last line. */
   readonly json: boolean;
 }
 

@@ -40,7 +40,7 @@ global rate), and the mean pairwise cosine similarity of the samples' activation
 options:
   --methods LIST    ${METHODS.join(", ")} (default all)
   --batch LIST      batch sizes (default 64,2048)
-  --steps LIST      steps traced, one value or one per batch size (default 300,100)
+  --steps LIST      steps traced, one value or one per batch size (default 300,60)
   --run-epochs N    length of the run the schedules are laid out for (default 4, the
                     standard preset's)
   --depth N         blocks (default 16)
@@ -72,7 +72,7 @@ export async function trainMain(args: string[]): Promise<number> {
       options: {
         methods: { type: "string", default: METHODS.join(",") },
         batch: { type: "string", default: "64,2048" },
-        steps: { type: "string", default: "300,100" },
+        steps: { type: "string", default: "300,60" },
         "run-epochs": { type: "string", default: "4" },
         depth: { type: "string", default: "16" },
         width: { type: "string", default: "256" },
