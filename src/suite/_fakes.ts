@@ -6,17 +6,17 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import type { OptimizerKit, Schedule } from "./methods.ts";
+import type { OptimizerKit, RateFunction } from "./methods.ts";
 
 /** A recorded optimizer construction. */
 export interface BuiltOptimizer {
   readonly kind: string;
-  readonly learningRate: Schedule | number;
+  readonly learningRate: RateFunction | number;
 }
 
 /** A kit whose optimizers are plain SGD, recording what each method asked for. */
 export function recordingKit(built: BuiltOptimizer[]): OptimizerKit {
-  const make = (kind: string) => (o: { learningRate: number | Schedule }) => {
+  const make = (kind: string) => (o: { learningRate: number | RateFunction }) => {
     built.push({ kind, learningRate: o.learningRate });
     // The peak of the schedule over a 10-step run, so a fake run can read "its rate".
     const lr = o.learningRate;

@@ -9,8 +9,11 @@ import type { MethodName } from "./types.ts";
 
 /** The floor of one (method, batch size, depth) cell. */
 export interface CellThreshold {
+  /** The compared method. */
   readonly method: MethodName;
+  /** Batch size. */
   readonly batchSize: number;
+  /** Number of BN-ReLU blocks. */
   readonly depth: number;
   /** Median test accuracy at the tuned rate must be at least this. */
   readonly minAccuracy: number;
@@ -26,6 +29,7 @@ export interface PresetThresholds {
   readonly derivation: string;
   /** Diverged runs over the whole grid must be at most this. */
   readonly maxDivergedTotal: number;
+  /** The floor of every cell. */
   readonly cells: readonly CellThreshold[];
 }
 
@@ -91,9 +95,13 @@ export function checkThresholds(
 
 /** One of the paper's claims, checked on one depth. */
 export interface ClaimResult {
+  /** The claim, in words. */
   readonly claim: string;
+  /** The depth it was checked on. */
   readonly depth: number;
+  /** Whether the results support it. */
   readonly pass: boolean;
+  /** The numbers behind the verdict. */
   readonly detail: string;
 }
 

@@ -8,7 +8,9 @@ import type { GridSpec } from "./types.ts";
 
 /** The versions and commit written into every run row. */
 export interface Versions {
+  /** `Deno.version.deno`. */
   readonly deno: string;
+  /** tf.js core version. */
   readonly tfjs: string;
   /** Commit of the checkout (with `+dirty`-free plain hash), or `unknown`. */
   readonly gitCommit: string;

@@ -13,18 +13,18 @@ import type * as tf from "@tensorflow/tfjs-core";
 import type { MethodName } from "./types.ts";
 
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
-export type Schedule = (step: number) => number;
+export type RateFunction = (step: number) => number;
 
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
   /** LALC (PAPER.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
-  lalc(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  lalc(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
   /** LARS as optax.lars. */
-  lars(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  lars(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
   /** LAMB as optax.lamb. */
-  lamb(options: { learningRate: number | Schedule }): tf.Optimizer;
+  lamb(options: { learningRate: number | RateFunction }): tf.Optimizer;
   /** Momentum SGD with tf.js semantics. */
-  momentum(options: { learningRate: number | Schedule; momentum?: number }): tf.Optimizer;
+  momentum(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
   /** optax.warmup_cosine_decay_schedule. */
   warmupCosine(options: {
     init: number;
@@ -32,9 +32,9 @@ export interface OptimizerKit {
     warmupSteps: number;
     decaySteps: number;
     end: number;
-  }): Schedule;
+  }): RateFunction;
   /** optax.cosine_decay_schedule. */
-  cosineDecay(options: { init: number; decaySteps: number; alpha: number }): Schedule;
+  cosineDecay(options: { init: number; decaySteps: number; alpha: number }): RateFunction;
 }
 
 /** How a method's rate grows with the batch size. */
@@ -154,7 +154,7 @@ export function methodSchedule(
   method: MethodName,
   peak: number,
   totalSteps: number,
-): Schedule {
+): RateFunction {
   const fraction = RECIPES[method].warmupFraction;
   // At least one warmup step, and at least one step left to decay over.
   const warmupSteps = fraction > 0

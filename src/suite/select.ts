@@ -52,11 +52,15 @@ export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
 
 /** One cell of the results: the method at its tuned rate. */
 export interface CellSummary {
+  /** The compared method. */
   readonly method: MethodName;
+  /** Batch size. */
   readonly batchSize: number;
+  /** Number of BN-ReLU blocks. */
   readonly depth: number;
-  /** The tuned base rate (per 256) and the rate actually used. */
+  /** The tuned base rate (per 256 samples). */
   readonly baseLr: number;
+  /** The rate actually used (the base rate after the method's scaling rule). */
   readonly scaledLr: number;
   /** Scores (final test accuracy; 0 for a diverged run) of each seed at the tuned rate. */
   readonly accuracies: number[];

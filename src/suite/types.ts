@@ -13,6 +13,7 @@ export const METHODS = ["lalc", "lars", "lamb", "linear-scaling", "warmup"] as c
 export type MethodName = typeof METHODS[number];
 
 /** The data sets a grid can train on. */
+/** The data sets a grid can name. */
 export const DATASETS = ["fashion-mnist", "fashion-mnist-subset", "cifar10", "synthetic"] as const;
 
 /** One of {@link DATASETS}. */
@@ -82,9 +83,13 @@ export interface GridSpec {
 export interface PlannedRun {
   /** Deterministic id: a hash of grid name, method, batch size, depth, seed and rate. */
   readonly runId: string;
+  /** The compared method. */
   readonly method: MethodName;
+  /** Batch size. */
   readonly batchSize: number;
+  /** Number of BN-ReLU blocks. */
   readonly depth: number;
+  /** Seed of the model initialization and the data order. */
   readonly seed: number;
   /** Index of the rate in the method's log grid (0 = smallest). */
   readonly lrIndex: number;
