@@ -70,6 +70,14 @@ export class ChainOptimizer extends tf.Optimizer {
   }
 
   /**
+   * The global learning rate (the schedule's value) this optimizer applies at the 0-based
+   * `step`; NaN for a bare chain built without a rate.
+   */
+  learningRateAt(step: number): number {
+    return this.parts.rate?.(step) ?? NaN;
+  }
+
+  /**
    * Applies one step. Accepts a map from variable name to gradient or a list of
    * `{name, tensor}` (what `minimize` with a `varList` passes); variables are found by name in
    * the engine's registry, as tf.js's own optimizers do. Null gradients are skipped.

@@ -19,12 +19,18 @@ import type { CurvePoint, RunConfig, RunResult, RunStatus } from "./types.ts";
  */
 const READ_EVERY = 8;
 
-/** The learning rate an optimizer applies at `step`, when it says (NaN when it does not). */
+/**
+ * The learning rate an optimizer applies at `step`, when it says: this project's
+ * optimizers through `learningRateAt`, tf.js's own through their numeric `learningRate`.
+ * NaN when it does not say.
+ */
 export function learningRateAt(optimizer: tf.Optimizer, step: number): number {
-  const rate = (optimizer as unknown as { learningRate?: unknown }).learningRate;
-  if (typeof rate === "number") return rate;
-  if (typeof rate === "function") return Number(rate(step));
-  return NaN;
+  const o = optimizer as unknown as {
+    learningRateAt?: (step: number) => number;
+    learningRate?: unknown;
+  };
+  if (typeof o.learningRateAt === "function") return o.learningRateAt(step);
+  return typeof o.learningRate === "number" ? o.learningRate : NaN;
 }
 
 /** Steps per epoch (the last partial batch is dropped) and the run's total steps. */

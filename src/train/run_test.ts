@@ -107,3 +107,18 @@ Deno.test("impossible run lengths are refused before anything is built", () => {
   assertThrows(() => runLength(config({ epochs: -1 })), /epochs must be a positive number/);
   assertEquals(runLength(config({ steps: 5 })).totalSteps, 5);
 });
+
+Deno.test("the curve records this project's optimizers' scheduled rate", async () => {
+  const { momentum } = await import("../optim/momentum.ts");
+  const { cosineDecay } = await import("../optim/schedule.ts");
+  const result = await trainRun(config({
+    makeOptimizer: (total) =>
+      momentum({ learningRate: cosineDecay({ init: 0.1, decaySteps: total }) }),
+    epochs: 1,
+    evalEvery: 4,
+  }));
+  // 8 steps; the point after step 4 reports the rate the 4th update used (step index 3).
+  const expected = 0.5 * 0.1 * (1 + Math.cos(Math.PI * 3 / 8));
+  assert(Math.abs(result.curve[0].learningRate - expected) < 1e-12);
+  assertEquals(result.curve.at(-1)!.step, 8);
+});
