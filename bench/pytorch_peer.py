@@ -1,6 +1,13 @@
 """PyTorch peer of bench/backend_workloads.ts: same models, same step, samples/s as JSON.
 
-Usage: python3 bench/pytorch_peer.py W1|W2 STEPS
+The models mirror src/models (buildModel): weight layers without bias before BN (eps 1e-5),
+ReLU, a classifier with a bias; the CNN's 3x3 convs use same padding, 2x2 max-pools follow
+blocks 2 and 4 (cnn.ts' poolAfter(6)) and a global average pool precedes the classifier.
+The step is SGD momentum 0.9 on mean cross-entropy, as trainStep with momentum() does (which
+also computes per-layer gradient norms, a few small reductions that this peer skips).
+
+Usage: python3 bench/pytorch_peer.py W1|W2 STEPS [THREADS]
+THREADS defaults to PyTorch's own choice (all cores); tf.js' wasm backend runs one thread.
 PyTorch is only a benchmark peer here (Debian's python3-torch), never a dependency.
 """
 import json
@@ -41,6 +48,8 @@ def w2() -> tuple[nn.Module, tuple[int, ...], int]:
 
 def main() -> None:
     workload, steps = sys.argv[1], int(sys.argv[2])
+    if len(sys.argv) > 3:
+        torch.set_num_threads(int(sys.argv[3]))
     model, shape, batch = {"W1": w1, "W2": w2}[workload]()
     x = torch.randn(*shape)
     y = torch.randint(0, 10, (batch,))
