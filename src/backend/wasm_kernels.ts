@@ -43,7 +43,9 @@ function replaceKernel(config: tf.KernelConfig): void {
  *
  * @example
  * ```ts
+ * import { useBackend } from "./backend.ts";
  * import { setWasmMatMulOverride } from "./wasm_kernels.ts";
+ * await useBackend("wasm");
  * setWasmMatMulOverride(false); // back to tf.js' own kernels
  * setWasmMatMulOverride(true);
  * ```
@@ -74,7 +76,9 @@ function originalKernel(name: string): tf.KernelConfig {
  *
  * @example
  * ```ts
+ * import { useBackend } from "./backend.ts";
  * import { setWasmConvOverride } from "./wasm_kernels.ts";
+ * await useBackend("wasm");
  * setWasmConvOverride(false); // tf.js' own Conv2DBackpropInput and MaxPoolGrad
  * setWasmConvOverride(true);
  * ```
@@ -92,7 +96,9 @@ export function setWasmConvOverride(on: boolean): void {
  *
  * @example
  * ```ts
+ * import { useBackend } from "./backend.ts";
  * import { installWasmKernels } from "./wasm_kernels.ts";
+ * await useBackend("wasm");
  * installWasmKernels();
  * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "MaxPoolGrad"]
  * ```
