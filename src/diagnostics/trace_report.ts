@@ -6,6 +6,7 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StepRecord } from "./trace.ts";
+import { parseCsv } from "../suite/csv.ts";
 
 /** One traced run: which method at which batch size, and its records. */
 export interface Trace {
@@ -151,8 +152,11 @@ export function layerStepSpec(
         : what === "learningRate"
         ? r.learningRates
         : r.correlations;
+      // Log axes drop zeros (a warmup's step 0 has rate 0), which would blank the panel.
       return series.flatMap((v, layer) =>
-        Number.isFinite(v) ? [{ method: t.method, batch: t.batchSize, step: r.step, layer, v }] : []
+        Number.isFinite(v) && (what === "correlation" || v > 0)
+          ? [{ method: t.method, batch: t.batchSize, step: r.step, layer, v }]
+          : []
       );
     })
   );
@@ -192,4 +196,57 @@ export function layerStepSpec(
       },
     },
   } as TopLevelSpec;
+}
+
+/**
+ * Rebuilds the traces from the `steps.csv` and `layers.csv` texts that {@link stepTable} and
+ * {@link layerStepTable} wrote, so figures can be redrawn without training again.
+ *
+ * @example
+ * ```ts ignore
+ * const traces = tracesFromCsv(await Deno.readTextFile("steps.csv"), await Deno.readTextFile("layers.csv"));
+ * ```
+ */
+export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
+  const byRun = new Map<
+    string,
+    { method: string; batchSize: number; globalLr: number[]; records: StepRecord[] }
+  >();
+  const records = new Map<
+    string,
+    StepRecord & { gradNorms: number[]; learningRates: number[]; correlations: number[] }
+  >();
+  for (const row of parseCsv(stepsCsv)) {
+    const key = `${row.method}/${row.batchSize}`;
+    let run = byRun.get(key);
+    if (run === undefined) {
+      run = { method: row.method, batchSize: Number(row.batchSize), globalLr: [], records: [] };
+      byRun.set(key, run);
+    }
+    const step = Number(row.step);
+    run.globalLr[step] = Number(row.globalLr);
+    const record = {
+      step,
+      loss: Number(row.loss),
+      meanRatio: Number(row.meanRatio),
+      gradNorms: [],
+      learningRates: [],
+      correlations: [],
+    };
+    run.records.push(record);
+    records.set(`${key}/${step}`, record);
+  }
+  for (const row of parseCsv(layersCsv)) {
+    const record = records.get(`${row.method}/${row.batchSize}/${row.step}`);
+    if (record === undefined) {
+      throw new Error(
+        `layers.csv has a row for ${row.method} batch ${row.batchSize} step ${row.step} that steps.csv lacks`,
+      );
+    }
+    const layer = Number(row.layer);
+    record.gradNorms[layer] = Number(row.gradNorm);
+    record.learningRates[layer] = Number(row.learningRate);
+    record.correlations[layer] = row.correlation === "" ? NaN : Number(row.correlation);
+  }
+  return [...byRun.values()];
 }

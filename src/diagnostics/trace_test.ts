@@ -4,7 +4,8 @@ import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
 import { makeGaussianInputs } from "../data/synthetic.ts";
 import { traceTraining } from "./trace.ts";
-import { layerStepTable, stepTable } from "./trace_report.ts";
+import { layerStepTable, stepTable, tracesFromCsv } from "./trace_report.ts";
+import { toCsv } from "../suite/csv.ts";
 
 Deno.test("traceTraining records every step and layer, uses layerStats, leaks nothing", async () => {
   await useBackend("cpu");
@@ -47,6 +48,15 @@ Deno.test("traceTraining records every step and layer, uses layerStats, leaks no
   };
   assert.equal(stepTable([trace], 3).length, 1 + 5);
   assert.equal(layerStepTable([trace]).length, 1 + 5 * 4);
+  // The CSV files carry everything the figures need: reading them back gives the same trace.
+  const [back] = tracesFromCsv(toCsv(stepTable([trace], 3)), toCsv(layerStepTable([trace])));
+  assert.equal(back.records.length, 5);
+  assert.ok(
+    Math.abs(back.records[2].gradNorms[1] - records[2].gradNorms[1]) <
+      1e-6 * records[2].gradNorms[1],
+  );
+  assert.ok(Number.isNaN(back.records[2].correlations[3]));
+  assert.equal(back.records[4].learningRates[0], 0.05);
   model.dispose();
   optimizer.dispose();
   assert.equal(tf.memory().numTensors, before, "no tensor may leak");

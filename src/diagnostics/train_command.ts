@@ -26,6 +26,7 @@ import {
   layerStepTable,
   stepTable,
   type Trace,
+  tracesFromCsv,
 } from "./trace_report.ts";
 
 /** The usage text of `explode train`. */
@@ -50,6 +51,7 @@ options:
                     /usr/share/datasets/fashion-mnist/)
   --backend NAME    ${BACKENDS.join(", ")} (default wasm)
   --out DIR         write steps.csv, layers.csv and plots (SVG + PNG) to DIR
+  --replot DIR      train nothing: redraw the plots of DIR from its steps.csv and layers.csv
   --json            print a JSON summary as the last line
   -h, --help        show this text`;
 
@@ -60,6 +62,19 @@ const RECORDING_KIT: OptimizerKit = {
   lars: (o) => lars({ ...o, recordLayerStats: true }),
   lamb: (o) => lamb({ ...o, recordLayerStats: true }),
 };
+
+/** Draws the four trace figures into `dir` (SVG + PNG each); returns the paths. */
+async function writeTracePlots(dir: string, traces: Trace[], depth: number): Promise<string[]> {
+  const written = await writePlot(
+    dir,
+    "explosion_vs_correlation",
+    explosionVsCorrelationSpec(traces, depth),
+  );
+  for (const what of ["gradNorm", "learningRate", "correlation"] as const) {
+    written.push(...await writePlot(dir, `layer_${what}`, layerStepSpec(traces, what)));
+  }
+  return written;
+}
 
 /** Runs `explode train`; returns the exit code. */
 export async function trainMain(args: string[]): Promise<number> {
@@ -80,6 +95,7 @@ export async function trainMain(args: string[]): Promise<number> {
         "data-dir": { type: "string" },
         backend: { type: "string", default: "wasm" },
         out: { type: "string" },
+        replot: { type: "string" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -111,6 +127,15 @@ export async function trainMain(args: string[]): Promise<number> {
   const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
   const backend = choiceOption("backend", v.backend, BACKENDS);
 
+  if (v.replot !== undefined) {
+    const dir = v.replot;
+    const traces = tracesFromCsv(
+      await Deno.readTextFile(`${dir}/steps.csv`),
+      await Deno.readTextFile(`${dir}/layers.csv`),
+    );
+    console.log(`wrote ${(await writeTracePlots(dir, traces, depth)).join(", ")}`);
+    return 0;
+  }
   await useBackend(backend);
   const data = await loadFashionMnist({ dataDir: v["data-dir"] });
   const traces: Trace[] = [];
