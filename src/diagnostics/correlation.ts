@@ -19,7 +19,9 @@ import * as tf from "@tensorflow/tfjs-core";
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { meanPairwiseCosine } from "./correlation.ts";
+ * await useBackend("cpu");
  * const same = tf.ones([4, 3]);
  * console.log(meanPairwiseCosine(same).dataSync()[0]); // 1
  * ```

@@ -22,7 +22,9 @@ export const PROBE_LOSSES: readonly ProbeLoss[] = ["ce", "random"];
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { meanCrossEntropy } from "./gradnorms.ts";
+ * await useBackend("cpu");
  * const loss = meanCrossEntropy(tf.zeros([2, 4]), tf.tensor1d([0, 3], "int32"));
  * console.log(loss.dataSync()[0]); // ln 4 ~= 1.386
  * ```
