@@ -9,32 +9,13 @@ import * as tf from "@tensorflow/tfjs-core";
 // extensionless imports Deno cannot load; the tfjs-layers bundle registers all of them.
 import "@tensorflow/tfjs-layers";
 import type { Model } from "../models/types.ts";
+import { crossEntropy } from "../train/step.ts";
 
 /** The loss driving the backward pass. */
 export type ProbeLoss = "ce" | "random";
 
 /** The losses {@link kernelGradNorms} knows. */
 export const PROBE_LOSSES: readonly ProbeLoss[] = ["ce", "random"];
-
-/**
- * Mean softmax cross-entropy of `logits` `[batch, classes]` against int32 `labels`.
- *
- * @example
- * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { meanCrossEntropy } from "./gradnorms.ts";
- * await useBackend("cpu");
- * const loss = meanCrossEntropy(tf.zeros([2, 4]), tf.tensor1d([0, 3], "int32"));
- * console.log(loss.dataSync()[0]); // ln 4 ~= 1.386
- * ```
- */
-export function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const onehot = tf.cast(tf.oneHot(labels, logits.shape[1]), "float32");
-    return tf.neg(tf.mean(tf.sum(tf.mul(tf.logSoftmax(logits), onehot), 1))) as tf.Scalar;
-  });
-}
 
 /**
  * Gradient norm of each weight layer's kernel (forward order: input side first, classifier
@@ -78,7 +59,7 @@ export function kernelGradNorms(
         const r = tf.randomNormal([batch, classes], 0, 1, "float32", seed + 31337);
         return tf.div(tf.sum(tf.mul(logits, r)), batch) as tf.Scalar;
       }
-      return meanCrossEntropy(logits, labels);
+      return crossEntropy(logits, labels);
     }, kernels);
     return tf.stack(kernels.map((k) => tf.norm(grads[k.name]))) as tf.Tensor1D;
   });

@@ -2,12 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
-import {
-  interiorRatioIndices,
-  kernelGradNorms,
-  layerRatios,
-  meanCrossEntropy,
-} from "./gradnorms.ts";
+import { crossEntropy } from "../train/step.ts";
+import { interiorRatioIndices, kernelGradNorms, layerRatios } from "./gradnorms.ts";
 
 Deno.test("layerRatios divides each norm by the next", () => {
   assert.deepEqual(layerRatios([8, 4, 1]), [2, 4]);
@@ -23,9 +19,9 @@ Deno.test("interiorRatioIndices leaves out the input block and the classifier", 
   );
 });
 
-Deno.test("meanCrossEntropy of uniform logits is ln(classes)", async () => {
+Deno.test("crossEntropy of uniform logits is ln(classes)", async () => {
   await useBackend("cpu");
-  const loss = meanCrossEntropy(tf.zeros([3, 5]), tf.tensor1d([0, 1, 4], "int32"));
+  const loss = crossEntropy(tf.zeros([3, 5]), tf.tensor1d([0, 1, 4], "int32"));
   assert.ok(Math.abs(loss.dataSync()[0] - Math.log(5)) < 1e-6);
   loss.dispose();
 });
@@ -40,7 +36,7 @@ Deno.test("kernelGradNorms matches a direct gradient and leaks nothing", async (
   assert.equal(tf.memory().numTensors, before + 1);
   const direct = tf.tidy(() => {
     const { grads } = tf.variableGrads(
-      () => meanCrossEntropy(model.forward(x, { training: true }).logits, y),
+      () => crossEntropy(model.forward(x, { training: true }).logits, y),
       model.layers.map((l) => l.kernel),
     );
     return model.layers.map((l) => tf.norm(grads[l.kernel.name]).dataSync()[0]);

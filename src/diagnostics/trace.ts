@@ -9,7 +9,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../models/types.ts";
 import type { Split } from "../data/types.ts";
 import { gatherBatch, shuffledOrder } from "../data/batch.ts";
-import { interiorRatioIndices, layerRatios, meanCrossEntropy } from "./gradnorms.ts";
+import { interiorRatioIndices, layerRatios } from "./gradnorms.ts";
+import { crossEntropy } from "../train/step.ts";
 import { meanPairwiseCosine } from "./correlation.ts";
 
 /** One layer's numbers as an optimizer reports them after a step (src/optim's `layerStats`). */
@@ -99,7 +100,7 @@ export async function traceTraining(config: TraceConfig): Promise<StepRecord[]> 
         // Kept past the gradient scope, which disposes its intermediates; the statistic is
         // computed outside it so that its ops stay off the tape.
         activations = (f.activations ?? []).map((a) => tf.keep(a));
-        return meanCrossEntropy(f.logits, y);
+        return crossEntropy(f.logits, y);
       }, model.params);
       const correlations = tf.stack(activations.map(meanPairwiseCosine)) as tf.Tensor1D;
       tf.dispose(activations);
