@@ -122,3 +122,19 @@ Deno.test("the curve records this project's optimizers' scheduled rate", async (
   assert(Math.abs(result.curve[0].learningRate - expected) < 1e-12);
   assertEquals(result.curve.at(-1)!.step, 8);
 });
+
+Deno.test("300 steps under LALC leak no tensor", async () => {
+  const { lalc } = await import("../optim/lalc.ts");
+  const before = tf.memory().numTensors;
+  const result = await trainRun(config({
+    model: { kind: "mlp", depth: 2, width: 16, seed: 1 },
+    makeOptimizer: () => lalc({ learningRate: 0.1, weightDecay: 1e-4 }),
+    batchSize: 32,
+    steps: 300,
+    evalEvery: 100,
+    evalSamples: 64,
+  }));
+  assertEquals(result.status, "ok");
+  assertEquals(result.steps, 300);
+  assertEquals(tf.memory().numTensors, before);
+});
