@@ -153,3 +153,17 @@ export {
 } from "./src/diagnostics/explosion.ts";
 export { meanPairwiseCosine } from "./src/diagnostics/correlation.ts";
 export type { ProbeLoss } from "./src/diagnostics/gradnorms.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export {
+  type ConfigDict,
+  type NamedTensorMap,
+  type Optimizer,
+  OptimizerBase,
+  type OptimizerConstructor,
+  type Scalar,
+  type Tensor,
+  type Tensor1D,
+  type Tensor2D,
+  type Variable,
+} from "./src/tf_types.ts";

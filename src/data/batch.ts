@@ -10,6 +10,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Split } from "./types.ts";
 import { createRng, hashSeed } from "./random.ts";
+import type { Tensor, Tensor1D } from "../tf_types.ts";
 
 /**
  * The visiting order of `count` samples in `epoch` for `seed`: a Fisher-Yates shuffle driven
@@ -44,9 +45,9 @@ export function shuffledOrder(count: number, seed: number, epoch: number): Int32
 /** A batch: inputs `[n, ...sampleShape]` and int32 labels `[n]`. The caller disposes both. */
 export interface Batch {
   /** Inputs. */
-  readonly x: tf.Tensor;
+  readonly x: Tensor;
   /** Labels (int32). */
-  readonly y: tf.Tensor1D;
+  readonly y: Tensor1D;
 }
 
 /**

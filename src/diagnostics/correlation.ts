@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Scalar, Tensor } from "../tf_types.ts";
 
 /**
  * Mean cosine similarity over all pairs `i != j` of samples in a batch of activations
@@ -26,7 +27,7 @@ import * as tf from "@tensorflow/tfjs-core";
  * console.log(meanPairwiseCosine(same).dataSync()[0]); // 1
  * ```
  */
-export function meanPairwiseCosine(activations: tf.Tensor): tf.Scalar {
+export function meanPairwiseCosine(activations: Tensor): Scalar {
   const batch = activations.shape[0];
   if (batch === undefined || batch < 2) {
     throw new Error(`activations must hold at least 2 samples, got shape [${activations.shape}]`);
@@ -38,6 +39,6 @@ export function meanPairwiseCosine(activations: tf.Tensor): tf.Scalar {
     const safe = tf.where(tf.greater(norms, 0), norms, tf.onesLike(norms));
     const sum = tf.sum(tf.div(flat, safe), 0);
     const offDiagonal = tf.sub(tf.sum(tf.square(sum)), tf.sum(tf.square(tf.div(flat, safe))));
-    return tf.div(offDiagonal, batch * (batch - 1)) as tf.Scalar;
+    return tf.div(offDiagonal, batch * (batch - 1)) as Scalar;
   });
 }

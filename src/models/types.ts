@@ -8,6 +8,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Tensor2D, Variable } from "../tf_types.ts";
 
 /** The model families of the benchmark. */
 export type ModelKind = "mlp" | "cnn" | "resnet";
@@ -33,15 +34,15 @@ export interface LayerInfo {
   /** Layer name without the model prefix, e.g. `block03/dense`. */
   readonly name: string;
   /** The layer's kernel variable. */
-  readonly kernel: tf.Variable;
+  readonly kernel: Variable;
 }
 
 /** The result of a forward pass. */
 export interface ForwardResult {
   /** Logits `[batch, numClasses]`. */
-  readonly logits: tf.Tensor2D;
+  readonly logits: Tensor2D;
   /** Post-activation output of each block, in forward order (only when asked for). */
-  readonly activations?: tf.Tensor[];
+  readonly activations?: Tensor[];
 }
 
 /** A model: trainable variables plus a forward function. */
@@ -54,9 +55,9 @@ export interface Model {
    * Trainable variables in forward order, named `${name}/${layer}/${role}` with role one of
    * `kernel`, `bias`, `gamma`, `beta`.
    */
-  readonly params: tf.Variable[];
+  readonly params: Variable[];
   /** BN running statistics (not trainable). */
-  readonly state: tf.Variable[];
+  readonly state: Variable[];
   /** Weight layers (dense/conv kernels) in forward order, including the classifier last. */
   readonly layers: LayerInfo[];
   /**
@@ -64,7 +65,7 @@ export interface Model {
    * statistics; `false` uses the running statistics.
    */
   forward(
-    x: tf.Tensor,
+    x: Tensor,
     options: { training: boolean; keepActivations?: boolean },
   ): ForwardResult;
   /** Disposes every variable. */

@@ -11,6 +11,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import type { MethodName } from "./types.ts";
+import type { Optimizer } from "../tf_types.ts";
 
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
 export type RateFunction = (step: number) => number;
@@ -18,13 +19,13 @@ export type RateFunction = (step: number) => number;
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
   /** LALC (PAPER.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
-  lalc(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
+  lalc(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
   /** LARS as optax.lars. */
-  lars(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
+  lars(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
   /** LAMB as optax.lamb. */
-  lamb(options: { learningRate: number | RateFunction }): tf.Optimizer;
+  lamb(options: { learningRate: number | RateFunction }): Optimizer;
   /** Momentum SGD with tf.js semantics. */
-  momentum(options: { learningRate: number | RateFunction; momentum?: number }): tf.Optimizer;
+  momentum(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
   /** optax.warmup_cosine_decay_schedule. */
   warmupCosine(options: {
     init: number;
@@ -184,7 +185,7 @@ export function optimizerFactory(
   kit: OptimizerKit,
   method: MethodName,
   scaledLr: number,
-): (totalSteps: number, stepsPerEpoch: number) => tf.Optimizer {
+): (totalSteps: number, stepsPerEpoch: number) => Optimizer {
   return (totalSteps) => {
     const learningRate = methodSchedule(kit, method, scaledLr, totalSteps);
     switch (RECIPES[method].optimizer) {

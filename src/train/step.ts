@@ -5,20 +5,21 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { Model } from "../models/types.ts";
+import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D } from "../tf_types.ts";
 
 /** What one step leaves on the device for the caller to read when it wants to. */
 export interface StepTensors {
   /** Mean softmax cross-entropy of the batch, before the update. */
-  readonly loss: tf.Scalar;
+  readonly loss: Scalar;
   /**
    * `[layers + 1]`: the gradient norm of each weight layer's kernel (forward order, as in
    * `model.layers`), then the global gradient norm over all trainable variables.
    */
-  readonly norms: tf.Tensor1D;
+  readonly norms: Tensor1D;
 }
 
 /** Mean softmax cross-entropy of `logits` against integer `labels`. */
-export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
   return tf.tidy(() => {
     const numClasses = logits.shape[1];
     // logSoftmax + a one-hot dot product: both have cheap, fused gradients.
@@ -44,9 +45,9 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
  */
 export function trainStep(
   model: Model,
-  optimizer: tf.Optimizer,
-  x: tf.Tensor,
-  labels: tf.Tensor1D,
+  optimizer: Optimizer,
+  x: Tensor,
+  labels: Tensor1D,
 ): StepTensors {
   return tf.tidy(() => {
     const { value, grads } = tf.variableGrads(
@@ -55,7 +56,7 @@ export function trainStep(
     );
     const squares = model.layers.map((layer) => tf.sum(tf.square(grads[layer.kernel.name])));
     const total = tf.addN(model.params.map((p) => tf.sum(tf.square(grads[p.name]))));
-    const norms = tf.sqrt(tf.stack([...squares, total])) as tf.Tensor1D;
+    const norms = tf.sqrt(tf.stack([...squares, total])) as Tensor1D;
     optimizer.applyGradients(grads);
     return { loss: value, norms };
   });

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import type { Dataset } from "../data/types.ts";
 import type { ModelSpec } from "../models/types.ts";
+import type { Optimizer } from "../tf_types.ts";
 
 /** Everything one run needs. The optimizer is made by the caller's factory. */
 export interface RunConfig {
@@ -14,7 +14,7 @@ export interface RunConfig {
   /** The model to build (fresh, seeded, for this run). */
   readonly model: ModelSpec;
   /** Builds the optimizer once the run knows its length; `totalSteps` is for schedules. */
-  readonly makeOptimizer: (totalSteps: number, stepsPerEpoch: number) => tf.Optimizer;
+  readonly makeOptimizer: (totalSteps: number, stepsPerEpoch: number) => Optimizer;
   /** Batch size. */
   readonly batchSize: number;
   /** Number of epochs; ignored when `steps` is set. */
