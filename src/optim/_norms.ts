@@ -6,58 +6,72 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
 
-// Why the wasm path looks odd: measured on wasm (Deno 2.9, tf.js 4.22, 2 cores), the norms of
-// the 34 weight/update tensors of a 16-block 256-wide MLP took 2.8 ms as square+sum (the Sum
-// kernel is a scalar loop: 30-55 us per 64K floats), 1.5 ms as square+avgPool through the
-// tf.* wrappers and 0.75 ms as square+AvgPool through engine.runKernel (AvgPool runs on
-// XNNPACK, vectorized over channels). So each large tensor is viewed as [1, rows, 1, LANES],
-// average-pooled over the rows, and all the [LANES] means are summed in one Sum.
-const LANES = 256;
-const POOL_MIN_SIZE = 4096;
+/** The kernel this module adds to tf.js' wasm backend: inputs a list of tensors, output [n]. */
+export const SQUARED_NORMS_KERNEL = "LayerSquaredNorms";
 
-function pooled(x: tf.Tensor): boolean {
-  return x.size >= POOL_MIN_SIZE && x.size % LANES === 0;
+/** What the kernel needs of tf.js' wasm backend (as src/backend/max_pool_grad.ts uses it). */
+interface WasmHeapBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  wasm: { asm?: { memory?: unknown } };
 }
 
-/** Mean over rows of `square(x)` viewed as [rows, LANES]: shape [1, 1, 1, LANES]. */
-function rowMeanOfSquares(x: tf.Tensor): tf.Tensor {
-  // The tidy frees each square before the next is made, so one buffer is reused while hot in
-  // cache instead of 34 of them piling up until the step ends.
-  return tf.tidy(() => {
-    const engine = tf.engine();
-    const rows = x.size / LANES;
-    const sq = engine.runKernel("Square", { x }) as tf.Tensor;
-    const x4 = engine.runKernel("Reshape", { x: sq }, { shape: [1, rows, 1, LANES] }) as tf.Tensor;
-    return engine.runKernel("AvgPool", { x: x4 }, {
-      filterSize: [rows, 1],
-      strides: [rows, 1],
-      pad: "valid",
-    }) as tf.Tensor;
-  });
+// One SIMD instance per wasm memory (one per backend instance).
+const summers = new WeakMap<object, (view: Float32Array) => number>();
+
+function summerFor(backend: WasmHeapBackend): (view: Float32Array) => number {
+  const memory = backend.wasm.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) {
+    // An unknown build of the backend: the same fused kernel, as a JS loop over the heap.
+    return sumOfSquaresIn(new WebAssembly.Memory({ initial: 1 }));
+  }
+  let summer = summers.get(memory);
+  if (summer === undefined) summers.set(memory, summer = sumOfSquaresIn(memory));
+  return summer;
+}
+
+/**
+ * Why a kernel of our own on wasm: measured there (Deno 2.9, tf.js 4.22, one core), the norms
+ * of the 34 weight/update tensors of a 16-block 256-wide MLP cost ~3 tf.js dispatches each
+ * (~5 us apiece) plus a full-size write (`Square`) that a reduction does not need: 1.09 ms as
+ * Square + AvgPool, about half a momentum step. This kernel is one dispatch that reads each
+ * float once (see _simd_sum_squares.ts).
+ */
+function squaredNormsWasm(args: {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.KernelBackend;
+}): tf.TensorInfo {
+  const backend = args.backend as WasmHeapBackend;
+  const inputs = args.inputs as unknown as tf.TensorInfo[];
+  // Allocate first: growing the wasm memory detaches earlier views of the heap.
+  const out = backend.makeOutput([inputs.length], "float32");
+  const sum = summerFor(backend);
+  const sums = inputs.map((x) => sum(backend.typedArrayFromHeap(x)));
+  backend.typedArrayFromHeap(out).set(sums);
+  return out;
+}
+
+function ensureKernel(): void {
+  if (tf.getKernel(SQUARED_NORMS_KERNEL, "wasm") === undefined) {
+    tf.registerKernel({
+      kernelName: SQUARED_NORMS_KERNEL,
+      backendName: "wasm",
+      kernelFunc: squaredNormsWasm as tf.KernelFunc,
+    });
+  }
 }
 
 /** `[||x_0||^2, ..., ||x_k||^2]` as one float32 vector (empty input gives shape [0]). */
 export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   if (tensors.length === 0) return tf.zeros([0]);
-  const usePool = tf.getBackend() === "wasm";
-  const big = usePool ? tensors.map((t, i) => pooled(t) ? i : -1).filter((i) => i >= 0) : [];
-  if (big.length === 0) {
-    return tf.stack(tensors.map((t) => tf.tidy(() => tf.sum(tf.square(t))))) as tf.Tensor1D;
+  if (tf.getBackend() === "wasm" && tensors.every((t) => t.dtype === "float32")) {
+    ensureKernel();
+    return tf.engine().runKernel(
+      SQUARED_NORMS_KERNEL,
+      tensors as unknown as tf.NamedTensorMap,
+    ) as tf.Tensor1D;
   }
-  const means = tf.reshape(tf.stack(big.map((i) => rowMeanOfSquares(tensors[i]))), [
-    big.length,
-    LANES,
-  ]);
-  const rows = tf.tensor1d(big.map((i) => tensors[i].size / LANES));
-  const bigSums = tf.mul(tf.sum(means, 1), rows);
-  if (big.length === tensors.length) return bigSums as tf.Tensor1D;
-  const isBig = new Set(big);
-  const small = tensors.map((_, i) => i).filter((i) => !isBig.has(i));
-  const smallSums = tf.stack(small.map((i) => tf.tidy(() => tf.sum(tf.square(tensors[i])))));
-  // Back to input order: position of each tensor in concat([bigSums, smallSums]).
-  const where = new Array<number>(tensors.length);
-  big.forEach((i, k) => where[i] = k);
-  small.forEach((i, k) => where[i] = big.length + k);
-  return tf.gather(tf.concat([bigSums, smallSums]), tf.tensor1d(where, "int32")) as tf.Tensor1D;
+  return tf.stack(tensors.map((t) => tf.tidy(() => tf.sum(tf.square(t))))) as tf.Tensor1D;
 }

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { squaredNorms } from "./_norms.ts";
+import { SQUARED_NORMS_KERNEL, squaredNorms } from "./_norms.ts";
 import { lalc } from "./lalc.ts";
 import { lars } from "./lars.ts";
 import { assertClose } from "./_testing.ts";
@@ -52,4 +52,32 @@ Deno.test("lalc and lars steps agree between wasm and cpu", async () => {
   }
   await useBackend("cpu");
   results[1].forEach((v, i) => assertClose(v, results[0][i], `tensor ${i}`, 1e-4, 1e-6));
+});
+
+Deno.test("squaredNorms on wasm is one kernel dispatch that reads nothing back and leaks nothing", async () => {
+  await useBackend("wasm");
+  try {
+    const xs = values(4).map((x, i) => tf.tensor(x, SHAPES[i]));
+    const profile = await tf.profile(() => tf.tidy(() => squaredNorms(xs)));
+    assert.deepEqual(profile.kernels.map((k) => k.name), [SQUARED_NORMS_KERNEL]);
+    tf.dispose(profile.result as tf.Tensor);
+
+    const backend = tf.backend() as unknown as Record<string, (...a: unknown[]) => unknown>;
+    const originals = { read: backend.read, readSync: backend.readSync };
+    let reads = 0;
+    backend.read = (...a) => (reads++, originals.read.apply(backend, a));
+    backend.readSync = (...a) => (reads++, originals.readSync.apply(backend, a));
+    const before = tf.memory().numTensors;
+    let got: tf.Tensor;
+    try {
+      got = tf.tidy(() => squaredNorms(xs));
+    } finally {
+      Object.assign(backend, originals);
+    }
+    assert.equal(reads, 0, "reads during squaredNorms");
+    assert.equal(tf.memory().numTensors, before + 1, "only the result is new");
+    tf.dispose([...xs, got]);
+  } finally {
+    await useBackend("cpu");
+  }
 });
