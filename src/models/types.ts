@@ -7,7 +7,6 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import type { Tensor, Tensor2D, Variable } from "../tf_types.ts";
 
 /** The model families of the benchmark. */

@@ -15,7 +15,7 @@ function values(seed: number): number[][] {
   });
 }
 
-Deno.test("squaredNorms: the wasm pooled path agrees with float64 sums, in input order", async () => {
+Deno.test("squaredNorms on wasm (the fused kernel) agrees with float64 sums, in input order", async () => {
   await useBackend("wasm");
   try {
     const xs = values(1);

@@ -16,6 +16,7 @@ import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { clipLayerLearningRate } from "./trust_ratio.ts";
+import type { ConfigDict, Variable } from "../tf_types.ts";
 
 /** Options of {@link lalc}. */
 export interface LalcOptions {
@@ -78,7 +79,7 @@ export class LalcOptimizer extends ChainOptimizer {
       );
     }
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: tf.Variable) => !o.exclude(v);
+    const include = (v: Variable) => !o.exclude(v);
     super(
       chain(
         masked(addDecayedWeights(o.weightDecay), include),
@@ -102,7 +103,7 @@ export class LalcOptimizer extends ChainOptimizer {
   }
 
   /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
-  override getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): ConfigDict {
     return optionsToConfig("lalc", { ...this.options });
   }
 }

@@ -15,6 +15,7 @@ import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { scaleByTrustRatio } from "./trust_ratio.ts";
+import type { ConfigDict, Variable } from "../tf_types.ts";
 
 /** Options of {@link lamb}. */
 export interface LambOptions {
@@ -64,7 +65,7 @@ export class LambOptimizer extends ChainOptimizer {
       recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: tf.Variable) => !o.exclude(v);
+    const include = (v: Variable) => !o.exclude(v);
     super(
       chain(
         scaleByAdam({ beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }),
@@ -79,7 +80,7 @@ export class LambOptimizer extends ChainOptimizer {
   }
 
   /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
-  override getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): ConfigDict {
     return optionsToConfig("lamb", { ...this.options });
   }
 }

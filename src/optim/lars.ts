@@ -15,6 +15,7 @@ import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { scaleByTrustRatio } from "./trust_ratio.ts";
+import type { ConfigDict, Variable } from "../tf_types.ts";
 
 /** Options of {@link lars}. */
 export interface LarsOptions {
@@ -67,7 +68,7 @@ export class LarsOptimizer extends ChainOptimizer {
       recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: tf.Variable) => !o.exclude(v);
+    const include = (v: Variable) => !o.exclude(v);
     super(
       chain(
         masked(addDecayedWeights(o.weightDecay), include),
@@ -90,7 +91,7 @@ export class LarsOptimizer extends ChainOptimizer {
   }
 
   /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
-  override getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): ConfigDict {
     return optionsToConfig("lars", { ...this.options });
   }
 }

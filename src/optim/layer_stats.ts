@@ -5,6 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor1D } from "../tf_types.ts";
 
 /** One tensor's layer-wise numbers for the last step. */
 export interface LayerStat {
@@ -18,8 +19,8 @@ export interface LayerStat {
 
 interface Part {
   names: string[];
-  trustRatio: tf.Tensor1D;
-  learningRate: tf.Tensor1D;
+  trustRatio: Tensor1D;
+  learningRate: Tensor1D;
 }
 
 /** Collects what layer-wise transforms computed during one step. */
@@ -36,7 +37,7 @@ export class LayerStatsRecorder {
   }
 
   /** Keeps `trustRatio` and `learningRate` (one entry per name) past the step's tidy. */
-  record(names: string[], trustRatio: tf.Tensor1D, learningRate: tf.Tensor1D): void {
+  record(names: string[], trustRatio: Tensor1D, learningRate: Tensor1D): void {
     this.parts.push({
       names,
       trustRatio: tf.keep(trustRatio),

@@ -11,6 +11,7 @@ import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
 import { chain } from "./transform.ts";
+import type { ConfigDict } from "../tf_types.ts";
 
 /** Options of {@link momentum}. */
 export interface MomentumOptions {
@@ -53,7 +54,7 @@ export class MomentumOptimizer extends ChainOptimizer {
   }
 
   /** `{learningRate, momentum, nesterov}`; throws for a plain-function learning rate. */
-  override getConfig(): tf.serialization.ConfigDict {
+  override getConfig(): ConfigDict {
     return optionsToConfig("momentum", { ...this.options });
   }
 }

@@ -8,13 +8,20 @@ import * as tf from "@tensorflow/tfjs-core";
 import { optionsFromConfig } from "./_config.ts";
 import type { LayerStat, LayerStatsRecorder } from "./layer_stats.ts";
 import { type GradientTransformation, setSlotName, slotName } from "./transform.ts";
+import {
+  type ConfigDict,
+  type NamedTensorMap,
+  OptimizerBase,
+  type Tensor,
+  type Variable,
+} from "../tf_types.ts";
 
 /** A named tensor, as tf.js's optimizers exchange weights (not exported by tfjs-core's index). */
 export interface NamedTensor {
   /** Variable or slot name. */
   name: string;
   /** Its value. */
-  tensor: tf.Tensor;
+  tensor: Tensor;
 }
 
 /** What a subclass hands the adapter besides the chain. */
@@ -49,7 +56,7 @@ export interface ChainOptimizerParts {
  * opt.minimize(() => tf.sum(tf.square(w)));
  * ```
  */
-export class ChainOptimizer extends tf.Optimizer {
+export class ChainOptimizer extends OptimizerBase {
   /** Name used by tf.js serialization (not registered: a bare chain has no config). */
   static get className(): string {
     return "ChainOptimizer";
@@ -58,9 +65,9 @@ export class ChainOptimizer extends tf.Optimizer {
   /** The transformation this optimizer applies. */
   readonly transform: GradientTransformation;
   private readonly parts: ChainOptimizerParts;
-  private params: tf.Variable[] = [];
-  private state: tf.Variable[] = [];
-  private readonly slots = new Map<string, tf.Variable>();
+  private params: Variable[] = [];
+  private state: Variable[] = [];
+  private readonly slots = new Map<string, Variable>();
 
   /** Wraps `transform`; `parts` are for subclasses. */
   constructor(transform: GradientTransformation, parts: ChainOptimizerParts = {}) {
@@ -82,20 +89,20 @@ export class ChainOptimizer extends tf.Optimizer {
    * `{name, tensor}` (what `minimize` with a `varList` passes); variables are found by name in
    * the engine's registry, as tf.js's own optimizers do. Null gradients are skipped.
    */
-  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void {
-    const entries: Array<[string, tf.Tensor | null | undefined]> = Array.isArray(variableGradients)
+  applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
+    const entries: Array<[string, Tensor | null | undefined]> = Array.isArray(variableGradients)
       ? variableGradients.map((g) => [g.name, g.tensor])
       : Object.entries(variableGradients);
     const registered = tf.engine().registeredVariables;
-    const params: tf.Variable[] = [];
-    const grads: tf.Tensor[] = [];
+    const params: Variable[] = [];
+    const grads: Tensor[] = [];
     for (const [name, grad] of entries) {
       if (grad == null) continue;
       const variable = registered[name];
       if (variable === undefined) {
         throw new Error(
           `${this.getClassName()}.applyGradients: no registered variable named "${name}"; ` +
-            `gradients must be keyed by tf.Variable names`,
+            `gradients must be keyed by Variable names`,
         );
       }
       params.push(variable);
@@ -118,7 +125,7 @@ export class ChainOptimizer extends tf.Optimizer {
   }
 
   /** The slots for `params`, made on first use and reused by canonical name afterwards. */
-  private stateFor(params: tf.Variable[]): tf.Variable[] {
+  private stateFor(params: Variable[]): Variable[] {
     if (params.length === this.params.length && params.every((p, i) => p === this.params[i])) {
       return this.state;
     }
@@ -195,15 +202,15 @@ export class ChainOptimizer extends tf.Optimizer {
    * Rebuilds a named optimizer from its config: `new cls(options)`, with the learning rate
    * and `exclude` decoded from their describable forms.
    */
-  static override fromConfig<T extends tf.serialization.Serializable>(
+  static fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,
-    config: tf.serialization.ConfigDict,
+    config: ConfigDict,
   ): T {
     return new cls(optionsFromConfig(config));
   }
 
   /** A bare chain has no describable config; the named optimizers override this. */
-  getConfig(): tf.serialization.ConfigDict {
+  getConfig(): ConfigDict {
     throw new Error(
       `${this.getClassName()}.getConfig: a bare ChainOptimizer cannot be serialized; ` +
         `use lalc, lars, lamb or momentum (or a subclass with its own getConfig)`,

@@ -11,38 +11,39 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Variable } from "../tf_types.ts";
 
 /** One composable step of an optimizer. */
 export interface GradientTransformation {
   /** Creates the zero-initialized slot variables for `params`, named `${param.name}/<slot>`. */
-  init(params: tf.Variable[]): tf.Variable[];
+  init(params: Variable[]): Variable[];
   /** How many variables `init(params)` returns (lets {@link chain} split a flat state). */
-  stateSize(params: tf.Variable[]): number;
+  stateSize(params: Variable[]): number;
   /**
    * Maps `updates` (one per param, same order) to new updates; reads and assigns `state`
    * (what `init(params)` returned). `step` is the optimizer's 0-based iteration count.
    */
   update(
-    updates: tf.Tensor[],
-    state: tf.Variable[],
-    params: tf.Variable[],
+    updates: Tensor[],
+    state: Variable[],
+    params: Variable[],
     step: number,
-  ): tf.Tensor[];
+  ): Tensor[];
 }
 
 /** Decides which tensors a {@link masked} transformation (or an optimizer's `exclude`) picks. */
-export type VariablePredicate = (variable: tf.Variable) => boolean;
+export type VariablePredicate = (variable: Variable) => boolean;
 
 // Slot variables need engine-unique names (two optimizers on one model, or a restored copy,
 // would otherwise collide), while getWeights must report the canonical `${param}/<slot>`.
-const canonicalNames = new WeakMap<tf.Variable, string>();
+const canonicalNames = new WeakMap<Variable, string>();
 
 /**
  * Makes one zero slot for `param`. The variable is named `${param.name}/${slot}` when that
  * name is free in the engine, else with a numeric suffix; {@link slotName} always returns the
  * canonical name.
  */
-export function createSlot(param: tf.Variable, slot: string): tf.Variable {
+export function createSlot(param: Variable, slot: string): Variable {
   const canonical = `${param.name}/${slot}`;
   let name = canonical;
   const registered = tf.engine().registeredVariables;
@@ -53,12 +54,12 @@ export function createSlot(param: tf.Variable, slot: string): tf.Variable {
 }
 
 /** Records `canonical` as the slot name of `variable` (for restored slots). */
-export function setSlotName(variable: tf.Variable, canonical: string): void {
+export function setSlotName(variable: Variable, canonical: string): void {
   canonicalNames.set(variable, canonical);
 }
 
 /** The canonical `${param.name}/<slot>` name of a slot variable (its own name otherwise). */
-export function slotName(variable: tf.Variable): string {
+export function slotName(variable: Variable): string {
   return canonicalNames.get(variable) ?? variable.name;
 }
 
@@ -128,8 +129,8 @@ export function masked(
   inner: GradientTransformation,
   mask: VariablePredicate,
 ): GradientTransformation {
-  const cache = new WeakMap<tf.Variable, boolean>();
-  const picked = (params: tf.Variable[]): number[] => {
+  const cache = new WeakMap<Variable, boolean>();
+  const picked = (params: Variable[]): number[] => {
     const out: number[] = [];
     params.forEach((p, i) => {
       let keep = cache.get(p);

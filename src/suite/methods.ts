@@ -9,7 +9,6 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
 import type { MethodName } from "./types.ts";
 import type { Optimizer } from "../tf_types.ts";
 
