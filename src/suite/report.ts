@@ -79,6 +79,7 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
     method: c.method,
     batch: c.batchSize,
     depth: `depth ${c.depth}`,
+    depthOrder: c.depth,
     median: c.median,
     min: Math.min(...c.accuracies),
     max: Math.max(...c.accuracies),
@@ -92,7 +93,15 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
   return {
     title,
     data: { values },
-    facet: { column: { field: "depth", type: "nominal", title: null } },
+    // Panels in numeric depth order ("depth 4" before "depth 16"), not string order.
+    facet: {
+      column: {
+        field: "depth",
+        type: "nominal",
+        title: null,
+        sort: { field: "depthOrder", op: "min" },
+      },
+    },
     spec: {
       width: 220,
       height: 200,
@@ -135,6 +144,7 @@ export function curvesSpec(
     .map((c) => ({
       method: c.method,
       panel: `depth ${c.depth}, batch ${c.batch_size}`,
+      panelOrder: parseNumber(c.depth) * 1e6 + parseNumber(c.batch_size),
       epoch: parseNumber(c.epoch),
       accuracy: parseNumber(c.test_accuracy),
       loss: parseNumber(c.train_loss),
@@ -142,7 +152,13 @@ export function curvesSpec(
   return {
     title,
     data: { values },
-    facet: { field: "panel", type: "nominal", title: null, columns: 3 },
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: { field: "panelOrder", op: "min" },
+    },
+    columns: 3,
     spec: {
       width: 200,
       height: 150,
@@ -174,6 +190,7 @@ export function layerRateSpec(
     .filter((r) => tuned.has(r.run_id) && Number(r.depth) === depth)
     .map((r) => ({
       batch: `batch ${r.batch_size}`,
+      batchOrder: Number(r.batch_size),
       step: Number(r.step),
       layer: Number(r.layer_index),
       ratio: parseNumber(r.layer_lr) / parseNumber(r.global_lr),
@@ -182,7 +199,14 @@ export function layerRateSpec(
   return {
     title: `${title} (depth ${depth})`,
     data: { values },
-    facet: { column: { field: "batch", type: "nominal", title: null } },
+    facet: {
+      column: {
+        field: "batch",
+        type: "nominal",
+        title: null,
+        sort: { field: "batchOrder", op: "min" },
+      },
+    },
     spec: {
       width: 220,
       height: 200,
