@@ -11,7 +11,7 @@ import type { ParseArgsConfig } from "node:util";
 import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
-import { GridSpecError, loadGridFile } from "./grid_spec.ts";
+import { GridSpecError, loadGridFile, sameGrid } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { Meta } from "./meta.ts";
 import { RECIPES } from "./methods.ts";
@@ -163,7 +163,7 @@ export function gridMain(args: string[]): Promise<number> {
     }
     const { grid, out } = plan;
     const previous = await readMeta(out);
-    if (previous && JSON.stringify(previous.grid) !== JSON.stringify(grid)) {
+    if (previous && !sameGrid(previous.grid, grid)) {
       throw new Usage(
         `${out} holds results of a different grid ("${previous.grid.name}" with other settings); ` +
           "resume only with the same arguments, or pick another --out",

@@ -208,3 +208,21 @@ export async function loadGridFile(path: string): Promise<GridSpec> {
   }
   return validateGridSpec(value);
 }
+
+/**
+ * Whether two grids define the same runs: every field but the prose `description` equal.
+ * A results folder resumes only under the same grid, and rewording a preset's description
+ * must not orphan its committed results.
+ *
+ * @example
+ * ```ts
+ * import { sameGrid } from "./grid_spec.ts";
+ * import { SMOKE } from "./presets.ts";
+ * sameGrid(SMOKE, { ...SMOKE, description: "reworded" }); // true
+ * sameGrid(SMOKE, { ...SMOKE, epochs: 4 }); // false
+ * ```
+ */
+export function sameGrid(a: GridSpec, b: GridSpec): boolean {
+  const runsOf = (g: GridSpec) => JSON.stringify({ ...g, description: undefined });
+  return runsOf(a) === runsOf(b);
+}

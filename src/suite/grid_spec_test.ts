@@ -1,6 +1,6 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { GridSpecError, loadGridFile, validateGridSpec } from "./grid_spec.ts";
-import { PRESETS } from "./presets.ts";
+import { GridSpecError, loadGridFile, sameGrid, validateGridSpec } from "./grid_spec.ts";
+import { PRESETS, STANDARD } from "./presets.ts";
 
 Deno.test("every preset is a valid grid", () => {
   for (const preset of Object.values(PRESETS)) {
@@ -64,4 +64,10 @@ Deno.test("loadGridFile reports unreadable files and bad JSON", async () => {
     assert.rejects(loadGridFile(`${dir}/bad.json`), /not valid JSON/),
   ]);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("sameGrid ignores the description and nothing else", () => {
+  assertEquals(sameGrid(STANDARD, { ...STANDARD, description: "reworded" }), true);
+  assertEquals(sameGrid(STANDARD, { ...STANDARD, epochs: STANDARD.epochs + 1 }), false);
+  assertEquals(sameGrid(STANDARD, { ...STANDARD, seeds: [1] }), false);
 });
