@@ -8,6 +8,8 @@
  * - `Conv2DBackpropInput`: tf.js' scalar loop replaced by the backend's own (XNNPACK) forward
  *   `Conv2D` on the flipped filter, ~10x faster (see conv2d_backprop_input.ts).
  * - `MaxPoolGrad`: a sequential loop over the heap, ~10x faster (see max_pool_grad.ts).
+ * - `Sum`, `Mean` over leading axes (batch norm's per-channel reductions): one matmul with a
+ *   constant row instead of a transpose and a reduction (see reduce_leading.ts).
  *
  * tf.js' forward `Conv2D` is not replaced: it runs XNNPACK at the speed of the equivalent
  * plain matmul (bench/backend_matmul.ts), and the models never dispatch `FusedConv2D`.
@@ -19,11 +21,13 @@ import { conv2dBackpropFilterWasmConfig } from "./conv2d_backprop_filter.ts";
 import { conv2dBackpropInputWasmConfig } from "./conv2d_backprop_input.ts";
 import { explicitTransposeMatMul } from "./matmul_transpose.ts";
 import { maxPoolGradWasmConfig } from "./max_pool_grad.ts";
+import { leadingReduceWasmConfig } from "./reduce_leading.ts";
 
 const BACKEND = "wasm";
 const MATMULS = ["BatchMatMul", "_FusedMatMul"] as const;
 const BACKPROP_INPUT = "Conv2DBackpropInput";
 const MAX_POOL_GRAD = "MaxPoolGrad";
+const REDUCTIONS = ["Sum", "Mean"] as const;
 
 /** The wasm backend's own kernels we replace, kept so the overrides can call (and restore) them. */
 const originals = new Map<string, tf.KernelConfig>();
@@ -91,6 +95,26 @@ export function setWasmConvOverride(on: boolean): void {
 }
 
 /**
+ * Switches the matmul-based leading-axes `Sum` and `Mean` on or off (for benchmarks and tests
+ * that compare them with tf.js' own); {@link installWasmKernels} switches them on.
+ *
+ * @example
+ * ```ts
+ * import { useBackend } from "./backend.ts";
+ * import { setWasmReduceOverride } from "./wasm_kernels.ts";
+ * await useBackend("wasm");
+ * setWasmReduceOverride(false); // tf.js' own Sum and Mean
+ * setWasmReduceOverride(true);
+ * ```
+ */
+export function setWasmReduceOverride(on: boolean): void {
+  for (const name of REDUCTIONS) {
+    const original = originalKernel(name);
+    replaceKernel(on ? leadingReduceWasmConfig(original) : original);
+  }
+}
+
+/**
  * Installs the wasm kernel additions and overrides; later calls do nothing. Returns the names
  * of the kernels it touched.
  *
@@ -100,7 +124,8 @@ export function setWasmConvOverride(on: boolean): void {
  * import { installWasmKernels } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * installWasmKernels();
- * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput", "MaxPoolGrad"]
+ * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput",
+ * //  "MaxPoolGrad", "Sum", "Mean"]
  * ```
  */
 export function installWasmKernels(): string[] {
@@ -109,11 +134,13 @@ export function installWasmKernels(): string[] {
     ...MATMULS,
     BACKPROP_INPUT,
     MAX_POOL_GRAD,
+    ...REDUCTIONS,
   ];
   if (installed) return names;
   replaceKernel(conv2dBackpropFilterWasmConfig);
   setWasmMatMulOverride(true);
   setWasmConvOverride(true);
+  setWasmReduceOverride(true);
   installed = true;
   return names;
 }
