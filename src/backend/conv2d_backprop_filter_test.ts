@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { randomData, relativeError, runOn } from "./_compare.ts";
 import { useBackend } from "./backend.ts";
-import { backpropFilterPadding } from "./conv2d_backprop_filter.ts";
+import { backpropFilterPadding, setIm2colMaxChannels } from "./conv2d_backprop_filter.ts";
 
 /** [batch, size, inC, outC, kernel, stride, pad] */
 const CASES: [number, number, number, number, number, number, "same" | "valid"][] = [
@@ -17,6 +17,10 @@ const CASES: [number, number, number, number, number, number, "same" | "valid"][
   [2, 8, 3, 4, 3, 2, "valid"],
   [1, 10, 3, 4, 5, 3, "same"],
   [3, 12, 8, 6, 3, 1, "same"],
+  // One input channel: the patch-matrix path (stride 2 with a cropped row, 5x5 stride 3).
+  [3, 28, 1, 32, 3, 1, "same"],
+  [2, 9, 1, 6, 3, 2, "valid"],
+  [2, 10, 1, 4, 5, 3, "same"],
 ];
 
 for (const [b, size, inC, outC, k, stride, pad] of CASES) {
@@ -107,4 +111,53 @@ Deno.test("Conv2DBackpropFilter on wasm rejects NCHW with a clear message", asyn
   } finally {
     tf.dispose([x, dy]);
   }
+});
+
+Deno.test("Conv2DBackpropFilter wasm: the patch-matrix path matches cpu for inC 3 too", async () => {
+  const before = setIm2colMaxChannels(Infinity);
+  try {
+    const inputs = [
+      { data: randomData(2 * 9 * 9 * 3, 6), shape: [2, 9, 9, 3] },
+      { data: randomData(2 * 5 * 5 * 4, 7), shape: [2, 5, 5, 4] },
+    ];
+    const f = (x: tf.Tensor, dy: tf.Tensor) => [
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        strides: 2,
+        pad: "same",
+        dataFormat: "NHWC",
+        filterShape: [3, 3, 3, 4],
+      }) as tf.Tensor,
+    ];
+    const [cpu] = await runOn("cpu", inputs, f);
+    const [wasm] = await runOn("wasm", inputs, f);
+    assert(relativeError(wasm, cpu) < 1e-4, `dW rel err ${relativeError(wasm, cpu)}`);
+  } finally {
+    setIm2colMaxChannels(before);
+  }
+});
+
+Deno.test("Conv2DBackpropFilter wasm: the patch-matrix path frees its intermediates", async () => {
+  await useBackend("wasm");
+  const x = tf.tensor(randomData(2 * 8 * 8, 8), [2, 8, 8, 1]);
+  const dy = tf.tensor(randomData(2 * 8 * 8 * 4, 9), [2, 8, 8, 4]);
+  const wasmBackend = tf.backend() as unknown as { dataIdMap: { numDataIds(): number } };
+  const before = tf.memory().numTensors;
+  const ids = wasmBackend.dataIdMap.numDataIds();
+  for (let i = 0; i < 3; i++) {
+    tf.dispose(
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        strides: 1,
+        pad: "same",
+        dataFormat: "NHWC",
+        filterShape: [3, 3, 1, 4],
+      }) as tf.Tensor,
+    );
+  }
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(wasmBackend.dataIdMap.numDataIds(), ids);
+  tf.dispose([x, dy]);
+});
+
+Deno.test("setIm2colMaxChannels rejects a negative count", () => {
+  assert.throws(() => setIm2colMaxChannels(-1), /n = -1; allowed: a number >= 0/);
 });
