@@ -32,6 +32,7 @@ Deno.test("backendInfo reports wasm's threads, SIMD and kernel overrides", async
     "BatchMatMul",
     "Conv2DBackpropFilter",
     "Conv2DBackpropInput",
+    "FusedBatchNorm",
     "MaxPoolGrad",
     "Mean",
     "Sum",
