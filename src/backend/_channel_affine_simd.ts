@@ -13,24 +13,10 @@
  *
  * @module
  */
+import { name, section, uleb128 } from "./wasm_binary.ts";
 
 /** `affine(x, out, n, table, L)` as described in the module doc. */
 export type ChannelAffine = (x: number, out: number, n: number, table: number, l: number) => void;
-
-/** Unsigned LEB128, the binary format's integer encoding. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
-const name = (s: string) => [...leb(s.length), ...new TextEncoder().encode(s)];
 
 // Opcodes used (core and SIMD 0xfd-prefixed ones).
 const I32 = 0x7f;
@@ -49,11 +35,11 @@ const IF = 0x04;
 const EMPTY = 0x40;
 const END = 0x0b;
 const BR_IF = 0x0d;
-const LOAD = [0xfd, ...leb(0), 0, 0]; // v128.load, alignment hint 1 byte, offset 0
-const STORE = [0xfd, ...leb(11), 0, 0]; // v128.store
-const F32X4_ADD = [0xfd, ...leb(228)];
-const F32X4_SUB = [0xfd, ...leb(229)];
-const F32X4_MUL = [0xfd, ...leb(230)];
+const LOAD = [0xfd, ...uleb128(0), 0, 0]; // v128.load, alignment hint 1 byte, offset 0
+const STORE = [0xfd, ...uleb128(11), 0, 0]; // v128.store
+const F32X4_ADD = [0xfd, ...uleb128(228)];
+const F32X4_SUB = [0xfd, ...uleb128(229)];
+const F32X4_MUL = [0xfd, ...uleb128(230)];
 
 // Parameters 0..4: x, out, n, table, L; locals 5..7: end of x, byte offset k in the table,
 // the table's row length in bytes.
@@ -88,7 +74,7 @@ export const CHANNEL_AFFINE_WASM = new Uint8Array([
   ...section(2, [1, ...name("m"), ...name("memory"), 0x02, 0x00, 1]), // memory, min 1 page
   ...section(3, [1, 0]), // one function of type 0
   ...section(7, [1, ...name("affine"), 0x00, 0]), // exported
-  ...section(10, [1, ...leb(BODY.length), ...BODY]),
+  ...section(10, [1, ...uleb128(BODY.length), ...BODY]),
 ]);
 
 const instances = new WeakMap<WebAssembly.Memory, ChannelAffine>();

@@ -9,42 +9,12 @@
  *
  * @module
  */
+import { name, section, sleb128, uleb128 } from "../backend/wasm_binary.ts";
 
 /** Floats per call into wasm: each of the 16 f32 lanes sums 256 squares, then JS adds in f64. */
 const BLOCK = 4096;
 /** Floats per loop iteration (four f32x4 accumulators). */
 const STRIDE = 16;
-
-function leb128(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-/** Signed LEB128 (what `i32.const` takes: 64 alone would read as -64). */
-function sleb128(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...leb128(body.length), ...body];
-}
-
-function name(s: string): number[] {
-  return [...leb128(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 // Opcodes used below (WebAssembly core spec 2.0, SIMD proposal).
 const LOCAL_GET = 0x20, LOCAL_SET = 0x21, LOCAL_TEE = 0x22;
@@ -58,7 +28,7 @@ const P = 0, END_ADDR = 1;
 
 /** `acc += v*v` for the 4 floats at `p + offset` (align hint 2: f32 data is 4-byte aligned). */
 function accumulate(acc: number, offset: number): number[] {
-  const load = [LOCAL_GET, P, ...V128_LOAD, 2, ...leb128(offset)];
+  const load = [LOCAL_GET, P, ...V128_LOAD, 2, ...uleb128(offset)];
   return [LOCAL_GET, acc, ...load, ...load, ...F32X4_MUL, ...F32X4_ADD, LOCAL_SET, acc];
 }
 
@@ -95,7 +65,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     ...section(2, [1, ...name("env"), ...name("memory"), 0x02, 0x00, 0x01]), // memory, min 1 page
     ...section(3, [1, 0]), // function 0 has type 0
     ...section(7, [1, ...name("sumsq"), 0x00, 0]), // export function 0 as "sumsq"
-    ...section(10, [1, ...leb128(body.length), ...body]),
+    ...section(10, [1, ...uleb128(body.length), ...body]),
   ]);
 }
 
