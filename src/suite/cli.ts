@@ -194,7 +194,7 @@ export function gridMain(args: string[]): Promise<number> {
       preset: grid.name,
       backend: plan.backend,
       versions,
-      hardware: { ...await hardwareInfo(), dataset: dataset.source },
+      hardware: { ...hardwareInfo(), dataset: dataset.source },
       startedAt: previous?.startedAt ?? now,
       resumedAt: previous ? [...previous.resumedAt, now] : [],
       endedAt: null,

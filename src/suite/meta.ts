@@ -3,6 +3,7 @@
  *
  * @module
  */
+import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import type { GridSpec } from "./types.ts";
 
@@ -67,17 +68,26 @@ export async function currentVersions(root = "."): Promise<Versions> {
   return { deno: Deno.version.deno, tfjs: tf.version_core, gitCommit: await gitCommit(root) };
 }
 
-/** CPU model, core count, memory and OS, from what is readable without extra permissions. */
-export async function hardwareInfo(): Promise<Record<string, unknown>> {
-  const cpuinfo = await readText("/proc/cpuinfo");
-  const meminfo = await readText("/proc/meminfo");
-  const cpuModel = cpuinfo?.match(/^model name\s*:\s*(.+)$/m)?.[1] ?? "unknown";
-  const memKb = Number(meminfo?.match(/^MemTotal:\s*(\d+)/m)?.[1] ?? NaN);
+/**
+ * CPU model, core count, memory and OS. Deno guards `/proc` behind --allow-all, so these
+ * come from `node:os` and `Deno.systemMemoryInfo`, which need only
+ * `--allow-sys=cpus,systemMemoryInfo` (the grid task grants it); without it they are
+ * `unknown`/null.
+ */
+export function hardwareInfo(): Record<string, unknown> {
+  const attempt = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch {
+      return undefined; // no --allow-sys: leave the field unknown
+    }
+  };
+  const memoryBytes = attempt(() => Deno.systemMemoryInfo().total);
   return {
     os: Deno.build.os,
     arch: Deno.build.arch,
-    cpuModel,
+    cpuModel: attempt(() => os.cpus()[0]?.model) ?? "unknown",
     logicalCores: navigator.hardwareConcurrency,
-    memoryGiB: Number.isFinite(memKb) ? Math.round(memKb / 1048576 * 10) / 10 : null,
+    memoryGiB: memoryBytes === undefined ? null : Math.round(memoryBytes / 2 ** 30 * 10) / 10,
   };
 }
