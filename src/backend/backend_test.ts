@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, type BackendName, useBackend } from "./backend.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
-import { webgpuAdapterInfo } from "./webgpu.ts";
 import { tinyTrainingLosses } from "./_tiny_training.ts";
+import type { WebgpuProbe } from "./_webgpu_probe.ts";
 
 function assertClose(got: number[], want: number[], tol: number, what: string): void {
   assert.equal(got.length, want.length);
@@ -62,19 +62,36 @@ Deno.test("wasm trains a tiny CNN (BN, max-pool, stride-2 conv) like cpu", async
   assert.ok(cpu[3] < cpu[0], `cpu losses should fall: ${cpu}`);
 });
 
-const adapter = await webgpuAdapterInfo().catch(() => null);
+/** Runs the webgpu half in a child process (see `_webgpu_probe.ts` for why). */
+async function probeWebgpu(): Promise<{ probe: WebgpuProbe; code: number; stderr: string }> {
+  const script = new URL("./_webgpu_probe.ts", import.meta.url).pathname;
+  const out = await new Deno.Command("deno", {
+    args: ["run", "--allow-read", "--allow-env", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  const stderr = new TextDecoder().decode(out.stderr);
+  const line = stdout.split("\n").at(-1) ?? "";
+  if (!line.startsWith("{")) {
+    throw new Error(`webgpu probe printed no result (exit ${out.code}):\n${stderr.slice(-2000)}`);
+  }
+  return { probe: JSON.parse(line), code: out.code, stderr };
+}
+
+const webgpu = await probeWebgpu();
 for (const kind of ["mlp", "cnn"] as const) {
   Deno.test({
     name: `webgpu trains a tiny ${kind} like cpu` +
-      (adapter === null ? " (SKIPPED: no WebGPU adapter; install mesa-vulkan-drivers)" : ""),
-    ignore: adapter === null,
-    // The webgpu backend keeps a device and timers alive after the test.
-    sanitizeResources: false,
-    sanitizeOps: false,
-    fn: async () => {
-      const cpu = await tinyTrainingLosses("cpu", kind, 4);
-      const gpu = await tinyTrainingLosses("webgpu", kind, 4);
-      assert.ok(backendInfo().device !== null);
+      (webgpu.probe.adapter === null
+        ? " (SKIPPED: no WebGPU adapter; install mesa-vulkan-drivers)"
+        : ` (${webgpu.probe.adapter})`),
+    ignore: webgpu.probe.adapter === null,
+    fn: () => {
+      // The probe exits 0 itself once it has printed; any other code is a crash afterwards.
+      if (webgpu.code !== 0) console.warn(`webgpu probe exited ${webgpu.code} after its result`);
+      const { cpu, webgpu: gpu } = webgpu.probe.losses![kind];
+      assert.ok(cpu[3] < cpu[0], `cpu losses should fall: ${cpu}`);
       assertClose(gpu, cpu, 1e-3, `webgpu ${kind}`);
     },
   });

@@ -19,8 +19,9 @@ export async function webgpuAdapterInfo(): Promise<string | null> {
  * Imports `@tensorflow/tfjs-backend-webgpu` (which registers the `webgpu` backend) after
  * checking that an adapter exists; returns the adapter's description.
  *
- * @example
- * ```ts
+ * @example Not run by `deno test --doc`: WebGPU stays out of the test runner's process (see
+ * `_webgpu_probe.ts`).
+ * ```ts ignore
  * import { loadWebgpuBackend } from "./webgpu.ts";
  * await loadWebgpuBackend().catch((e) => console.log(e.message));
  * ```
