@@ -35,6 +35,16 @@ export interface BackendInfo {
   readonly tfjsVersion: string;
 }
 
+/** Options of {@link useBackend}. */
+export interface UseBackendOptions {
+  /**
+   * Threads the backend's math may use (native libraries; the grid's workers divide the
+   * cores among themselves with it). Backends that cannot use threads ignore it. Default:
+   * the backend's own choice.
+   */
+  readonly threads?: number;
+}
+
 let overrides: string[] = [];
 let device: string | null = null;
 
@@ -48,7 +58,10 @@ let device: string | null = null;
  * await useBackend("cpu");
  * ```
  */
-export async function useBackend(name: BackendName): Promise<BackendName> {
+export async function useBackend(
+  name: BackendName,
+  _options: UseBackendOptions = {},
+): Promise<BackendName> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new Error(`unknown backend "${name}"; allowed: ${BACKENDS.join(", ")}`);
   }

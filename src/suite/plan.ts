@@ -10,26 +10,33 @@
 import { learningRateGrid } from "./methods.ts";
 import type { GridSpec, MethodName, PlannedRun } from "./types.ts";
 
+/** What a run id is computed from, besides its grid. */
+export interface RunKey {
+  readonly method: MethodName;
+  readonly batchSize: number;
+  readonly depth: number;
+  readonly seed: number;
+  readonly baseLr: number;
+}
+
 /**
- * The id of a run: the first 16 hex digits of SHA-256 over what identifies it. The same
- * grid name, method, batch size, depth, seed and base rate always give the same id.
+ * The id of a run of `grid`: the first 16 hex digits of SHA-256 over what identifies it. The
+ * same grid name, method, batch size, depth, seed and base rate always give the same id.
+ * Every caller goes through this one function, so what the id covers can grow in one place.
  *
  * @example
  * ```ts
  * import { runId } from "./plan.ts";
- * const id = await runId("smoke", "lalc", 32, 2, 1, 0.1);
+ * import { PRESETS } from "./presets.ts";
+ * const id = await runId(PRESETS.smoke, {
+ *   method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1,
+ * });
  * id.length; // 16
  * ```
  */
-export async function runId(
-  grid: string,
-  method: MethodName,
-  batchSize: number,
-  depth: number,
-  seed: number,
-  baseLr: number,
-): Promise<string> {
-  const key = `${grid}|${method}|b${batchSize}|d${depth}|s${seed}|lr${baseLr}`;
+export async function runId(grid: GridSpec, run: RunKey): Promise<string> {
+  const key =
+    `${grid.name}|${run.method}|b${run.batchSize}|d${run.depth}|s${run.seed}|lr${run.baseLr}`;
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
   return Array.from(new Uint8Array(digest).subarray(0, 8), (b) => b.toString(16).padStart(2, "0"))
     .join("");
@@ -67,7 +74,7 @@ export async function tuningRuns(grid: GridSpec, cell: Cell): Promise<PlannedRun
         lrIndex,
         baseLr,
         phase: "tune",
-        runId: await runId(grid.name, cell.method, cell.batchSize, cell.depth, seed, baseLr),
+        runId: await runId(grid, { ...cell, seed, baseLr }),
       });
     }
   }
@@ -86,7 +93,7 @@ export async function seedRuns(grid: GridSpec, cell: Cell, lrIndex: number): Pro
       lrIndex,
       baseLr,
       phase: "seed",
-      runId: await runId(grid.name, cell.method, cell.batchSize, cell.depth, seed, baseLr),
+      runId: await runId(grid, { ...cell, seed, baseLr }),
     });
   }
   return runs;

@@ -10,10 +10,10 @@ import { methodSchedule, optimizerFactory, scaledLearningRate } from "./methods.
 import type { OptimizerKit } from "./methods.ts";
 import { LALC_DEFAULT_CLIP, traceLalcRates } from "./layer_rates.ts";
 import type { LalcClip, LayerRatePoint } from "./layer_rates.ts";
-import { gridCells, seedRuns, totalRuns, tuningRuns } from "./plan.ts";
+import { nextCellRuns } from "./cell_plan.ts";
+import { gridCells, totalRuns } from "./plan.ts";
 import { formatNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
-import { bestLrIndex } from "./select.ts";
 import { ResultsStore } from "./store.ts";
 import type { Versions } from "./meta.ts";
 import type { GridSpec, PlannedRun } from "./types.ts";
@@ -97,16 +97,12 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   let skipped = 0;
   const limit = options.maxRuns ?? Infinity;
 
+  const counted = new Set<string>();
   const doRun = async (run: PlannedRun): Promise<boolean> => {
-    if (store.has(run.runId)) {
-      done++;
-      skipped++;
-      report(run, store.rows.find((r) => r.runId === run.runId), true);
-      return true;
-    }
     if (ran >= limit) return false;
     const { row, curveRows, rateRows } = await executeRun(options, run);
     await store.append(row, curveRows, rateRows);
+    counted.add(run.runId);
     done++;
     ran++;
     report(run, row, false);
@@ -125,20 +121,27 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
 
   let complete = true;
   cells: for (const cell of gridCells(grid)) {
-    for (const run of await tuningRuns(grid, cell)) {
-      if (!await doRun(run)) {
-        complete = false;
-        break cells;
+    // Rows found in the folder count as done before this cell's first new run.
+    for (const row of store.rows) {
+      if (
+        row.method === cell.method && row.batchSize === cell.batchSize && row.depth === cell.depth
+      ) {
+        if (!counted.has(row.runId)) {
+          counted.add(row.runId);
+          done++;
+          skipped++;
+        }
       }
     }
-    const cellRows = store.rows.filter((r) =>
-      r.method === cell.method && r.batchSize === cell.batchSize && r.depth === cell.depth
-    );
-    const best = bestLrIndex(cellRows) ?? 0;
-    for (const run of await seedRuns(grid, cell, best)) {
-      if (!await doRun(run)) {
-        complete = false;
-        break cells;
+    while (true) {
+      const finished = new Map(store.rows.map((r) => [r.runId, r] as const));
+      const next = await nextCellRuns(grid, cell, finished);
+      if (next.length === 0) break;
+      for (const run of next) {
+        if (!await doRun(run)) {
+          complete = false;
+          break cells;
+        }
       }
     }
   }
