@@ -148,9 +148,18 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   return { rows: store.rows, ran, skipped, complete };
 }
 
-/** Trains one planned run and turns its result into CSV rows; never throws. */
-async function executeRun(
-  options: GridRunOptions,
+/** What {@link executeRun} needs of a grid's options: no folder, no scheduling. */
+export type RunContext = Pick<
+  GridRunOptions,
+  "grid" | "dataset" | "runFn" | "kit" | "backend" | "versions"
+>;
+
+/**
+ * Trains one planned run and turns its result into CSV rows; never throws. The one path from
+ * a planned run to its row: the grid and `reproduce` (reproduce.ts) both go through it.
+ */
+export async function executeRun(
+  options: RunContext,
   run: PlannedRun,
 ): Promise<{ row: RunRow; curveRows: string[][]; rateRows: string[][] }> {
   const { grid, dataset } = options;

@@ -1,0 +1,282 @@
+/**
+ * Re-derives committed results: re-runs chosen rows of a results folder through the grid's
+ * own path from planned run to row (`executeRun`), and compares each with its committed row.
+ *
+ * Everything comes from the folder: the grid and backend from `meta.json`, each run's
+ * method, batch size, depth, seed, rate and phase from its `runs.csv` row, and the planned
+ * run from the grid's cell procedure (`nextCellRuns`) given the cell's other rows, so a
+ * folder made under another protocol or schema is checked against what today's code plans.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "../backend/backend.ts";
+import type { BackendName } from "../backend/backend.ts";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import { nextCellRuns } from "./cell_plan.ts";
+import { parseCsv } from "./csv.ts";
+import { BIT_EXACT, compareRun, spreadIndices } from "./drift.ts";
+import type { DriftRow, Tolerance } from "./drift.ts";
+import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
+import { currentVersions } from "./meta.ts";
+import type { Versions } from "./meta.ts";
+import { executeRun } from "./runner.ts";
+import { RUN_COLUMNS, runRowCells, runRowFromRecord } from "./schema.ts";
+import type { RunRow } from "./schema.ts";
+import { FILES } from "./store.ts";
+import type { GridSpec, PlannedRun } from "./types.ts";
+
+/** A results folder that cannot be checked (absent, unreadable, or an unknown run id). */
+export class ReproduceError extends Error {}
+
+/** What a results folder records, as `reproduce` reads it. */
+export interface CommittedFolder {
+  /** `meta.json`'s grid, validated. */
+  readonly grid: GridSpec;
+  /** `meta.json`'s backend. */
+  readonly backend: string;
+  /** `meta.json`'s versions, when recorded. */
+  readonly versions: Versions | undefined;
+  /** `meta.json`'s backend threads, when recorded. */
+  readonly threads: number | undefined;
+  /** The `runs.csv` records, cell text as written. */
+  readonly records: readonly Record<string, string>[];
+}
+
+/**
+ * Reads `dir`'s `meta.json` and `runs.csv` (a torn last line is ignored).
+ *
+ * @throws {ReproduceError} when either is absent or invalid.
+ * @example
+ * ```ts
+ * import { readCommitted } from "./reproduce.ts";
+ * const folder = await readCommitted("results/smoke");
+ * if (folder.records.length !== 60 || folder.grid.name !== "smoke") throw new Error("smoke");
+ * ```
+ */
+export async function readCommitted(dir: string): Promise<CommittedFolder> {
+  const read = async (name: string) => {
+    try {
+      return await Deno.readTextFile(`${dir}/${name}`);
+    } catch (e) {
+      throw new ReproduceError(
+        `${dir}/${name}: ${
+          e instanceof Deno.errors.NotFound ? "not found" : (e as Error).message
+        }; expected a results folder written by \`grid\``,
+      );
+    }
+  };
+  let meta: Record<string, unknown>;
+  try {
+    meta = JSON.parse(await read(FILES.meta));
+  } catch (e) {
+    if (e instanceof ReproduceError) throw e;
+    throw new ReproduceError(`${dir}/${FILES.meta}: not JSON (${(e as Error).message})`);
+  }
+  let grid: GridSpec;
+  try {
+    grid = validateGridSpec(meta.grid);
+  } catch (e) {
+    if (!(e instanceof GridSpecError)) throw e;
+    throw new ReproduceError(`${dir}/${FILES.meta}: its grid is invalid: ${e.message}`);
+  }
+  if (typeof meta.backend !== "string") {
+    throw new ReproduceError(`${dir}/${FILES.meta}: no "backend"; expected the grid's backend`);
+  }
+  const text = await read(FILES.runs);
+  const whole = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+  let records: Record<string, string>[];
+  try {
+    records = parseCsv(whole);
+  } catch (e) {
+    throw new ReproduceError(`${dir}/${FILES.runs}: ${(e as Error).message}`);
+  }
+  const threads = typeof meta.threads === "number" ? meta.threads : undefined;
+  return {
+    grid,
+    backend: meta.backend,
+    versions: meta.versions as Versions | undefined,
+    threads,
+    records,
+  };
+}
+
+/** Which rows to re-run: `runIds`, or `runs` rows spread evenly over the folder. */
+export interface RowChoice {
+  /** Re-run these ids (each must be in the folder). */
+  readonly runIds?: readonly string[];
+  /** Re-run this many rows, evenly spaced over the folder's run order (default 5). */
+  readonly runs?: number;
+}
+
+/**
+ * The records `choice` picks, in the folder's order.
+ *
+ * @throws {ReproduceError} on a run id that is not in the folder.
+ * @example
+ * ```ts
+ * import { chooseRecords } from "./reproduce.ts";
+ * const rows = [{ run_id: "a" }, { run_id: "b" }, { run_id: "c" }];
+ * chooseRecords(rows, { runs: 2 }).map((r) => r.run_id); // ["a", "c"]
+ * ```
+ */
+export function chooseRecords(
+  records: readonly Record<string, string>[],
+  choice: RowChoice,
+): Record<string, string>[] {
+  if (choice.runIds !== undefined) {
+    const ids = new Set(records.map((r) => r.run_id));
+    const unknown = choice.runIds.filter((id) => !ids.has(id));
+    if (unknown.length > 0) {
+      throw new ReproduceError(
+        `run id ${unknown.join(", ")} is not in the folder; allowed: the run_id column of runs.csv`,
+      );
+    }
+    const wanted = new Set(choice.runIds);
+    return records.filter((r) => wanted.has(r.run_id));
+  }
+  return spreadIndices(records.length, choice.runs ?? 5).map((i) => records[i]);
+}
+
+/**
+ * The run that `grid`'s cell procedure plans for `row`, given the cell's other finished
+ * rows: exactly what the grid would run next if `row` were missing. When today's procedure
+ * plans the same configuration under another id (the id's recipe changed), that run is
+ * returned and the id change shows up as drift of `run_id`.
+ *
+ * @returns undefined when today's procedure would not run this configuration at all.
+ */
+export async function plannedRunOf(
+  grid: GridSpec,
+  rows: readonly RunRow[],
+  row: RunRow,
+): Promise<PlannedRun | undefined> {
+  const cell = { method: row.method, batchSize: row.batchSize, depth: row.depth };
+  const finished = new Map(
+    rows
+      .filter((r) =>
+        r.runId !== row.runId && r.method === cell.method && r.batchSize === cell.batchSize &&
+        r.depth === cell.depth
+      )
+      .map((r) => [r.runId, r] as const),
+  );
+  const next = await nextCellRuns(grid, cell, finished);
+  return next.find((r) => r.runId === row.runId) ??
+    next.find((r) => r.seed === row.seed && r.baseLr === row.baseLr && r.phase === row.phase);
+}
+
+/** What {@link reproduceFolder} needs. */
+export interface ReproduceOptions extends RowChoice {
+  /** The results folder. */
+  readonly dir: string;
+  /** Backend to train on (default: the folder's, from `meta.json`). */
+  readonly backend?: BackendName;
+  /** Backend threads (default: the folder's when recorded). */
+  readonly threads?: number;
+  /** Allowed difference (default {@link BIT_EXACT}). */
+  readonly tolerance?: Tolerance;
+  /** Trains one run (default src/train/run.ts's `trainRun`). */
+  readonly runFn?: (config: RunConfig) => Promise<RunResult>;
+  /** Called after each run with its compared cells. */
+  readonly onRun?: (done: number, total: number, run: PlannedRun, drift: DriftRow[]) => void;
+}
+
+/** What {@link reproduceFolder} found. */
+export interface ReproduceReport {
+  /** The folder's grid. */
+  readonly grid: GridSpec;
+  /** The backend the runs were trained on now. */
+  readonly backend: string;
+  /** The folder's backend. */
+  readonly committedBackend: string;
+  /** The folder's versions, and this process's. */
+  readonly versions: { readonly committed: Versions | undefined; readonly current: Versions };
+  /** Run ids re-run, in order. */
+  readonly runIds: readonly string[];
+  /** Every compared cell (metrics always, configuration only where it differs). */
+  readonly rows: readonly DriftRow[];
+  /** The cells outside the tolerance. */
+  readonly mismatches: readonly DriftRow[];
+  /** Run ids with at least one mismatch. */
+  readonly driftedRuns: readonly string[];
+}
+
+/**
+ * Re-runs the chosen rows of `options.dir` and compares them with the committed ones.
+ * Tensors are all freed (each run disposes its model and optimizer).
+ *
+ * @throws {ReproduceError} when the folder cannot be read or a run id is not in it.
+ * @example
+ * ```ts ignore
+ * const report = await reproduceFolder({ dir: "results/smoke", runs: 12 });
+ * console.log(`${report.driftedRuns.length} of ${report.runIds.length} runs drifted`);
+ * ```
+ */
+export async function reproduceFolder(options: ReproduceOptions): Promise<ReproduceReport> {
+  const folder = await readCommitted(options.dir);
+  const chosen = chooseRecords(folder.records, options);
+  const rows = folder.records.map(runRowFromRecord);
+  const backend = options.backend ?? folder.backend as BackendName;
+  const threads = options.threads ?? folder.threads;
+  const tolerance = options.tolerance ?? BIT_EXACT;
+  // Heavy modules load only once the folder is known to be readable.
+  const [{ loadGridDataset }, { optimizerKit }, { trainRun }] = await Promise.all([
+    import("./data.ts"),
+    import("./kit.ts"),
+    import("../train/run.ts"),
+  ]);
+  await useBackend(backend, threads === undefined ? {} : { threads });
+  const dataset = await loadGridDataset(folder.grid.dataset);
+  const current = await currentVersions();
+  const context = {
+    grid: folder.grid,
+    dataset,
+    runFn: options.runFn ?? trainRun,
+    kit: optimizerKit,
+    backend,
+    versions: current,
+  };
+  const all: DriftRow[] = [];
+  const runIds: string[] = [];
+  for (const [i, record] of chosen.entries()) {
+    const row = runRowFromRecord(record);
+    const run = await plannedRunOf(folder.grid, rows, row);
+    if (run === undefined) {
+      // Today's procedure would not run this configuration: nothing to train, all drift.
+      const drift: DriftRow = {
+        runId: row.runId,
+        column: "(planned)",
+        committed: "yes",
+        reproduced: "no",
+        absDiff: NaN,
+        withinTolerance: false,
+      };
+      all.push(drift);
+      runIds.push(row.runId);
+      options.onRun?.(i + 1, chosen.length, row, [drift]);
+      continue;
+    }
+    const before = tf.memory().numTensors;
+    const { row: fresh } = await executeRun(context, run);
+    if (tf.memory().numTensors !== before) {
+      throw new Error(`run ${run.runId} leaked ${tf.memory().numTensors - before} tensors`);
+    }
+    const cells = runRowCells(fresh);
+    const reproduced = Object.fromEntries(RUN_COLUMNS.map((c, j) => [c, cells[j]]));
+    const drift = compareRun(row.runId, record, reproduced, tolerance);
+    all.push(...drift);
+    runIds.push(row.runId);
+    options.onRun?.(i + 1, chosen.length, run, drift);
+  }
+  const mismatches = all.filter((d) => !d.withinTolerance);
+  return {
+    grid: folder.grid,
+    backend,
+    committedBackend: folder.backend,
+    versions: { committed: folder.versions, current },
+    runIds,
+    rows: all,
+    mismatches,
+    driftedRuns: [...new Set(mismatches.map((d) => d.runId))],
+  };
+}
