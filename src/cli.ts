@@ -32,6 +32,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "print the summary tables and draw the plots of a results folder",
     load: async () => (await import("./suite/cli.ts")).reportMain,
   },
+  reproduce: {
+    summary: "re-run rows of a results folder and report drift from the committed values",
+    load: async () => (await import("./suite/reproduce_cli.ts")).reproduceMain,
+  },
 };
 
 function usage(): string {

@@ -165,6 +165,47 @@ export async function plannedRunOf(
     next.find((r) => r.seed === row.seed && r.baseLr === row.baseLr && r.phase === row.phase);
 }
 
+/** The per-backend tolerances of `reproduce` and the fingerprint bench. */
+export const TOLERANCES_FILE: URL = new URL("../../fixtures/reproducibility.json", import.meta.url);
+
+/**
+ * The tolerance `backend` is held to, from `file` (fixtures/reproducibility.json): its
+ * measured entry, or {@link BIT_EXACT} for a backend the file does not list.
+ *
+ * @throws {ReproduceError} when the file is unreadable or its entry is malformed.
+ * @example
+ * ```ts
+ * import { backendTolerance } from "./reproduce.ts";
+ * const { tolerance } = await backendTolerance("wasm");
+ * if (tolerance.absolute !== 0) throw new Error("wasm is measured bit-exact");
+ * ```
+ */
+export async function backendTolerance(
+  backend: string,
+  file: URL | string = TOLERANCES_FILE,
+): Promise<{ tolerance: Tolerance; source: string }> {
+  let parsed: { backends?: Record<string, { absolute?: unknown; measured?: unknown }> };
+  try {
+    parsed = JSON.parse(await Deno.readTextFile(file));
+  } catch (e) {
+    throw new ReproduceError(`${file}: ${(e as Error).message}; expected the tolerances JSON`);
+  }
+  const entry = parsed.backends?.[backend];
+  if (entry === undefined) {
+    return { tolerance: BIT_EXACT, source: `${backend} is not in ${file}: bit-exact` };
+  }
+  if (typeof entry.absolute !== "number" || !(entry.absolute >= 0)) {
+    throw new ReproduceError(
+      `${file}: backends.${backend}.absolute is ${JSON.stringify(entry.absolute)}; ` +
+        "expected a number >= 0",
+    );
+  }
+  return {
+    tolerance: { absolute: entry.absolute },
+    source: `${backend}: |diff| <= ${entry.absolute} (${entry.measured ?? "unmeasured"})`,
+  };
+}
+
 /** What {@link reproduceFolder} needs. */
 export interface ReproduceOptions extends RowChoice {
   /** The results folder. */
@@ -225,8 +266,17 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
     import("./kit.ts"),
     import("../train/run.ts"),
   ]);
-  await useBackend(backend, threads === undefined ? {} : { threads });
-  const dataset = await loadGridDataset(folder.grid.dataset);
+  let dataset;
+  try {
+    await useBackend(backend, threads === undefined ? {} : { threads });
+    dataset = await loadGridDataset(folder.grid.dataset);
+  } catch (e) {
+    // A missing data set or backend is the reader's setup, not a bug: one line, no stack.
+    throw new ReproduceError(
+      `${options.dir}: cannot train its runs here (backend ${backend}, data ` +
+        `${folder.grid.dataset.name}): ${(e as Error).message}`,
+    );
+  }
   const current = await currentVersions();
   const context = {
     grid: folder.grid,

@@ -1,0 +1,210 @@
+/**
+ * `reproduce DIR`: re-runs chosen rows of a results folder on this machine and writes a
+ * drift CSV of committed against reproduced values; exit 0 when every compared cell agrees
+ * within the backend's tolerance, 1 on drift or an unreadable folder, 2 on bad arguments.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { basename, dirname } from "node:path";
+import { BACKENDS } from "../backend/backend.ts";
+import type { BackendName } from "../backend/backend.ts";
+import { describeDrift, driftCsv } from "./drift.ts";
+import type { Tolerance } from "./drift.ts";
+import {
+  backendTolerance,
+  chooseRecords,
+  readCommitted,
+  ReproduceError,
+  reproduceFolder,
+} from "./reproduce.ts";
+import { writeFileAtomic } from "./store.ts";
+
+const HELP = `usage: cli.ts reproduce DIR [--runs N | --run-ids ID,ID] [options]
+
+Re-runs rows of the results folder DIR with the grid and backend its meta.json records,
+through the grid's own code, and compares every metric column with the committed row.
+
+  --runs N         re-run N rows spread evenly over runs.csv (default 5; "all" for every row)
+  --run-ids A,B    re-run exactly these run ids
+  --out FILE       drift CSV (default results/reproduce/<name of DIR>.csv)
+  --backend NAME   ${BACKENDS.join(", ")} (default: the folder's)
+  --tolerance X    allowed |committed - reproduced| (default: the backend's measured one in
+                   fixtures/reproducibility.json; 0 = bit-exact)
+
+Exit status: 0 every cell within tolerance, 1 drift (or an unreadable folder), 2 bad arguments.`;
+
+class Usage extends Error {}
+
+interface Plan {
+  dir: string;
+  runs?: number;
+  runIds?: string[];
+  out: string;
+  backend?: BackendName;
+  tolerance?: number;
+}
+
+function resolve(args: string[]): Plan | "help" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        runs: { type: "string" },
+        "run-ids": { type: "string" },
+        out: { type: "string" },
+        backend: { type: "string" },
+        tolerance: { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new Usage(`${(e as Error).message}; allowed: see reproduce --help`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return "help";
+  if (positionals.length !== 1) {
+    throw new Usage(
+      `expected one results folder, got ${positionals.length} (${positionals.join(" ")}); ` +
+        "allowed: reproduce DIR [options]",
+    );
+  }
+  const dir = positionals[0].replace(/\/+$/, "");
+  if (values.runs !== undefined && values["run-ids"] !== undefined) {
+    throw new Usage("--runs and --run-ids exclude each other; allowed: one of them");
+  }
+  let runs: number | undefined;
+  if (values.runs !== undefined) {
+    runs = values.runs === "all" ? Infinity : Number(values.runs);
+    if (!(runs === Infinity || (Number.isInteger(runs) && runs >= 1))) {
+      throw new Usage(`--runs: "${values.runs}" is not allowed; allowed: an integer >= 1 or all`);
+    }
+  }
+  let runIds: string[] | undefined;
+  if (values["run-ids"] !== undefined) {
+    runIds = values["run-ids"].split(",").map((s) => s.trim()).filter((s) => s !== "");
+    if (runIds.length === 0) {
+      throw new Usage(`--run-ids: "${values["run-ids"]}" names no run; allowed: ID,ID,...`);
+    }
+  }
+  if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
+    throw new Usage(
+      `--backend: "${values.backend}" is not allowed; allowed: ${BACKENDS.join(", ")}`,
+    );
+  }
+  let tolerance: number | undefined;
+  if (values.tolerance !== undefined) {
+    tolerance = Number(values.tolerance);
+    if (values.tolerance.trim() === "" || !(tolerance >= 0) || !Number.isFinite(tolerance)) {
+      throw new Usage(
+        `--tolerance: "${values.tolerance}" is not allowed; allowed: a number >= 0`,
+      );
+    }
+  }
+  return {
+    dir,
+    runs,
+    runIds,
+    out: values.out ?? `results/reproduce/${basename(dir)}.csv`,
+    backend: values.backend as BackendName | undefined,
+    tolerance,
+  };
+}
+
+/**
+ * `reproduce DIR`: prints one line per re-run run, each mismatch (run id, column, committed
+ * and reproduced value) and a summary, and writes the drift CSV.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await reproduceMain(["results/smoke", "--runs", "12"]));
+ * ```
+ */
+export async function reproduceMain(args: string[]): Promise<number> {
+  let plan: Plan | "help";
+  try {
+    plan = resolve(args);
+  } catch (e) {
+    if (!(e instanceof Usage)) throw e;
+    console.error(`reproduce: ${e.message}`);
+    return 2;
+  }
+  if (plan === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  // Refuse an --out this process may not write before training anything.
+  const write = await Deno.permissions.query({ name: "write", path: plan.out });
+  if (write.state !== "granted") {
+    console.error(
+      `reproduce: --out ${plan.out} is not writable with this task's permissions; ` +
+        "allowed: a file under results/",
+    );
+    return 2;
+  }
+  try {
+    const folder = await readCommitted(plan.dir);
+    try {
+      chooseRecords(folder.records, plan); // an unknown --run-ids is a usage error
+    } catch (e) {
+      if (!(e instanceof ReproduceError)) throw e;
+      console.error(`reproduce: --run-ids: ${e.message}`);
+      return 2;
+    }
+    const backend = plan.backend ?? folder.backend;
+    let tolerance: Tolerance;
+    let source: string;
+    if (plan.tolerance !== undefined) {
+      tolerance = { absolute: plan.tolerance };
+      source = `--tolerance ${plan.tolerance}`;
+    } else {
+      ({ tolerance, source } = await backendTolerance(backend));
+    }
+    console.error(
+      `reproduce ${plan.dir}: grid ${folder.grid.name}, committed on ${folder.backend} at ` +
+        `${folder.versions?.gitCommit?.slice(0, 7) ?? "unknown"}; re-running on ${backend}; ` +
+        `tolerance ${source}`,
+    );
+    const report = await reproduceFolder({
+      dir: plan.dir,
+      runs: plan.runs,
+      runIds: plan.runIds,
+      backend: backend as BackendName,
+      tolerance,
+      onRun: (done, total, run, drift) => {
+        const bad = drift.filter((d) => !d.withinTolerance);
+        console.error(
+          `${done}/${total} ${run.runId} ${run.method} b${run.batchSize} d${run.depth} ` +
+            `s${run.seed} lr${run.baseLr}: ${bad.length === 0 ? "same" : `${bad.length} drifted`}`,
+        );
+      },
+    });
+    const { committed, current } = report.versions;
+    if (committed && (committed.deno !== current.deno || committed.tfjs !== current.tfjs)) {
+      console.log(
+        `note: committed with deno ${committed.deno} / tf.js ${committed.tfjs}, re-run with ` +
+          `deno ${current.deno} / tf.js ${current.tfjs}`,
+      );
+    }
+    for (const d of report.mismatches) console.log(`DRIFT ${describeDrift(d)}`);
+    await Deno.mkdir(dirname(plan.out), { recursive: true });
+    await writeFileAtomic(plan.out, driftCsv(report.rows));
+    const n = report.runIds.length;
+    console.log(
+      report.driftedRuns.length === 0
+        ? `reproduce passed: ${n} of ${n} runs of ${plan.dir} reproduced (${source}); wrote ${plan.out}`
+        : `reproduce failed: ${report.driftedRuns.length} of ${n} runs of ${plan.dir} drifted ` +
+          `(${report.mismatches.length} cells outside ${source}); wrote ${plan.out}`,
+    );
+    return report.driftedRuns.length === 0 ? 0 : 1;
+  } catch (e) {
+    if (e instanceof ReproduceError) {
+      console.error(`reproduce: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

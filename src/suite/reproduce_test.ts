@@ -1,0 +1,153 @@
+/**
+ * The reproducibility check for real: committed smoke runs re-derived bit-exactly on wasm,
+ * a hand-edited committed value caught (by the library and by the `reproduce` command), and
+ * every committed row's planned run rebuilt from its folder.
+ */
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "../backend/backend.ts";
+import { toCsv } from "./csv.ts";
+import {
+  backendTolerance,
+  chooseRecords,
+  plannedRunOf,
+  readCommitted,
+  ReproduceError,
+  reproduceFolder,
+} from "./reproduce.ts";
+import { reproduceMain } from "./reproduce_cli.ts";
+import { runRowFromRecord } from "./schema.ts";
+
+const SMOKE_DIR = new URL("../../results/smoke", import.meta.url).pathname;
+const STANDARD_DIR = new URL("../../results/standard", import.meta.url).pathname;
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** A copy of the smoke folder's meta.json and runs.csv with one cell replaced. */
+async function editedSmoke(runId: string, column: string, value: string): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  await Deno.copyFile(`${SMOKE_DIR}/meta.json`, `${dir}/meta.json`);
+  const text = await Deno.readTextFile(`${SMOKE_DIR}/runs.csv`);
+  const [header, ...lines] = text.trimEnd().split("\n");
+  const cols = header.split(",");
+  const rows = lines.map((l) => l.split(","));
+  const row = rows.find((r) => r[0] === runId)!;
+  row[cols.indexOf(column)] = value;
+  await Deno.writeTextFile(`${dir}/runs.csv`, toCsv([cols, ...rows]));
+  return dir;
+}
+
+/** The cheapest smoke rows (largest batch, smallest depth), in folder order. */
+async function cheapSmokeRows(): Promise<Record<string, string>[]> {
+  const { grid, records } = await readCommitted(SMOKE_DIR);
+  const batch = String(Math.max(...grid.batchSizes));
+  const depth = String(Math.min(...grid.depths));
+  return records.filter((r) => r.batch_size === batch && r.depth === String(depth));
+}
+
+Deno.test("a sample of the committed smoke runs reproduces bit-exactly on wasm", async () => {
+  await useBackend("wasm");
+  const { tolerance } = await backendTolerance("wasm");
+  assertEquals(tolerance.absolute, 0);
+  const before = tf.memory().numTensors;
+  // The largest batch at each depth: seconds in all (`deno task fingerprint` re-runs 12).
+  const { records } = await readCommitted(SMOKE_DIR);
+  const batch = records.reduce((m, r) => Math.max(m, Number(r.batch_size)), 0);
+  const runIds = [...new Set(records.map((r) => r.depth))].map((depth) =>
+    records.find((r) => r.depth === depth && Number(r.batch_size) === batch)!.run_id
+  );
+  const report = await reproduceFolder({ dir: SMOKE_DIR, runIds, tolerance });
+  assertEquals(tf.memory().numTensors, before, "no tensor leaks over the runs");
+  assertEquals(report.runIds, runIds);
+  assert(report.rows.some((d) => d.column === "final_test_accuracy"));
+  assertEquals(
+    report.mismatches,
+    [],
+    "results/smoke is stale: re-run it (deno task grid --preset smoke --out ...) in the change " +
+      "that moved the numbers",
+  );
+});
+
+Deno.test("a hand-edited committed smoke value fails the check, naming run, column and values", async () => {
+  const [edited, untouched] = await cheapSmokeRows();
+  const was = edited.final_test_accuracy;
+  const fake = (Number(was) + 0.001).toFixed(3);
+  const dir = await editedSmoke(edited.run_id, "final_test_accuracy", fake);
+  try {
+    const report = await reproduceFolder({ dir, runIds: [edited.run_id, untouched.run_id] });
+    assertEquals(report.driftedRuns, [edited.run_id]);
+    assertEquals(
+      report.mismatches.map((d) => [d.runId, d.column, d.committed, d.reproduced]),
+      [[edited.run_id, "final_test_accuracy", fake, was]],
+    );
+    // The command: exit 1, the mismatch on stdout, the drift CSV written.
+    const out = `${dir}/drift.csv`;
+    const child = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        `--allow-write=${dir}`,
+        "--allow-env=FASHION_MNIST_DIR,CIFAR10_DIR",
+        CLI,
+        "reproduce",
+        dir,
+        "--run-ids",
+        edited.run_id,
+        "--out",
+        out,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(child.stdout);
+    assertEquals(child.code, 1, stdout + new TextDecoder().decode(child.stderr));
+    assert(
+      stdout.includes(
+        `DRIFT run ${edited.run_id}: final_test_accuracy committed ${fake}, reproduced ${was}`,
+      ),
+      stdout,
+    );
+    assert(stdout.includes("reproduce failed: 1 of 1 runs"), stdout);
+    const csv = await Deno.readTextFile(out);
+    assert(csv.includes(`${edited.run_id},final_test_accuracy,${fake},${was},`), csv);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("every committed row's planned run is rebuilt from its folder with the same id", async () => {
+  for (const dir of [SMOKE_DIR, STANDARD_DIR]) {
+    const { grid, records } = await readCommitted(dir);
+    const rows = records.map(runRowFromRecord);
+    for (const row of rows) {
+      const run = await plannedRunOf(grid, rows, row);
+      assert(run !== undefined, `${dir}: ${row.runId} not planned`);
+      assertEquals(
+        [run.runId, run.phase, run.lrIndex, run.seed, run.baseLr],
+        [row.runId, row.phase, row.lrIndex, row.seed, row.baseLr],
+      );
+    }
+    assert(rows.some((r) => r.phase === "seed") || grid.seeds.length === 1);
+  }
+});
+
+Deno.test("reproduce refuses bad folders and arguments before training", async () => {
+  await assert.rejects(() => readCommitted("/nonexistent"), ReproduceError);
+  const { records } = await readCommitted(SMOKE_DIR);
+  assert.throws(() => chooseRecords(records, { runIds: ["nope"] }), /run id nope is not in/);
+  const error = console.error;
+  const seen: string[] = [];
+  console.error = (m: string) => seen.push(m);
+  try {
+    assertEquals(await reproduceMain([]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--runs", "0"]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--runs", "2", "--run-ids", "a"]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--tolerance", "-1"]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--backend", "gpu"]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--run-ids", "nope", "--out", "/tmp/x.csv"]), 2);
+    assertEquals(await reproduceMain(["/nonexistent", "--out", "/tmp/x.csv"]), 1);
+  } finally {
+    console.error = error;
+  }
+  assert(seen.every((m) => m.startsWith("reproduce")), seen.join("\n"));
+  assert(seen.some((m) => m.includes('--runs: "0" is not allowed; allowed:')), seen.join("\n"));
+});
