@@ -183,8 +183,10 @@ export const TOLERANCES_FILE: URL = new URL("../../fixtures/reproducibility.json
 export async function backendTolerance(
   backend: string,
   file: URL | string = TOLERANCES_FILE,
-): Promise<{ tolerance: Tolerance; source: string }> {
-  let parsed: { backends?: Record<string, { absolute?: unknown; measured?: unknown }> };
+): Promise<{ tolerance: Tolerance; source: string; measured: string }> {
+  let parsed: {
+    backends?: Record<string, { absolute?: unknown; columns?: unknown; measured?: unknown }>;
+  };
   try {
     parsed = JSON.parse(await Deno.readTextFile(file));
   } catch (e) {
@@ -192,7 +194,11 @@ export async function backendTolerance(
   }
   const entry = parsed.backends?.[backend];
   if (entry === undefined) {
-    return { tolerance: BIT_EXACT, source: `${backend} is not in ${file}: bit-exact` };
+    return {
+      tolerance: BIT_EXACT,
+      source: `${backend} bit-exact`,
+      measured: `${backend} is not in ${file}: held to bit-exact until a spread is measured`,
+    };
   }
   if (typeof entry.absolute !== "number" || !(entry.absolute >= 0)) {
     throw new ReproduceError(
@@ -200,9 +206,20 @@ export async function backendTolerance(
         "expected a number >= 0",
     );
   }
+  const columns = entry.columns ?? {};
+  if (
+    typeof columns !== "object" || columns === null ||
+    !Object.values(columns).every((v) => typeof v === "number" && v >= 0)
+  ) {
+    throw new ReproduceError(
+      `${file}: backends.${backend}.columns is ${JSON.stringify(entry.columns)}; ` +
+        "expected {column: number >= 0}",
+    );
+  }
   return {
-    tolerance: { absolute: entry.absolute },
-    source: `${backend}: |diff| <= ${entry.absolute} (${entry.measured ?? "unmeasured"})`,
+    tolerance: { absolute: entry.absolute, columns: columns as Record<string, number> },
+    source: `${backend} ${entry.absolute === 0 ? "bit-exact" : `|diff| <= ${entry.absolute}`}`,
+    measured: String(entry.measured ?? "unmeasured"),
   };
 }
 

@@ -157,16 +157,18 @@ export async function reproduceMain(args: string[]): Promise<number> {
     const backend = plan.backend ?? folder.backend;
     let tolerance: Tolerance;
     let source: string;
+    let measured: string;
     if (plan.tolerance !== undefined) {
       tolerance = { absolute: plan.tolerance };
       source = `--tolerance ${plan.tolerance}`;
+      measured = "given on the command line";
     } else {
-      ({ tolerance, source } = await backendTolerance(backend));
+      ({ tolerance, source, measured } = await backendTolerance(backend));
     }
     console.error(
       `reproduce ${plan.dir}: grid ${folder.grid.name}, committed on ${folder.backend} at ` +
         `${folder.versions?.gitCommit?.slice(0, 7) ?? "unknown"}; re-running on ${backend}; ` +
-        `tolerance ${source}`,
+        `tolerance ${source} (${measured})`,
     );
     const report = await reproduceFolder({
       dir: plan.dir,

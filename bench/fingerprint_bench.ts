@@ -1,0 +1,87 @@
+/**
+ * Fingerprints of the committed results: before timing anything, re-runs 20 runs spread over
+ * `results/smoke` and the cheapest runs of `results/standard` (largest batch at the smallest
+ * depth, three of them spread over the methods; skipped with a message when the full
+ * Fashion-MNIST is not installed) through the grid's own code, and fails, naming run id,
+ * column, committed and new value, unless every metric matches its committed row within the
+ * backend's measured tolerance (fixtures/reproducibility.json; 0 on wasm: bit-exact).
+ *
+ * Run: `deno bench --allow-read --allow-env bench/fingerprint_bench.ts` (part of
+ * `deno task bench`). When a change moves the numbers on purpose, re-run the committed
+ * results in the same change: this bench is what makes it visible.
+ *
+ * @module
+ */
+import { DEFAULT_FASHION_MNIST_DIR } from "../src/data/fashion_mnist.ts";
+import { describeDrift } from "../src/suite/drift.ts";
+import {
+  backendTolerance,
+  readCommitted,
+  type ReproduceReport,
+  reproduceFolder,
+} from "../src/suite/reproduce.ts";
+
+const SMOKE = new URL("../results/smoke", import.meta.url).pathname;
+const STANDARD = new URL("../results/standard", import.meta.url).pathname;
+/** Standard runs re-run: a few of the cheapest (28 steps each at batch 8192, depth 4). */
+const STANDARD_RUNS = 3;
+/** Smoke runs re-run, spread over the folder (all 60 take ~40 s alone, minutes when shared). */
+const SMOKE_RUNS = 20;
+
+/** Ids of `count` of the cheapest rows of `dir` (fewest steps x depth), spread evenly. */
+async function cheapest(dir: string, count: number): Promise<string[]> {
+  const { records } = await readCommitted(dir);
+  const cost = (r: Record<string, string>) => Number(r.steps) * Number(r.depth);
+  const least = Math.min(...records.map(cost));
+  const cheap = records.filter((r) => cost(r) === least);
+  const step = cheap.length / count;
+  return Array.from({ length: Math.min(count, cheap.length) }, (_, i) =>
+    cheap[Math.floor(i * step)].run_id);
+}
+
+async function fullFashionMnist(): Promise<boolean> {
+  const dir = Deno.env.get("FASHION_MNIST_DIR") ?? DEFAULT_FASHION_MNIST_DIR;
+  for (const name of ["t10k-labels-idx1-ubyte.gz", "t10k-labels-idx1-ubyte"]) {
+    try {
+      await Deno.stat(`${dir}/${name}`);
+      return true;
+    } catch {
+      // try the next name
+    }
+  }
+  return false;
+}
+
+async function check(dir: string, choice: { runs?: number; runIds?: string[] }) {
+  const { backend } = await readCommitted(dir);
+  const { tolerance, source } = await backendTolerance(backend);
+  const start = performance.now();
+  const report = await reproduceFolder({ dir, ...choice, tolerance });
+  const seconds = (performance.now() - start) / 1000;
+  console.log(
+    `fingerprint ${dir}: ${report.runIds.length - report.driftedRuns.length} of ` +
+      `${report.runIds.length} runs match (${source}) in ${seconds.toFixed(1)} s`,
+  );
+  return report;
+}
+
+const reports: ReproduceReport[] = [await check(SMOKE, { runs: SMOKE_RUNS })];
+if (await fullFashionMnist()) {
+  reports.push(await check(STANDARD, { runIds: await cheapest(STANDARD, STANDARD_RUNS) }));
+} else {
+  console.log(`fingerprint ${STANDARD}: skipped, the full Fashion-MNIST is not installed`);
+}
+const mismatches = reports.flatMap((r) => r.mismatches);
+if (mismatches.length > 0) {
+  throw new Error(
+    `committed results drifted (${mismatches.length} cells):\n` +
+      mismatches.map(describeDrift).join("\n"),
+  );
+}
+
+// What one fingerprint costs: re-running the first smoke run.
+const first = (await readCommitted(SMOKE)).records[0].run_id;
+Deno.bench(`fingerprint: re-run smoke run ${first}`, { n: 3, warmup: 0 }, async () => {
+  const r = await reproduceFolder({ dir: SMOKE, runIds: [first] });
+  if (r.mismatches.length > 0) throw new Error(r.mismatches.map(describeDrift).join("\n"));
+});
