@@ -271,7 +271,9 @@ if (import.meta.main) {
   const counts = (name: string, s: string | undefined) => {
     const xs = list(s)?.map(Number);
     if (xs && (xs.length < 2 || !xs.every((x) => Number.isInteger(x) && x >= 1))) {
-      console.error(`determinism: --${name} "${s}" is not allowed; allowed: two or more integers >= 1`);
+      console.error(
+        `determinism: --${name} "${s}" is not allowed; allowed: two or more integers >= 1`,
+      );
       Deno.exit(2);
     }
     return xs;

@@ -17,8 +17,8 @@ import { describeDrift } from "../src/suite/drift.ts";
 import {
   backendTolerance,
   readCommitted,
-  type ReproduceReport,
   reproduceFolder,
+  type ReproduceReport,
 } from "../src/suite/reproduce.ts";
 
 const SMOKE = new URL("../results/smoke", import.meta.url).pathname;
@@ -35,8 +35,10 @@ async function cheapest(dir: string, count: number): Promise<string[]> {
   const least = Math.min(...records.map(cost));
   const cheap = records.filter((r) => cost(r) === least);
   const step = cheap.length / count;
-  return Array.from({ length: Math.min(count, cheap.length) }, (_, i) =>
-    cheap[Math.floor(i * step)].run_id);
+  return Array.from(
+    { length: Math.min(count, cheap.length) },
+    (_, i) => cheap[Math.floor(i * step)].run_id,
+  );
 }
 
 async function fullFashionMnist(): Promise<boolean> {
