@@ -68,7 +68,7 @@ export interface FolderComparison {
  * const a = "run_id,final_test_accuracy,wall_seconds\nr1,0.81,1\n";
  * const b = "run_id,final_test_accuracy,wall_seconds\nr1,0.8125,2\n";
  * const c = compareRunsCsv(a, b);
- * if (c.identical !== 0 || c.maxAbsDiff.final_test_accuracy !== 0.0025000000000000577) {
+ * if (c.identical !== 0 || Math.abs(c.maxAbsDiff.final_test_accuracy - 0.0025) > 1e-12) {
  *   throw new Error(JSON.stringify(c));
  * }
  * ```
