@@ -1,0 +1,16 @@
+/**
+ * The training step and loop used by the benchmarks: seeded batches, on-device losses and
+ * per-layer gradient norms, divergence detection, evaluation.
+ *
+ * @example
+ * ```ts
+ * import { trainRun } from "./mod.ts";
+ * console.log(typeof trainRun); // "function": trainRun(config) trains one fresh model
+ * ```
+ *
+ * @module
+ */
+export type { CurvePoint, RunConfig, RunResult, RunStatus } from "./types.ts";
+export { trainRun } from "./run.ts";
+export { crossEntropy, type StepTensors, trainStep } from "./step.ts";
+export { accuracy } from "./evaluate.ts";
