@@ -21,7 +21,7 @@ const OPTIMIZERS: Record<string, () => tf.Optimizer> = {
   lalc: () => lalc({ learningRate: 0.5, weightDecay: 1e-3 }),
   lars: () => lars({ learningRate: cosineDecay({ init: 2, decaySteps: 20 }), weightDecay: 1e-3 }),
   lamb: () => lamb({ learningRate: 0.05, weightDecay: 1e-2 }),
-  momentum: () => momentum({ learningRate: 0.05, nesterov: true }),
+  momentum: () => momentum({ learningRate: 0.05, useNesterov: true }),
 };
 
 function data(): { x: tf.Tensor2D; y: tf.Tensor2D } {
