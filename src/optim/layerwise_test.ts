@@ -1,0 +1,27 @@
+import * as tf from "@tensorflow/tfjs-core";
+import assert from "node:assert/strict";
+import { lalc, LalcOptimizer } from "./lalc.ts";
+import { lamb } from "./lamb.ts";
+import { lars } from "./lars.ts";
+import { isLayerwiseOptimizer } from "./layerwise.ts";
+import { momentum } from "./momentum.ts";
+
+Deno.test("isLayerwiseOptimizer is true for lalc, lars and lamb only, and narrows the type", () => {
+  const layerwise = [
+    lalc({ learningRate: 0.1 }),
+    lars({ learningRate: 0.1 }),
+    lamb({ learningRate: 0.1 }),
+  ];
+  const others = [momentum({ learningRate: 0.1 }), tf.train.momentum(0.1, 0.9), null, {}];
+  for (const o of layerwise) {
+    assert.ok(isLayerwiseOptimizer(o));
+    assert.equal(o.options.learningRate, 0.1);
+    assert.equal(typeof o.layerStats, "function");
+  }
+  for (const o of others) assert.equal(isLayerwiseOptimizer(o), false);
+  const unknownOpt: unknown = layerwise[0];
+  if (isLayerwiseOptimizer(unknownOpt) && unknownOpt instanceof LalcOptimizer) {
+    assert.equal(unknownOpt.options.maxRatio, 1);
+  } else assert.fail("lalc not recognized");
+  for (const o of [...layerwise, others[0], others[1] as tf.Optimizer]) o.dispose();
+});
