@@ -23,5 +23,7 @@ Deno.test("isLayerwiseOptimizer is true for lalc, lars and lamb only, and narrow
   if (isLayerwiseOptimizer(unknownOpt) && unknownOpt instanceof LalcOptimizer) {
     assert.equal(unknownOpt.options.maxRatio, 1);
   } else assert.fail("lalc not recognized");
-  for (const o of [...layerwise, others[0], others[1] as tf.Optimizer]) o.dispose();
+  for (const o of layerwise) o.dispose();
+  (others[0] as tf.Optimizer).dispose();
+  (others[1] as tf.Optimizer).dispose();
 });
