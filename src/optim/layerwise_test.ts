@@ -5,6 +5,9 @@ import { lamb } from "./lamb.ts";
 import { lars } from "./lars.ts";
 import { isLayerwiseOptimizer } from "./layerwise.ts";
 import { momentum } from "./momentum.ts";
+import { useBackend } from "../backend/backend.ts";
+
+await useBackend("cpu");
 
 Deno.test("isLayerwiseOptimizer is true for lalc, lars and lamb only, and narrows the type", () => {
   const layerwise = [
