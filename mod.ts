@@ -61,6 +61,7 @@ export {
 export {
   ChainOptimizer,
   type ChainOptimizerParts,
+  inheritsFrom,
   type NamedTensor,
 } from "./src/optim/optimizer.ts";
 export {
@@ -81,7 +82,11 @@ export { trace } from "./src/optim/trace.ts";
 export { scaleByLearningRate } from "./src/optim/learning_rate.ts";
 export { DEFAULT_EXCLUDE, type DescribedPredicate, rankAtMost } from "./src/optim/exclude.ts";
 export { type LayerStat, LayerStatsRecorder } from "./src/optim/layer_stats.ts";
-export { isLayerwiseOptimizer, type LayerwiseOptimizer } from "./src/optim/layerwise.ts";
+export {
+  isLayerwiseOptimizer,
+  type LayerwiseMethod,
+  type LayerwiseOptimizer,
+} from "./src/optim/layerwise.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export {

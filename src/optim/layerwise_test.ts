@@ -16,14 +16,18 @@ Deno.test("isLayerwiseOptimizer is true for lalc, lars and lamb only, and narrow
     lamb({ learningRate: 0.1 }),
   ];
   const others = [momentum({ learningRate: 0.1 }), tf.train.momentum(0.1, 0.9), null, {}];
+  assert.equal(isLayerwiseOptimizer(layerwise[1], "lalc"), false);
+  assert.equal(isLayerwiseOptimizer(layerwise[1], "lars"), true);
+  // tf.Optimizer's Symbol.hasInstance makes instanceof useless here (the guard's reason):
+  assert.equal(others[1] instanceof LalcOptimizer, true);
   for (const o of layerwise) {
     assert.ok(isLayerwiseOptimizer(o));
     assert.equal(o.options.learningRate, 0.1);
     assert.equal(typeof o.layerStats, "function");
   }
-  for (const o of others) assert.equal(isLayerwiseOptimizer(o), false);
+  others.forEach((o, i) => assert.equal(isLayerwiseOptimizer(o), false, `others[${i}]`));
   const unknownOpt: unknown = layerwise[0];
-  if (isLayerwiseOptimizer(unknownOpt) && unknownOpt instanceof LalcOptimizer) {
+  if (isLayerwiseOptimizer(unknownOpt, "lalc")) {
     assert.equal(unknownOpt.options.maxRatio, 1);
   } else assert.fail("lalc not recognized");
   for (const o of layerwise) o.dispose();

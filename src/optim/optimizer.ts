@@ -24,6 +24,27 @@ export interface NamedTensor {
   tensor: Tensor;
 }
 
+/**
+ * Whether `value` has `cls.prototype` in its prototype chain. Use it instead of `instanceof`
+ * for tf.js optimizer classes: `tf.Optimizer`'s `Symbol.hasInstance` is a duck-type test that
+ * every subclass inherits, so `instanceof ChainOptimizer` is true for any optimizer.
+ *
+ * @example
+ * ```ts
+ * import { ChainOptimizer, inheritsFrom } from "./optimizer.ts";
+ * import { momentum } from "./momentum.ts";
+ * console.log(inheritsFrom(momentum({ learningRate: 0.1 }), ChainOptimizer)); // true
+ * console.log(inheritsFrom({}, ChainOptimizer)); // false
+ * ```
+ */
+export function inheritsFrom<T>(
+  value: unknown,
+  cls: abstract new (...args: never[]) => T,
+): value is T {
+  return typeof value === "object" && value !== null &&
+    Object.prototype.isPrototypeOf.call(cls.prototype, value);
+}
+
 function sameShape(a: Tensor, b: Tensor): boolean {
   return a.dtype === b.dtype && a.shape.length === b.shape.length &&
     a.shape.every((d, i) => d === b.shape[i]);

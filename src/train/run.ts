@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { gatherBatch, shuffledOrder } from "../data/batch.ts";
 import { buildModel } from "../models/build.ts";
 import type { Model } from "../models/types.ts";
-import { ChainOptimizer } from "../optim/optimizer.ts";
+import { ChainOptimizer, inheritsFrom } from "../optim/optimizer.ts";
 import { accuracy } from "./evaluate.ts";
 import { LossMonitor } from "./stability.ts";
 import { trainStep } from "./step.ts";
@@ -26,7 +26,7 @@ const READ_EVERY = 8;
  * NaN when it does not say.
  */
 export function learningRateAt(optimizer: tf.Optimizer, step: number): number {
-  if (optimizer instanceof ChainOptimizer) return optimizer.learningRateAt(step);
+  if (inheritsFrom(optimizer, ChainOptimizer)) return optimizer.learningRateAt(step);
   const rate: unknown = Reflect.get(optimizer, "learningRate");
   return typeof rate === "number" ? rate : NaN;
 }
