@@ -49,10 +49,13 @@ export { momentum, MomentumOptimizer, type MomentumOptions } from "./src/optim/m
 export {
   constant,
   cosineDecay,
+  exponentialDecay,
+  joinSchedules,
   type LearningRate,
   linearScaling,
   linearSchedule,
   linearWarmup,
+  piecewiseConstant,
   type Schedule,
   type ScheduleConfig,
   scheduleFromConfig,
