@@ -43,7 +43,12 @@
 
 // Optimizers and their building blocks (src/optim).
 export { lalc, LalcOptimizer, type LalcOptions } from "./src/optim/lalc.ts";
-export { lars, LarsOptimizer, type LarsOptions } from "./src/optim/lars.ts";
+export {
+  lars,
+  LarsOptimizer,
+  type LarsOptions,
+  type LarsResolvedOptions,
+} from "./src/optim/lars.ts";
 export { lamb, LambOptimizer, type LambOptions } from "./src/optim/lamb.ts";
 export { momentum, MomentumOptimizer, type MomentumOptions } from "./src/optim/momentum.ts";
 export {
@@ -74,6 +79,7 @@ export {
   type VariablePredicate,
 } from "./src/optim/transform.ts";
 export { addDecayedWeights } from "./src/optim/decay.ts";
+export { clipByGlobalNorm } from "./src/optim/clip.ts";
 export {
   clipLayerLearningRate,
   type ClipLayerOptions,
@@ -83,7 +89,12 @@ export {
 export { scaleByAdam } from "./src/optim/adam.ts";
 export { trace } from "./src/optim/trace.ts";
 export { scaleByLearningRate } from "./src/optim/learning_rate.ts";
-export { DEFAULT_EXCLUDE, type DescribedPredicate, rankAtMost } from "./src/optim/exclude.ts";
+export {
+  DEFAULT_EXCLUDE,
+  type DescribedPredicate,
+  rankAbove,
+  rankAtMost,
+} from "./src/optim/exclude.ts";
 export { type LayerStat, LayerStatsRecorder } from "./src/optim/layer_stats.ts";
 export {
   isLayerwiseOptimizer,

@@ -158,9 +158,10 @@ function momentumReference(): number[][] {
  * float32 against float64: per element `|got - want| <= 1e-5 |want| + 1e-6 max|want|` of that
  * tensor (its own scale, so the 1e-8 tensor is held to 1e-14). Measured on cpu over all four
  * optimizers and six tensors: worst `|got - want| / |want|` 8.1e-7, worst
- * `|got - want| / max|want|` 2.0e-7, so both bounds have 5-10x headroom. Each of 19 one-value
+ * `|got - want| / max|want|` 2.0e-7, so both bounds have 5-10x headroom. Each of 20 one-value
  * changes of a documented default (LALC maxRatio 1 -> 2, LAMB eps 1e-6 -> 1e-8, LARS eps
- * 0 -> 1e-9, exclude rank <= 1 -> rank <= 0, ...) was checked to fail these tests.
+ * 0 -> 1e-9, LAMB trustClip false -> true, exclude rank <= 1 -> rank <= 0, ...) was checked
+ * to fail these tests.
  */
 function compare(name: string, got: number[][], want: number[][]): void {
   want.forEach((w, i) => {
