@@ -10,12 +10,7 @@
  *
  * @module
  */
-export {
-  type GridProgress,
-  type GridRunOptions,
-  type GridRunResult,
-  runGrid,
-} from "./runner.ts";
+export { type GridProgress, type GridRunOptions, type GridRunResult, runGrid } from "./runner.ts";
 export type { RunRow } from "./schema.ts";
 export type { Versions } from "./meta.ts";
 export { presetByName, PRESETS } from "./presets.ts";
