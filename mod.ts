@@ -6,8 +6,8 @@
  *
  * This entry imports only `@tensorflow/tfjs-core`: it registers no backend and changes no
  * global state except tf.js' serialization registry (so saved models find the optimizers).
- * Load the backend you want yourself (`@tensorflow/tfjs`, `@tensorflow/tfjs-backend-cpu`,
- * ...). The benchmark suite, diagnostics, training loop, data, models and backend helpers
+ * Load tf.js as you usually do: `@tensorflow/tfjs` brings the gradients `minimize` needs and
+ * its backends; with `@tensorflow/tfjs-core` alone, add a backend and the gradients yourself. The benchmark suite, diagnostics, training loop, data, models and backend helpers
  * are separate entries: `./suite`, `./diagnostics`, `./train`, `./data`, `./models`,
  * `./backend`.
  *
@@ -16,8 +16,7 @@
  *
  * @example Train with LALC, the rate from the linear scaling rule
  * ```ts
- * import * as tf from "@tensorflow/tfjs-core";
- * import "@tensorflow/tfjs-backend-cpu";
+ * import * as tf from "@tensorflow/tfjs"; // core, gradients, layers, cpu and webgl backends
  * import { lalc, linearScaling } from "./mod.ts";
  *
  * await tf.setBackend("cpu");
