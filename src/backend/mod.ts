@@ -22,5 +22,9 @@ export {
   type BackendName,
   BACKENDS,
   useBackend,
+  type UseBackendOptions,
 } from "./backend.ts";
 export { registerLayerNormKernels } from "./layer_norms.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

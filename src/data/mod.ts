@@ -22,3 +22,6 @@ export {
   type SyntheticOptions,
 } from "./synthetic.ts";
 export { type Batch, gatherBatch, shuffledOrder } from "./batch.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -19,3 +19,6 @@ export {
 } from "./explosion.ts";
 export { meanPairwiseCosine } from "./correlation.ts";
 export type { ProbeLoss } from "./gradnorms.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -12,3 +12,6 @@
  */
 export type { ForwardResult, LayerInfo, Model, ModelKind, ModelSpec } from "./types.ts";
 export { buildModel, MODEL_KINDS } from "./build.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

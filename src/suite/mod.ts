@@ -41,3 +41,6 @@ export {
   type PresetThresholds,
 } from "./gate.ts";
 export type { CellSummary } from "./select.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -14,3 +14,6 @@ export type { CurvePoint, RunConfig, RunResult, RunStatus } from "./types.ts";
 export { trainRun } from "./run.ts";
 export { crossEntropy, type StepTensors, trainStep } from "./step.ts";
 export { accuracy } from "./evaluate.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
