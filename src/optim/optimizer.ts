@@ -253,13 +253,15 @@ export class ChainOptimizer extends OptimizerBase {
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
-    for (const v of this.slots.values()) v.dispose();
-    this.slots.clear();
-    for (const { name, tensor } of rest) {
+    // Copy first: the values may be this optimizer's own slots (setWeights(await getWeights())).
+    const restored = rest.map(({ name, tensor }) => {
       const variable = tf.variable(tensor, false);
       setSlotName(variable, name);
-      this.slots.set(name, variable);
-    }
+      return [name, variable] as const;
+    });
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+    for (const [name, variable] of restored) this.slots.set(name, variable);
     this.restored = rest.map((w) => w.name);
     // Re-resolve on the next step so the restored slots replace any made before.
     this.params = [];

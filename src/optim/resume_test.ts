@@ -167,3 +167,27 @@ Deno.test("save with includeOptimizer, reload (same process and a new one), one 
   const saves = Object.keys(OPTIMIZERS).length;
   assert.equal(tf.memory().numTensors, before + 2 + saves, "tensors left behind");
 });
+
+Deno.test("setWeights(await getWeights()) on the same optimizer keeps its state and leaks nothing", async () => {
+  const w = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true, "resume/self/kernel");
+  const b = tf.variable(tf.tensor2d([[1, -2], [3, 0.5]]), true, "resume/self/kernel2");
+  const grad = () => tf.tensor2d([[0.3, -0.1], [0.2, 0.4]]);
+  const opts = [lalc({ learningRate: 0.5 }), lalc({ learningRate: 0.5 })];
+  const step = (opt: tf.Optimizer, v: tf.Variable) => {
+    const g = grad();
+    opt.applyGradients({ [v.name]: g });
+    g.dispose();
+  };
+  step(opts[0], w);
+  step(opts[1], b);
+  const before = tf.memory().numTensors;
+  const saved = await opts[0].getWeights();
+  await opts[0].setWeights(saved);
+  saved[0].tensor.dispose(); // the iteration scalar getWeights made
+  assert.equal(tf.memory().numTensors, before, "tensors after the round trip");
+  step(opts[0], w);
+  step(opts[1], b);
+  assert.deepEqual(Array.from(w.dataSync()), Array.from(b.dataSync()));
+  for (const o of opts) o.dispose();
+  tf.dispose([w, b]);
+});
