@@ -1,6 +1,7 @@
 /**
  * The benchmark suite: presets, method recipes, the resumable grid runner, its CSV schema,
- * the gate (thresholds and the paper's claims).
+ * the gate (thresholds and the paper's claims), and the reproducibility check (re-run rows of a
+ * results folder and compare them with the committed ones).
  *
  * @example
  * ```ts
@@ -41,6 +42,24 @@ export {
   type PresetThresholds,
 } from "./gate.ts";
 export type { CellSummary } from "./select.ts";
+export {
+  backendTolerance,
+  type CommittedFolder,
+  readCommitted,
+  ReproduceError,
+  reproduceFolder,
+  type ReproduceOptions,
+  type ReproduceReport,
+  type RowChoice,
+} from "./reproduce.ts";
+export {
+  BIT_EXACT,
+  compareRun,
+  describeDrift,
+  driftCsv,
+  type DriftRow,
+  type Tolerance,
+} from "./drift.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
