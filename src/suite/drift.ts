@@ -171,7 +171,8 @@ export function driftCsv(rows: readonly DriftRow[]): string {
  * ```
  */
 export function describeDrift(r: DriftRow): string {
-  const diff = Number.isNaN(r.absDiff) ? "" : ` (|diff| ${r.absDiff})`;
+  // Three digits say how far; the CSV keeps the full difference.
+  const diff = Number.isNaN(r.absDiff) ? "" : ` (|diff| ${Number(r.absDiff.toPrecision(3))})`;
   return `run ${r.runId}: ${r.column} committed ${r.committed || "(empty)"}, reproduced ${
     r.reproduced || "(empty)"
   }${diff}`;
