@@ -151,3 +151,36 @@ Deno.test("reproduce refuses bad folders and arguments before training", async (
   assert(seen.every((m) => m.startsWith("reproduce")), seen.join("\n"));
   assert(seen.some((m) => m.includes('--runs: "0" is not allowed; allowed:')), seen.join("\n"));
 });
+
+Deno.test("a committed row today's procedure would not run is reported, not trained", async () => {
+  const { grid, records } = await readCommitted(SMOKE_DIR);
+  const rows = records.map(runRowFromRecord);
+  const stray = { ...rows[0], runId: "0000000000000000", baseLr: 0.123 };
+  assertEquals(await plannedRunOf(grid, [...rows, stray], stray), undefined);
+  // The same configuration under another id (a changed id recipe) is still planned.
+  const renamed = { ...rows[0], runId: "ffffffffffffffff" };
+  const run = await plannedRunOf(grid, rows.slice(1), renamed);
+  assertEquals(run?.runId, rows[0].runId);
+});
+
+Deno.test("backendTolerance: measured entries, bit-exact for unlisted backends, bad files refused", async () => {
+  const file = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    await Deno.writeTextFile(
+      file,
+      JSON.stringify({
+        backends: {
+          native: { absolute: 1e-6, columns: { final_test_accuracy: 0.002 }, measured: "m" },
+          bad: { absolute: -1 },
+        },
+      }),
+    );
+    const native = await backendTolerance("native", file);
+    assertEquals(native.tolerance, { absolute: 1e-6, columns: { final_test_accuracy: 0.002 } });
+    assertEquals(native.measured, "m");
+    assertEquals((await backendTolerance("webgpu", file)).tolerance.absolute, 0);
+    await assert.rejects(() => backendTolerance("bad", file), /absolute is -1; expected/);
+  } finally {
+    await Deno.remove(file);
+  }
+});
