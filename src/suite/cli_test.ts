@@ -47,10 +47,10 @@ Deno.test("bad grid arguments exit 2 with the value and what is allowed, touchin
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("gate and report exit 2 on a folder without results", async () => {
+Deno.test("gate and report exit 1 on a folder without results", async () => {
   const dir = await Deno.makeTempDir();
-  assertEquals((await quietly(() => gateMain([dir]))).value, 2);
+  assertEquals((await quietly(() => gateMain([dir]))).value, 1);
   assertEquals((await quietly(() => gateMain([]))).value, 2);
-  assertEquals((await quietly(() => reportMain([dir]))).value, 2);
+  assertEquals((await quietly(() => reportMain([dir]))).value, 1);
   await Deno.remove(dir, { recursive: true });
 });

@@ -41,7 +41,7 @@ Deno.test("a bad grid lists every problem with its path, value and what is allow
       .test(text),
     text,
   );
-  assert(/grid\.batchSizes\[1\]: got -1; expected positive integers/.test(text), text);
+  assert(/grid\.batchSizes\[1\]: got -1; expected integers from 1 to 1048576/.test(text), text);
   assert(/grid\.epochs: got 0; expected a number > 0/.test(text), text);
   assert(/grid\.colour: unknown field/.test(text), text);
   assertEquals(error.problems.length, 4);
