@@ -90,9 +90,13 @@ Deno.test("runGrid resumes: an interrupted grid finishes without duplicating a r
   assertEquals(first.ran, 7);
   assert(!first.complete);
   // Simulate a kill in the middle of the next run's writes: orphan curve rows and a torn line.
-  await Deno.writeTextFile(`${out}/curves.csv`, "00000000deadbeef,lalc,16,2,1,0.1,5,1,0.1,0.5,0.5,3,1,2\n", {
-    append: true,
-  });
+  await Deno.writeTextFile(
+    `${out}/curves.csv`,
+    "00000000deadbeef,lalc,16,2,1,0.1,5,1,0.1,0.5,0.5,3,1,2\n",
+    {
+      append: true,
+    },
+  );
   await Deno.writeTextFile(`${out}/runs.csv`, "deadbeef,test,synth", { append: true });
   const second = await runGrid(options(out));
   assertEquals(second.skipped, 7);
