@@ -107,3 +107,20 @@ Deno.test("a parallel grid stopped by --max-runs resumes to the same rows", asyn
   await Deno.remove(one, { recursive: true });
   await Deno.remove(two, { recursive: true });
 });
+
+Deno.test("a worker that fails stops the grid with its error; the folder stays resumable", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const failing = new URL("./_failing_worker.ts", import.meta.url);
+  let message = "";
+  try {
+    await runGrid(options(out, { workers: 2, workerModule: failing }));
+  } catch (e) {
+    message = (e as Error).message;
+  }
+  assert(/a worker failed: no data here/.test(message), message);
+  // The lock was freed and nothing was recorded: the same folder starts normally.
+  const result = await runGrid(options(out, { workers: 2 }));
+  assertEquals([result.ran, result.complete], [30, true]);
+  await Deno.remove(out, { recursive: true });
+});
