@@ -80,6 +80,7 @@ export {
   type BackendName,
   BACKENDS,
   useBackend,
+  type UseBackendOptions,
 } from "./src/backend/backend.ts";
 
 // Data (src/data).
@@ -113,7 +114,7 @@ export {
   runGrid,
 } from "./src/suite/runner.ts";
 export type { RunRow } from "./src/suite/schema.ts";
-export type { Versions } from "./src/suite/meta.ts";
+export type { ShardSpec, Versions } from "./src/suite/meta.ts";
 export { presetByName, PRESETS } from "./src/suite/presets.ts";
 export { loadGridFile, validateGridSpec } from "./src/suite/grid_spec.ts";
 export {

@@ -65,7 +65,7 @@ Deno.test("a grid on 2 workers killed with SIGKILL resumes without losing or dup
   await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(GRID));
   const total = totalRuns(validateGridSpec(GRID));
   assertEquals(total, 15);
-  for (const start of [0, 1]) {
+  for (let start = 0; start < 2; start++) {
     // Each start is killed two runs after it began, so that each adds runs (a start that
     // adds nothing would rightly leave meta.json as it was).
     const killAfter = (await finishedRuns(dir)) + 2;

@@ -154,7 +154,7 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
     ],
     [
       "duplicated run",
-      async () => Deno.writeTextFile(runs, original.runs.split("\n")[1] + "\n", { append: true }),
+      () => Deno.writeTextFile(runs, original.runs.split("\n")[1] + "\n", { append: true }),
       /runs\.csv:14: run_id \w+ is there twice/,
     ],
     [
