@@ -83,3 +83,31 @@ Deno.test("bad --workers and --shard exit 2; folders that cannot be trusted exit
   }
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("gate's static imports reach neither vega nor resvg (report loads them on demand)", async () => {
+  const out = await new Deno.Command("deno", {
+    args: ["info", "--json", new URL("./cli.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { isDynamic?: boolean; code?: { specifier?: string } }[];
+    }[];
+  };
+  const byName = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const visit = (s: string) => {
+    if (seen.has(s)) return;
+    seen.add(s);
+    for (const d of byName.get(s)?.dependencies ?? []) {
+      if (!d.isDynamic && d.code?.specifier) visit(d.code.specifier);
+    }
+  };
+  visit(graph.roots[0]);
+  assert(seen.size > 10, `${seen.size} modules`);
+  const heavy = [...seen].filter((s) => /vega|resvg/.test(s));
+  assertEquals(heavy, []);
+});
