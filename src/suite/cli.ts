@@ -179,8 +179,12 @@ async function guarded(command: string, body: () => Promise<number>): Promise<nu
       console.error(`${command}: ${e.message}`);
       return 2;
     }
-    if (e instanceof ResultsError || e instanceof FolderBusyError) {
-      console.error(`${command}: ${e.message}`);
+    // WorkerFailure by name: importing worker_pool.ts here would load tf.js for gate too.
+    if (
+      e instanceof ResultsError || e instanceof FolderBusyError ||
+      (e instanceof Error && e.name === "WorkerFailure")
+    ) {
+      console.error(`${command}: ${(e as Error).message}`);
       return 1;
     }
     throw e;

@@ -116,9 +116,9 @@ Deno.test("a worker that fails stops the grid with its error; the folder stays r
   try {
     await runGrid(options(out, { workers: 2, workerModule: failing }));
   } catch (e) {
-    message = (e as Error).message;
+    message = `${(e as Error).name}: ${(e as Error).message}`;
   }
-  assert(/a worker failed: no data here/.test(message), message);
+  assert(/^WorkerFailure: a worker failed: no data here/.test(message), message);
   // The lock was freed and nothing was recorded: the same folder starts normally.
   const result = await runGrid(options(out, { workers: 2 }));
   assertEquals([result.ran, result.complete], [30, true]);

@@ -21,7 +21,7 @@
  */
 import { toCsv } from "./csv.ts";
 import { sameGrid } from "./grid_spec.ts";
-import { FolderLock } from "./lock.ts";
+import { FolderBusyError, FolderLock } from "./lock.ts";
 import { parseMeta } from "./meta.ts";
 import type { Meta, ShardSpec, Versions } from "./meta.ts";
 import { gridCells, runId } from "./plan.ts";
@@ -465,7 +465,13 @@ export class ResultsStore {
     } catch (e) {
       throw new ResultsError(`${dir}: cannot create the folder (${(e as Error).message})`);
     }
-    const lock = await FolderLock.acquire(dir);
+    let lock: FolderLock;
+    try {
+      lock = await FolderLock.acquire(dir);
+    } catch (e) {
+      if (e instanceof FolderBusyError) throw e;
+      throw new ResultsError(`${dir}: cannot lock the folder (${(e as Error).message})`);
+    }
     try {
       const previous = await checkFolder(dir, options);
       const { rows, retriedErrors } = await ResultsStore.#repair(dir, options);

@@ -66,6 +66,15 @@ export function serveWorker(setup: (init: WorkerInit) => Promise<RunContext>): v
   };
 }
 
+/** A worker failed to start or died; the grid stops (its folder stays resumable). */
+export class WorkerFailure extends Error {
+  /** @param message what failed. */
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerFailure";
+  }
+}
+
 interface Job {
   readonly id: number;
   readonly run: PlannedRun;
@@ -115,7 +124,7 @@ export class WorkerPool {
       if (m.type === "ready") {
         slot.ready = true;
       } else if (m.type === "failed") {
-        return this.#fail(new Error(`a worker failed: ${m.error}`));
+        return this.#fail(new WorkerFailure(`a worker failed: ${m.error}`));
       } else if (m.type === "done" && slot.job?.id === m.id) {
         const job = slot.job;
         slot.job = undefined;
@@ -125,7 +134,7 @@ export class WorkerPool {
     };
     slot.worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.#fail(new Error(`a worker died: ${e.message}`));
+      this.#fail(new WorkerFailure(`a worker died: ${e.message}`));
     };
     slot.worker.postMessage({ type: "init", init } satisfies ToWorker);
     return slot;
