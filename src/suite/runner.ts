@@ -98,6 +98,12 @@ export interface GridRunResult {
   readonly retriedErrors: number;
 }
 
+/** Runs of `shard` of `grid` (of the whole grid without a shard). */
+function shardTotal(grid: GridSpec, shard: ShardSpec | null | undefined): number {
+  const all = gridCells(grid);
+  return Math.round(totalRuns(grid) * shardCells(all, shard).length / all.length);
+}
+
 /** A cell being worked on: its current batch's runs not yet started, and those in flight. */
 interface ActiveCell {
   readonly cell: Cell;
@@ -124,6 +130,8 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers: ${workers} is not allowed; expected an integer >= 1`);
   }
+  // No more workers than the grid has runs: each loads its own backend and data set.
+  const left = shardTotal(grid, options.shard);
   const store = await ResultsStore.open(options.out, {
     grid,
     backend: options.backend,
@@ -132,9 +140,10 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
     hardware: options.hardware,
     retryErrors: options.retryErrors,
   });
-  const pool = workers > 1
+  const size = Math.min(workers, Math.max(1, left));
+  const pool = size > 1
     ? new WorkerPool(
-      workers,
+      size,
       options.workerModule ?? new URL("./grid_worker.ts", import.meta.url),
       {
         grid,
@@ -149,7 +158,7 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   let complete = false;
   let state: { ran: number; skipped: number } = { ran: 0, skipped: 0 };
   try {
-    state = await schedule(options, store, workers, execute, (c) => complete = c);
+    state = await schedule(options, store, pool?.size ?? 1, execute, (c) => complete = c);
   } finally {
     pool?.close();
     await store.close(complete);
@@ -165,9 +174,8 @@ async function schedule(
   setComplete: (complete: boolean) => void,
 ): Promise<{ ran: number; skipped: number }> {
   const { grid } = options;
-  const all = gridCells(grid);
-  const cells = shardCells(all, options.shard);
-  const total = Math.round(totalRuns(grid) * cells.length / all.length);
+  const cells = shardCells(gridCells(grid), options.shard);
+  const total = shardTotal(grid, options.shard);
   const started = performance.now();
   const limit = options.maxRuns ?? Infinity;
   let done = 0;
