@@ -393,7 +393,43 @@ export async function checkFolder(
         START_FRESH,
     );
   }
+  await readOwnRows(dir, options);
   return meta;
+}
+
+/**
+ * Reads the folder's files, every line checked, and checks that every row is a run of
+ * `options.grid` (of its shard): its cell is one of the grid's, its id the one `runId`
+ * gives it now.
+ */
+async function readOwnRows(
+  dir: string,
+  options: Pick<StoreOptions, "grid" | "shard">,
+): Promise<Awaited<ReturnType<typeof readFolder>>> {
+  const runsPath = `${dir}/${FILES.runs}`;
+  const runsText = await readIfThere(runsPath) ?? "";
+  const folder = await readFolder(dir, runsText);
+  const { grid } = options;
+  const cells = new Set(
+    shardCells(gridCells(grid), options.shard).map((c) => `${c.method}|${c.batchSize}|${c.depth}`),
+  );
+  for (const [i, r] of folder.rows.entries()) {
+    const where = `${runsPath}:${folder.runLines[i]}`;
+    if (!cells.has(`${r.method}|${r.batchSize}|${r.depth}`)) {
+      throw new ResultsError(
+        `${where}: ${r.method} batch ${r.batchSize} depth ${r.depth} is not a cell of this ` +
+          `grid (or shard); ${START_FRESH}`,
+      );
+    }
+    const id = await runId(grid, r);
+    if (id !== r.runId) {
+      throw new ResultsError(
+        `${where}: run_id ${r.runId} is not this grid's id ${id} for that run (another ` +
+          `version or configuration wrote it); ${START_FRESH}`,
+      );
+    }
+  }
+  return folder;
 }
 
 /** The runs `--retry-errors` removes: each cell's error rows and every later row of it
@@ -486,31 +522,7 @@ export class ResultsStore {
     dir: string,
     options: StoreOptions,
   ): Promise<{ rows: RunRow[]; retriedErrors: number }> {
-    const runsPath = `${dir}/${FILES.runs}`;
-    const runsText = await readIfThere(runsPath) ?? "";
-    const folder = await readFolder(dir, runsText);
-    const { grid } = options;
-    const cells = new Set(
-      shardCells(gridCells(grid), options.shard).map((c) =>
-        `${c.method}|${c.batchSize}|${c.depth}`
-      ),
-    );
-    for (const [i, r] of folder.rows.entries()) {
-      const where = `${runsPath}:${folder.runLines[i]}`;
-      if (!cells.has(`${r.method}|${r.batchSize}|${r.depth}`)) {
-        throw new ResultsError(
-          `${where}: ${r.method} batch ${r.batchSize} depth ${r.depth} is not a cell of this ` +
-            `grid (or shard); ${START_FRESH}`,
-        );
-      }
-      const id = await runId(grid, r);
-      if (id !== r.runId) {
-        throw new ResultsError(
-          `${where}: run_id ${r.runId} is not this grid's id ${id} for that run (another ` +
-            `version or configuration wrote it); ${START_FRESH}`,
-        );
-      }
-    }
+    const folder = await readOwnRows(dir, options);
     const drop = options.retryErrors ? retried(folder.rows) : new Set<string>();
     const keep = (c: Record<string, string>) => !drop.has(c.run_id);
     const retriedErrors = folder.rows.filter((r) => drop.has(r.runId) && r.status === "error")
