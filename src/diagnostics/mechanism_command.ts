@@ -20,6 +20,7 @@ import { listOption, UsageError } from "./_args.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
 import { runMechanism } from "./mechanism.ts";
 import {
+  endpointRows,
   interventionRows,
   interventionSpec,
   layerRows,
@@ -61,10 +62,10 @@ options:
   --data-dir DIR       Fashion-MNIST IDX files (default: FASHION_MNIST_DIR or
                        /usr/share/datasets/fashion-mnist/)
   --backend NAME       ${BACKENDS.join(", ")} (default wasm)
-  --out DIR            write steps.csv, layers.csv, intervention.csv, tracking.csv,
-                       plot_points.csv and the plots (SVG + PNG) to DIR
-  --replot DIR         train nothing: redraw DIR's plots from its plot_points.csv and
-                       intervention.csv
+  --out DIR            write steps.csv, layers.csv, endpoints.csv, intervention.csv,
+                       tracking.csv, plot_points.csv and the plots (SVG + PNG) to DIR
+  --replot DIR         train nothing: rewrite DIR's endpoints.csv from its layers.csv and
+                       redraw its plots from plot_points.csv and intervention.csv
   --json               print the intervention table as JSON on the last line
   -h, --help           show this text`;
 
@@ -152,7 +153,18 @@ export async function mechanismMain(args: string[]): Promise<number> {
       console.error(`explode mechanism: cannot read ${dir}: ${(e as Error).message}`);
       return 1;
     }
-    console.log(`wrote ${(await writePlots(dir, points, intervention)).join(", ")}`);
+    let endpoints;
+    try {
+      endpoints = endpointRows(parseCsv(await Deno.readTextFile(`${dir}/layers.csv`)));
+      await Deno.writeTextFile(`${dir}/endpoints.csv`, toCsv(endpoints));
+    } catch (e) {
+      console.error(
+        `explode mechanism: cannot summarize ${dir}/layers.csv: ${(e as Error).message}`,
+      );
+      return 1;
+    }
+    const written = await writePlots(dir, points, intervention);
+    console.log(`wrote ${dir}/endpoints.csv, ${written.join(", ")}`);
     return 0;
   }
 
@@ -228,6 +240,7 @@ export async function mechanismMain(args: string[]): Promise<number> {
   const intervention = interventionRows(runs, threshold, window);
   if (v.out !== undefined) {
     const points = plotPoints(runs, depth);
+    const layers = layerRows(runs);
     const pointRows = [
       ["dataset", "correlation", "method", "panel", "step", "quantity", "value"],
       ...points.map((p) =>
@@ -238,7 +251,8 @@ export async function mechanismMain(args: string[]): Promise<number> {
     ];
     const files: [string, string[][]][] = [
       ["steps.csv", stepRows(runs, depth)],
-      ["layers.csv", layerRows(runs)],
+      ["layers.csv", layers],
+      ["endpoints.csv", endpointRows(asObjects(layers))],
       ["intervention.csv", intervention],
       ["tracking.csv", trackingRows(runs, depth)],
       ["plot_points.csv", pointRows],

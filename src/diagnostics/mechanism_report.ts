@@ -468,3 +468,75 @@ export function interventionSpec(rows: readonly Record<string, string>[]): TopLe
     },
   };
 }
+
+/** Columns of `endpoints.csv` averaged over interior blocks and seeds. */
+const ENDPOINT_FIELDS = [
+  "measuredRatio",
+  "predictedRatio",
+  "predictedRetentionRatio",
+  "gateAgreement",
+  "varianceRetention",
+  "gateOpen",
+  "centredCosineRms",
+  "unitCorrelationFactor",
+  "kernelGain",
+  "gammaSquared",
+] as const;
+
+/**
+ * Rows of `endpoints.csv` from the rows of `layers.csv` (as parsed objects): per data set,
+ * correlation and method, at the first and the last measurement step, each quantity averaged
+ * over the interior blocks (2 .. D-1) and then over seeds, with the 95% t-interval over seeds
+ * of the measured and the two predicted ratios.
+ *
+ * @example
+ * ```ts
+ * import { endpointRows } from "./mechanism_report.ts";
+ * const row = (seed: number, step: number, block: number, r: number) => ({
+ *   dataset: "d", correlation: "0", method: "m", seed: String(seed), step: String(step),
+ *   block: String(block), measuredRatio: String(r), predictedRatio: String(r),
+ *   predictedRetentionRatio: String(r), gateAgreement: "0", varianceRetention: "0.34",
+ *   gateOpen: "0.5", centredCosineRms: "0.1", unitCorrelationFactor: "1", kernelGain: "2",
+ *   gammaSquared: "1",
+ * });
+ * // 4 blocks: blocks 2 and 3 are interior.
+ * const layers = [0, 1].flatMap((seed) =>
+ *   [0, 5].flatMap((step) => [1, 2, 3, 4].map((b) => row(seed, step, b, b === 2 ? 1.2 : 1.0)))
+ * );
+ * const rows = endpointRows(layers);
+ * if (rows.length !== 3 || rows[1][5] !== "1.10000") throw new Error(JSON.stringify(rows));
+ * ```
+ */
+export function endpointRows(layers: readonly Record<string, string>[]): string[][] {
+  const header = ["dataset", "correlation", "method", "step", "seeds"];
+  for (const f of ENDPOINT_FIELDS) header.push(f);
+  header.push("measuredCi95", "predictedCi95", "predictedRetentionCi95");
+  const rows = [header];
+  const depth = Math.max(...layers.map((r) => Number(r.block)));
+  const interior = layers.filter((r) => Number(r.block) >= 2 && Number(r.block) <= depth - 1);
+  const groups = groupBy(interior, (r) => `${r.dataset}|${r.correlation}|${r.method}`);
+  for (const list of groups.values()) {
+    const steps = list.map((r) => Number(r.step));
+    for (const step of [Math.min(...steps), Math.max(...steps)]) {
+      const atStep = list.filter((r) => Number(r.step) === step);
+      const bySeed = [...groupBy(atStep, (r) => r.seed).values()];
+      const seedMean = (f: string) => bySeed.map((rs) => mean(rs.map((r) => Number(r[f]))));
+      const ci = (f: string) => {
+        const t = tInterval(seedMean(f));
+        return `${t.low.toFixed(3)}..${t.high.toFixed(3)}`;
+      };
+      rows.push([
+        list[0].dataset,
+        list[0].correlation,
+        list[0].method,
+        String(step),
+        String(bySeed.length),
+        ...ENDPOINT_FIELDS.map((f) => mean(seedMean(f)).toFixed(5)),
+        ci("measuredRatio"),
+        ci("predictedRatio"),
+        ci("predictedRetentionRatio"),
+      ]);
+    }
+  }
+  return rows;
+}
