@@ -459,7 +459,7 @@ export function interventionSpec(rows: readonly Record<string, string>[]): TopLe
           mark: { type: "errorbar", ticks: true },
           encoding: {
             x: { field: "correlation", type: "quantitative" },
-            y: { field: "low", type: "quantitative" },
+            y: { field: "low", type: "quantitative", title: "steps to fade" },
             y2: { field: "high" },
             color: { field: "method", type: "nominal" },
           },
