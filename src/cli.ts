@@ -36,6 +36,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "re-run rows of a results folder and report drift from the committed values",
     load: async () => (await import("./suite/reproduce_cli.ts")).reproduceMain,
   },
+  merge: {
+    summary: "merge the results folders of a sharded grid into one",
+    load: async () => (await import("./suite/cli.ts")).mergeMain,
+  },
 };
 
 function usage(): string {

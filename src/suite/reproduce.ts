@@ -20,7 +20,7 @@ import type { DriftRow, Tolerance } from "./drift.ts";
 import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
 import { currentVersions } from "./meta.ts";
 import type { Versions } from "./meta.ts";
-import { executeRun } from "./runner.ts";
+import { executeRun } from "./execute.ts";
 import { RUN_COLUMNS, runRowCells, runRowFromRecord } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { FILES } from "./store.ts";
