@@ -39,7 +39,7 @@ Deno.test("wasm and cpu give bit-identical runs in two processes", async () => {
   }
 });
 
-Deno.test("wasm gives the same runs with 1 and 2 grid workers (skipped until --workers exists)", async () => {
+Deno.test("wasm gives the same runs with 1 and 2 grid workers (skipped where grid has no --workers)", async () => {
   const rows = await measureDeterminism({
     backends: ["wasm"],
     methods: ["lalc", "lamb"],

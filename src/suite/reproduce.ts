@@ -14,6 +14,7 @@ import { useBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { nextCellRuns } from "./cell_plan.ts";
+import { runId } from "./plan.ts";
 import { parseCsv } from "./csv.ts";
 import { BIT_EXACT, compareRun, spreadIndices } from "./drift.ts";
 import type { DriftRow, Tolerance } from "./drift.ts";
@@ -152,16 +153,20 @@ export async function plannedRunOf(
   row: RunRow,
 ): Promise<PlannedRun | undefined> {
   const cell = { method: row.method, batchSize: row.batchSize, depth: row.depth };
-  const finished = new Map(
-    rows
-      .filter((r) =>
-        r.runId !== row.runId && r.method === cell.method && r.batchSize === cell.batchSize &&
-        r.depth === cell.depth
-      )
-      .map((r) => [r.runId, r] as const),
-  );
+  // The cell's other rows, under the ids today's code gives their configurations, so a
+  // folder written before the id recipe changed still counts as finished where it is.
+  const finished = new Map<string, RunRow>();
+  for (const r of rows) {
+    if (
+      r.runId === row.runId || r.method !== cell.method || r.batchSize !== cell.batchSize ||
+      r.depth !== cell.depth
+    ) continue;
+    const id = await runId(grid, r);
+    finished.set(id, { ...r, runId: id });
+  }
   const next = await nextCellRuns(grid, cell, finished);
-  return next.find((r) => r.runId === row.runId) ??
+  const today = await runId(grid, row);
+  return next.find((r) => r.runId === today) ??
     next.find((r) => r.seed === row.seed && r.baseLr === row.baseLr && r.phase === row.phase);
 }
 
