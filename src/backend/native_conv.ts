@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { heapView, type NativeLibs } from "./native_ffi.ts";
+import { heapView, nativeCalls, type NativeLibs } from "./native_ffi.ts";
 import type { NativeHeapBackend } from "./native_matmul.ts";
 
 // Values from oneDNN 2.6's dnnl_types.h (checked against the installed headers).
@@ -292,7 +292,11 @@ function execute(
     built = build(d, kind, info);
     d.cache.set(key, built);
   }
-  if (built === null) return false;
+  if (built === null) {
+    nativeCalls.fallback++;
+    return false;
+  }
+  nativeCalls.native++;
   const at = regions();
   for (let i = 0; i < at.length; i++) {
     check(
@@ -314,10 +318,12 @@ function execute(
 
 const elements = (t: tf.TensorInfo) => t.shape.reduce((p, q) => p * q, 1);
 
-/** Whether oneDNN may take these tensors (float32, non-empty, NHWC). */
+/** Whether oneDNN may take these tensors (float32, non-empty, NHWC); counts a refusal. */
 function usable(tensors: tf.TensorInfo[], dataFormat: unknown): boolean {
-  return (dataFormat ?? "NHWC") === "NHWC" &&
+  const ok = (dataFormat ?? "NHWC") === "NHWC" &&
     tensors.every((t) => t.dtype === "float32" && elements(t) > 0);
+  if (!ok) nativeCalls.fallback++;
+  return ok;
 }
 
 type Shape4 = [number, number, number, number];

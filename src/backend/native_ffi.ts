@@ -190,6 +190,12 @@ export function loadNativeLibs(): NativeLibs | string {
   return loaded;
 }
 
+/**
+ * How many kernel calls of the `native` backend ran natively and how many fell back to the
+ * wasm kernel (for tests that must know which path ran, and for profiles).
+ */
+export const nativeCalls = { native: 0, fallback: 0 };
+
 /** The threads both libraries use, set with {@link setNativeThreads}. */
 let threads = 0;
 

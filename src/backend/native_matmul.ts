@@ -14,7 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { callKernel, freeAll } from "./_kernel_call.ts";
 import { activate } from "./matmul_transpose.ts";
-import { heapView, type NativeLibs } from "./native_ffi.ts";
+import { heapView, nativeCalls, type NativeLibs } from "./native_ffi.ts";
 
 /** What these kernels need of tf.js' wasm backend. */
 export interface NativeHeapBackend extends tf.KernelBackend {
@@ -108,7 +108,12 @@ export function nativeBatchMatMulConfig(
       args.attrs?.transposeA === true,
       args.attrs?.transposeB === true,
     );
-    return out ?? fallback.kernelFunc(args);
+    if (out !== null) {
+      nativeCalls.native++;
+      return out;
+    }
+    nativeCalls.fallback++;
+    return fallback.kernelFunc(args);
   };
   return { ...fallback, backendName, kernelFunc };
 }
@@ -125,8 +130,7 @@ export function nativeFusedMatMulConfig(
     const backend = args.backend as NativeHeapBackend;
     const activation = (attrs.activation as string | undefined) ?? "linear";
     const known = ["linear", "relu", "relu6", "elu", "sigmoid", "leakyrelu", "prelu"];
-    if (!known.includes(activation)) return fallback.kernelFunc(args);
-    const y = nativeBatchMatMul(
+    const y = !known.includes(activation) ? null : nativeBatchMatMul(
       libs,
       backend,
       inputs.a as tf.TensorInfo,
@@ -134,7 +138,11 @@ export function nativeFusedMatMulConfig(
       attrs.transposeA === true,
       attrs.transposeB === true,
     );
-    if (y === null) return fallback.kernelFunc(args);
+    if (y === null) {
+      nativeCalls.fallback++;
+      return fallback.kernelFunc(args);
+    }
+    nativeCalls.native++;
     const bias = inputs.bias as tf.TensorInfo | undefined;
     if (bias == null && activation === "linear") return y;
     const temps: tf.TensorInfo[] = [y];

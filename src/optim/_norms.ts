@@ -53,11 +53,11 @@ function squaredNormsWasm(args: {
   return out;
 }
 
-function ensureKernel(): void {
-  if (tf.getKernel(SQUARED_NORMS_KERNEL, "wasm") === undefined) {
+function ensureKernel(backendName: string): void {
+  if (tf.getKernel(SQUARED_NORMS_KERNEL, backendName) === undefined) {
     tf.registerKernel({
       kernelName: SQUARED_NORMS_KERNEL,
-      backendName: "wasm",
+      backendName,
       kernelFunc: squaredNormsWasm as tf.KernelFunc,
     });
   }
@@ -66,8 +66,10 @@ function ensureKernel(): void {
 /** `[||x_0||^2, ..., ||x_k||^2]` as one float32 vector (empty input gives shape [0]). */
 export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {
   if (tensors.length === 0) return tf.zeros([0]);
-  if (tf.getBackend() === "wasm" && tensors.every((t) => t.dtype === "float32")) {
-    ensureKernel();
+  // "native" is the wasm backend with native kernels: the same heap, the same loop.
+  const active = tf.getBackend();
+  if ((active === "wasm" || active === "native") && tensors.every((t) => t.dtype === "float32")) {
+    ensureKernel(active);
     return tf.engine().runKernel(
       SQUARED_NORMS_KERNEL,
       tensors as unknown as tf.NamedTensorMap,

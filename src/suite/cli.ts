@@ -54,7 +54,9 @@ with the same arguments.
   --preset NAME   ${Object.keys(PRESETS).join(", ")} (default: standard)
   --grid FILE     a JSON grid (the shape of a preset; "extends": "smoke" to start from one)
   --out DIR       results folder (default: results/<grid name>)
-  --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
+  --backend NAME  ${BACKENDS.join(", ")} (default: the folder's, else native where its
+                  libraries load, else wasm)
+  --threads N     threads of the native kernels (default: all cores)
   --max-runs N    stop after N new runs (the folder stays resumable)
   --no-plots      skip the plots at the end
 
@@ -65,7 +67,9 @@ ${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join
 interface GridPlan {
   grid: GridSpec;
   out: string;
-  backend: BackendName;
+  /** undefined: the folder's backend when resuming, else the default one. */
+  backend?: BackendName;
+  threads?: number;
   maxRuns?: number;
   plots: boolean;
 }
@@ -76,6 +80,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     grid: { type: "string" },
     out: { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     "max-runs": { type: "string" },
     "no-plots": { type: "boolean" },
     help: { type: "boolean", short: "h" },
@@ -97,11 +102,18 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     }
     grid = PRESETS[name];
   }
-  const backend = (values.backend as string | undefined) ?? "wasm";
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
+  const backend = values.backend as string | undefined;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new Usage(
       `--backend: "${backend}" is not allowed; expected one of ${BACKENDS.join(", ")}`,
     );
+  }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1) {
+      throw new Usage(`--threads: "${values.threads}" is not allowed; expected an integer >= 1`);
+    }
   }
   let maxRuns: number | undefined;
   if (values["max-runs"] !== undefined) {
@@ -115,7 +127,8 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   return {
     grid,
     out: (values.out as string | undefined) ?? `results/${grid.name}`,
-    backend: backend as BackendName,
+    backend: backend as BackendName | undefined,
+    threads,
     maxRuns,
     plots: !values["no-plots"],
   };
@@ -169,22 +182,33 @@ export function gridMain(args: string[]): Promise<number> {
           "resume only with the same arguments, or pick another --out",
       );
     }
-    if (previous && previous.backend !== plan.backend) {
+    if (previous && plan.backend !== undefined && previous.backend !== plan.backend) {
       throw new Usage(
         `${out} was started with --backend ${previous.backend}; resume with the same backend ` +
           "or pick another --out",
       );
     }
     // Heavy modules load only now: argument errors above never start tf.js.
-    const [{ useBackend }, { loadGridDataset }, { runGrid }, { optimizerKit }, { trainRun }] =
-      await Promise.all([
-        import("../backend/backend.ts"),
-        import("./data.ts"),
-        import("./runner.ts"),
-        import("./kit.ts"),
-        import("../train/run.ts"),
-      ]);
-    await useBackend(plan.backend);
+    const [
+      { useBackend, defaultBackend, backendInfo },
+      { loadGridDataset },
+      { runGrid },
+      { optimizerKit },
+      { trainRun },
+    ] = await Promise.all([
+      import("../backend/backend.ts"),
+      import("./data.ts"),
+      import("./runner.ts"),
+      import("./kit.ts"),
+      import("../train/run.ts"),
+    ]);
+    const backend = plan.backend ?? (previous?.backend as BackendName | undefined) ??
+      await defaultBackend();
+    try {
+      await useBackend(backend, { threads: plan.threads });
+    } catch (e) {
+      throw new Usage((e as Error).message.split("\n")[0]);
+    }
     const dataset = await loadGridDataset(grid.dataset);
     const versions = await currentVersions();
     const now = new Date().toISOString();
@@ -192,9 +216,9 @@ export function gridMain(args: string[]): Promise<number> {
     const meta: Meta = {
       grid,
       preset: grid.name,
-      backend: plan.backend,
+      backend,
       versions,
-      hardware: { ...hardwareInfo(), dataset: dataset.source },
+      hardware: { ...hardwareInfo(), dataset: dataset.source, backend: backendInfo() },
       startedAt: previous?.startedAt ?? now,
       resumedAt: previous ? [...previous.resumedAt, now] : [],
       endedAt: null,
@@ -205,7 +229,7 @@ export function gridMain(args: string[]): Promise<number> {
     const encoder = new TextEncoder();
     console.error(`grid ${grid.name}: ${grid.description}`);
     console.error(
-      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), backend ${plan.backend}, out ${out}`,
+      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), backend ${backend}, out ${out}`,
     );
     const result = await runGrid({
       grid,
@@ -213,7 +237,7 @@ export function gridMain(args: string[]): Promise<number> {
       dataset,
       runFn: trainRun,
       kit: optimizerKit,
-      backend: plan.backend,
+      backend,
       versions,
       maxRuns: plan.maxRuns,
       onProgress: (p) => {
