@@ -17,7 +17,7 @@ function assertClose(got: number[], want: number[], tol: number, what: string): 
 Deno.test("useBackend rejects an unknown name, naming the allowed ones", async () => {
   await assert.rejects(
     () => useBackend("tpu" as BackendName),
-    /unknown backend "tpu"; allowed: wasm, cpu, webgpu, tensorflow/,
+    /unknown backend "tpu"; allowed: native, wasm, cpu, webgpu, tensorflow/,
   );
 });
 

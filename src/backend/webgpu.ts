@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { installWebgpuAddN } from "./webgpu_addn.ts";
 
 /** The adapter Deno offers, or null when there is none. */
 export async function webgpuAdapterInfo(): Promise<string | null> {
@@ -36,5 +37,6 @@ export async function loadWebgpuBackend(): Promise<string> {
     );
   }
   await import("@tensorflow/tfjs-backend-webgpu");
+  installWebgpuAddN();
   return adapter;
 }
