@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "./gradients.ts";
 import { installWasmKernels } from "./wasm_kernels.ts";
-import { loadWebgpuBackend } from "./webgpu.ts";
+import { guardWebgpuErrors, loadWebgpuBackend } from "./webgpu.ts";
 import { installNativeBackend, NATIVE } from "./native.ts";
 import { loadNativeLibs, nativeThreads, OPENBLAS_PATH } from "./native_ffi.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
@@ -106,6 +106,9 @@ export async function useBackend(
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend "${name}" failed to initialize`);
   await tf.ready();
+  if (name === "webgpu") {
+    guardWebgpuErrors((tf.backend() as unknown as { device: EventTarget }).device);
+  }
   return name;
 }
 
