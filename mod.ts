@@ -79,7 +79,9 @@ export {
   backendInfo,
   type BackendName,
   BACKENDS,
+  defaultBackend,
   useBackend,
+  type UseBackendOptions,
 } from "./src/backend/backend.ts";
 
 // Data (src/data).

@@ -21,8 +21,6 @@ const TAG_ANY = 1; // let the primitive choose (its fast kernels want blocked fi
 const TAG_NHWC = 20; // dnnl_acdb: logical (n, c, h, w) stored as n, h, w, c
 const TAG_HWIO = 30; // dnnl_cdba: logical (o, i, h, w) stored as h, w, i, o = tf.js filters
 const FORWARD_TRAINING = 64;
-const BACKWARD_DATA = 160;
-const BACKWARD_WEIGHTS = 192;
 const CONVOLUTION_DIRECT = 1;
 const ARG = { src: 1, dst: 17, weights: 33, diffSrc: 129, diffDst: 145, diffWeights: 161 };
 const QUERY = { src: 129, diffSrc: 130, weights: 131, diffWeights: 132, dst: 133, diffDst: 134 };
