@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { installWasmKernels } from "./wasm_kernels.ts";
 import { nativeBatchMatMulConfig, nativeFusedMatMulConfig } from "./native_matmul.ts";
 import { nativeConvConfigs } from "./native_conv.ts";
+import { nativeLeadingReduceConfig } from "./native_reduce.ts";
 import { loadNativeLibs, type NativeLibs, setNativeThreads } from "./native_ffi.ts";
 
 /** The backend name. */
@@ -51,6 +52,8 @@ function registerNativeKernels(libs: NativeLibs): string[] {
     nativeBatchMatMulConfig(libs, wasmKernel("BatchMatMul"), NATIVE),
     nativeFusedMatMulConfig(libs, wasmKernel("_FusedMatMul"), NATIVE),
     ...nativeConvConfigs(libs, wasmKernel, NATIVE),
+    nativeLeadingReduceConfig(libs, wasmKernel("Sum"), NATIVE),
+    nativeLeadingReduceConfig(libs, wasmKernel("Mean"), NATIVE),
   ];
   for (const c of configs) replace(c);
   return configs.map((c) => c.kernelName);

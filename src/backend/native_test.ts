@@ -97,6 +97,31 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: `native leading-axes Sum and Mean match cpu; other axes fall back${why}`,
+  ignore: skip,
+  fn: async () => {
+    await matchesCpu(
+      "batch norm's reductions",
+      [input([16, 7, 7, 32], 31), input([300, 9], 32)],
+      (x, y) => [
+        tf.sum(x, [0, 1, 2]),
+        tf.mean(x, [0, 1, 2], true),
+        tf.sum(y, 0),
+        tf.mean(y, [0]),
+        tf.sum(x, [0, 1]),
+      ],
+      "native",
+    );
+    await matchesCpu(
+      "innermost axis",
+      [input([30, 9], 33)],
+      (y) => [tf.sum(y, 1), tf.mean(y, -1)],
+      "fallback",
+    );
+  },
+});
+
 /** Forward conv and both gradients of sum(conv(x, w) · ramp). */
 const convAndGrads = (
   strides: number | [number, number],
