@@ -163,7 +163,7 @@ if (import.meta.main) {
       steps: { type: "string", default: "20" },
       "no-peer": { type: "boolean", default: false },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
-      python: { type: "string", default: "python3" },
+      python: { type: "string", default: "/usr/bin/python3" },
       // numpy with OpenBLAS (the machine's float32 ceiling); Debian's numpy uses generic BLAS.
       "numpy-python": { type: "string", default: "python3" },
     },
