@@ -21,6 +21,7 @@
  * Usage (`deno task bench:workloads` runs the first line with the default backend):
  *   deno run --allow-read --allow-env --allow-run=python3 --allow-ffi=<the native libraries>
  *     bench/backend_workloads.ts [--backend native|wasm|...] [--threads N] [--steps 20]
+ *     [--also wasm]
  *     [--no-peer] [--python /usr/bin/python3] [--numpy-python python3]
  * (--allow-run must name both pythons when they differ, e.g. --allow-run=python3,/usr/bin/python3)
  *
@@ -159,6 +160,8 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       backend: { type: "string" },
+      // Also time another backend (e.g. wasm) in the same run, for a same-run ratio.
+      also: { type: "string" },
       threads: { type: "string", default: String(navigator.hardwareConcurrency) },
       steps: { type: "string", default: "20" },
       "no-peer": { type: "boolean", default: false },
@@ -191,6 +194,15 @@ if (import.meta.main) {
   for (const name of WORKLOADS) {
     const tfjs = await timeWorkload(name, steps);
     const row: Record<string, unknown> = { tfjsSamplesPerSec: tfjs };
+    if (values.also !== undefined) {
+      // Another backend on the same workload, right after: a ratio from one run.
+      await useBackend(values.also as BackendName, { threads });
+      const other = await timeWorkload(name, steps);
+      await useBackend((report.backend as { name: BackendName }).name, {
+        threads,
+      });
+      row.also = { backend: values.also, samplesPerSec: other, ratio: tfjs / other };
+    }
     if (!values["no-peer"]) {
       const torch = await python(values.python, [
         "bench/pytorch_peer.py",

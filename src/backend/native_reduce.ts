@@ -3,7 +3,10 @@
  * [batch, features] activations) as one OpenBLAS `cblas_sgemv`, `y = Xᵀ·1` with x viewed as
  * an [N, C] matrix on the wasm heap: a multithreaded streaming pass where the wasm override
  * (reduce_leading.ts) runs a JavaScript loop on one core. Other reductions, and anything not
- * float32, go to `fallback` (the wasm kernel with this project's overrides).
+ * float32, go to `fallback` (the wasm kernel with this project's overrides), and so do inputs
+ * under {@link NATIVE_REDUCE_MIN} elements: there OpenBLAS's thread hand-off costs more than
+ * the loop (W1's [256, 256] batch norm statistics: 33 `Mean` calls took 91 ms per step on 2
+ * busy cores through sgemv, where the JavaScript loop needs ~0.1 ms each).
  *
  * @module
  */
@@ -14,6 +17,9 @@ import type { NativeHeapBackend } from "./native_matmul.ts";
 
 const ROW_MAJOR = 101;
 const TRANS = 112;
+
+/** Inputs smaller than this (elements) are reduced by the wasm kernel. */
+export const NATIVE_REDUCE_MIN = 1 << 18;
 
 /** A vector of ones, grown as needed (JavaScript memory, passed to BLAS as a buffer). */
 let ones = new Float32Array(0);
@@ -32,7 +38,7 @@ export function nativeLeadingReduceConfig(
     const n = x.shape.slice(0, k).reduce((p, q) => p * q, 1);
     const rest = x.shape.slice(k);
     const c = rest.reduce((p, q) => p * q, 1);
-    if (k === 0 || x.dtype !== "float32" || n === 0 || c === 0) {
+    if (k === 0 || x.dtype !== "float32" || n * c < NATIVE_REDUCE_MIN) {
       nativeCalls.fallback++;
       return fallback.kernelFunc(args);
     }

@@ -102,8 +102,8 @@ Deno.test({
   ignore: skip,
   fn: async () => {
     await matchesCpu(
-      "batch norm's reductions",
-      [input([16, 7, 7, 32], 31), input([300, 9], 32)],
+      "batch norm's reductions (2^18 elements and more)",
+      [input([64, 8, 8, 64], 31), input([29128, 9], 32)],
       (x, y) => [
         tf.sum(x, [0, 1, 2]),
         tf.mean(x, [0, 1, 2], true),
@@ -117,6 +117,12 @@ Deno.test({
       "innermost axis",
       [input([30, 9], 33)],
       (y) => [tf.sum(y, 1), tf.mean(y, -1)],
+      "fallback",
+    );
+    await matchesCpu(
+      "small (under NATIVE_REDUCE_MIN)",
+      [input([256, 256], 34)],
+      (y) => [tf.sum(y, 0), tf.mean(y, 0)],
       "fallback",
     );
   },
