@@ -75,8 +75,10 @@ export function defaultBackend(): Promise<BackendName> {
 }
 
 /**
- * Makes `name` the active tf.js backend and waits until it is ready. For `wasm` it first
- * installs this project's kernels (once per process).
+ * Makes `name` the active tf.js backend and waits until it is ready. For `wasm` and `native`
+ * it first installs this project's kernels (once per process); for `native` it also sets the
+ * libraries' threads (`options.threads`, default all logical cores) and throws, saying why,
+ * when the libraries cannot be opened.
  *
  * @example
  * ```ts
