@@ -12,7 +12,7 @@
  * @module
  */
 import type { CellThreshold, PresetThresholds, ThresholdsFile } from "./gate.ts";
-import { readResults } from "./report.ts";
+import { readResults } from "./store.ts";
 import { summarizeCells } from "./select.ts";
 import type { CellSummary } from "./select.ts";
 import { writeFileAtomic } from "./store.ts";
@@ -66,7 +66,7 @@ if (import.meta.main) {
     dirs.map(async (d) => summarizeCells((await readResults(d)).rows)),
   );
   const metas = await Promise.all(dirs.map(async (d) => (await readResults(d)).meta));
-  const seeds = metas.map((m) => JSON.stringify((m?.grid as { seeds?: number[] })?.seeds));
+  const seeds = metas.map((m) => JSON.stringify(m?.grid.seeds));
   const backend = metas.map((m) => m?.backend).join("/");
   const derivation =
     `${dirs.length} measured runs of preset ${preset} (seeds ${seeds.join(", ")}; ` +

@@ -70,7 +70,9 @@ export function checkThresholds(
       failures.push({ cell: name, message: "no finished run in the results" });
       continue;
     }
-    if (!(c.median >= t.minAccuracy)) {
+    if (c.allErrors) {
+      failures.push({ cell: name, message: "every run at the tuned rate ended as error" });
+    } else if (!(c.median >= t.minAccuracy)) {
       failures.push({
         cell: name,
         message: `median test accuracy ${c.median.toFixed(4)} < floor ${t.minAccuracy.toFixed(4)}`,
