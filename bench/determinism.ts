@@ -14,6 +14,7 @@
  * Usage: deno run --allow-read --allow-write=results --allow-run=deno bench/determinism.ts
  *   [--backends wasm,cpu] [--threads 1,2] [--workers 1,2] [--methods lalc,lamb]
  *   [--depths 2,8] [--batch 512]
+ * (`--threads 1` alone: no threads comparison, and workers are compared at 1 thread each.)
  *
  * @module
  */
@@ -225,10 +226,15 @@ export async function measureDeterminism(
             });
             continue;
           }
+          // Workers split the cores into per-worker threads: pin the threads (where grid has
+          // the flag) so the workers axis measures scheduling, not the thread count.
+          const pin = axis === "workers" && help.includes("--threads")
+            ? ["--threads", String((options.threads ?? [1])[0])]
+            : [];
           const result = await pair(
             backend,
-            { label: `${axis} ${base}`, args: [flag, String(base)] },
-            { label: `${axis} ${other}`, args: [flag, String(other)] },
+            { label: `${axis} ${base}`, args: [flag, String(base), ...pin] },
+            { label: `${axis} ${other}`, args: [flag, String(other), ...pin] },
           );
           rows.push({ backend, compared, result });
         }
@@ -270,9 +276,9 @@ if (import.meta.main) {
   const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
   const counts = (name: string, s: string | undefined) => {
     const xs = list(s)?.map(Number);
-    if (xs && (xs.length < 2 || !xs.every((x) => Number.isInteger(x) && x >= 1))) {
+    if (xs && (xs.length < 1 || !xs.every((x) => Number.isInteger(x) && x >= 1))) {
       console.error(
-        `determinism: --${name} "${s}" is not allowed; allowed: two or more integers >= 1`,
+        `determinism: --${name} "${s}" is not allowed; allowed: integers >= 1 (the first is the base)`,
       );
       Deno.exit(2);
     }
@@ -304,5 +310,11 @@ if (import.meta.main) {
     batchSizes: list(values.batch)?.map(Number),
   });
   console.log(determinismTable(rows));
+  // Every column's largest |diff|: what a tolerance in fixtures/reproducibility.json is set from.
+  for (const r of rows) {
+    if (!("skipped" in r.result)) {
+      console.log(`${r.backend} ${r.compared}: ${JSON.stringify(r.result.maxAbsDiff)}`);
+    }
+  }
   console.log(`(${((performance.now() - start) / 1000).toFixed(0)} s)`);
 }

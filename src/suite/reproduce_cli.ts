@@ -29,6 +29,8 @@ through the grid's own code, and compares every metric column with the committed
   --run-ids A,B    re-run exactly these run ids
   --out FILE       drift CSV (default results/reproduce/<name of DIR>.csv)
   --backend NAME   ${BACKENDS.join(", ")} (default: the folder's)
+  --threads N      native kernels' threads (default: the folder's when recorded, else the
+                   backend's default; a different count may move native's sums)
   --tolerance X    allowed |committed - reproduced| (default: the backend's measured one in
                    fixtures/reproducibility.json; 0 = bit-exact)
 
@@ -42,6 +44,7 @@ interface Plan {
   runIds?: string[];
   out: string;
   backend?: BackendName;
+  threads?: number;
   tolerance?: number;
 }
 
@@ -57,6 +60,7 @@ function resolve(args: string[]): Plan | "help" {
         "run-ids": { type: "string" },
         out: { type: "string" },
         backend: { type: "string" },
+        threads: { type: "string" },
         tolerance: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -95,6 +99,15 @@ function resolve(args: string[]): Plan | "help" {
       `--backend: "${values.backend}" is not allowed; allowed: ${BACKENDS.join(", ")}`,
     );
   }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+      throw new Usage(
+        `--threads: "${values.threads}" is not allowed; allowed: an integer from 1 to 1024`,
+      );
+    }
+  }
   let tolerance: number | undefined;
   if (values.tolerance !== undefined) {
     tolerance = Number(values.tolerance);
@@ -110,6 +123,7 @@ function resolve(args: string[]): Plan | "help" {
     runIds,
     out: values.out ?? `results/reproduce/${basename(dir)}.csv`,
     backend: values.backend as BackendName | undefined,
+    threads,
     tolerance,
   };
 }
@@ -175,6 +189,7 @@ export async function reproduceMain(args: string[]): Promise<number> {
       runs: plan.runs,
       runIds: plan.runIds,
       backend: backend as BackendName,
+      threads: plan.threads,
       tolerance,
       onRun: (done, total, run, drift) => {
         const bad = drift.filter((d) => !d.withinTolerance);

@@ -146,6 +146,7 @@ Deno.test("reproduce refuses bad folders and arguments before training", async (
     assertEquals(await reproduceMain([SMOKE_DIR, "--runs", "2", "--run-ids", "a"]), 2);
     assertEquals(await reproduceMain([SMOKE_DIR, "--tolerance", "-1"]), 2);
     assertEquals(await reproduceMain([SMOKE_DIR, "--backend", "gpu"]), 2);
+    assertEquals(await reproduceMain([SMOKE_DIR, "--threads", "0"]), 2);
     assertEquals(await reproduceMain([SMOKE_DIR, "--run-ids", "nope", "--out", "/tmp/x.csv"]), 2);
     assertEquals(await reproduceMain(["/nonexistent", "--out", "/tmp/x.csv"]), 1);
   } finally {
