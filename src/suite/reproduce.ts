@@ -38,7 +38,7 @@ export interface CommittedFolder {
   readonly backend: string;
   /** `meta.json`'s versions, when recorded. */
   readonly versions: Versions | undefined;
-  /** `meta.json`'s backend threads, when recorded. */
+  /** `meta.json`'s backend threads per worker (`threads` or `hardware.threads`), when recorded. */
   readonly threads: number | undefined;
   /** The `runs.csv` records, cell text as written. */
   readonly records: readonly Record<string, string>[];
@@ -92,7 +92,13 @@ export async function readCommitted(dir: string): Promise<CommittedFolder> {
   } catch (e) {
     throw new ReproduceError(`${dir}/${FILES.runs}: ${(e as Error).message}`);
   }
-  const threads = typeof meta.threads === "number" ? meta.threads : undefined;
+  // The grid records each worker's backend threads under hardware (native sums depend on it).
+  const hardware = (meta.hardware ?? {}) as Record<string, unknown>;
+  const threads = typeof meta.threads === "number"
+    ? meta.threads
+    : typeof hardware.threads === "number"
+    ? hardware.threads
+    : undefined;
   return {
     grid,
     backend: meta.backend,
