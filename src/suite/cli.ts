@@ -10,17 +10,20 @@ import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
-import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
+import { claimRows } from "./claims.ts";
+import { checkThresholds, parseThresholds } from "./gate.ts";
 import { GridSpecError, loadGridFile, sameGrid } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { Meta } from "./meta.ts";
 import { RECIPES } from "./methods.ts";
 import { PRESETS } from "./presets.ts";
+import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { progressLine } from "./progress.ts";
 import { drawReport, readResults } from "./report.ts";
 import { summarizeCells } from "./select.ts";
 import { FILES, writeFileAtomic } from "./store.ts";
-import { summaryTables } from "./summary.ts";
+import { claimsTable, summaryTables } from "./summary.ts";
+import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
 
 /** Default thresholds file of `gate`. */
@@ -245,9 +248,11 @@ export function gridMain(args: string[]): Promise<number> {
       ) + "\n",
     );
     const cells = summarizeCells(result.rows);
+    const claims = claimRows(cells);
     console.log(summaryTables(cells));
-    for (const c of checkClaims(cells)) {
-      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
+    console.log(claimsTable(claims));
+    if (result.complete) {
+      for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
     }
     console.log(
       `${result.ran} runs done now, ${result.skipped} found done; ` +
@@ -314,15 +319,9 @@ export function gateMain(args: string[]): Promise<number> {
     }
     const cells = summarizeCells(folder.rows);
     console.log(summaryTables(cells));
+    console.log(claimsTable(claimRows(cells)) + "(claims are reported, not gated)");
     const failures = checkThresholds(cells, t);
     for (const f of failures) console.log(`FAIL ${f.cell}: ${f.message}`);
-    for (const c of checkClaims(cells)) {
-      console.log(
-        `claim ${
-          c.pass ? "PASS" : "FAIL"
-        } depth ${c.depth}: ${c.claim}: ${c.detail} (reported, not gated)`,
-      );
-    }
     console.log(
       failures.length === 0
         ? `gate passed: ${t.cells.length} cells of preset ${preset} meet their floors`
@@ -344,11 +343,12 @@ export function reportMain(args: string[]): Promise<number> {
   return guarded(async () => {
     const { values, positionals } = parse(args, {
       "no-plots": { type: "boolean" },
+      "check-protocol": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
     if (values.help) {
       console.log(
-        "usage: cli.ts report DIR [--no-plots]\n\nPrints the summary tables and claims of a results folder and draws its plots (SVG and PNG) into it.",
+        "usage: cli.ts report DIR [--no-plots] [--check-protocol]\n\nPrints the summary tables and claims of a results folder, writes its summary.csv and\nclaims.csv and draws its plots (SVG and PNG) into it. --check-protocol then checks the\nfolder against docs/protocol.md and exits 1 when a check fails.",
       );
       return 0;
     }
@@ -362,12 +362,21 @@ export function reportMain(args: string[]): Promise<number> {
       throw new Usage((e as Error).message);
     }
     const cells = summarizeCells(folder.rows);
+    const claims = claimRows(cells);
     console.log(summaryTables(cells));
-    for (const c of checkClaims(cells)) {
-      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
-    }
+    console.log(claimsTable(claims));
+    for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
     if (!values["no-plots"]) {
       for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+    }
+    if (values["check-protocol"]) {
+      const checks = checkProtocol(await readProtocolInput(positionals[0]));
+      for (const c of checks) {
+        console.log(`protocol ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+      }
+      const failed = checks.filter((c) => !c.ok).length;
+      console.log(failed ? `protocol check failed: ${failed} checks` : "protocol check passed");
+      return failed ? 1 : 0;
     }
     return 0;
   });

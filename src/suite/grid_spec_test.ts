@@ -16,7 +16,7 @@ Deno.test("extends starts from a preset and overrides fields", () => {
     lrGrid: { points: 4 },
   });
   assertEquals(grid.batchSizes, [64]);
-  assertEquals(grid.lrGrid, { points: 4, factor: Math.sqrt(10), tuneOn: "first-seed" });
+  assertEquals(grid.lrGrid, { points: 4, factor: 2, tuneOn: "first-seed" });
   assertEquals(grid.depths, PRESETS.smoke.depths);
 });
 
