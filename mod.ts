@@ -80,6 +80,7 @@ export {
   type BackendName,
   BACKENDS,
   useBackend,
+  type UseBackendOptions,
 } from "./src/backend/backend.ts";
 
 // Data (src/data).
@@ -125,6 +126,7 @@ export {
   type MethodName,
   METHODS,
   type PlannedRun,
+  type SearchFlag,
 } from "./src/suite/types.ts";
 export {
   type OptimizerKit,
@@ -135,12 +137,17 @@ export {
 } from "./src/suite/methods.ts";
 export {
   type CellThreshold,
-  checkClaims,
   checkThresholds,
-  type ClaimResult,
   type GateFailure,
   type PresetThresholds,
 } from "./src/suite/gate.ts";
+export { type ClaimRow, claimRows, CLAIMS, type Verdict } from "./src/suite/claims.ts";
+export { type Interval, tInterval } from "./src/suite/stats.ts";
+export {
+  checkProtocol,
+  type ProtocolCheck,
+  type ProtocolInput,
+} from "./src/suite/protocol_check.ts";
 export type { CellSummary } from "./src/suite/select.ts";
 
 // Diagnostics (src/diagnostics).

@@ -39,8 +39,9 @@ export const MAX_EXTENSIONS = 4;
 export interface SearchState {
   /** Runs still to do before the search can move on (empty once it has ended). */
   readonly pending: PlannedRun[];
-  /** Lowest and highest rate index tried so far. */
+  /** Lowest rate index tried so far. */
   readonly lo: number;
+  /** Highest rate index tried so far. */
   readonly hi: number;
   /** The validation argmax so far (ties go to the smaller rate); undefined before any score. */
   readonly best: number | undefined;

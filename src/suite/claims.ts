@@ -55,8 +55,9 @@ export interface ClaimRow {
   readonly nPairs: number;
   /** Mean of LALC minus baseline over the pairs. */
   readonly meanDiff: number;
-  /** Student-t 95% interval of that mean. */
+  /** Lower end of the Student-t 95% interval of that mean. */
   readonly ciLow: number;
+  /** Upper end of that interval. */
   readonly ciHigh: number;
   /** The verdict. */
   readonly verdict: Verdict;

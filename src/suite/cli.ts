@@ -224,9 +224,7 @@ export function gridMain(args: string[]): Promise<number> {
         const what =
           `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
           (r
-            ? ` ${r.status} acc ${
-              Number.isFinite(r.finalTestAccuracy) ? r.finalTestAccuracy.toFixed(3) : "-"
-            }`
+            ? ` ${r.status} val ${Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"}`
             : "") +
           (p.skipped ? " (done before)" : "");
         const line = progressLine({ ...p, label: what });

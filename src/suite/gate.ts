@@ -38,9 +38,11 @@ export interface CellThreshold {
   readonly maxDiverged: number;
   /** Held-out seeds the results must have (the `n` the floor was computed for). */
   readonly minSeeds?: number;
-  /** The reference: mean, sample sd and number of the measured seeds. */
+  /** The reference: mean of the measured seeds. */
   readonly refMean?: number;
+  /** Their sample standard deviation. */
   readonly refSd?: number;
+  /** Their number. */
   readonly refN?: number;
   /** The measured accuracies the floor was derived from. */
   readonly measured?: readonly number[];

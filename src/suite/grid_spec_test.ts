@@ -51,7 +51,7 @@ Deno.test("a grid without extends must name every field", () => {
   throws(() => validateGridSpec({ name: "x" }), /grid\.dataset: missing/);
   throws(
     () => validateGridSpec({ extends: "huge" }),
-    /grid\.extends: unknown preset "huge"; allowed: smoke, standard, paper/,
+    /grid\.extends: unknown preset "huge"; allowed: smoke, standard, cnn, paper/,
   );
   throws(() => validateGridSpec([1]), /must be a JSON object/);
 });

@@ -36,10 +36,13 @@ export interface ProtocolCheck {
 
 /** What {@link checkProtocol} reads: the runs, and the two tables' texts ("" when absent). */
 export interface ProtocolInput {
+  /** The rows of `runs.csv`. */
   readonly rows: readonly RunRow[];
   /** The header line of `runs.csv`. */
   readonly runsHeader: readonly string[];
+  /** The text of `summary.csv` ("" when absent). */
   readonly summaryText: string;
+  /** The text of `claims.csv` ("" when absent). */
   readonly claimsText: string;
   /** The size of the data set's whole test set, when known (10,000 for Fashion-MNIST). */
   readonly expectedTestSamples?: number;

@@ -77,9 +77,11 @@ export interface CellSummary {
   readonly scaledLr: number;
   /** Mean validation accuracy of the tuning runs at the tuned rate. */
   readonly valAccuracy: number;
-  /** Rate indices tried, lowest and highest, and how many. */
+  /** Lowest rate index tried. */
   readonly triedLo: number;
+  /** Highest rate index tried. */
   readonly triedHi: number;
+  /** How many rates were tried. */
   readonly ratesTried: number;
   /** Whether the tuned rate is the lowest or highest tried (only with `capHit`, once the
    * search is complete). */
@@ -96,8 +98,9 @@ export interface CellSummary {
   readonly mean: number;
   /** Sample standard deviation of `accuracies`. */
   readonly sd: number;
-  /** Student-t 95% interval of the mean over the held-out seeds. */
+  /** Lower end of the Student-t 95% interval of the mean over the held-out seeds. */
   readonly ciLow: number;
+  /** Upper end of that interval. */
   readonly ciHigh: number;
   /** Median of `accuracies`. */
   readonly median: number;
