@@ -114,7 +114,8 @@ export function floorOf(
 }
 
 /**
- * Thresholds for every cell of `references`, for results with `n` held-out seeds.
+ * Thresholds for every cell of `references`, for results with `n` held-out seeds, with the
+ * Bonferroni share of `cellCount` cells (default: as many as `references`).
  *
  * @example
  * ```ts ignore
@@ -126,9 +127,10 @@ export function deriveThresholds(
   n: number,
   derivation: string,
   maxDivergedTotal: number,
+  cellCount = references.length,
 ): PresetThresholds {
   const cells = references.map((r): CellThreshold => {
-    const f = floorOf(r.accuracies, n, references.length);
+    const f = floorOf(r.accuracies, n, cellCount);
     return {
       method: r.method,
       batchSize: r.batchSize,
@@ -145,7 +147,7 @@ export function deriveThresholds(
   return {
     derivation,
     rule: `per cell: mean held-out test accuracy >= ref_mean - max(${MIN_MARGIN}, q * ref_sd * ` +
-      `sqrt(1/ref_n + 1/${n})), q = Student-t quantile t(1 - ${GATE_ALPHA} / ${cells.length} ` +
+      `sqrt(1/ref_n + 1/${n})), q = Student-t quantile t(1 - ${GATE_ALPHA} / ${cellCount} ` +
       `cells, ref_n - 1): family-wise false-alarm rate <= ${GATE_ALPHA} when seeds are normal; ` +
       "diverged held-out runs <= most seen in a reference group + 1; held-out seeds >= " +
       `${n}; diverged held-out runs in all <= ${maxDivergedTotal}`,
