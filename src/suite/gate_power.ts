@@ -12,7 +12,8 @@
  * too: tuning may partly compensate, as it would for a real regression) on a clean repeat's
  * seeds, through an override that exists only here, never in the committed defaults.
  *
- * Usage: `deno task gate-power --preset smoke --ref results/_smoke_ref` (see --help).
+ * Usage: `deno task gate-power --preset smoke --ref results/gate_power/reference --out
+ * results/gate_power` (see --help; the measured command is in fixtures/thresholds.json).
  *
  * @module
  */
