@@ -312,7 +312,7 @@ export function gateMain(args: string[]): Promise<number> {
       throw new Usage(
         `--preset: "${preset}" has no thresholds in ${path}; allowed: ${
           Object.keys(thresholds.presets).join(", ")
-        }`,
+        } (derive them from a finished run: deno task derive-thresholds ${preset} DIR)`,
       );
     }
     const cells = summarizeCells(folder.rows);
