@@ -11,6 +11,7 @@ import { buildModel } from "../models/build.ts";
 import { lalc } from "../optim/lalc.ts";
 import { lamb } from "../optim/lamb.ts";
 import { lars } from "../optim/lars.ts";
+import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
 import { toCsv } from "../suite/csv.ts";
 import { optimizerKit } from "../suite/kit.ts";
 import { methodSchedule, optimizerFactory, RECIPES, scaledLearningRate } from "../suite/methods.ts";
@@ -19,7 +20,7 @@ import { writePlot } from "../suite/plot.ts";
 import { type MethodName, METHODS } from "../suite/types.ts";
 import { choiceOption, intOption } from "../train/options.ts";
 import { listOption, UsageError } from "./_args.ts";
-import { type LayerStat, traceTraining } from "./trace.ts";
+import { traceTraining } from "./trace.ts";
 import {
   explosionVsCorrelationSpec,
   layerStepSpec,
@@ -155,12 +156,11 @@ export async function trainMain(args: string[]): Promise<number> {
       );
       const started = performance.now();
       try {
-        const recordsLayers = RECIPES[method].optimizer !== "momentum";
-        const stats = optimizer as unknown as { layerStats(): Promise<LayerStat[]> };
+        const layerwise = isLayerwiseOptimizer(optimizer) ? optimizer : null;
         const records = await traceTraining({
           model,
           optimizer,
-          layerStats: recordsLayers ? () => stats.layerStats() : undefined,
+          layerStats: layerwise === null ? undefined : () => layerwise.layerStats(),
           learningRate: schedule,
           train: data.train,
           batchSize,

@@ -10,7 +10,7 @@ import type { CellSummary } from "./select.ts";
 import { tInterval } from "./stats.ts";
 import type { MethodName } from "./types.ts";
 
-/** The claims of PAPER.md, each with the baselines LALC is compared with. */
+/** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */
 export const CLAIMS = [
   {
     claim: "large-batch",

@@ -3,13 +3,13 @@
  *
  * The optimizer is wrapped, not changed: before each of its first `steps` updates the
  * wrapper reads every kernel's weight and gradient norms (one transfer per step, only for
- * these few steps) and evaluates the per-layer rate of PAPER.md's LALC from them.
+ * these few steps) and evaluates the per-layer rate of LALC (docs/method.md) from them.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 
-/** LALC's clip parameters (PAPER.md defaults). */
+/** LALC's clip parameters (docs/method.md defaults). */
 export interface LalcClip {
   readonly trustCoefficient: number;
   readonly minRatio: number;
@@ -17,7 +17,7 @@ export interface LalcClip {
   readonly epsilon: number;
 }
 
-/** PAPER.md's defaults: kappa 0.02, rho 0.01, maxRatio 1, epsilon 1e-9. */
+/** The documented defaults (docs/method.md): kappa 0.02, rho 0.01, maxRatio 1, epsilon 1e-9. */
 export const LALC_DEFAULT_CLIP: LalcClip = {
   trustCoefficient: 0.02,
   minRatio: 0.01,
@@ -27,7 +27,7 @@ export const LALC_DEFAULT_CLIP: LalcClip = {
 
 /**
  * The rate LALC gives a layer with weight norm `weightNorm` and update-direction norm
- * `gradNorm` when the global rate is `eta` (PAPER.md, "LALC as this project defines it").
+ * `gradNorm` when the global rate is `eta` (docs/method.md, "LALC as this project defines it").
  *
  * @example
  * ```ts
