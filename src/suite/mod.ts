@@ -39,7 +39,7 @@ export {
   type GateFailure,
   type PresetThresholds,
 } from "./gate.ts";
-export { claimRows, type ClaimRow, CLAIMS, type Verdict } from "./claims.ts";
+export { type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
 export { type Interval, tInterval } from "./stats.ts";
 export { checkProtocol, type ProtocolCheck, type ProtocolInput } from "./protocol_check.ts";
 export type { CellSummary } from "./select.ts";
