@@ -12,16 +12,17 @@ import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { claimRows } from "./claims.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
-import { GridSpecError, loadGridFile, sameGrid } from "./grid_spec.ts";
+import { GridSpecError, loadGridFile } from "./grid_spec.ts";
+import { FolderBusyError } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
-import type { Meta } from "./meta.ts";
+import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "./methods.ts";
 import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { progressLine } from "./progress.ts";
-import { drawReport, readResults } from "./report.ts";
 import { summarizeCells } from "./select.ts";
-import { FILES, writeFileAtomic } from "./store.ts";
+import { parseShard, shardFromEnv } from "./shard.ts";
+import { checkFolder, readResults, ResultsError } from "./store.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
@@ -59,6 +60,13 @@ with the same arguments.
   --out DIR       results folder (default: results/<grid name>)
   --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
   --max-runs N    stop after N new runs (the folder stays resumable)
+  --workers N     runs at a time, each on its own worker thread (default: the number of
+                  cores for wasm and cpu, 1 for webgpu and tensorflow); the backend gets
+                  max(1, floor(cores / N)) threads per worker
+  --shard K/N     run only the K-th of N parts of the grid, split by cell (default: from
+                  SLURM_ARRAY_TASK_ID/_COUNT/_MIN, or JOB_COMPLETION_INDEX and
+                  GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
+  --retry-errors  run again the runs that ended as error (and their cells' later runs)
   --no-plots      skip the plots at the end
 
 methods:
@@ -71,6 +79,21 @@ interface GridPlan {
   backend: BackendName;
   maxRuns?: number;
   plots: boolean;
+  workers: number;
+  shard: ShardSpec | null;
+  retryErrors: boolean;
+}
+
+/** Backends that use one thread each, so a worker per core fills the machine. */
+const SINGLE_THREADED: readonly string[] = ["wasm", "cpu"];
+
+/** An environment variable, or undefined where it is unset or not allowed. */
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // not granted: the task grants exactly SHARD_ENV
+  }
 }
 
 async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
@@ -80,6 +103,9 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     out: { type: "string" },
     backend: { type: "string" },
     "max-runs": { type: "string" },
+    workers: { type: "string" },
+    shard: { type: "string" },
+    "retry-errors": { type: "boolean" },
     "no-plots": { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
@@ -115,34 +141,54 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
       );
     }
   }
+  const cores = navigator.hardwareConcurrency;
+  let workers = SINGLE_THREADED.includes(backend) ? cores : 1;
+  if (values.workers !== undefined) {
+    workers = Number(values.workers);
+    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
+      throw new Usage(
+        `--workers: "${values.workers}" is not allowed; expected an integer from 1 to 1024`,
+      );
+    }
+  }
+  let shard: ShardSpec | null;
+  try {
+    shard = values.shard !== undefined ? parseShard(values.shard as string) : shardFromEnv(envVar);
+  } catch (e) {
+    throw new Usage(
+      `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
+    );
+  }
+  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
   return {
     grid,
-    out: (values.out as string | undefined) ?? `results/${grid.name}`,
+    out: (values.out as string | undefined) ?? `results/${name}`,
     backend: backend as BackendName,
     maxRuns,
     plots: !values["no-plots"],
+    workers,
+    shard,
+    retryErrors: values["retry-errors"] === true,
   };
 }
 
-async function readMeta(out: string): Promise<Meta | undefined> {
-  try {
-    return JSON.parse(await Deno.readTextFile(`${out}/${FILES.meta}`)) as Meta;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new Usage(
-      `${out}/${FILES.meta} is unreadable (${(e as Error).message}); use another --out`,
-    );
-  }
-}
-
-/** `usage` errors and invalid grids become exit code 2 with the message on stderr. */
-async function guarded(body: () => Promise<number>): Promise<number> {
+/** `usage` errors and invalid grids become exit code 2, results-folder errors exit code 1,
+ * each one line on stderr. */
+async function guarded(command: string, body: () => Promise<number>): Promise<number> {
   try {
     return await body();
   } catch (e) {
     if (e instanceof Usage || e instanceof GridSpecError) {
-      console.error(`error: ${e.message}`);
+      console.error(`${command}: ${e.message}`);
       return 2;
+    }
+    // WorkerFailure by name: importing worker_pool.ts here would load tf.js for gate too.
+    if (
+      e instanceof ResultsError || e instanceof FolderBusyError ||
+      (e instanceof Error && e.name === "WorkerFailure")
+    ) {
+      console.error(`${command}: ${(e as Error).message}`);
+      return 1;
     }
     throw e;
   }
@@ -158,26 +204,15 @@ async function guarded(body: () => Promise<number>): Promise<number> {
  * ```
  */
 export function gridMain(args: string[]): Promise<number> {
-  return guarded(async () => {
+  return guarded("grid", async () => {
     const plan = await resolveGridArgs(args);
     if (plan === "help") {
       console.log(GRID_HELP);
       return 0;
     }
     const { grid, out } = plan;
-    const previous = await readMeta(out);
-    if (previous && !sameGrid(previous.grid, grid)) {
-      throw new Usage(
-        `${out} holds results of a different grid ("${previous.grid.name}" with other settings); ` +
-          "resume only with the same arguments, or pick another --out",
-      );
-    }
-    if (previous && previous.backend !== plan.backend) {
-      throw new Usage(
-        `${out} was started with --backend ${previous.backend}; resume with the same backend ` +
-          "or pick another --out",
-      );
-    }
+    // The folder's identity first: a refused folder never starts tf.js.
+    await checkFolder(out, plan);
     // Heavy modules load only now: argument errors above never start tf.js.
     const [{ useBackend }, { loadGridDataset }, { runGrid }, { optimizerKit }, { trainRun }] =
       await Promise.all([
@@ -187,28 +222,19 @@ export function gridMain(args: string[]): Promise<number> {
         import("./kit.ts"),
         import("../train/run.ts"),
       ]);
-    await useBackend(plan.backend);
+    // workers x threads <= cores: each worker's backend gets its share of the cores.
+    const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
+    await useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads });
     const dataset = await loadGridDataset(grid.dataset);
     const versions = await currentVersions();
-    const now = new Date().toISOString();
-    await Deno.mkdir(out, { recursive: true });
-    const meta: Meta = {
-      grid,
-      preset: grid.name,
-      backend: plan.backend,
-      versions,
-      hardware: { ...hardwareInfo(), dataset: dataset.source },
-      startedAt: previous?.startedAt ?? now,
-      resumedAt: previous ? [...previous.resumedAt, now] : [],
-      endedAt: null,
-      runs: previous?.runs ?? 0,
-    };
-    await writeFileAtomic(`${out}/${FILES.meta}`, JSON.stringify(meta, null, 2) + "\n");
     const tty = Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
     console.error(`grid ${grid.name}: ${grid.description}`);
     console.error(
-      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), backend ${plan.backend}, out ${out}`,
+      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), ` +
+        `backend ${plan.backend}, ${plan.workers} worker${plan.workers > 1 ? "s" : ""} x ` +
+        `${threads} thread${threads > 1 ? "s" : ""}, ` +
+        (plan.shard ? `shard ${plan.shard.index}/${plan.shard.count}, ` : "") + `out ${out}`,
     );
     const result = await runGrid({
       grid,
@@ -218,7 +244,12 @@ export function gridMain(args: string[]): Promise<number> {
       kit: optimizerKit,
       backend: plan.backend,
       versions,
+      hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
       maxRuns: plan.maxRuns,
+      shard: plan.shard,
+      retryErrors: plan.retryErrors,
+      workers: plan.workers,
+      threads,
       onProgress: (p) => {
         const r = p.row;
         const what =
@@ -226,25 +257,15 @@ export function gridMain(args: string[]): Promise<number> {
           (r
             ? ` ${r.status} val ${Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"}`
             : "") +
-          (p.skipped ? " (done before)" : "");
+          (p.skipped ? " (done before)" : "") +
+          (plan.workers > 1 ? ` [${p.running} running]` : "");
         const line = progressLine({ ...p, label: what });
         if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
         else console.error(line);
       },
     });
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
-    await writeFileAtomic(
-      `${out}/${FILES.meta}`,
-      JSON.stringify(
-        {
-          ...meta,
-          endedAt: result.complete ? new Date().toISOString() : null,
-          runs: result.rows.length,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
+    if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
     const claims = claimRows(cells);
     console.log(summaryTables(cells));
@@ -256,7 +277,8 @@ export function gridMain(args: string[]): Promise<number> {
       `${result.ran} runs done now, ${result.skipped} found done; ` +
         (result.complete ? "grid complete" : "grid incomplete (run again to resume)"),
     );
-    if (plan.plots && result.complete) {
+    if (plan.plots && result.complete && result.ran > 0 && !plan.shard) {
+      const { drawReport } = await import("./report.ts");
       for (const f of await drawReport(out)) console.log(`wrote ${f}`);
     }
     return 0;
@@ -279,7 +301,7 @@ but never fail the gate.`;
  * ```
  */
 export function gateMain(args: string[]): Promise<number> {
-  return guarded(async () => {
+  return guarded("gate", async () => {
     const { values, positionals } = parse(args, {
       thresholds: { type: "string" },
       preset: { type: "string" },
@@ -300,12 +322,7 @@ export function gateMain(args: string[]): Promise<number> {
     } catch (e) {
       throw new Usage(`--thresholds ${path}: ${(e as Error).message}`);
     }
-    let folder;
-    try {
-      folder = await readResults(dir);
-    } catch (e) {
-      throw new Usage((e as Error).message);
-    }
+    const folder = await readResults(dir);
     const preset = (values.preset as string | undefined) ?? folder.rows[0]?.preset;
     const t = preset === undefined ? undefined : thresholds.presets[preset];
     if (t === undefined) {
@@ -338,7 +355,7 @@ export function gateMain(args: string[]): Promise<number> {
  * ```
  */
 export function reportMain(args: string[]): Promise<number> {
-  return guarded(async () => {
+  return guarded("report", async () => {
     const { values, positionals } = parse(args, {
       "no-plots": { type: "boolean" },
       "check-protocol": { type: "boolean" },
@@ -353,18 +370,14 @@ export function reportMain(args: string[]): Promise<number> {
     if (positionals.length !== 1) {
       throw new Usage(`report takes one results folder, got ${positionals.length}`);
     }
-    let folder;
-    try {
-      folder = await readResults(positionals[0]);
-    } catch (e) {
-      throw new Usage((e as Error).message);
-    }
+    const folder = await readResults(positionals[0]);
     const cells = summarizeCells(folder.rows);
     const claims = claimRows(cells);
     console.log(summaryTables(cells));
     console.log(claimsTable(claims));
     for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
     if (!values["no-plots"]) {
+      const { drawReport } = await import("./report.ts");
       for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
     }
     if (values["check-protocol"]) {
@@ -375,6 +388,53 @@ export function reportMain(args: string[]): Promise<number> {
       const failed = checks.filter((c) => !c.ok).length;
       console.log(failed ? `protocol check failed: ${failed} checks` : "protocol check passed");
       return failed ? 1 : 0;
+    }
+    return 0;
+  });
+}
+
+const MERGE_HELP = `usage: cli.ts merge --out DIR SHARD_DIR... [--no-plots]
+
+Merges the folders of \`grid --shard K/N\` (every K of one N) into DIR, a new or empty
+folder: its runs, curves, layer rates, summary and plots are those of one whole run, and
+gate and report work on it. Refused, before anything is written, unless every shard ran
+the same grid, backend and versions, is finished, and no run appears twice.`;
+
+/**
+ * `merge --out DIR SHARD_DIR...`: one results folder from the shards of a grid.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await mergeMain(["--out", "results/all", "results/s1", "results/s2"]));
+ * ```
+ */
+export function mergeMain(args: string[]): Promise<number> {
+  return guarded("merge", async () => {
+    const { values, positionals } = parse(args, {
+      out: { type: "string" },
+      "no-plots": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    });
+    if (values.help) {
+      console.log(MERGE_HELP);
+      return 0;
+    }
+    const out = values.out as string | undefined;
+    if (out === undefined || out === "") {
+      throw new Usage("--out DIR is required: the folder to merge into");
+    }
+    if (positionals.length === 0) throw new Usage("give the shard folders to merge");
+    const { mergeShards } = await import("./merge.ts");
+    const merged = await mergeShards(positionals, out);
+    const cells = summarizeCells(merged.rows);
+    const claims = claimRows(cells);
+    console.log(summaryTables(cells));
+    console.log(claimsTable(claims));
+    for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
+    console.log(`merged ${positionals.length} shards, ${merged.rows.length} runs, into ${out}`);
+    if (!values["no-plots"]) {
+      const { drawReport } = await import("./report.ts");
+      for (const f of await drawReport(out)) console.log(`wrote ${f}`);
     }
     return 0;
   });

@@ -69,7 +69,7 @@ export async function writeThresholds(
 }
 
 if (import.meta.main) {
-  const { readResults } = await import("./report.ts");
+  const { readResults } = await import("./store.ts");
   const [preset, ...dirs] = Deno.args;
   if (!preset || dirs.length < 1) {
     console.error(

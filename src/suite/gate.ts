@@ -175,6 +175,10 @@ export function checkThresholds(
     const c = cells.find((x) =>
       x.method === t.method && x.batchSize === t.batchSize && x.depth === t.depth
     );
+    if (c?.allErrors) {
+      failures.push({ cell: name, message: "every held-out run ended as error" });
+      continue;
+    }
     if (!c || c.n === 0) {
       failures.push({ cell: name, message: "no held-out run in the results" });
       continue;

@@ -22,9 +22,11 @@ import { checkThresholds, deriveThresholds } from "./gate.ts";
 import type { PresetThresholds } from "./gate.ts";
 import { pooledReferences, writeThresholds } from "./derive_thresholds.ts";
 import type { OptimizerKit } from "./methods.ts";
-import { toCsv } from "./csv.ts";
-import { RUN_COLUMNS, runRowCells } from "./schema.ts";
+import type { Versions } from "./meta.ts";
+import { runId } from "./plan.ts";
+import { CURVE_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
+import { ResultsStore } from "./store.ts";
 import { summarizeCells } from "./select.ts";
 import { studentTQuantile } from "./stats.ts";
 import type { GridSpec, MethodName } from "./types.ts";
@@ -91,19 +93,35 @@ export function repeatSeeds(k: number): number[] {
   return Array.from({ length: 5 }, (_, i) => 7 + 5 * k + i);
 }
 
-/** Starts `dir` with `rows` finished, unless it already exists (then the grid resumes it). */
-async function prefill(dir: string, rows: readonly RunRow[]): Promise<void> {
+/**
+ * Starts `dir` as a results folder of `grid` with `rows` (and their curve points) already
+ * finished, unless it exists (then the grid resumes it). The rows go through the store, with
+ * the ids `grid` gives them, so the folder is one the runner accepts.
+ */
+export async function prefill(
+  dir: string,
+  grid: GridSpec,
+  rows: readonly RunRow[],
+  curves: readonly Record<string, string>[],
+  versions: Versions,
+): Promise<void> {
   try {
     await Deno.stat(`${dir}/runs.csv`);
     return;
   } catch {
     // a new folder: fill it below
   }
-  await Deno.mkdir(dir, { recursive: true });
-  await Deno.writeTextFile(
-    `${dir}/runs.csv`,
-    toCsv([[...RUN_COLUMNS], ...rows.map(runRowCells)]),
-  );
+  const store = await ResultsStore.open(dir, { grid, backend: "wasm", versions });
+  try {
+    for (const row of rows) {
+      const id = await runId(grid, row);
+      const points = curves.filter((c) => c.run_id === row.runId)
+        .map((c) => CURVE_COLUMNS.map((k) => (k === "run_id" ? id : c[k] ?? "")));
+      await store.append({ ...row, runId: id }, points, []);
+    }
+  } finally {
+    await store.close(false);
+  }
 }
 
 if (import.meta.main) {
@@ -155,13 +173,17 @@ if (import.meta.main) {
     ]);
   const { lalc } = await import("../optim/lalc.ts");
   const { presetByName } = await import("./presets.ts");
-  const { readResults } = await import("./report.ts");
+  const { readResults } = await import("./store.ts");
   const { currentVersions } = await import("./meta.ts");
   const preset: GridSpec = presetByName(values.preset!);
   await useBackend("wasm");
   const dataset = await loadGridDataset(preset.dataset);
   const versions = await currentVersions();
-  const ref = (await readResults(values.ref!)).rows;
+  const refFolder = await readResults(values.ref!);
+  // Curve points of every row a folder may be prefilled with (the reference's and the clean
+  // repeats'), under the id the row had where it was read.
+  const prefillCurves: Record<string, string>[] = [...refFolder.curves];
+  const ref = refFolder.rows;
   const tuneRows = ref.filter((r) => r.phase === "tune");
   const started = performance.now();
 
@@ -180,8 +202,8 @@ if (import.meta.main) {
     runFn = trainRun,
     only: readonly number[] = depths,
   ) => {
-    await prefill(dir, pre.filter((r) => only.includes(r.depth)));
     const grid = { ...preset, depths: only, seeds: [preset.seeds[0], ...seeds] };
+    await prefill(dir, grid, pre.filter((r) => only.includes(r.depth)), prefillCurves, versions);
     const result = await runGrid({
       grid,
       out: dir,
@@ -194,9 +216,9 @@ if (import.meta.main) {
     console.error(
       `${dir}: ${result.ran} runs (${((performance.now() - started) / 1000).toFixed(0)} s)`,
     );
+    prefillCurves.push(...(await readResults(dir)).curves);
     return [...result.rows];
   };
-
   const clean: RunRow[][] = [];
   for (let k = 0; k < P + K; k++) {
     // The floors' repeats cover every cell; the measuring repeats only --depths.

@@ -35,6 +35,8 @@ const cell = (
     spread: 0,
     divergedHeldOut,
     diverged: divergedHeldOut,
+    errors: 0,
+    allErrors: false,
     runs: 10,
     lossSpikes: 0,
     maxGradNorm: 1,

@@ -169,7 +169,7 @@ export const TEST_SET_SIZES: Readonly<Record<string, number>> = {
  * ```
  */
 export async function readProtocolInput(dir: string): Promise<ProtocolInput> {
-  const { readResults } = await import("./report.ts");
+  const { readResults } = await import("./store.ts");
   const folder = await readResults(dir);
   const runsText = await Deno.readTextFile(`${dir}/runs.csv`);
   const read = async (name: string) => {

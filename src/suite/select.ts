@@ -88,7 +88,8 @@ export interface CellSummary {
   readonly atEdge: boolean;
   /** Whether the held-out seeds were flagged `cap-hit` by the search. */
   readonly capHit: boolean;
-  /** The held-out seeds (phase `seed`) that ran at the tuned rate, ascending. */
+  /** The held-out seeds (phase `seed`) that ran at the tuned rate and did not end as
+   * `error`, ascending. */
   readonly seeds: number[];
   /** Their scores ({@link runScore}: whole-test-set accuracy, 0 when diverged), by seed. */
   readonly accuracies: number[];
@@ -110,6 +111,10 @@ export interface CellSummary {
   readonly divergedHeldOut: number;
   /** Diverged runs of the cell, over every tried rate and seed. */
   readonly diverged: number;
+  /** Runs of the cell that ended as `error` (they failed, they did not score 0). */
+  readonly errors: number;
+  /** Whether every run at the tuned rate ended as `error`: the cell has no result. */
+  readonly allErrors: boolean;
   /** Runs of the cell (every rate and seed). */
   readonly runs: number;
   /** Loss spikes summed over the held-out runs. */
@@ -142,7 +147,9 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
     const heldOut = cellRows
       .filter((r) => r.phase === "seed" && r.lrIndex === best)
       .sort((a, b) => a.seed - b.seed);
-    const accuracies = heldOut.map(runScore);
+    // A run that ended as `error` failed to run: it has no accuracy, not an accuracy of 0.
+    const scored = heldOut.filter((r) => r.status !== "error");
+    const accuracies = scored.map(runScore);
     const indices = [...new Set(tune.map((r) => r.lrIndex))];
     const triedLo = Math.min(...indices);
     const triedHi = Math.max(...indices);
@@ -161,7 +168,7 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
       ratesTried: indices.length,
       atEdge: best === triedLo || best === triedHi,
       capHit: heldOut.some((r) => r.search === "cap-hit"),
-      seeds: heldOut.map((r) => r.seed),
+      seeds: scored.map((r) => r.seed),
       accuracies,
       n: ci.n,
       mean: ci.mean,
@@ -172,6 +179,8 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
       spread: accuracies.length ? Math.max(...accuracies) - Math.min(...accuracies) : NaN,
       divergedHeldOut: heldOut.filter((r) => r.status === "diverged").length,
       diverged: cellRows.filter((r) => r.status === "diverged").length,
+      errors: cellRows.filter((r) => r.status === "error").length,
+      allErrors: (heldOut.length > 0 ? heldOut : atBestTune).every((r) => r.status === "error"),
       runs: cellRows.length,
       lossSpikes: heldOut.reduce((s, r) => s + (r.lossSpikes || 0), 0),
       maxGradNorm: heldOut.length ? Math.max(...heldOut.map((r) => r.maxGradNorm)) : NaN,

@@ -22,7 +22,9 @@ function table(header: string[], rows: string[][]): string[] {
  * The summary tables of `cells` (from `summarizeCells`), one per depth. Each entry reads
  * `84.2 [83.1, 85.3] n5 d0 cap`: mean test accuracy (%) over the held-out seeds, its 95%
  * Student-t interval, the number of held-out seeds, how many of them diverged, and `cap`
- * when the rate search hit its cap with the best rate at an edge.
+ * when the rate search hit its cap with the best rate at an edge; ` e2` counts runs of the
+ * cell that ended as error (left out of the statistics), and a cell whose held-out runs all
+ * failed reads `error e5/10`.
  *
  * @example
  * ```ts ignore
@@ -41,13 +43,15 @@ export function summaryTables(cells: readonly CellSummary[]): string {
       ...batches.map((b) => {
         const c = here.find((x) => x.method === m && x.batchSize === b);
         if (!c) return "-";
+        // A failure is not an accuracy of 0: a cell whose runs all failed has no result.
+        if (c.allErrors) return `error e${c.errors}/${c.runs}`;
         return `${pct(c.mean)} [${pct(c.ciLow)}, ${pct(c.ciHigh)}] n${c.n} d${c.divergedHeldOut}` +
-          (c.capHit ? " cap" : "");
+          (c.capHit ? " cap" : "") + (c.errors > 0 ? ` e${c.errors}` : "");
       }),
     ]);
     out.push(
       `depth ${depth}: test accuracy (%) over the held-out seeds at the validation-tuned rate, ` +
-        "mean [95% Student-t interval], seeds, diverged",
+        "mean [95% Student-t interval], seeds, diverged (e: runs that ended as error)",
       ...table(["method", ...batches.map((b) => `batch ${b}`)], rows),
       "",
     );
