@@ -8,7 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
-import { BACKENDS } from "../backend/backend.ts";
+import { BACKENDS, defaultBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { claimRows } from "./claims.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
@@ -58,7 +58,9 @@ with the same arguments.
   --preset NAME   ${Object.keys(PRESETS).join(", ")} (default: standard)
   --grid FILE     a JSON grid (the shape of a preset; "extends": "smoke" to start from one)
   --out DIR       results folder (default: results/<grid name>)
-  --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
+  --backend NAME  ${BACKENDS.join(", ")} (default: native where its libraries load, else
+                  wasm)
+  --threads N     threads of each worker's native kernels (default: as below)
   --max-runs N    stop after N new runs (the folder stays resumable)
   --workers N     runs at a time, each on its own worker thread (default: the number of
                   cores for wasm and cpu, 1 for webgpu and tensorflow); the backend gets
@@ -77,6 +79,8 @@ interface GridPlan {
   grid: GridSpec;
   out: string;
   backend: BackendName;
+  /** --threads: each worker's native threads (default: the worker's share of the cores). */
+  threads?: number;
   maxRuns?: number;
   plots: boolean;
   workers: number;
@@ -102,6 +106,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     grid: { type: "string" },
     out: { type: "string" },
     backend: { type: "string" },
+    threads: { type: "string" },
     "max-runs": { type: "string" },
     workers: { type: "string" },
     shard: { type: "string" },
@@ -126,11 +131,20 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     }
     grid = PRESETS[name];
   }
-  const backend = (values.backend as string | undefined) ?? "wasm";
+  const backend = (values.backend as string | undefined) ?? await defaultBackend();
   if (!(BACKENDS as readonly string[]).includes(backend)) {
     throw new Usage(
       `--backend: "${backend}" is not allowed; expected one of ${BACKENDS.join(", ")}`,
     );
+  }
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
+      throw new Usage(
+        `--threads: "${values.threads}" is not allowed; expected an integer from 1 to 1024`,
+      );
+    }
   }
   let maxRuns: number | undefined;
   if (values["max-runs"] !== undefined) {
@@ -164,6 +178,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     grid,
     out: (values.out as string | undefined) ?? `results/${name}`,
     backend: backend as BackendName,
+    threads,
     maxRuns,
     plots: !values["no-plots"],
     workers,
@@ -223,7 +238,8 @@ export function gridMain(args: string[]): Promise<number> {
         import("../train/run.ts"),
       ]);
     // workers x threads <= cores: each worker's backend gets its share of the cores.
-    const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
+    const threads = plan.threads ??
+      Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
     await useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads });
     const dataset = await loadGridDataset(grid.dataset);
     const versions = await currentVersions();

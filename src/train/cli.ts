@@ -10,7 +10,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
+import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
@@ -51,7 +51,9 @@ const HELP = `usage: train [options]
   --epochs X          epochs, when --steps is not given
   --eval-every N      evaluate every N steps (default: at the end only)
   --seed N            model and data-order seed (default 1)
-  --backend NAME      ${BACKENDS.join(" | ")} (default wasm)
+  --backend NAME      ${BACKENDS.join(" | ")} (default native where its libraries load,
+                      else wasm)
+  --threads N         threads of the native kernels (default: all cores)
   --json              print the result as JSON on the last line`;
 
 const OPTIONS = {
@@ -68,7 +70,8 @@ const OPTIONS = {
   epochs: { type: "string" },
   "eval-every": { type: "string", default: "0" },
   seed: { type: "string", default: "1" },
-  backend: { type: "string", default: "wasm" },
+  backend: { type: "string" },
+  threads: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } as const;
@@ -99,7 +102,10 @@ export async function main(args: string[]): Promise<number> {
     const dataset = choiceOption("dataset", v.dataset, DATASETS);
     const kind = choiceOption("model", v.model, MODEL_KINDS);
     const optimizerName = choiceOption("optimizer", v.optimizer, Object.keys(OPTIMIZERS));
-    const backend = choiceOption("backend", v.backend, BACKENDS);
+    const backend = v.backend === undefined
+      ? undefined
+      : choiceOption("backend", v.backend, BACKENDS);
+    const threads = v.threads === undefined ? undefined : intOption("threads", v.threads, 1, 1024);
     const depth = intOption("depth", v.depth, 1, 1000);
     const width = intOption("width", v.width, 1, 65536);
     const batchSize = intOption("batch-size", v["batch-size"], 1);
@@ -110,7 +116,10 @@ export async function main(args: string[]): Promise<number> {
     const evalEvery = intOption("eval-every", v["eval-every"], 0);
     const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
 
-    await useBackend(backend);
+    // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
+    await useBackend(backend ?? await defaultBackend(), { threads }).catch((e: Error) => {
+      throw new UsageError(e.message.split("\n")[0]);
+    });
     const data = await loadDataset(dataset, v["data-dir"]);
     if (batchSize > data.train.count) {
       throw new UsageError(
