@@ -78,29 +78,29 @@ export const STANDARD: GridSpec = {
 /**
  * `cnn`: the paper's architecture family on full Fashion-MNIST: CIFAR-style BN-ReLU ResNets
  * (6n+2 layers: ResNet-8, -14, -20, option-A shortcuts) with 8/16/32 channels, batch 64 and
- * 512, every method, the shared protocol, 2 epochs: batch 512 is 1.0% of the 50,000
- * training images and gets 194 steps. Cost, measured as a ratio to the standard preset's
- * MLP (depth 16, width 64, batch 128) in one session on the wasm backend: ResNet-8 trains
- * 11.7x, ResNet-20 34x fewer samples per second (ResNet-14 interpolated: 20x); scaled by the
- * MLP's 9,400 samples/s of the committed standard grid, one epoch of the three depths costs
- * ~350 s per (method, batch size, run), so ~300-330 runs of 2 epochs are ~21 core-hours:
- * ~11 h on 2 workers today. It fits the two-hour budget only on a backend ~5x faster at
- * these convolutions (native kernels); on today's wasm use `"extends": "cnn"` with fewer
- * epochs (docs/protocol.md).
+ * 256, every method, the shared protocol, 1 epoch: batch 256 is 0.5% of the 50,000
+ * training images and gets 195 steps. Sized for the native backend (one thread per worker).
+ * Measured in one session as ratios to the standard preset's MLP (depth 16, width 64, batch
+ * 128, wasm), native ResNet-8 trains 4.2x and ResNet-20 11.6x fewer samples per second
+ * (ResNet-14 interpolated, ~8x). Scaled by the MLP's 9,400 samples/s of the committed
+ * standard grid, one epoch of the three depths costs ~126 s per (method, batch size, run),
+ * so ~110 runs are ~3.8 core-hours: ~1.9 h on 2 workers. On wasm the ratios were 12x and 34x:
+ * ~3x longer. The two hours left room for 1 epoch only, so the largest batch that still gets
+ * 150 steps is 256 (docs/protocol.md).
  */
 export const CNN: GridSpec = {
   name: "cnn",
   description: "CNN: CIFAR-style BN-ReLU ResNet-8/14/20 (8/16/32 channels) on full " +
-    "Fashion-MNIST, batch 64/512, every method, 5 rates a factor 2 apart tuned on validation " +
-    "(seed 1) + 5 held-out seeds, 2 epochs (50,000 train / 10,000 validation / 10,000 test; " +
-    "one batch of 512 is 1.0% of the training set, 194 steps)",
+    "Fashion-MNIST, batch 64/256, every method, 5 rates a factor 2 apart tuned on validation " +
+    "(seed 1) + 5 held-out seeds, 1 epoch (50,000 train / 10,000 validation / 10,000 test; " +
+    "one batch of 256 is 0.5% of the training set, 195 steps)",
   dataset: { name: "fashion-mnist" },
   model: { kind: "resnet", width: 8 },
   methods: METHODS,
-  batchSizes: [64, 512],
+  batchSizes: [64, 256],
   depths: [8, 14, 20],
   ...PROTOCOL,
-  epochs: 2,
+  epochs: 1,
   evalPoints: 4,
   evalSamples: 2000,
   targetAccuracy: 0.85,
