@@ -24,6 +24,8 @@ export interface Dataset {
   readonly train: Split;
   /** Test split. */
   readonly test: Split;
+  /** Validation split held out of the training set (see `validation.ts`), when there is one. */
+  readonly validation?: Split;
   /** Number of classes. */
   readonly numClasses: number;
   /** Where the data came from (a path, or a description of the generator), for `meta.json`. */

@@ -10,18 +10,21 @@ import { parseArgs } from "node:util";
 import type { ParseArgsConfig } from "node:util";
 import { BACKENDS, defaultBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
-import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
+import { claimRows } from "./claims.ts";
+import { checkThresholds, parseThresholds } from "./gate.ts";
 import { GridSpecError, loadGridFile } from "./grid_spec.ts";
 import { FolderBusyError } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "./methods.ts";
 import { PRESETS } from "./presets.ts";
+import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
 import { checkFolder, readResults, ResultsError } from "./store.ts";
-import { summaryTables } from "./summary.ts";
+import { claimsTable, summaryTables } from "./summary.ts";
+import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
 
 /** Default thresholds file of `gate`. */
@@ -268,9 +271,7 @@ export function gridMain(args: string[]): Promise<number> {
         const what =
           `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
           (r
-            ? ` ${r.status} acc ${
-              Number.isFinite(r.finalTestAccuracy) ? r.finalTestAccuracy.toFixed(3) : "-"
-            }`
+            ? ` ${r.status} val ${Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"}`
             : "") +
           (p.skipped ? " (done before)" : "") +
           (plan.workers > 1 ? ` [${p.running} running]` : "");
@@ -282,9 +283,11 @@ export function gridMain(args: string[]): Promise<number> {
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
     if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
+    const claims = claimRows(cells);
     console.log(summaryTables(cells));
-    for (const c of checkClaims(cells)) {
-      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
+    console.log(claimsTable(claims));
+    if (result.complete) {
+      for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
     }
     console.log(
       `${result.ran} runs done now, ${result.skipped} found done; ` +
@@ -342,20 +345,14 @@ export function gateMain(args: string[]): Promise<number> {
       throw new Usage(
         `--preset: "${preset}" has no thresholds in ${path}; allowed: ${
           Object.keys(thresholds.presets).join(", ")
-        }`,
+        } (derive them from a finished run: deno task derive-thresholds ${preset} DIR)`,
       );
     }
     const cells = summarizeCells(folder.rows);
     console.log(summaryTables(cells));
+    console.log(claimsTable(claimRows(cells)) + "(claims are reported, not gated)");
     const failures = checkThresholds(cells, t);
     for (const f of failures) console.log(`FAIL ${f.cell}: ${f.message}`);
-    for (const c of checkClaims(cells)) {
-      console.log(
-        `claim ${
-          c.pass ? "PASS" : "FAIL"
-        } depth ${c.depth}: ${c.claim}: ${c.detail} (reported, not gated)`,
-      );
-    }
     console.log(
       failures.length === 0
         ? `gate passed: ${t.cells.length} cells of preset ${preset} meet their floors`
@@ -377,11 +374,12 @@ export function reportMain(args: string[]): Promise<number> {
   return guarded("report", async () => {
     const { values, positionals } = parse(args, {
       "no-plots": { type: "boolean" },
+      "check-protocol": { type: "boolean" },
       help: { type: "boolean", short: "h" },
     });
     if (values.help) {
       console.log(
-        "usage: cli.ts report DIR [--no-plots]\n\nPrints the summary tables and claims of a results folder and draws its plots (SVG and PNG) into it.",
+        "usage: cli.ts report DIR [--no-plots] [--check-protocol]\n\nPrints the summary tables and claims of a results folder, writes its summary.csv and\nclaims.csv and draws its plots (SVG and PNG) into it. --check-protocol then checks the\nfolder against docs/protocol.md and exits 1 when a check fails.",
       );
       return 0;
     }
@@ -390,13 +388,22 @@ export function reportMain(args: string[]): Promise<number> {
     }
     const folder = await readResults(positionals[0]);
     const cells = summarizeCells(folder.rows);
+    const claims = claimRows(cells);
     console.log(summaryTables(cells));
-    for (const c of checkClaims(cells)) {
-      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
-    }
+    console.log(claimsTable(claims));
+    for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
     if (!values["no-plots"]) {
       const { drawReport } = await import("./report.ts");
       for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+    }
+    if (values["check-protocol"]) {
+      const checks = checkProtocol(await readProtocolInput(positionals[0]));
+      for (const c of checks) {
+        console.log(`protocol ${c.ok ? "ok  " : "FAIL"} ${c.name}: ${c.detail}`);
+      }
+      const failed = checks.filter((c) => !c.ok).length;
+      console.log(failed ? `protocol check failed: ${failed} checks` : "protocol check passed");
+      return failed ? 1 : 0;
     }
     return 0;
   });
@@ -436,10 +443,10 @@ export function mergeMain(args: string[]): Promise<number> {
     const { mergeShards } = await import("./merge.ts");
     const merged = await mergeShards(positionals, out);
     const cells = summarizeCells(merged.rows);
+    const claims = claimRows(cells);
     console.log(summaryTables(cells));
-    for (const c of checkClaims(cells)) {
-      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
-    }
+    console.log(claimsTable(claims));
+    for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
     console.log(`merged ${positionals.length} shards, ${merged.rows.length} runs, into ${out}`);
     if (!values["no-plots"]) {
       const { drawReport } = await import("./report.ts");

@@ -27,7 +27,7 @@ Deno.test("bad grid arguments exit 2 with the value and what is allowed, touchin
   const cases: [string[], RegExp][] = [
     [
       ["--preset", "huge", "--out", out],
-      /--preset: "huge" is not allowed; expected one of smoke, standard, paper/,
+      /--preset: "huge" is not allowed; expected one of smoke, standard, cnn, paper/,
     ],
     [["--preset", "smoke", "--backend", "tpu", "--out", out], /--backend: "tpu" is not allowed/],
     [["--preset", "smoke", "--max-runs", "0", "--out", out], /--max-runs: "0"/],

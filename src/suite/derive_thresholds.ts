@@ -1,82 +1,60 @@
 /**
- * Derives a preset's gate floors from several measured results folders of that preset
- * (repeats with other seeds), and writes them into `fixtures/thresholds.json` together with
- * the rule and the measured values.
- *
- * Rule, per (method, batch size, depth) cell: floor = lowest measured median minus a margin
- * of max(MIN_MARGIN, range of the measured medians), so a cell fails only when it falls
- * clearly below everything seen across seeds; allowed divergences = most seen + 1.
+ * Derives a preset's gate floors from measured results folders of that preset and writes
+ * them into `fixtures/thresholds.json` with the rule and the measured values (the rule is
+ * in `gate.ts`). Each cell's reference is every held-out seed the folders hold at the
+ * cell's tuned rate (distinct seeds; at least 5).
  *
  * Usage: `deno run --allow-read --allow-write=fixtures src/suite/derive_thresholds.ts PRESET DIR...`
  *
  * @module
  */
-import type { CellThreshold, PresetThresholds, ThresholdsFile } from "./gate.ts";
-import { readResults } from "./store.ts";
+import { deriveThresholds } from "./gate.ts";
+import type { CellReference, PresetThresholds, ThresholdsFile } from "./gate.ts";
+import type { RunRow } from "./schema.ts";
 import { summarizeCells } from "./select.ts";
-import type { CellSummary } from "./select.ts";
 import { writeFileAtomic } from "./store.ts";
 
-/** The smallest margin below the lowest measured median (3 percentage points). */
-export const MIN_MARGIN = 0.03;
-
 /**
- * Floors from `repeats` (each the cells of one measured folder).
+ * The reference of every cell: the held-out accuracies of all `folders` (each the rows of
+ * one results folder of the same preset and tuning seed), pooled by distinct seed.
  *
  * @example
  * ```ts ignore
- * const t = deriveThresholds([cellsSeed1, cellsSeed2, cellsSeed3], "3 smoke runs");
+ * const refs = pooledReferences([rowsA, rowsB]);
  * ```
  */
-export function deriveThresholds(repeats: CellSummary[][], derivation: string): PresetThresholds {
-  const cells: CellThreshold[] = [];
-  for (const c of repeats[0]) {
-    const same = repeats.map((r) =>
-      r.find((x) => x.method === c.method && x.batchSize === c.batchSize && x.depth === c.depth)
-    );
-    if (same.some((x) => x === undefined)) {
-      throw new Error(
-        `cell ${c.method} batch ${c.batchSize} depth ${c.depth} is missing from a repeat`,
-      );
+export function pooledReferences(folders: readonly (readonly RunRow[])[]): CellReference[] {
+  const byCell = new Map<string, { ref: CellReference; bySeed: Map<number, number> }>();
+  for (const rows of folders) {
+    for (const c of summarizeCells(rows)) {
+      const key = `${c.method}|${c.batchSize}|${c.depth}`;
+      const entry = byCell.get(key) ?? {
+        ref: { ...c, accuracies: [], maxDivergedSeen: 0 },
+        bySeed: new Map(),
+      };
+      c.seeds.forEach((s, i) => entry.bySeed.set(s, c.accuracies[i]));
+      entry.ref = {
+        method: c.method,
+        batchSize: c.batchSize,
+        depth: c.depth,
+        accuracies: [],
+        maxDivergedSeen: Math.max(entry.ref.maxDivergedSeen, c.divergedHeldOut),
+      };
+      byCell.set(key, entry);
     }
-    const medians = same.map((x) => x!.median);
-    const margin = Math.max(MIN_MARGIN, Math.max(...medians) - Math.min(...medians));
-    cells.push({
-      method: c.method,
-      batchSize: c.batchSize,
-      depth: c.depth,
-      minAccuracy: Math.max(0, Math.floor((Math.min(...medians) - margin) * 1000) / 1000),
-      maxDiverged: Math.max(...same.map((x) => x!.diverged)) + 1,
-      measured: medians.map((m) => Math.round(m * 10000) / 10000),
-    });
   }
-  const totals = repeats.map((r) => r.reduce((s, c) => s + c.diverged, 0));
-  return { derivation, maxDivergedTotal: Math.max(...totals) + 2, cells };
+  return [...byCell.values()].map(({ ref, bySeed }) => ({
+    ...ref,
+    accuracies: [...bySeed.keys()].sort((a, b) => a - b).map((s) => bySeed.get(s)!),
+  }));
 }
 
-if (import.meta.main) {
-  const [preset, ...dirs] = Deno.args;
-  if (!preset || dirs.length < 2) {
-    console.error(
-      "usage: derive_thresholds.ts PRESET DIR DIR [DIR...] (at least two measured folders)",
-    );
-    Deno.exit(2);
-  }
-  const repeats = await Promise.all(
-    dirs.map(async (d) => summarizeCells((await readResults(d)).rows)),
-  );
-  const metas = await Promise.all(dirs.map(async (d) => (await readResults(d)).meta));
-  const seeds = metas.map((m) => JSON.stringify(m?.grid.seeds));
-  const backend = metas.map((m) => m?.backend).join("/");
-  const derivation =
-    `${dirs.length} measured runs of preset ${preset} (seeds ${seeds.join(", ")}; ` +
-    `backend ${backend}; ${new Date().toISOString().slice(0, 10)}). Per cell: floor = lowest ` +
-    `measured median - max(${MIN_MARGIN}, range of the measured medians); maxDiverged = most ` +
-    "diverged runs seen in the cell + 1; maxDivergedTotal = most seen in a whole grid + 2. " +
-    `Command: deno run --allow-read --allow-write=fixtures src/suite/derive_thresholds.ts ${preset} ${
-      dirs.join(" ")
-    }`;
-  const path = "fixtures/thresholds.json";
+/** Writes `thresholds` for `preset` into the thresholds file at `path` (others kept). */
+export async function writeThresholds(
+  path: string,
+  preset: string,
+  thresholds: PresetThresholds,
+): Promise<void> {
   let file: ThresholdsFile;
   try {
     file = JSON.parse(await Deno.readTextFile(path));
@@ -86,10 +64,47 @@ if (import.meta.main) {
       presets: {},
     };
   }
-  const next = {
-    ...file,
-    presets: { ...file.presets, [preset]: deriveThresholds(repeats, derivation) },
-  };
+  const next = { ...file, presets: { ...file.presets, [preset]: thresholds } };
   await writeFileAtomic(path, JSON.stringify(next, null, 2) + "\n");
-  console.log(`wrote ${path}: ${next.presets[preset].cells.length} cells for ${preset}`);
+}
+
+if (import.meta.main) {
+  const { readResults } = await import("./store.ts");
+  const [preset, ...dirs] = Deno.args;
+  if (!preset || dirs.length < 1) {
+    console.error(
+      "derive_thresholds: PRESET and at least one results folder are needed; " +
+        "usage: derive_thresholds.ts PRESET DIR [DIR...]",
+    );
+    Deno.exit(2);
+  }
+  const folders = [];
+  for (const d of dirs) {
+    try {
+      folders.push((await readResults(d)).rows);
+    } catch (e) {
+      console.error(`derive_thresholds: ${(e as Error).message}`);
+      Deno.exit(1);
+    }
+  }
+  const refs = pooledReferences(folders);
+  const short = refs.find((r) => r.accuracies.length < 5);
+  if (short) {
+    console.error(
+      `derive_thresholds: cell ${short.method} batch ${short.batchSize} depth ${short.depth} has ` +
+        `${short.accuracies.length} held-out seeds; at least 5 are needed`,
+    );
+    Deno.exit(1);
+  }
+  const n = Math.min(...folders.map((rows) => Math.min(...summarizeCells(rows).map((c) => c.n))));
+  const totals = folders.map((rows) =>
+    summarizeCells(rows).reduce((s, c) => s + c.divergedHeldOut, 0)
+  );
+  const derivation = `${dirs.length} measured folder(s) of preset ${preset} ` +
+    `(${refs[0].accuracies.length}+ held-out seeds per cell; ${
+      new Date().toISOString().slice(0, 10)
+    }). Command: deno task derive-thresholds ${preset} ${dirs.join(" ")}`;
+  const t = deriveThresholds(refs, n, derivation, Math.max(...totals) + 2);
+  await writeThresholds("fixtures/thresholds.json", preset, t);
+  console.log(`wrote fixtures/thresholds.json: ${t.cells.length} cells for ${preset}`);
 }

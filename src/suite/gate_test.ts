@@ -1,61 +1,123 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
+import { checkThresholds, deriveThresholds, floorOf, GATE_ALPHA, parseThresholds } from "./gate.ts";
 import type { CellSummary } from "./select.ts";
+import { tInterval } from "./stats.ts";
 import type { MethodName } from "./types.ts";
 
 const cell = (
   method: MethodName,
   batchSize: number,
   accs: number[],
-  diverged = 0,
-): CellSummary => ({
-  method,
-  batchSize,
-  depth: 2,
-  baseLr: 0.1,
-  scaledLr: 0.1,
-  accuracies: accs,
-  median: accs.reduce((a, b) => a + b) / accs.length,
-  spread: Math.max(...accs) - Math.min(...accs),
-  diverged,
-  errors: 0,
-  allErrors: false,
-  runs: 3,
-  lossSpikes: 0,
-  maxGradNorm: 1,
-});
+  divergedHeldOut = 0,
+): CellSummary => {
+  const ci = tInterval(accs);
+  return {
+    method,
+    batchSize,
+    depth: 2,
+    lrIndex: 2,
+    baseLr: 0.1,
+    scaledLr: 0.1,
+    valAccuracy: 0.8,
+    triedLo: 0,
+    triedHi: 4,
+    ratesTried: 5,
+    atEdge: false,
+    capHit: false,
+    seeds: accs.map((_, i) => i + 2),
+    accuracies: accs,
+    n: accs.length,
+    mean: ci.mean,
+    sd: ci.sd,
+    ciLow: ci.low,
+    ciHigh: ci.high,
+    median: ci.mean,
+    spread: 0,
+    divergedHeldOut,
+    diverged: divergedHeldOut,
+    errors: 0,
+    allErrors: false,
+    runs: 10,
+    lossSpikes: 0,
+    maxGradNorm: 1,
+  };
+};
 
 Deno.test("checkThresholds names each failing cell with the measured value and the floor", () => {
-  const cells = [cell("lalc", 32, [0.8]), cell("lars", 32, [0.6], 2)];
+  const five = (x: number) => [x, x, x, x, x];
+  const cells = [cell("lalc", 32, five(0.8)), cell("lars", 32, five(0.6), 2)];
   const t = {
     derivation: "test",
     maxDivergedTotal: 1,
     cells: [
       { method: "lalc" as const, batchSize: 32, depth: 2, minAccuracy: 0.75, maxDiverged: 0 },
-      { method: "lars" as const, batchSize: 32, depth: 2, minAccuracy: 0.7, maxDiverged: 1 },
+      {
+        method: "lars" as const,
+        batchSize: 32,
+        depth: 2,
+        minAccuracy: 0.7,
+        maxDiverged: 1,
+        refMean: 0.72,
+      },
       { method: "lamb" as const, batchSize: 32, depth: 2, minAccuracy: 0.7, maxDiverged: 1 },
+      {
+        method: "lalc" as const,
+        batchSize: 32,
+        depth: 2,
+        minAccuracy: 0.7,
+        maxDiverged: 1,
+        minSeeds: 6,
+      },
     ],
   };
   const failures = checkThresholds(cells, t).map((f) => `${f.cell}: ${f.message}`);
   assertEquals(failures, [
-    "lars batch 32 depth 2: median test accuracy 0.6000 < floor 0.7000",
-    "lars batch 32 depth 2: 2 diverged runs > allowed 1",
-    "lamb batch 32 depth 2: no finished run in the results",
-    "grid: 2 diverged runs in all > allowed 1",
+    "lars batch 32 depth 2: mean test accuracy 0.6000 < floor 0.7000 (reference 0.7200)",
+    "lars batch 32 depth 2: 2 diverged held-out runs > allowed 1",
+    "lamb batch 32 depth 2: no held-out run in the results",
+    "lalc batch 32 depth 2: 5 held-out seeds < required 6",
+    "grid: 2 diverged held-out runs in all > allowed 1",
   ]);
-  assertEquals(checkThresholds([cell("lalc", 32, [0.8])], { ...t, cells: [t.cells[0]] }), []);
+  assertEquals(checkThresholds([cells[0]], { ...t, cells: [t.cells[0]] }), []);
 });
 
-Deno.test("checkClaims reports the large- and small-batch claims per depth", () => {
-  const claims = checkClaims([
-    cell("lalc", 32, [0.80]),
-    cell("warmup", 32, [0.805]),
-    cell("lalc", 512, [0.70]),
-    cell("lars", 512, [0.72]),
-    cell("lamb", 512, [0.6]),
-  ]);
-  assertEquals(claims.map((c) => c.pass), [false, true]);
-  assert(claims[0].detail.includes("best rival lars 0.7200"));
+Deno.test("floorOf: the Bonferroni t margin, never below the minimum", () => {
+  const accs = [0.80, 0.82, 0.81, 0.79, 0.83, 0.80, 0.81, 0.82, 0.80, 0.81];
+  const f = floorOf(accs, 5, 20);
+  const sd = tInterval(accs).sd;
+  // t(1 - 0.01/20, 9) = 4.781 (tables); margin = q * sd * sqrt(1/10 + 1/5).
+  assert(Math.abs(f.q - 4.781) < 2e-3, `q ${f.q}`);
+  assert(Math.abs(f.margin - f.q * sd * Math.sqrt(0.3)) < 1e-12);
+  assertEquals(floorOf([0.5, 0.5, 0.5, 0.5, 0.5], 5, 20).margin, 0.005);
+  throws(() => floorOf([0.5, 0.5], 5, 20), /at least 5 measured seeds/);
+});
+
+Deno.test("the derived gate's false-alarm rate is about alpha on simulated clean seeds", () => {
+  // Normal seeds, 20 cells, 15 reference seeds each, 5 fresh seeds per gate run.
+  let state = 12345;
+  const uniform = () => ((state = (state * 1103515245 + 12345) % 2147483648) + 0.5) / 2147483648;
+  const normal = () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  const draw = (k: number) => Array.from({ length: k }, () => 0.8 + 0.02 * normal());
+  const methods: MethodName[] = ["lalc", "lars", "lamb", "linear-scaling", "warmup"];
+  const keys = Array.from(
+    { length: 20 },
+    (_, i) => ({ m: methods[i % 5], b: 32 * (1 + (i >> 2)) }),
+  );
+  let alarms = 0;
+  const trials = 300;
+  for (let t = 0; t < trials; t++) {
+    const refs = keys.map((k) => ({
+      method: k.m,
+      batchSize: k.b,
+      depth: 2,
+      accuracies: draw(15),
+      maxDivergedSeen: 0,
+    }));
+    const th = deriveThresholds(refs, 5, "sim", 10);
+    if (checkThresholds(keys.map((k) => cell(k.m, k.b, draw(5))), th).length > 0) alarms++;
+  }
+  // Expected about GATE_ALPHA (1%): 3 of 300; allow up to 4x for the binomial noise.
+  assert(alarms <= 4 * GATE_ALPHA * trials, `${alarms} false alarms in ${trials}`);
 });
 
 Deno.test("parseThresholds rejects a malformed file with the field named", () => {

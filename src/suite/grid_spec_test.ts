@@ -16,7 +16,7 @@ Deno.test("extends starts from a preset and overrides fields", () => {
     lrGrid: { points: 4 },
   });
   assertEquals(grid.batchSizes, [64]);
-  assertEquals(grid.lrGrid, { points: 4, factor: Math.sqrt(10), tuneOn: "first-seed" });
+  assertEquals(grid.lrGrid, { points: 4, factor: 2, tuneOn: "first-seed" });
   assertEquals(grid.depths, PRESETS.smoke.depths);
 });
 
@@ -51,7 +51,7 @@ Deno.test("a grid without extends must name every field", () => {
   throws(() => validateGridSpec({ name: "x" }), /grid\.dataset: missing/);
   throws(
     () => validateGridSpec({ extends: "huge" }),
-    /grid\.extends: unknown preset "huge"; allowed: smoke, standard, paper/,
+    /grid\.extends: unknown preset "huge"; allowed: smoke, standard, cnn, paper/,
   );
   throws(() => validateGridSpec([1]), /must be a JSON object/);
 });

@@ -136,6 +136,30 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
 }
 
 /**
+ * The base rate at position `lrIndex` of `method`'s log grid of `points` values spaced by
+ * `factor`, centred on the recipe's base rate. Index 0 is the grid's smallest rate; the
+ * search of `cell_plan.ts` extends the grid beyond it with negative indices and indices of
+ * `points` and above.
+ *
+ * @example
+ * ```ts
+ * import { rateAtIndex } from "./methods.ts";
+ * rateAtIndex("warmup", -1, 3, 10); // 0.001, one step below the grid [0.01, 0.1, 1]
+ * ```
+ */
+export function rateAtIndex(
+  method: MethodName,
+  lrIndex: number,
+  points: number,
+  factor: number,
+): number {
+  const centre = RECIPES[method].baseLr;
+  const mid = (points - 1) / 2;
+  // Rounded to 6 significant digits so the rate (part of the run id) prints the same everywhere.
+  return Number((centre * factor ** (lrIndex - mid)).toPrecision(6));
+}
+
+/**
  * The base rates tried for `method`: `points` values spaced by `factor` on a log scale,
  * centred on the recipe's base rate (smallest first).
  *
@@ -146,13 +170,7 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  * ```
  */
 export function learningRateGrid(method: MethodName, points: number, factor: number): number[] {
-  const centre = RECIPES[method].baseLr;
-  const mid = (points - 1) / 2;
-  // Rounded to 6 significant digits so the rate (part of the run id) prints the same everywhere.
-  return Array.from(
-    { length: points },
-    (_, i) => Number((centre * factor ** (i - mid)).toPrecision(6)),
-  );
+  return Array.from({ length: points }, (_, i) => rateAtIndex(method, i, points, factor));
 }
 
 /** The schedule of a method at peak rate `peak` over `totalSteps` steps. */

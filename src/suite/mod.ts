@@ -25,6 +25,7 @@ export {
   type MethodName,
   METHODS,
   type PlannedRun,
+  type SearchFlag,
 } from "./types.ts";
 export {
   type OptimizerKit,
@@ -35,12 +36,13 @@ export {
 } from "./methods.ts";
 export {
   type CellThreshold,
-  checkClaims,
   checkThresholds,
-  type ClaimResult,
   type GateFailure,
   type PresetThresholds,
 } from "./gate.ts";
+export { type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
+export { type Interval, tInterval } from "./stats.ts";
+export { checkProtocol, type ProtocolCheck, type ProtocolInput } from "./protocol_check.ts";
 export type { CellSummary } from "./select.ts";
 export {
   backendTolerance,

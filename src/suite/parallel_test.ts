@@ -57,12 +57,9 @@ Deno.test("3 workers give the rows of 1 worker, phases in order, progress right"
   const parallel = await runGrid(options(three, { workers: 3, onProgress: (p) => seen.push(p) }));
   const total = totalRuns(grid);
   assertEquals(total, 30);
-  assertEquals([serial.ran, parallel.ran, serial.complete, parallel.complete], [
-    30,
-    30,
-    true,
-    true,
-  ]);
+  // At least the planned 30; the rate searches extend past edge optima (cell_plan.ts).
+  assert(serial.ran >= total);
+  assertEquals([parallel.ran, serial.complete, parallel.complete], [serial.ran, true, true]);
   for (const f of ["runs.csv", "curves.csv", "layer_rates.csv"]) {
     assertEquals(await results(`${three}/${f}`), await results(`${one}/${f}`), f);
   }
@@ -82,11 +79,13 @@ Deno.test("3 workers give the rows of 1 worker, phases in order, progress right"
   const rows = parseCsv(await Deno.readTextFile(`${three}/runs.csv`));
   for (const cell of cellsInOrder) {
     const phases = rows.filter((r) => `${r.method}|${r.batch_size}` === cell).map((r) => r.phase);
-    assertEquals(phases, ["tune", "tune", "tune", "seed", "seed"], cell);
+    const tune = phases.filter((p) => p === "tune").length;
+    assert(tune >= 3, cell);
+    assertEquals(phases, [...Array(tune).fill("tune"), "seed", "seed"], cell);
   }
   // Progress: one step per run up to the total, never more runs in flight than workers, and
   // more than one at a time (the cells really ran in parallel).
-  assertEquals(seen.map((p) => p.done), Array.from({ length: total }, (_, i) => i + 1));
+  assertEquals(seen.map((p) => p.done), Array.from({ length: parallel.ran }, (_, i) => i + 1));
   assert(seen.every((p) => p.total === total && p.running <= 2), "at most 3 in flight");
   assert(seen.some((p) => p.running === 2), "runs overlapped");
   await Deno.remove(one, { recursive: true });
@@ -97,11 +96,11 @@ Deno.test("a parallel grid stopped by --max-runs resumes to the same rows", asyn
   await useBackend("cpu");
   const one = await Deno.makeTempDir();
   const two = await Deno.makeTempDir();
-  await runGrid(options(one));
+  const whole = await runGrid(options(one));
   const first = await runGrid(options(two, { workers: 2, maxRuns: 7 }));
   assertEquals([first.ran, first.complete], [7, false]);
   const second = await runGrid(options(two, { workers: 2 }));
-  assertEquals([second.ran, second.skipped, second.complete], [23, 7, true]);
+  assertEquals([second.ran, second.skipped, second.complete], [whole.ran - 7, 7, true]);
   assertEquals(await results(`${two}/runs.csv`), await results(`${one}/runs.csv`));
   assertEquals(await results(`${two}/curves.csv`), await results(`${one}/curves.csv`));
   await Deno.remove(one, { recursive: true });
@@ -121,6 +120,6 @@ Deno.test("a worker that fails stops the grid with its error; the folder stays r
   assert(/^WorkerFailure: a worker failed: no data here/.test(message), message);
   // The lock was freed and nothing was recorded: the same folder starts normally.
   const result = await runGrid(options(out, { workers: 2 }));
-  assertEquals([result.ran, result.complete], [30, true]);
+  assert(result.complete && result.ran >= 30);
   await Deno.remove(out, { recursive: true });
 });

@@ -2,13 +2,13 @@
  * Which runs a grid does, in which order, and their deterministic ids.
  *
  * Cells (method x batch size x depth) run one after the other, depth-major, so an
- * interrupted grid leaves whole cells behind it. Within a cell the tuning runs come first;
- * with `tuneOn: "first-seed"` the other seeds then run at the rate the tuning picked.
+ * interrupted grid leaves whole cells behind it. What a cell runs is decided by
+ * `cell_plan.ts` (the tuning search, then the held-out seeds); this module names the runs.
  *
  * @module
  */
-import { learningRateGrid, METHOD_RECIPE_VERSION } from "./methods.ts";
-import type { GridSpec, MethodName, PlannedRun } from "./types.ts";
+import { METHOD_RECIPE_VERSION, rateAtIndex } from "./methods.ts";
+import type { GridSpec, MethodName, PlannedRun, SearchFlag } from "./types.ts";
 
 /** What a run id is computed from, besides its grid. */
 export interface RunKey {
@@ -95,49 +95,67 @@ export function gridCells(grid: GridSpec): Cell[] {
   return cells;
 }
 
-/** The tuning runs of `cell`: every rate of the method's grid, on the first seed only or on
- * every seed. */
+/** The seeds every rate is tuned on: the first seed (`first-seed`) or every seed. */
+export function tuningSeeds(grid: GridSpec): readonly number[] {
+  return grid.lrGrid.tuneOn === "all-seeds" ? grid.seeds : grid.seeds.slice(0, 1);
+}
+
+/** The held-out evaluation seeds: every seed of the grid that is not a tuning seed. Only
+ * these count in the statistics. */
+export function heldOutSeeds(grid: GridSpec): readonly number[] {
+  const tuning = new Set(tuningSeeds(grid));
+  return grid.seeds.filter((s) => !tuning.has(s));
+}
+
+/** The run of `cell` at rate index `lrIndex` (any integer: see `rateAtIndex`) and `seed`. */
+export async function cellRun(
+  grid: GridSpec,
+  cell: Cell,
+  lrIndex: number,
+  seed: number,
+  phase: "tune" | "seed",
+  search: SearchFlag,
+): Promise<PlannedRun> {
+  const baseLr = rateAtIndex(cell.method, lrIndex, grid.lrGrid.points, grid.lrGrid.factor);
+  return {
+    ...cell,
+    seed,
+    lrIndex,
+    baseLr,
+    phase,
+    search,
+    runId: await runId(grid, { ...cell, seed, baseLr }),
+  };
+}
+
+/** The tuning runs of `cell` over the method's initial grid: every rate on every tuning seed. */
 export async function tuningRuns(grid: GridSpec, cell: Cell): Promise<PlannedRun[]> {
-  const rates = learningRateGrid(cell.method, grid.lrGrid.points, grid.lrGrid.factor);
-  const seeds = grid.lrGrid.tuneOn === "all-seeds" ? grid.seeds : grid.seeds.slice(0, 1);
   const runs: PlannedRun[] = [];
-  for (const [lrIndex, baseLr] of rates.entries()) {
-    for (const seed of seeds) {
-      runs.push({
-        ...cell,
-        seed,
-        lrIndex,
-        baseLr,
-        phase: "tune",
-        runId: await runId(grid, { ...cell, seed, baseLr }),
-      });
+  for (let lrIndex = 0; lrIndex < grid.lrGrid.points; lrIndex++) {
+    for (const seed of tuningSeeds(grid)) {
+      runs.push(await cellRun(grid, cell, lrIndex, seed, "tune", "grid"));
     }
   }
   return runs;
 }
 
-/** The further-seed runs of `cell` at rate index `lrIndex` (none with `all-seeds`). */
-export async function seedRuns(grid: GridSpec, cell: Cell, lrIndex: number): Promise<PlannedRun[]> {
-  if (grid.lrGrid.tuneOn === "all-seeds") return [];
-  const baseLr = learningRateGrid(cell.method, grid.lrGrid.points, grid.lrGrid.factor)[lrIndex];
+/** The held-out seed runs of `cell` at rate index `lrIndex`. */
+export async function seedRuns(
+  grid: GridSpec,
+  cell: Cell,
+  lrIndex: number,
+  search: SearchFlag = "interior",
+): Promise<PlannedRun[]> {
   const runs: PlannedRun[] = [];
-  for (const seed of grid.seeds.slice(1)) {
-    runs.push({
-      ...cell,
-      seed,
-      lrIndex,
-      baseLr,
-      phase: "seed",
-      runId: await runId(grid, { ...cell, seed, baseLr }),
-    });
+  for (const seed of heldOutSeeds(grid)) {
+    runs.push(await cellRun(grid, cell, lrIndex, seed, "seed", search));
   }
   return runs;
 }
 
-/** Number of runs `grid` does in all (for the progress bar). */
+/** Number of runs `grid` does at least (the initial grids and the held-out seeds; each
+ * extension of a search adds one run per tuning seed). For the progress bar. */
 export function totalRuns(grid: GridSpec): number {
-  const perCell = grid.lrGrid.tuneOn === "all-seeds"
-    ? grid.lrGrid.points * grid.seeds.length
-    : grid.lrGrid.points + grid.seeds.length - 1;
+  const perCell = grid.lrGrid.points * tuningSeeds(grid).length + heldOutSeeds(grid).length;
   return gridCells(grid).length * perCell;
 }

@@ -1,6 +1,7 @@
 /**
- * The report of a results folder: summary tables, claims, and the three plots (accuracy vs
- * batch size per depth, training curves, LALC's per-layer learning rate).
+ * The report of a results folder: summary tables, claims, and the plots (accuracy vs batch
+ * size per depth with 95% intervals, learning-rate sensitivity, training curves, LALC's
+ * per-layer learning rate).
  *
  * @module
  */
@@ -28,25 +29,37 @@ function tunedRunIds(rows: readonly RunRow[]): Set<string> {
   return ids;
 }
 
-/** Accuracy vs batch size, one line per method, one panel per depth, min-max band over seeds. */
+/**
+ * Test accuracy vs batch size: the mean over the held-out seeds, one line per method, one
+ * panel per depth, with the Student-t 95% interval of the mean as error bars; the x ticks
+ * sit at the batch sizes that were run.
+ */
 export function accuracySpec(cells: readonly CellSummary[], title: string): TopLevelSpec {
-  const values = cells.map((c) => ({
+  const values = cells.filter((c) => c.n > 0).map((c) => ({
     method: c.method,
     batch: c.batchSize,
     depth: `depth ${c.depth}`,
     depthOrder: c.depth,
-    median: c.median,
-    min: Math.min(...c.accuracies),
-    max: Math.max(...c.accuracies),
+    mean: c.mean,
+    // A single seed has no interval: the bar collapses to the mean.
+    low: Number.isFinite(c.ciLow) ? c.ciLow : c.mean,
+    high: Number.isFinite(c.ciHigh) ? c.ciHigh : c.mean,
   }));
+  const batches = [...new Set(cells.map((c) => c.batchSize))].sort((a, b) => a - b);
+  const n = Math.min(...cells.map((c) => c.n));
   const x = {
     field: "batch",
     type: "quantitative",
-    scale: { type: "log", base: 2 },
+    scale: { type: "log", base: 2, domain: [batches[0] / 1.4, batches.at(-1)! * 1.4] },
+    axis: { values: batches, format: "d" },
     title: "batch size",
   };
   return {
-    title,
+    title: {
+      text: title,
+      subtitle: `mean test accuracy over ${n}+ held-out seeds; error bars: 95% Student-t ` +
+        "confidence interval of the mean",
+    },
     data: { values },
     // Panels in numeric depth order ("depth 4" before "depth 16"), not string order.
     facet: {
@@ -65,8 +78,13 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
           mark: { type: "errorbar", ticks: true },
           encoding: {
             x,
-            y: { field: "min", type: "quantitative", title: "test accuracy (median over seeds)" },
-            y2: { field: "max" },
+            y: {
+              field: "low",
+              type: "quantitative",
+              title: "test accuracy (mean, 95% CI)",
+              scale: { zero: false },
+            },
+            y2: { field: "high" },
             color: { field: "method", type: "nominal" },
           },
         },
@@ -74,7 +92,7 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
           mark: { type: "line", point: true },
           encoding: {
             x,
-            y: { field: "median", type: "quantitative", scale: { zero: false } },
+            y: { field: "mean", type: "quantitative", scale: { zero: false } },
             color: { field: "method", type: "nominal" },
           },
         },
@@ -83,7 +101,58 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
   } as TopLevelSpec;
 }
 
-/** Test accuracy over epochs at each cell's tuned rate (first seed), panels depth x batch. */
+/**
+ * Learning-rate sensitivity, as DeepOBS draws it: the validation accuracy of every tuning
+ * run against its base rate (log scale), one line per method, one panel per (depth, batch
+ * size) cell. A diverged run is drawn at 0. The chosen rate of each method is the peak of
+ * its line.
+ */
+export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLevelSpec {
+  const values = rows
+    .filter((r) => r.phase === "tune")
+    .map((r) => ({
+      method: r.method,
+      panel: `depth ${r.depth}, batch ${r.batchSize}`,
+      panelOrder: r.depth * 1e6 + r.batchSize,
+      baseLr: r.baseLr,
+      accuracy: r.status === "ok" && Number.isFinite(r.valAccuracy) ? r.valAccuracy : 0,
+    }))
+    .sort((a, b) => a.baseLr - b.baseLr);
+  const batches = new Set(rows.map((r) => r.batchSize)).size;
+  return {
+    title: {
+      text: title,
+      subtitle: "validation accuracy of each tuning run (seed 1); diverged = 0",
+    },
+    data: { values },
+    facet: {
+      field: "panel",
+      type: "nominal",
+      title: null,
+      sort: { field: "panelOrder", op: "min" },
+    },
+    columns: batches,
+    spec: {
+      width: 200,
+      height: 150,
+      mark: { type: "line", point: true },
+      encoding: {
+        x: {
+          field: "baseLr",
+          type: "quantitative",
+          scale: { type: "log" },
+          title: "base learning rate (per 256 samples)",
+        },
+        y: { field: "accuracy", type: "quantitative", title: "validation accuracy" },
+        color: { field: "method", type: "nominal" },
+      },
+    },
+  } as TopLevelSpec;
+}
+
+/** Validation accuracy over epochs at each cell's tuned rate (first seed), panels depth x
+ * batch (the test set is evaluated only at the end; older folders without validation fall
+ * back to their test curves). */
 export function curvesSpec(
   rows: readonly RunRow[],
   curves: readonly Record<string, string>[],
@@ -95,13 +164,13 @@ export function curvesSpec(
     rows.filter((r) => tuned.has(r.runId) && r.seed === firstSeed).map((r) => r.runId),
   );
   const values = curves
-    .filter((c) => keep.has(c.run_id) && c.test_accuracy !== "")
+    .filter((c) => keep.has(c.run_id) && (c.val_accuracy ?? c.test_accuracy ?? "") !== "")
     .map((c) => ({
       method: c.method,
       panel: `depth ${c.depth}, batch ${c.batch_size}`,
       panelOrder: parseNumber(c.depth) * 1e6 + parseNumber(c.batch_size),
       epoch: parseNumber(c.epoch),
-      accuracy: parseNumber(c.test_accuracy),
+      accuracy: parseNumber(c.val_accuracy ?? c.test_accuracy),
       loss: parseNumber(c.train_loss),
     }));
   return {
@@ -123,7 +192,7 @@ export function curvesSpec(
         y: {
           field: "accuracy",
           type: "quantitative",
-          title: "test accuracy",
+          title: "validation accuracy",
           scale: { zero: false },
         },
         color: { field: "method", type: "nominal" },
@@ -204,7 +273,12 @@ export async function drawReport(dir: string, folder?: ResultsFolder): Promise<s
     ...await writePlot(
       dir,
       "accuracy_vs_batch",
-      accuracySpec(cells, `${name}: test accuracy at the tuned rate`),
+      accuracySpec(cells, `${name}: test accuracy at the validation-tuned rate`),
+    ),
+    ...await writePlot(
+      dir,
+      "lr_sensitivity",
+      sensitivitySpec(f.rows, `${name}: learning-rate sensitivity`),
     ),
   );
   if (f.curves.length > 0) {
@@ -215,7 +289,7 @@ export async function drawReport(dir: string, folder?: ResultsFolder): Promise<s
         curvesSpec(
           f.rows,
           f.curves,
-          `${name}: test accuracy during training (tuned rate, first seed)`,
+          `${name}: validation accuracy during training (tuned rate, first seed)`,
         ),
       ),
     );

@@ -4,7 +4,9 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { parseCsv } from "./csv.ts";
-import { totalRuns } from "./plan.ts";
+import { nextCellRuns } from "./cell_plan.ts";
+import { gridCells, totalRuns } from "./plan.ts";
+import { runRowFromRecord } from "./schema.ts";
 import { validateGridSpec } from "./grid_spec.ts";
 
 const GRID = {
@@ -88,8 +90,13 @@ Deno.test("a grid on 2 workers killed with SIGKILL resumes without losing or dup
   const last = await grid(dir).status;
   assertEquals(last.code, 0);
   const runs = parseCsv(await Deno.readTextFile(`${dir}/out/runs.csv`));
-  assertEquals(runs.length, total);
-  assertEquals(new Set(runs.map((r) => r.run_id)).size, total);
+  // The searches extend past edge optima, so the grid runs at least `total`; no run lost
+  // means every cell's procedure has nothing left to do, no duplicate means unique ids.
+  assert(runs.length >= total);
+  assertEquals(new Set(runs.map((r) => r.run_id)).size, runs.length);
+  const finished = new Map(runs.map((r) => [r.run_id, runRowFromRecord(r)] as const));
+  const spec = validateGridSpec(GRID);
+  for (const cell of gridCells(spec)) assertEquals(await nextCellRuns(spec, cell, finished), []);
   const ids = new Set(runs.map((r) => r.run_id));
   const curves = parseCsv(await Deno.readTextFile(`${dir}/out/curves.csv`));
   assert(curves.every((c) => ids.has(c.run_id)));

@@ -29,6 +29,10 @@ export const RUN_COLUMNS = [
   "final_train_loss",
   "final_test_accuracy",
   "best_test_accuracy",
+  "val_accuracy",
+  "val_samples",
+  "test_samples",
+  "search",
   "steps_to_target",
   "max_grad_norm",
   "loss_spikes",
@@ -54,6 +58,7 @@ export const CURVE_COLUMNS = [
   "learning_rate",
   "train_loss",
   "test_accuracy",
+  "val_accuracy",
   "grad_norm",
   "layer_grad_norm_min",
   "layer_grad_norm_max",
@@ -115,6 +120,15 @@ export interface RunRow {
   finalTestAccuracy: number;
   /** The `best_test_accuracy` column. */
   bestTestAccuracy: number;
+  /** The `val_accuracy` column: accuracy on the whole validation split at the end. */
+  valAccuracy: number;
+  /** The `val_samples` column. */
+  valSamples: number;
+  /** The `test_samples` column: the test set's size (it is evaluated once, in full). */
+  testSamples: number;
+  /** The `search` column: where the run sits in the tuning protocol (see `cell_plan.ts`):
+   * `grid` / `extension` for tuning runs, `interior` / `cap-hit` for held-out seeds. */
+  search: string;
   /** The `steps_to_target` column. */
   stepsToTarget: number | null;
   /** The `max_grad_norm` column. */
@@ -148,6 +162,7 @@ const STRING_COLUMNS = new Set([
   "phase",
   "backend",
   "status",
+  "search",
   "error",
   "deno_version",
   "tfjs_version",

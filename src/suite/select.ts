@@ -1,16 +1,25 @@
 /**
- * From finished runs to results: the tuned rate of each (method, batch size, depth) cell and
- * its accuracy over seeds.
+ * From finished runs to results: the tuned rate of each (method, batch size, depth) cell
+ * (the validation argmax) and its test accuracy over the held-out seeds, with a Student-t
+ * 95% interval.
  *
  * @module
  */
 import type { RunRow } from "./schema.ts";
+import { tInterval } from "./stats.ts";
 import type { MethodName } from "./types.ts";
 
-/** What a run counts for in rate selection and medians: its final test accuracy when it
- * finished `ok`, 0 when it diverged or failed (worse than any real accuracy). */
+/** What a run counts for in the statistics: its final accuracy on the whole test set when
+ * it finished `ok`, 0 when it diverged or failed (worse than any real accuracy). */
 export function runScore(row: RunRow): number {
   return row.status === "ok" && Number.isFinite(row.finalTestAccuracy) ? row.finalTestAccuracy : 0;
+}
+
+/** What a tuning run counts for in the choice of the rate: its validation accuracy when it
+ * finished `ok`, -Infinity when it diverged, failed or has none (worst of all). The test
+ * set is never read here. */
+export function tuneScore(row: RunRow): number {
+  return row.status === "ok" && Number.isFinite(row.valAccuracy) ? row.valAccuracy : -Infinity;
 }
 
 /** Median of `xs` (NaN when empty). */
@@ -28,7 +37,8 @@ export function cellKey(method: string, batchSize: number, depth: number): strin
 
 /**
  * The tuned rate of one cell: the `lrIndex` whose tuning runs (phase `tune`) have the best
- * median score; ties go to the smaller rate. Undefined when the cell has no tuning run.
+ * mean validation score ({@link tuneScore}); ties go to the smaller rate. Undefined when the
+ * cell has no tuning run.
  *
  * @example
  * ```ts ignore
@@ -39,18 +49,19 @@ export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
   const byLr = new Map<number, number[]>();
   for (const r of cellRows) {
     if (r.phase !== "tune") continue;
-    byLr.set(r.lrIndex, [...(byLr.get(r.lrIndex) ?? []), runScore(r)]);
+    byLr.set(r.lrIndex, [...(byLr.get(r.lrIndex) ?? []), tuneScore(r)]);
   }
   let best: number | undefined;
   let bestScore = -Infinity;
   for (const lrIndex of [...byLr.keys()].sort((a, b) => a - b)) {
-    const s = median(byLr.get(lrIndex)!);
-    if (s > bestScore) [best, bestScore] = [lrIndex, s];
+    const xs = byLr.get(lrIndex)!;
+    const s = xs.reduce((a, b) => a + b, 0) / xs.length;
+    if (best === undefined || s > bestScore) [best, bestScore] = [lrIndex, s];
   }
   return best;
 }
 
-/** One cell of the results: the method at its tuned rate. */
+/** One cell of the results: the method at its tuned rate, over its held-out seeds. */
 export interface CellSummary {
   /** The compared method. */
   readonly method: MethodName;
@@ -58,16 +69,46 @@ export interface CellSummary {
   readonly batchSize: number;
   /** Number of BN-ReLU blocks. */
   readonly depth: number;
+  /** The tuned rate's index in the method's log grid (the validation argmax). */
+  readonly lrIndex: number;
   /** The tuned base rate (per 256 samples). */
   readonly baseLr: number;
   /** The rate actually used (the base rate after the method's scaling rule). */
   readonly scaledLr: number;
-  /** Scores (final test accuracy; 0 for a diverged run) of each seed at the tuned rate. */
+  /** Mean validation accuracy of the tuning runs at the tuned rate. */
+  readonly valAccuracy: number;
+  /** Lowest rate index tried. */
+  readonly triedLo: number;
+  /** Highest rate index tried. */
+  readonly triedHi: number;
+  /** How many rates were tried. */
+  readonly ratesTried: number;
+  /** Whether the tuned rate is the lowest or highest tried (only with `capHit`, once the
+   * search is complete). */
+  readonly atEdge: boolean;
+  /** Whether the held-out seeds were flagged `cap-hit` by the search. */
+  readonly capHit: boolean;
+  /** The held-out seeds (phase `seed`) that ran at the tuned rate and did not end as
+   * `error`, ascending. */
+  readonly seeds: number[];
+  /** Their scores ({@link runScore}: whole-test-set accuracy, 0 when diverged), by seed. */
   readonly accuracies: number[];
+  /** Number of held-out seeds. */
+  readonly n: number;
+  /** Mean of `accuracies`. */
+  readonly mean: number;
+  /** Sample standard deviation of `accuracies`. */
+  readonly sd: number;
+  /** Lower end of the Student-t 95% interval of the mean over the held-out seeds. */
+  readonly ciLow: number;
+  /** Upper end of that interval. */
+  readonly ciHigh: number;
   /** Median of `accuracies`. */
   readonly median: number;
-  /** max - min of `accuracies` (0 with one seed). */
+  /** max - min of `accuracies`. */
   readonly spread: number;
+  /** Diverged held-out runs. */
+  readonly divergedHeldOut: number;
   /** Diverged runs of the cell, over every tried rate and seed. */
   readonly diverged: number;
   /** Runs of the cell that ended as `error` (they failed, they did not score 0). */
@@ -76,18 +117,19 @@ export interface CellSummary {
   readonly allErrors: boolean;
   /** Runs of the cell (every rate and seed). */
   readonly runs: number;
-  /** Loss spikes summed over the runs at the tuned rate. */
+  /** Loss spikes summed over the held-out runs. */
   readonly lossSpikes: number;
-  /** Largest gradient norm of the runs at the tuned rate. */
+  /** Largest gradient norm of the held-out runs. */
   readonly maxGradNorm: number;
 }
 
 /**
- * Every cell of `rows` at its tuned rate, sorted by depth, batch size, then method.
+ * Every cell of `rows` at its tuned rate, sorted by depth, batch size, then method. A cell
+ * with no held-out seed yet has `n` 0 and NaN statistics.
  *
  * @example
  * ```ts ignore
- * for (const c of summarizeCells(store.rows)) console.log(c.method, c.median);
+ * for (const c of summarizeCells(store.rows)) console.log(c.method, c.mean, c.ciLow, c.ciHigh);
  * ```
  */
 export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
@@ -100,24 +142,48 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
   for (const cellRows of cells.values()) {
     const best = bestLrIndex(cellRows);
     if (best === undefined) continue;
-    const atBest = cellRows.filter((r) => r.lrIndex === best);
-    const accuracies = atBest.map(runScore);
-    const first = atBest[0];
+    const tune = cellRows.filter((r) => r.phase === "tune");
+    const atBestTune = tune.filter((r) => r.lrIndex === best);
+    const heldOut = cellRows
+      .filter((r) => r.phase === "seed" && r.lrIndex === best)
+      .sort((a, b) => a.seed - b.seed);
+    // A run that ended as `error` failed to run: it has no accuracy, not an accuracy of 0.
+    const scored = heldOut.filter((r) => r.status !== "error");
+    const accuracies = scored.map(runScore);
+    const indices = [...new Set(tune.map((r) => r.lrIndex))];
+    const triedLo = Math.min(...indices);
+    const triedHi = Math.max(...indices);
+    const ci = tInterval(accuracies);
+    const first = atBestTune[0];
     out.push({
       method: first.method,
       batchSize: first.batchSize,
       depth: first.depth,
+      lrIndex: best,
       baseLr: first.baseLr,
       scaledLr: first.scaledLr,
+      valAccuracy: atBestTune.reduce((s, r) => s + tuneScore(r), 0) / atBestTune.length,
+      triedLo,
+      triedHi,
+      ratesTried: indices.length,
+      atEdge: best === triedLo || best === triedHi,
+      capHit: heldOut.some((r) => r.search === "cap-hit"),
+      seeds: scored.map((r) => r.seed),
       accuracies,
+      n: ci.n,
+      mean: ci.mean,
+      sd: ci.sd,
+      ciLow: ci.low,
+      ciHigh: ci.high,
       median: median(accuracies),
-      spread: Math.max(...accuracies) - Math.min(...accuracies),
+      spread: accuracies.length ? Math.max(...accuracies) - Math.min(...accuracies) : NaN,
+      divergedHeldOut: heldOut.filter((r) => r.status === "diverged").length,
       diverged: cellRows.filter((r) => r.status === "diverged").length,
       errors: cellRows.filter((r) => r.status === "error").length,
-      allErrors: atBest.every((r) => r.status === "error"),
+      allErrors: (heldOut.length > 0 ? heldOut : atBestTune).every((r) => r.status === "error"),
       runs: cellRows.length,
-      lossSpikes: atBest.reduce((s, r) => s + (r.lossSpikes || 0), 0),
-      maxGradNorm: Math.max(...atBest.map((r) => r.maxGradNorm)),
+      lossSpikes: heldOut.reduce((s, r) => s + (r.lossSpikes || 0), 0),
+      maxGradNorm: heldOut.length ? Math.max(...heldOut.map((r) => r.maxGradNorm)) : NaN,
     });
   }
   return out.sort((a, b) =>

@@ -65,9 +65,10 @@ Deno.test("two shards merged, and two workers, equal one serial run", async () =
   assert(runs[3].text.includes("shard 2/2"), runs[3].text);
   const merged = await cli(dir, ["merge", "--out", `${dir}/merged`, `${dir}/s2`, `${dir}/s1`]);
   assertEquals(merged.code, 0, merged.text);
-  assert(merged.text.includes("merged 2 shards, 18 runs"), merged.text);
   const serialRuns = await untimed(`${dir}/serial/runs.csv`);
-  assertEquals(serialRuns.length, 18);
+  // At least the planned 18; the rate searches extend past edge optima (cell_plan.ts).
+  assert(serialRuns.length >= 18);
+  assert(merged.text.includes(`merged 2 shards, ${serialRuns.length} runs`), merged.text);
   // Merged: line for line the serial folder (rows in the same order), timings aside.
   assertEquals(await untimed(`${dir}/merged/runs.csv`), serialRuns);
   for (const f of ["curves.csv", "layer_rates.csv"]) {
@@ -85,7 +86,11 @@ Deno.test("two shards merged, and two workers, equal one serial run", async () =
   const report = await cli(dir, ["report", `${dir}/merged`, "--no-plots"]);
   const reportSerial = await cli(dir, ["report", `${dir}/serial`, "--no-plots"]);
   assertEquals(report.code, 0, report.text);
-  assertEquals(report.text, reportSerial.text);
+  // The same report, but for the folder names in its "wrote" lines.
+  assertEquals(
+    report.text.replaceAll(`${dir}/merged`, "DIR"),
+    reportSerial.text.replaceAll(`${dir}/serial`, "DIR"),
+  );
   const gate = await cli(dir, ["gate", `${dir}/merged`]);
   assert(gate.text.includes('"shard-test" has no thresholds'), gate.text); // read, then judged
   // The merge wrote the plots of a whole run.

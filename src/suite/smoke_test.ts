@@ -1,7 +1,8 @@
 /**
  * The smoke preset, for real, inside `deno test`: its depth-2 half (every method, both batch
- * sizes, every tuned rate; about 20 s of the preset's 100 s on 2 cores) must pass the gate
- * of fixtures/thresholds.json on the wasm backend the floors were measured on.
+ * sizes, the whole protocol: rate search on validation, 5 held-out seeds; about 100 runs,
+ * 1-2 min of the preset's ~5 min on 2 cores) must pass the gate of fixtures/thresholds.json
+ * on the wasm backend the floors were measured on.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
@@ -35,6 +36,8 @@ Deno.test("the smoke preset's depth-2 cells pass the gate", async () => {
   assertEquals(tf.memory().numTensors, before, "no tensor leaks over the grid");
   assert(result.complete);
   const cells = summarizeCells(result.rows);
+  assert(cells.every((c) => c.n >= 5), "every cell has 5 held-out seeds");
+  assert(result.rows.every((r) => r.valSamples > 0 && r.testSamples === 1000));
   const here = { ...thresholds, cells: thresholds.cells.filter((c) => c.depth === depth) };
   assertEquals(here.cells.length, SMOKE.methods.length * SMOKE.batchSizes.length);
   const failures = checkThresholds(cells, here);

@@ -10,6 +10,7 @@ import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { fakeRunFn, recordingKit } from "./_fakes.ts";
 import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
 import { runId } from "./plan.ts";
+import { RUN_COLUMNS } from "./schema.ts";
 import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
@@ -43,12 +44,13 @@ function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptio
   };
 }
 
-/** A finished folder of `grid` (12 runs) in a new temporary directory. */
+/** A finished folder of `grid` in a new temporary directory (its run count depends on where
+ * the rate searches end: see cell_plan.ts). */
 async function finishedFolder(extra: Partial<GridRunOptions> = {}): Promise<string> {
   await useBackend("cpu");
   const out = await Deno.makeTempDir();
   const result = await runGrid(options(out, extra));
-  assertEquals(result.rows.length, 12);
+  assert(result.complete && result.rows.length >= 12);
   return out;
 }
 
@@ -91,7 +93,7 @@ Deno.test("rows without meta.json, or with a corrupt one, are refused with how t
   await rejects(
     runGrid(options(out)),
     (e) =>
-      e instanceof ResultsError && /12 rows .* but no meta\.json/.test(e.message) &&
+      e instanceof ResultsError && /\d+ rows .* but no meta\.json/.test(e.message) &&
       /to start fresh, move the folder away/.test(e.message),
   );
   for (const bad of ['{"foo":1}', "{not json", JSON.stringify({ ...JSON.parse(meta), grid: 3 })]) {
@@ -130,12 +132,14 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
     await Deno.writeTextFile(runs, original.runs);
     await Deno.writeTextFile(curves, original.curves);
   };
-  const accuracyAt = 18; // final_test_accuracy, 0-based
+  const accuracyAt = RUN_COLUMNS.indexOf("final_test_accuracy");
+  // The line after the last row (the header is line 1).
+  const next = original.runs.trim().split("\n").length + 1;
   const cases: [string, () => Promise<void>, RegExp][] = [
     [
       "junk row",
       () => Deno.writeTextFile(runs, "junk,row\n", { append: true }),
-      /runs\.csv:14: 2 fields; expected 30/,
+      new RegExp(`runs\\.csv:${next}: 2 fields; expected ${RUN_COLUMNS.length}`),
     ],
     [
       "non-numeric accuracy",
@@ -155,7 +159,7 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
     [
       "duplicated run",
       () => Deno.writeTextFile(runs, original.runs.split("\n")[1] + "\n", { append: true }),
-      /runs\.csv:14: run_id \w+ is there twice/,
+      new RegExp(`runs\\.csv:${next}: run_id \\w+ is there twice`),
     ],
     [
       "duplicated curve point",
@@ -177,7 +181,11 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
       },
       /curves\.csv:2: run_id 0123456789abcdef is not a run of runs\.csv/,
     ],
-    ["lost curves.csv", () => Deno.remove(curves), /curves\.csv is missing while runs\.csv has 12/],
+    [
+      "lost curves.csv",
+      () => Deno.remove(curves),
+      /curves\.csv is missing while runs\.csv has \d+/,
+    ],
   ];
   for (const [name, damage, pattern] of cases) {
     await restore();
@@ -224,17 +232,20 @@ Deno.test("rows of another configuration or version are refused on resume", asyn
 Deno.test("--retry-errors runs error rows again; the summary shows errors as errors", async () => {
   const out = await finishedFolder({ runFn: fakeRunFn({ throwAtBatch: 64 }) });
   const before = await readResults(out);
-  assertEquals(before.rows.filter((r) => r.status === "error").length, 6);
+  const errors = before.rows.filter((r) => r.status === "error").length;
+  assert(errors > 0);
   const table = summaryTables(summarizeCells(before.rows));
-  assert(/error e3\/3/.test(table), table);
+  assert(/error e\d+\/\d+/.test(table), table);
   assert(!/0\.000/.test(table), table);
   // Without the flag nothing runs again.
   assertEquals((await runGrid(options(out))).ran, 0);
   const retried = await runGrid(options(out, { retryErrors: true }));
-  assertEquals([retried.retriedErrors, retried.ran, retried.complete], [6, 6, true]);
+  assertEquals([retried.retriedErrors, retried.complete], [errors, true]);
+  // The retried runs now succeed, so the searches take other paths: some error rows are no
+  // longer asked for, and some new rates are.
+  assert(retried.ran > 0);
   const after = await readResults(out);
-  assertEquals(after.rows.length, 12);
   assert(after.rows.every((r) => r.status === "ok"));
-  assertEquals(after.meta?.resumes?.at(-1)?.retriedErrors, 6);
+  assertEquals(after.meta?.resumes?.at(-1)?.retriedErrors, errors);
   await Deno.remove(out, { recursive: true });
 });

@@ -1,17 +1,30 @@
 /**
- * The terminal summary of a grid: per depth, a method x batch-size table of median test
- * accuracy at the tuned rate, its spread over seeds, and divergence counts.
+ * The terminal summary of a grid: per depth, a method x batch-size table of the held-out
+ * seeds' mean test accuracy with its Student-t 95% interval, and the claims with their
+ * paired intervals and verdicts. The same numbers as `summary.csv` and `claims.csv`.
  *
  * @module
  */
+import type { ClaimRow } from "./claims.ts";
 import type { CellSummary } from "./select.ts";
 
+const pct = (x: number) => Number.isFinite(x) ? (100 * x).toFixed(1) : "-";
+const signed = (x: number) =>
+  Number.isFinite(x) ? `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}` : "-";
+
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ");
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)];
+}
+
 /**
- * The summary tables of `cells` (from `summarizeCells`), one per depth.
- * Each entry reads `0.842 ±0.010 d1/6`: median accuracy, (max - min) / 2 over seeds,
- * diverged runs / runs of the cell over every tried rate and seed; ` e2` counts runs that
- * ended as error, and a cell whose every run at the tuned rate failed reads `error e3/3`
- * (a failure is not an accuracy of 0).
+ * The summary tables of `cells` (from `summarizeCells`), one per depth. Each entry reads
+ * `84.2 [83.1, 85.3] n5 d0 cap`: mean test accuracy (%) over the held-out seeds, its 95%
+ * Student-t interval, the number of held-out seeds, how many of them diverged, and `cap`
+ * when the rate search hit its cap with the best rate at an edge; ` e2` counts runs of the
+ * cell that ended as error (left out of the statistics), and a cell whose held-out runs all
+ * failed reads `error e5/10`.
  *
  * @example
  * ```ts ignore
@@ -25,28 +38,53 @@ export function summaryTables(cells: readonly CellSummary[]): string {
     const here = cells.filter((c) => c.depth === depth);
     const batches = [...new Set(here.map((c) => c.batchSize))].sort((a, b) => a - b);
     const methods = [...new Set(here.map((c) => c.method))];
-    const header = ["method", ...batches.map((b) => `batch ${b}`)];
     const rows = methods.map((m) => [
       m,
       ...batches.map((b) => {
         const c = here.find((x) => x.method === m && x.batchSize === b);
         if (!c) return "-";
+        // A failure is not an accuracy of 0: a cell whose runs all failed has no result.
         if (c.allErrors) return `error e${c.errors}/${c.runs}`;
-        const errors = c.errors > 0 ? ` e${c.errors}` : "";
-        return `${c.median.toFixed(3)} ±${(c.spread / 2).toFixed(3)} d${c.diverged}/${c.runs}` +
-          errors;
+        return `${pct(c.mean)} [${pct(c.ciLow)}, ${pct(c.ciHigh)}] n${c.n} d${c.divergedHeldOut}` +
+          (c.capHit ? " cap" : "") + (c.errors > 0 ? ` e${c.errors}` : "");
       }),
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ");
     out.push(
-      `depth ${depth}: median test accuracy at the tuned rate ±half-range over seeds, ` +
-        "diverged/runs (e: runs that ended as error)",
-      line(header),
-      line(widths.map((w) => "-".repeat(w))),
-      ...rows.map(line),
+      `depth ${depth}: test accuracy (%) over the held-out seeds at the validation-tuned rate, ` +
+        "mean [95% Student-t interval], seeds, diverged (e: runs that ended as error)",
+      ...table(["method", ...batches.map((b) => `batch ${b}`)], rows),
       "",
     );
   }
   return out.join("\n");
+}
+
+/**
+ * The claims table: LALC minus the baseline (percentage points), paired by held-out seed,
+ * with its 95% Student-t interval and the verdict.
+ *
+ * @example
+ * ```ts ignore
+ * console.log(claimsTable(claimRows(summarizeCells(rows))));
+ * ```
+ */
+export function claimsTable(claims: readonly ClaimRow[]): string {
+  if (claims.length === 0) return "no claims: the results lack LALC or its baselines";
+  return [
+    "claims: LALC minus baseline, test accuracy points, paired by held-out seed, " +
+    "mean [95% Student-t interval]",
+    ...table(
+      ["claim", "depth", "batch", "baseline", "pairs", "LALC - baseline", "verdict"],
+      claims.map((c) => [
+        c.claim,
+        String(c.depth),
+        String(c.batchSize),
+        c.baseline,
+        String(c.nPairs),
+        `${signed(c.meanDiff)} [${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,
+        c.verdict,
+      ]),
+    ),
+    "",
+  ].join("\n");
 }

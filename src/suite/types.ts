@@ -95,6 +95,13 @@ export interface PlannedRun {
   readonly lrIndex: number;
   /** The base rate (per 256 samples, before the method's scaling rule). */
   readonly baseLr: number;
-  /** `tune`: a learning-rate tuning run; `seed`: a further seed at the tuned rate. */
+  /** `tune`: a learning-rate tuning run; `seed`: a held-out seed at the tuned rate. */
   readonly phase: "tune" | "seed";
+  /** Where the run sits in the search (see `cell_plan.ts`): a tuning run of the initial
+   * `grid` or an `extension` beyond its edge; a held-out seed at an `interior` optimum, or at
+   * an edge because the search hit its cap (`cap-hit`). */
+  readonly search?: SearchFlag;
 }
+
+/** The `search` column of a run. */
+export type SearchFlag = "grid" | "extension" | "interior" | "cap-hit";

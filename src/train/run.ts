@@ -89,6 +89,7 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
   let stepsToTarget: number | null = null;
   let bestTestAccuracy = NaN;
   let lastTestAccuracy = NaN;
+  let lastValAccuracy = NaN;
   let intervalLoss = 0;
   let intervalSteps = 0;
   let lastNorms: Float32Array | undefined;
@@ -120,18 +121,31 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
     return diverged;
   };
 
+  // With a validation split, curve points and the target use validation accuracy and the
+  // test set is evaluated once, in full, at the end (it is only reported, never chosen on).
   const evaluate = async (final: boolean): Promise<void> => {
-    const limit = final ? dataset.test.count : (config.evalSamples ?? dataset.test.count);
-    lastTestAccuracy = await accuracy(model!, dataset.test, limit);
-    if (!(bestTestAccuracy >= lastTestAccuracy)) bestTestAccuracy = lastTestAccuracy;
+    const { validation, test } = dataset;
+    const limit = config.evalSamples ?? Infinity;
+    let val = NaN;
+    let testAcc = NaN;
+    if (validation) {
+      val = await accuracy(model!, validation, final ? validation.count : limit);
+      if (final) lastValAccuracy = val;
+    }
+    if (final || !validation) {
+      testAcc = await accuracy(model!, test, final ? test.count : limit);
+      if (final) lastTestAccuracy = testAcc;
+      if (!(bestTestAccuracy >= testAcc)) bestTestAccuracy = testAcc;
+    }
+    const tracked = validation ? val : testAcc;
     if (
       stepsToTarget === null && config.targetAccuracy !== undefined &&
-      lastTestAccuracy >= config.targetAccuracy
+      tracked >= config.targetAccuracy
     ) stepsToTarget = step;
-    pushPoint(lastTestAccuracy);
+    pushPoint(testAcc, val);
   };
 
-  const pushPoint = (testAccuracy: number): void => {
+  const pushPoint = (testAccuracy: number, valAccuracy = NaN): void => {
     const norms = lastNorms ?? new Float32Array(1).fill(NaN);
     const layerNorms = Array.from(norms.subarray(0, norms.length - 1));
     const point: CurvePoint = {
@@ -140,6 +154,7 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
       learningRate: learningRateAt(optimizer!, step - 1),
       trainLoss: intervalSteps > 0 ? intervalLoss / intervalSteps : NaN,
       testAccuracy,
+      valAccuracy,
       gradNorm: norms[norms.length - 1],
       layerGradNormMin: layerNorms.length ? Math.min(...layerNorms) : NaN,
       layerGradNormMax: layerNorms.length ? Math.max(...layerNorms) : NaN,
@@ -198,6 +213,9 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
     finalTrainLoss: last?.trainLoss ?? NaN,
     finalTestAccuracy: status === "ok" ? lastTestAccuracy : NaN,
     bestTestAccuracy,
+    valAccuracy: status === "ok" ? lastValAccuracy : NaN,
+    valSamples: dataset.validation?.count ?? 0,
+    testSamples: dataset.test.count,
     stepsToTarget,
     maxGradNorm,
     lossSpikes: monitor.spikes,

@@ -138,3 +138,28 @@ Deno.test("300 steps under LALC leak no tensor", async () => {
   assertEquals(result.steps, 300);
   assertEquals(tf.memory().numTensors, before);
 });
+
+Deno.test("with a validation split, curves read validation and the whole test set is read once", async () => {
+  const { holdOutValidation } = await import("../data/validation.ts");
+  const split = holdOutValidation(dataset, 128);
+  const reads: number[] = [];
+  const before = tf.memory().numTensors;
+  const result = await trainRun(config({
+    dataset: split,
+    evalSamples: 50,
+    onPoint: (p) => reads.push(Number.isNaN(p.testAccuracy) ? 0 : 1),
+  }));
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(result.status, "ok");
+  assertEquals(result.steps, 3 * Math.floor(384 / 64));
+  // Only the last point has a test accuracy; every point has a validation accuracy.
+  assertEquals(reads, [0, 0, 1]);
+  assert(result.curve.every((p) => p.valAccuracy >= 0 && p.valAccuracy <= 1));
+  assertEquals(result.valSamples, 128);
+  assertEquals(result.testSamples, 256);
+  // The whole splits at the end: accuracies are multiples of 1/128 and 1/256.
+  assertEquals(Math.round(result.valAccuracy * 128) / 128, result.valAccuracy);
+  assertEquals(Math.round(result.finalTestAccuracy * 256) / 256, result.finalTestAccuracy);
+  assertEquals(result.bestTestAccuracy, result.finalTestAccuracy);
+  assertEquals(result.curve.at(-1)!.valAccuracy, result.valAccuracy);
+});

@@ -25,9 +25,12 @@ export interface RunConfig {
   readonly seed: number;
   /** Evaluate (test accuracy, curve point) every this many steps; 0: only at the end. */
   readonly evalEvery?: number;
-  /** Cap on test samples evaluated at each point (the last evaluation uses all). */
+  /** Cap on validation samples evaluated at each intermediate point (the last evaluation uses
+   * the whole validation split and the whole test set). Without a validation split the
+   * intermediate points use the test set, as the train command does. */
   readonly evalSamples?: number;
-  /** Test accuracy the preset calls reached (for `stepsToTarget`). */
+  /** Accuracy the preset calls reached (for `stepsToTarget`; on validation when there is a
+   * validation split). */
   readonly targetAccuracy?: number;
   /** Loss above `divergenceFactor * initial loss` (or NaN/Inf) ends the run as diverged. Default 10. */
   readonly divergenceFactor?: number;
@@ -45,8 +48,11 @@ export interface CurvePoint {
   readonly learningRate: number;
   /** Mean training loss since the previous point. */
   readonly trainLoss: number;
-  /** Test accuracy at this point (NaN when not evaluated). */
+  /** Test accuracy at this point: with a validation split only the last point has one (the
+   * test set is evaluated once, at the end); NaN when not evaluated. */
   readonly testAccuracy: number;
+  /** Validation accuracy at this point (NaN without a validation split). */
+  readonly valAccuracy: number;
   /** Global gradient norm of the last step. */
   readonly gradNorm: number;
   /** Smallest per-layer kernel gradient norm of the last step. */
@@ -68,11 +74,20 @@ export interface RunResult {
   readonly epochs: number;
   /** Mean training loss over the last evaluation interval. */
   readonly finalTrainLoss: number;
-  /** Test accuracy at the end (NaN when diverged before any evaluation). */
+  /** Accuracy on the whole test set at the end (NaN when the run did not finish `ok`). */
   readonly finalTestAccuracy: number;
-  /** Best test accuracy seen at any evaluation point. */
+  /** Best test accuracy seen at any evaluation point (with a validation split the test set
+   * is evaluated once, so this equals `finalTestAccuracy`). */
   readonly bestTestAccuracy: number;
-  /** First step at which test accuracy reached the target, or null. */
+  /** Accuracy on the whole validation split at the end (NaN when the run did not finish `ok`
+   * or there is no validation split). */
+  readonly valAccuracy: number;
+  /** Validation samples behind `valAccuracy` (0 without a validation split). */
+  readonly valSamples: number;
+  /** Test samples behind `finalTestAccuracy` (the whole test set). */
+  readonly testSamples: number;
+  /** First step at which accuracy (validation when there is a split) reached the target, or
+   * null. */
   readonly stepsToTarget: number | null;
   /** Largest global gradient norm seen. */
   readonly maxGradNorm: number;

@@ -1,0 +1,27 @@
+import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { validationCount } from "../data/validation.ts";
+import { heldOutSeeds, tuningSeeds } from "./plan.ts";
+import { CNN, presetByName, PRESETS, STANDARD } from "./presets.ts";
+
+Deno.test("every preset follows the protocol: >= 5 rates, >= 5 held-out seeds", () => {
+  for (const p of Object.values(PRESETS)) {
+    assert(p.lrGrid.points >= 5, `${p.name}: ${p.lrGrid.points} rates`);
+    assertEquals(tuningSeeds(p), [1]);
+    assert(heldOutSeeds(p).length >= 5, `${p.name}: ${heldOutSeeds(p).length} held-out seeds`);
+  }
+});
+
+Deno.test("standard and cnn give the largest batch at least 150 steps on full Fashion-MNIST", () => {
+  const train = 60000 - validationCount(60000);
+  assertEquals(train, 50000);
+  for (const p of [STANDARD, CNN]) {
+    const largest = Math.max(...p.batchSizes);
+    const steps = Math.round(p.epochs * Math.floor(train / largest));
+    assert(steps >= 150, `${p.name}: batch ${largest} gets ${steps} steps`);
+    assert(p.description.includes(`${steps} steps`), `${p.name}'s description states it`);
+  }
+});
+
+Deno.test("presetByName refuses an unknown name with the allowed ones", () => {
+  throws(() => presetByName("huge"), /unknown preset "huge"; allowed: smoke, standard, cnn, paper/);
+});

@@ -1,0 +1,189 @@
+/**
+ * The protocol check: does a results folder follow docs/protocol.md? Each check names what
+ * it found, so a failing folder says what to fix.
+ *
+ * - `runs.csv` has the validation columns, every run has a validation split, and every `ok`
+ *   run was tested on the whole test set (one size for every run, the size given by
+ *   `expectedTestSamples` when known);
+ * - every cell's held-out seeds ran at its validation argmax (the rate with the best mean
+ *   validation accuracy of the tuning runs), and none of them is a tuning seed;
+ * - fewer than 10% of the cells have their best rate at an edge of the rates tried;
+ * - every cell has 5 or more held-out seeds;
+ * - `summary.csv` and `claims.csv` exist with their columns.
+ *
+ * @module
+ */
+import { parseCsv } from "./csv.ts";
+import type { RunRow } from "./schema.ts";
+import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
+import { CLAIM_COLUMNS, SUMMARY_COLUMNS, TABLE_FILES } from "./tables.ts";
+
+/** The fewest held-out seeds a cell may have. */
+export const MIN_HELD_OUT_SEEDS = 5;
+
+/** The largest share of cells whose best rate may sit at an edge (strictly below). */
+export const MAX_EDGE_FRACTION = 0.1;
+
+/** One check's outcome. */
+export interface ProtocolCheck {
+  /** What was checked. */
+  readonly name: string;
+  /** Whether it holds. */
+  readonly ok: boolean;
+  /** What was found (counts, or the first offenders). */
+  readonly detail: string;
+}
+
+/** What {@link checkProtocol} reads: the runs, and the two tables' texts ("" when absent). */
+export interface ProtocolInput {
+  /** The rows of `runs.csv`. */
+  readonly rows: readonly RunRow[];
+  /** The header line of `runs.csv`. */
+  readonly runsHeader: readonly string[];
+  /** The text of `summary.csv` ("" when absent). */
+  readonly summaryText: string;
+  /** The text of `claims.csv` ("" when absent). */
+  readonly claimsText: string;
+  /** The size of the data set's whole test set, when known (10,000 for Fashion-MNIST). */
+  readonly expectedTestSamples?: number;
+}
+
+const first = (xs: readonly string[], n = 3) =>
+  xs.slice(0, n).join("; ") + (xs.length > n ? `; and ${xs.length - n} more` : "");
+
+/**
+ * The checks of the protocol on `input`; the folder follows the protocol when all are ok.
+ *
+ * @example
+ * ```ts ignore
+ * const checks = checkProtocol(await readProtocolInput("results/smoke"));
+ * checks.every((c) => c.ok);
+ * ```
+ */
+export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
+  const { rows } = input;
+  const out: ProtocolCheck[] = [];
+  const need = ["val_accuracy", "val_samples", "test_samples", "final_test_accuracy"];
+  const missing = need.filter((c) => !input.runsHeader.includes(c));
+  out.push({
+    name: "runs.csv has the validation columns",
+    ok: missing.length === 0,
+    detail: missing.length ? `missing: ${missing.join(", ")}` : need.join(", "),
+  });
+  const noVal = rows.filter((r) => !(r.valSamples > 0));
+  const okRows = rows.filter((r) => r.status === "ok");
+  const sizes = [...new Set(okRows.map((r) => r.testSamples))];
+  const badSize = okRows.filter((r) =>
+    !(r.testSamples > 0) ||
+    (input.expectedTestSamples !== undefined && r.testSamples !== input.expectedTestSamples)
+  );
+  out.push({
+    name: "every run has a validation split and the whole test set",
+    ok: rows.length > 0 && noVal.length === 0 && badSize.length === 0 && sizes.length === 1,
+    detail: `${rows.length} runs; validation sizes ${
+      [...new Set(rows.map((r) => r.valSamples))].join("/")
+    }; test sizes ${sizes.join("/")}` +
+      (input.expectedTestSamples !== undefined
+        ? ` (whole set: ${input.expectedTestSamples})`
+        : "") +
+      (noVal.length ? `; ${noVal.length} runs without validation` : ""),
+  });
+  const byCell = new Map<string, RunRow[]>();
+  for (const r of rows) {
+    const k = cellKey(r.method, r.batchSize, r.depth);
+    byCell.set(k, [...(byCell.get(k) ?? []), r]);
+  }
+  const offArgmax: string[] = [];
+  const tunedSeedsHeldOut: string[] = [];
+  for (const [k, cellRows] of byCell) {
+    const best = bestLrIndex(cellRows);
+    const seeds = cellRows.filter((r) => r.phase === "seed");
+    const off = seeds.filter((r) => r.lrIndex !== best);
+    if (off.length) {
+      offArgmax.push(
+        `${k}: ${off.length} held-out runs at index ${off[0].lrIndex}, argmax ${best}`,
+      );
+    }
+    const tuning = new Set(cellRows.filter((r) => r.phase === "tune").map((r) => r.seed));
+    const reused = seeds.filter((r) => tuning.has(r.seed));
+    if (reused.length) tunedSeedsHeldOut.push(`${k}: seed ${reused[0].seed}`);
+  }
+  out.push({
+    name: "held-out seeds run at the validation argmax, none a tuning seed",
+    ok: offArgmax.length === 0 && tunedSeedsHeldOut.length === 0,
+    detail: offArgmax.length || tunedSeedsHeldOut.length
+      ? first([...offArgmax, ...tunedSeedsHeldOut])
+      : `${byCell.size} cells`,
+  });
+  const cells = summarizeCells(rows);
+  const edge = cells.filter((c) => c.atEdge);
+  out.push({
+    name: `fewer than ${100 * MAX_EDGE_FRACTION}% of cells have their best rate at an edge`,
+    ok: cells.length > 0 && edge.length < MAX_EDGE_FRACTION * cells.length,
+    detail: `${edge.length} of ${cells.length} cells` +
+      (edge.length ? ` (${first(edge.map((c) => cellKey(c.method, c.batchSize, c.depth)))})` : ""),
+  });
+  const few = cells.filter((c) => c.n < MIN_HELD_OUT_SEEDS);
+  out.push({
+    name: `every cell has ${MIN_HELD_OUT_SEEDS} or more held-out seeds`,
+    ok: cells.length > 0 && few.length === 0,
+    detail: few.length
+      ? first(few.map((c) => `${cellKey(c.method, c.batchSize, c.depth)}: ${c.n}`))
+      : `${cells.length} cells, fewest ${Math.min(...cells.map((c) => c.n))}`,
+  });
+  for (
+    const [file, text, columns] of [
+      [TABLE_FILES.summary, input.summaryText, SUMMARY_COLUMNS],
+      [TABLE_FILES.claims, input.claimsText, CLAIM_COLUMNS],
+    ] as const
+  ) {
+    const header = text.split("\n")[0].split(",");
+    const lacking = columns.filter((c) => !header.includes(c));
+    const records = text ? parseCsv(text).length : 0;
+    out.push({
+      name: `${file} has its columns`,
+      ok: text !== "" && lacking.length === 0 && records > 0,
+      detail: text === ""
+        ? "absent (deno task report DIR writes it)"
+        : lacking.length
+        ? `missing: ${lacking.join(", ")}`
+        : `${records} rows`,
+    });
+  }
+  return out;
+}
+
+/** The whole test set's size of the data sets the suite knows (for the test-size check). */
+export const TEST_SET_SIZES: Readonly<Record<string, number>> = {
+  "fashion-mnist": 10000,
+  "fashion-mnist-subset": 1000,
+  cifar10: 10000,
+};
+
+/**
+ * Reads what {@link checkProtocol} needs from the results folder `dir`.
+ *
+ * @example
+ * ```ts ignore
+ * const input = await readProtocolInput("results/smoke");
+ * ```
+ */
+export async function readProtocolInput(dir: string): Promise<ProtocolInput> {
+  const { readResults } = await import("./store.ts");
+  const folder = await readResults(dir);
+  const runsText = await Deno.readTextFile(`${dir}/runs.csv`);
+  const read = async (name: string) => {
+    try {
+      return await Deno.readTextFile(`${dir}/${name}`);
+    } catch {
+      return "";
+    }
+  };
+  return {
+    rows: folder.rows,
+    runsHeader: runsText.split("\n")[0].split(","),
+    summaryText: await read(TABLE_FILES.summary),
+    claimsText: await read(TABLE_FILES.claims),
+    expectedTestSamples: TEST_SET_SIZES[folder.rows[0]?.dataset ?? ""],
+  };
+}

@@ -1,0 +1,118 @@
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { claimRows } from "./claims.ts";
+import { checkProtocol } from "./protocol_check.ts";
+import type { ProtocolInput } from "./protocol_check.ts";
+import { RUN_COLUMNS } from "./schema.ts";
+import type { RunRow } from "./schema.ts";
+import { summarizeCells } from "./select.ts";
+import { claimsCsv, summaryCsv } from "./tables.ts";
+import { METHODS } from "./types.ts";
+
+/** A complete, protocol-following folder: every method at batch 32 and 512, depth 2, five
+ * grid rates with an interior validation optimum at index 2, seeds 2-6 there. */
+function folder(): RunRow[] {
+  const rows: RunRow[] = [];
+  for (const method of METHODS) {
+    for (const batchSize of [32, 512]) {
+      const base = {
+        method,
+        batchSize,
+        depth: 2,
+        status: "ok",
+        valSamples: 667,
+        testSamples: 1000,
+      } as const;
+      for (let i = 0; i < 5; i++) {
+        rows.push({
+          ...base,
+          runId: `${method}${batchSize}t${i}`,
+          phase: "tune",
+          lrIndex: i,
+          baseLr: 0.1 * 2 ** i,
+          seed: 1,
+          valAccuracy: 0.8 - 0.01 * (i - 2) ** 2,
+          finalTestAccuracy: 0.5,
+          search: "grid",
+        } as RunRow);
+      }
+      for (let seed = 2; seed <= 6; seed++) {
+        rows.push({
+          ...base,
+          runId: `${method}${batchSize}s${seed}`,
+          phase: "seed",
+          lrIndex: 2,
+          baseLr: 0.4,
+          seed,
+          valAccuracy: 0.8,
+          finalTestAccuracy: 0.8 + seed / 1000,
+          search: "interior",
+        } as RunRow);
+      }
+    }
+  }
+  return rows;
+}
+
+function input(rows: RunRow[], extra: Partial<ProtocolInput> = {}): ProtocolInput {
+  const cells = summarizeCells(rows);
+  return {
+    rows,
+    runsHeader: [...RUN_COLUMNS],
+    summaryText: summaryCsv(cells),
+    claimsText: claimsCsv(claimRows(cells)),
+    expectedTestSamples: 1000,
+    ...extra,
+  };
+}
+
+const failing = (i: ProtocolInput) => checkProtocol(i).filter((c) => !c.ok).map((c) => c.name);
+
+Deno.test("a folder that follows the protocol passes every check", () => {
+  const checks = checkProtocol(input(folder()));
+  assertEquals(checks.length, 7);
+  assert(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+});
+
+Deno.test("each violation fails its own check", () => {
+  const rows = folder();
+  assertEquals(
+    failing(input(rows, { runsHeader: RUN_COLUMNS.filter((c) => c !== "val_accuracy") })),
+    [
+      "runs.csv has the validation columns",
+    ],
+  );
+  // A run tested on 500 of the 1000 test images.
+  const partial = rows.map((r, i) => (i === 3 ? { ...r, testSamples: 500 } : r));
+  assertEquals(failing(input(partial)), [
+    "every run has a validation split and the whole test set",
+  ]);
+  // The held-out seeds of one cell ran at index 3, not the argmax 2.
+  const off = rows.map((r) =>
+    r.method === "lalc" && r.batchSize === 32 && r.phase === "seed" ? { ...r, lrIndex: 3 } : r
+  );
+  assert(
+    failing(input(off)).includes("held-out seeds run at the validation argmax, none a tuning seed"),
+  );
+  // A tuning seed reused as a held-out seed.
+  const reused = rows.map((r) => (r.runId === "lars32s2" ? { ...r, seed: 1 } : r));
+  assert(
+    failing(input(reused)).includes(
+      "held-out seeds run at the validation argmax, none a tuning seed",
+    ),
+  );
+  // One of 10 cells peaking at its top rate is 10%: not fewer than 10%.
+  const edge = rows.map((r) =>
+    r.method === "lamb" && r.batchSize === 512 && r.phase === "tune"
+      ? { ...r, valAccuracy: 0.5 + 0.01 * r.lrIndex }
+      : r
+  );
+  assert(failing(input(edge)).includes("fewer than 10% of cells have their best rate at an edge"));
+  // A cell with 4 held-out seeds.
+  const four = rows.filter((r) => r.runId !== "warmup512s6");
+  assertEquals(failing(input(four)), ["every cell has 5 or more held-out seeds"]);
+  // Missing tables, or a table without its columns.
+  assertEquals(failing(input(rows, { summaryText: "", claimsText: "claim,depth\nx,1\n" })), [
+    "summary.csv has its columns",
+    "claims.csv has its columns",
+  ]);
+});

@@ -1,0 +1,112 @@
+/**
+ * `summary.csv` and `claims.csv`: the statistics of a results folder, as files. Their
+ * columns are fixed here (the protocol check verifies them).
+ *
+ * @module
+ */
+import type { ClaimRow } from "./claims.ts";
+import { toCsv } from "./csv.ts";
+import { formatNumber } from "./schema.ts";
+import type { CellSummary } from "./select.ts";
+import { writeFileAtomic } from "./store.ts";
+
+/** File names of the two tables in a results folder. */
+export const TABLE_FILES = { summary: "summary.csv", claims: "claims.csv" } as const;
+
+/** Columns of `summary.csv`: one row per cell; `mean`, `sd`, `ci_low`, `ci_high` over the
+ * held-out seeds (Student-t 95% interval of the mean), `diverged` held-out runs, then the
+ * search: the tuned rate, how many rates were tried, and `cap_hit`. */
+export const SUMMARY_COLUMNS = [
+  "method",
+  "batch_size",
+  "depth",
+  "n",
+  "mean",
+  "sd",
+  "ci_low",
+  "ci_high",
+  "diverged",
+  "base_lr",
+  "lr_index",
+  "val_accuracy",
+  "rates_tried",
+  "cap_hit",
+  "diverged_all_runs",
+] as const;
+
+/** Columns of `claims.csv`: one row per (claim, depth, batch size, baseline); `mean_diff`
+ * is LALC minus the baseline, paired by held-out seed, with its Student-t 95% interval. */
+export const CLAIM_COLUMNS = [
+  "claim",
+  "depth",
+  "batch_size",
+  "baseline",
+  "n_pairs",
+  "mean_diff",
+  "ci_low",
+  "ci_high",
+  "verdict",
+] as const;
+
+const round = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toFixed(6)) : x);
+
+/** `summary.csv`'s text for `cells`.
+ *
+ * @example
+ * ```ts
+ * import { summaryCsv } from "./tables.ts";
+ * summaryCsv([]).startsWith("method,batch_size,depth,n,mean,sd,ci_low,ci_high,diverged"); // true
+ * ```
+ */
+export function summaryCsv(cells: readonly CellSummary[]): string {
+  return toCsv([
+    [...SUMMARY_COLUMNS],
+    ...cells.map((c) => [
+      c.method,
+      String(c.batchSize),
+      String(c.depth),
+      String(c.n),
+      round(c.mean),
+      round(c.sd),
+      round(c.ciLow),
+      round(c.ciHigh),
+      String(c.divergedHeldOut),
+      String(c.baseLr),
+      String(c.lrIndex),
+      round(c.valAccuracy),
+      String(c.ratesTried),
+      String(c.capHit),
+      String(c.diverged),
+    ]),
+  ]);
+}
+
+/** `claims.csv`'s text for `claims`. */
+export function claimsCsv(claims: readonly ClaimRow[]): string {
+  return toCsv([
+    [...CLAIM_COLUMNS],
+    ...claims.map((c) => [
+      c.claim,
+      String(c.depth),
+      String(c.batchSize),
+      c.baseline,
+      String(c.nPairs),
+      round(c.meanDiff),
+      round(c.ciLow),
+      round(c.ciHigh),
+      c.verdict,
+    ]),
+  ]);
+}
+
+/** Writes both tables into `dir` (atomically); returns their paths. */
+export async function writeTables(
+  dir: string,
+  cells: readonly CellSummary[],
+  claims: readonly ClaimRow[],
+): Promise<string[]> {
+  const paths = [`${dir}/${TABLE_FILES.summary}`, `${dir}/${TABLE_FILES.claims}`];
+  await writeFileAtomic(paths[0], summaryCsv(cells));
+  await writeFileAtomic(paths[1], claimsCsv(claims));
+  return paths;
+}
