@@ -331,7 +331,9 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
       };
       all.push(drift);
       runIds.push(row.runId);
-      options.onRun?.(i + 1, chosen.length, row, [drift]);
+      const { runId: id, method, batchSize, depth, seed, lrIndex, baseLr, phase } = row;
+      const asPlanned = { runId: id, method, batchSize, depth, seed, lrIndex, baseLr, phase };
+      options.onRun?.(i + 1, chosen.length, asPlanned, [drift]);
       continue;
     }
     const before = tf.memory().numTensors;
