@@ -1,5 +1,5 @@
 /**
- * Determinism across processes, for real: one small run of the grid in two `deno task grid`
+ * Determinism across processes, for real: one small slice of the grid in two `deno task grid`
  * processes per backend (wasm and cpu) gives the same runs.csv bit for bit; and the
  * comparison it rests on does see a one-ulp difference.
  */
@@ -22,7 +22,7 @@ Deno.test("wasm and cpu give bit-identical runs in two processes", async () => {
   const rows = await measureDeterminism({
     backends: ["wasm", "cpu"],
     methods: ["lalc"],
-    depths: [8],
+    depths: [2],
     epochs: 1,
     lrPoints: 1,
     threads: [1],
@@ -35,7 +35,9 @@ Deno.test("wasm and cpu give bit-identical runs in two processes", async () => {
   ]);
   for (const row of rows) {
     assert(!("skipped" in row.result), table);
-    assertEquals([row.result.runs, row.result.identical], [1, 1], table);
+    // How many runs the slice has is the protocol's business (its search and held-out seeds).
+    assert(row.result.runs >= 1, table);
+    assertEquals(row.result.identical, row.result.runs, table);
   }
 });
 
@@ -43,7 +45,7 @@ Deno.test("wasm gives the same runs with 1 and 2 grid workers (skipped where gri
   const rows = await measureDeterminism({
     backends: ["wasm"],
     methods: ["lalc", "lamb"],
-    depths: [8],
+    depths: [2],
     epochs: 1,
     lrPoints: 1,
     threads: [1],
@@ -57,5 +59,5 @@ Deno.test("wasm gives the same runs with 1 and 2 grid workers (skipped where gri
     return;
   }
   assertEquals(workers.result.identical, workers.result.runs, determinismTable(rows));
-  assertEquals(workers.result.runs, 2);
+  assert(workers.result.runs >= 2, determinismTable(rows));
 });
