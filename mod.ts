@@ -132,7 +132,7 @@ export {
   type Recipe,
   RECIPES,
   type ScalingRule,
-} from "./src/suite/methods.ts";
+} from "./src/methods/recipes.ts";
 export {
   type CellThreshold,
   checkClaims,

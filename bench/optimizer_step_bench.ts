@@ -10,7 +10,7 @@
  *
  * Measured on wasm (2 shared cores, 3 runs, ratio of the summary's averages): LALC 1.18-1.24x
  * and LARS 1.11-1.21x momentum, LAMB 0.80-0.83x Adam. Before the fused norm kernel
- * (src/optim/_simd_sum_squares.ts) LALC was 1.61x and LARS 1.50-1.65x momentum.
+ * (src/backend/_simd_sum_squares.ts) LALC was 1.61x and LARS 1.50-1.65x momentum.
  *
  * @module
  */

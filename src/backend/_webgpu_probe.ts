@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { tinyTrainingLosses } from "./_tiny_training.ts";
+import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import { webgpuAdapterInfo } from "./webgpu.ts";
 
 /** What the probe prints. */

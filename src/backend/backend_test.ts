@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, type BackendName, useBackend } from "./backend.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
-import { tinyTrainingLosses } from "./_tiny_training.ts";
+import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import type { WebgpuProbe } from "./_webgpu_probe.ts";
 
 function assertClose(got: number[], want: number[], tol: number, what: string): void {

@@ -8,8 +8,8 @@ import { parseArgs } from "node:util";
 import { type BackendName, BACKENDS, useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
 import { choiceOption, intOption, numberOption } from "../train/options.ts";
-import { toCsv } from "../suite/csv.ts";
-import { writePlot } from "../suite/plot.ts";
+import { toCsv } from "../output/csv.ts";
+import { writePlot } from "../output/plot.ts";
 import { cartesian, listOption, UsageError } from "./_args.ts";
 import {
   type ExplosionConfig,

@@ -6,11 +6,11 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StepRecord } from "./trace.ts";
-import { parseCsv } from "../suite/csv.ts";
+import { parseCsv } from "../output/csv.ts";
 
 /** One traced run: which method at which batch size, and its records. */
 export interface Trace {
-  /** Method name (src/suite/methods.ts). */
+  /** Method name (src/methods/recipes.ts). */
   readonly method: string;
   /** Batch size. */
   readonly batchSize: number;

@@ -11,12 +11,17 @@ import { buildModel } from "../models/build.ts";
 import { lalc } from "../optim/lalc.ts";
 import { lamb } from "../optim/lamb.ts";
 import { lars } from "../optim/lars.ts";
-import { toCsv } from "../suite/csv.ts";
-import { optimizerKit } from "../suite/kit.ts";
-import { methodSchedule, optimizerFactory, RECIPES, scaledLearningRate } from "../suite/methods.ts";
-import type { OptimizerKit } from "../suite/methods.ts";
-import { writePlot } from "../suite/plot.ts";
-import { type MethodName, METHODS } from "../suite/types.ts";
+import { toCsv } from "../output/csv.ts";
+import { optimizerKit } from "../methods/kit.ts";
+import {
+  methodSchedule,
+  optimizerFactory,
+  RECIPES,
+  scaledLearningRate,
+} from "../methods/recipes.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
+import { writePlot } from "../output/plot.ts";
+import { type MethodName, METHODS } from "../methods/names.ts";
 import { choiceOption, intOption } from "../train/options.ts";
 import { listOption, UsageError } from "./_args.ts";
 import { type LayerStat, traceTraining } from "./trace.ts";

@@ -1,13 +1,13 @@
 /**
  * Layer-wise adaptation: the LARS/LAMB trust ratio and LALC's clipped layer learning rate.
- * Both compute every tensor's norms in one batch on the device (see `_norms.ts`) and turn
+ * Both compute every tensor's norms in one batch on the device (see `src/backend/squared_norms.ts`) and turn
  * them into per-tensor factors with a few vector ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { checkNonNegative, checkPositive } from "./_validate.ts";
-import { squaredNorms } from "./_norms.ts";
+import { squaredNorms } from "../backend/squared_norms.ts";
 import type { LayerStatsRecorder } from "./layer_stats.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import type { GradientTransformation } from "./transform.ts";

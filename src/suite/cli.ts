@@ -14,7 +14,7 @@ import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
 import { GridSpecError, loadGridFile, sameGrid } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { Meta } from "./meta.ts";
-import { RECIPES } from "./methods.ts";
+import { RECIPES } from "../methods/recipes.ts";
 import { PRESETS } from "./presets.ts";
 import { progressLine } from "./progress.ts";
 import { drawReport, readResults } from "./report.ts";
@@ -181,7 +181,7 @@ export function gridMain(args: string[]): Promise<number> {
         import("../backend/backend.ts"),
         import("./data.ts"),
         import("./runner.ts"),
-        import("./kit.ts"),
+        import("../methods/kit.ts"),
         import("../train/run.ts"),
       ]);
     await useBackend(plan.backend);

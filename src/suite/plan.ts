@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { learningRateGrid } from "./methods.ts";
+import { learningRateGrid } from "../methods/recipes.ts";
 import type { GridSpec, MethodName, PlannedRun } from "./types.ts";
 
 /** What a run id is computed from, besides its grid. */

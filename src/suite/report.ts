@@ -5,8 +5,8 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import { parseCsv } from "./csv.ts";
-import { writePlot } from "./plot.ts";
+import { parseCsv } from "../output/csv.ts";
+import { writePlot } from "../output/plot.ts";
 import { parseNumber, runRowFromRecord } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";

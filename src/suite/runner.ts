@@ -6,8 +6,8 @@
  */
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import { methodSchedule, optimizerFactory, scaledLearningRate } from "./methods.ts";
-import type { OptimizerKit } from "./methods.ts";
+import { methodSchedule, optimizerFactory, scaledLearningRate } from "../methods/recipes.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
 import { LALC_DEFAULT_CLIP, traceLalcRates } from "./layer_rates.ts";
 import type { LalcClip, LayerRatePoint } from "./layer_rates.ts";
 import { nextCellRuns } from "./cell_plan.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { parseCsv, toCsv } from "./csv.ts";
+import { parseCsv, toCsv } from "../output/csv.ts";
 import {
   CURVE_COLUMNS,
   LAYER_RATE_COLUMNS,

@@ -7,15 +7,15 @@
  * of max(MIN_MARGIN, range of the measured medians), so a cell fails only when it falls
  * clearly below everything seen across seeds; allowed divergences = most seen + 1.
  *
- * Usage: `deno run --allow-read --allow-write=fixtures src/suite/derive_thresholds.ts PRESET DIR...`
+ * Usage: `deno run --allow-read --allow-write=fixtures tools/derive_thresholds.ts PRESET DIR...`
  *
  * @module
  */
-import type { CellThreshold, PresetThresholds, ThresholdsFile } from "./gate.ts";
-import { readResults } from "./report.ts";
-import { summarizeCells } from "./select.ts";
-import type { CellSummary } from "./select.ts";
-import { writeFileAtomic } from "./store.ts";
+import type { CellThreshold, PresetThresholds, ThresholdsFile } from "../src/suite/gate.ts";
+import { readResults } from "../src/suite/report.ts";
+import { summarizeCells } from "../src/suite/select.ts";
+import type { CellSummary } from "../src/suite/select.ts";
+import { writeFileAtomic } from "../src/suite/store.ts";
 
 /** The smallest margin below the lowest measured median (3 percentage points). */
 export const MIN_MARGIN = 0.03;
@@ -73,7 +73,7 @@ if (import.meta.main) {
     `backend ${backend}; ${new Date().toISOString().slice(0, 10)}). Per cell: floor = lowest ` +
     `measured median - max(${MIN_MARGIN}, range of the measured medians); maxDiverged = most ` +
     "diverged runs seen in the cell + 1; maxDivergedTotal = most seen in a whole grid + 2. " +
-    `Command: deno run --allow-read --allow-write=fixtures src/suite/derive_thresholds.ts ${preset} ${
+    `Command: deno run --allow-read --allow-write=fixtures tools/derive_thresholds.ts ${preset} ${
       dirs.join(" ")
     }`;
   const path = "fixtures/thresholds.json";

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { MethodName } from "./types.ts";
+import type { MethodName } from "./names.ts";
 import type { Optimizer } from "../tf_types.ts";
 
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
@@ -119,7 +119,7 @@ export const REFERENCE_BATCH = 256;
  *
  * @example
  * ```ts
- * import { scaledLearningRate } from "./methods.ts";
+ * import { scaledLearningRate } from "./recipes.ts";
  * scaledLearningRate("warmup", 0.1, 1024); // 0.4
  * ```
  */
@@ -134,7 +134,7 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  *
  * @example
  * ```ts
- * import { learningRateGrid } from "./methods.ts";
+ * import { learningRateGrid } from "./recipes.ts";
  * learningRateGrid("warmup", 3, 10); // [0.01, 0.1, 1] (up to rounding)
  * ```
  */

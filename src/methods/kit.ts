@@ -8,7 +8,7 @@ import { lamb } from "../optim/lamb.ts";
 import { lars } from "../optim/lars.ts";
 import { momentum } from "../optim/momentum.ts";
 import { cosineDecay, warmupCosine } from "../optim/schedule.ts";
-import type { OptimizerKit } from "./methods.ts";
+import type { OptimizerKit } from "./recipes.ts";
 
 /**
  * The {@link OptimizerKit} built from src/optim (each optimizer with its defaults beyond the

@@ -6,17 +6,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
 
 /** The kernel this module adds to tf.js' wasm backend: inputs a list of tensors, output [n]. */
 export const SQUARED_NORMS_KERNEL = "LayerSquaredNorms";
-
-/** What the kernel needs of tf.js' wasm backend (as src/backend/max_pool_grad.ts uses it). */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  wasm: { asm?: { memory?: unknown } };
-}
 
 // One SIMD instance per wasm memory (one per backend instance).
 const summers = new WeakMap<object, (view: Float32Array) => number>();

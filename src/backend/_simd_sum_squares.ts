@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { name, section, sleb128, uleb128 } from "../backend/wasm_binary.ts";
+import { name, section, sleb128, uleb128 } from "./wasm_binary.ts";
 
 /** Floats per call into wasm: each of the 16 f32 lanes sums 256 squares, then JS adds in f64. */
 const BLOCK = 4096;
