@@ -21,7 +21,7 @@ Deno.test("explode --json: the last line has layers, ratios and meanRatio", asyn
     "4",
     "--width",
     "32",
-    "--batch",
+    "--batch-size",
     "16,32",
     "--seeds",
     "1",
@@ -39,8 +39,8 @@ Deno.test("explode --json: the last line has layers, ratios and meanRatio", asyn
 Deno.test("explode refuses unknown options and impossible values with exit code 2", async () => {
   for (
     const [args, message] of [
-      [["--bogus"], /Unknown option '--bogus'/],
-      [["--batch", "1"], /--batch: "1" is not allowed/],
+      [["--bogus"], /unknown option "--bogus"/],
+      [["--batch-size", "1"], /--batch-size: "1" is not allowed/],
       [["--depth", "2"], /--depth: "2" is not allowed/],
       [["--correlation", "1"], /--correlation: "1" is not allowed; expected a number in \[0, 1\)/],
       [
@@ -48,7 +48,7 @@ Deno.test("explode refuses unknown options and impossible values with exit code 
         /--network: "bn" is not allowed; expected one of bn-relu, no-bn, no-relu/,
       ],
       [["train", "--methods", "adam"], /--methods: "adam" is not allowed/],
-      [["train", "--batch", "64,128", "--steps", "1,2,3"], /--steps: "1,2,3" is not allowed/],
+      [["train", "--batch-size", "64,128", "--steps", "1,2,3"], /--steps: "1,2,3" is not allowed/],
     ] as const
   ) {
     const r = await explode(...args);
@@ -60,7 +60,7 @@ Deno.test("explode refuses unknown options and impossible values with exit code 
 Deno.test("explode --help and explode train --help list the options", async () => {
   const init = await explode("--help");
   assert.equal(init.code, 0);
-  assert.match(init.stdout, /--batch LIST/);
+  assert.match(init.stdout, /--batch-size LIST/);
   const train = await explode("train", "--help");
   assert.equal(train.code, 0);
   assert.match(train.stdout, /--methods LIST/);

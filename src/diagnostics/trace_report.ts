@@ -207,7 +207,11 @@ export function layerStepSpec(
  * const traces = tracesFromCsv(await Deno.readTextFile("steps.csv"), await Deno.readTextFile("layers.csv"));
  * ```
  */
-export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
+export function tracesFromCsv(
+  stepsCsv: string,
+  layersCsv: string,
+  sources = { steps: "steps.csv", layers: "layers.csv" },
+): Trace[] {
   const byRun = new Map<
     string,
     { method: string; batchSize: number; globalLr: number[]; records: StepRecord[] }
@@ -216,7 +220,7 @@ export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
     string,
     StepRecord & { gradNorms: number[]; learningRates: number[]; correlations: number[] }
   >();
-  for (const row of parseCsv(stepsCsv)) {
+  for (const row of parseCsv(stepsCsv, sources.steps)) {
     const key = `${row.method}/${row.batchSize}`;
     let run = byRun.get(key);
     if (run === undefined) {
@@ -236,7 +240,7 @@ export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
     run.records.push(record);
     records.set(`${key}/${step}`, record);
   }
-  for (const row of parseCsv(layersCsv)) {
+  for (const row of parseCsv(layersCsv, sources.layers)) {
     const record = records.get(`${row.method}/${row.batchSize}/${row.step}`);
     if (record === undefined) {
       throw new Error(

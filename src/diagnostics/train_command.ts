@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { buildModel } from "../models/build.ts";
@@ -22,8 +21,9 @@ import {
 import type { OptimizerKit } from "../methods/recipes.ts";
 import { writePlot } from "../output/plot.ts";
 import { type MethodName, METHODS } from "../methods/names.ts";
-import { choiceOption, intOption } from "../train/options.ts";
-import { listOption, UsageError } from "./_args.ts";
+import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
+import { asInputError } from "../cli/guard.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
 import { type LayerStat, traceTraining } from "./trace.ts";
 import {
   explosionVsCorrelationSpec,
@@ -39,15 +39,15 @@ export const TRAIN_USAGE = `usage: cli.ts explode train [options]
 
 Trains a deep BN-ReLU MLP on Fashion-MNIST with each method of the benchmark suite (its
 recipe's centre learning rate, scaled to the batch size, with its warmup and cosine decay over
---run-epochs) and records at every step: per-layer gradient norms, the learning rate the
+--epochs) and records at every step: per-layer gradient norms, the learning rate the
 optimizer applied to each layer (LALC, LARS and LAMB report it; momentum SGD applies the
 global rate), and the mean pairwise cosine similarity of the samples' activations per layer.
 
 options:
   --methods LIST    ${METHODS.join(", ")} (default all)
-  --batch LIST      batch sizes (default 64,2048)
+  --batch-size LIST batch sizes (default 64,2048)
   --steps LIST      steps traced, one value or one per batch size (default 300,60)
-  --run-epochs N    length of the run the schedules are laid out for (default 4, the
+  --epochs N        length of the run the schedules are laid out for (default 4, the
                     standard preset's)
   --depth N         blocks (default 16)
   --width N         hidden width (default 256)
@@ -81,52 +81,40 @@ async function writeTracePlots(dir: string, traces: Trace[], depth: number): Pro
   return written;
 }
 
+const OPTIONS = {
+  methods: { type: "string", default: METHODS.join(",") },
+  "batch-size": { type: "string", default: "64,2048" },
+  steps: { type: "string", default: "300,60" },
+  epochs: { type: "string", default: "4" },
+  depth: { type: "string", default: "16" },
+  width: { type: "string", default: "256" },
+  seed: { type: "string", default: "0" },
+  "data-dir": { type: "string" },
+  backend: { type: "string", default: "wasm" },
+  out: { type: "string" },
+  replot: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 /** Runs `explode train`; returns the exit code. */
 export async function trainMain(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        methods: { type: "string", default: METHODS.join(",") },
-        batch: { type: "string", default: "64,2048" },
-        steps: { type: "string", default: "300,60" },
-        "run-epochs": { type: "string", default: "4" },
-        depth: { type: "string", default: "16" },
-        width: { type: "string", default: "256" },
-        seed: { type: "string", default: "0" },
-        "data-dir": { type: "string" },
-        backend: { type: "string", default: "wasm" },
-        out: { type: "string" },
-        replot: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommand({ name: "explode train", help: TRAIN_USAGE, options: OPTIONS }, args);
+  if (parsed === undefined) return 0;
   const v = parsed.values;
-  if (v.help) {
-    console.log(TRAIN_USAGE);
-    return 0;
-  }
   const methods = listOption(
     "methods",
     v.methods,
     (n, s) => choiceOption<MethodName>(n, s, METHODS),
   );
-  const batches = listOption("batch", v.batch, (n, s) => intOption(n, s, 2, 60000));
+  const batches = listOption("batch-size", v["batch-size"], (n, s) => intOption(n, s, 2, 60000));
   let steps = listOption("steps", v.steps, (n, s) => intOption(n, s, 1, 1_000_000));
   if (steps.length === 1) steps = batches.map(() => steps[0]);
   if (steps.length !== batches.length) {
-    throw new UsageError(
+    throw new CliError(
       `--steps: "${v.steps}" is not allowed; expected one value or ${batches.length} (one per batch size)`,
     );
   }
-  const runEpochs = intOption("run-epochs", v["run-epochs"], 1, 10000);
+  const runEpochs = intOption("epochs", v.epochs, 1, 10000);
   const depth = intOption("depth", v.depth, 3, 1000);
   const width = intOption("width", v.width, 1, 65536);
   const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
@@ -137,12 +125,15 @@ export async function trainMain(args: string[]): Promise<number> {
     const traces = tracesFromCsv(
       await Deno.readTextFile(`${dir}/steps.csv`),
       await Deno.readTextFile(`${dir}/layers.csv`),
+      { steps: `${dir}/steps.csv`, layers: `${dir}/layers.csv` },
     );
     console.log(`wrote ${(await writeTracePlots(dir, traces, depth)).join(", ")}`);
     return 0;
   }
-  await useBackend(backend);
-  const data = await loadFashionMnist({ dataDir: v["data-dir"] });
+  // Checked before training: a folder it may not write fails now, not after the run.
+  if (v.out !== undefined) await checkOutDir("explode train", "out", v.out);
+  const data = await asInputError(() => loadFashionMnist({ dataDir: v["data-dir"] }));
+  await asInputError(() => useBackend(backend));
   const traces: Trace[] = [];
   for (const [b, batchSize] of batches.entries()) {
     const totalSteps = runEpochs * Math.floor(data.train.count / batchSize);

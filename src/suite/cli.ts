@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import type { ParseArgsConfig } from "node:util";
 import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
+import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
+import { asInputError, guard } from "../cli/guard.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
 import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
-import { GridSpecError, loadGridFile, sameGrid } from "./grid_spec.ts";
+import { loadGridFile, sameGrid } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { Meta } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
@@ -26,25 +27,6 @@ import type { GridSpec } from "./types.ts";
 /** Default thresholds file of `gate`. */
 export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
 
-class Usage extends Error {}
-
-function parse(
-  args: string[],
-  options: NonNullable<ParseArgsConfig["options"]>,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (e) {
-    throw new Usage((e as Error).message);
-  }
-}
-
 const GRID_HELP = `usage: cli.ts grid [--preset NAME | --grid FILE.json] [options]
 
 Runs every method x batch size x depth x seed (x tuned learning rate) of a grid, appending
@@ -57,6 +39,7 @@ with the same arguments.
   --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
   --max-runs N    stop after N new runs (the folder stays resumable)
   --no-plots      skip the plots at the end
+  -h, --help      show this text
 
 methods:
 ${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}`;
@@ -71,78 +54,62 @@ interface GridPlan {
 }
 
 async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
-  const { values, positionals } = parse(args, {
-    preset: { type: "string" },
-    grid: { type: "string" },
-    out: { type: "string" },
-    backend: { type: "string" },
-    "max-runs": { type: "string" },
-    "no-plots": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) return "help";
-  if (positionals.length > 0) throw new Usage(`unexpected argument "${positionals[0]}"`);
+  const parsed = parseCommand({
+    name: "grid",
+    help: GRID_HELP,
+    options: {
+      preset: { type: "string" },
+      grid: { type: "string" },
+      out: { type: "string" },
+      backend: { type: "string", default: "wasm" },
+      "max-runs": { type: "string" },
+      "no-plots": { type: "boolean" },
+    },
+  }, args);
+  if (parsed === undefined) return "help";
+  const values = parsed.values;
   if (values.preset !== undefined && values.grid !== undefined) {
-    throw new Usage("--preset and --grid exclude each other; give one");
+    throw new CliError("--preset and --grid exclude each other; give one");
   }
   let grid: GridSpec;
   if (values.grid !== undefined) {
-    grid = await loadGridFile(values.grid as string);
+    grid = await loadGridFile(values.grid);
   } else {
-    const name = (values.preset as string | undefined) ?? "standard";
-    if (!(name in PRESETS)) {
-      throw new Usage(
-        `--preset: "${name}" is not allowed; expected one of ${Object.keys(PRESETS).join(", ")}`,
-      );
-    }
-    grid = PRESETS[name];
+    grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
-  const backend = (values.backend as string | undefined) ?? "wasm";
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new Usage(
-      `--backend: "${backend}" is not allowed; expected one of ${BACKENDS.join(", ")}`,
-    );
-  }
-  let maxRuns: number | undefined;
-  if (values["max-runs"] !== undefined) {
-    maxRuns = Number(values["max-runs"]);
-    if (!Number.isInteger(maxRuns) || maxRuns < 1) {
-      throw new Usage(
-        `--max-runs: "${values["max-runs"]}" is not allowed; expected an integer >= 1`,
-      );
-    }
-  }
+  const backend: BackendName = choiceOption("backend", values.backend, BACKENDS);
+  const maxRuns = values["max-runs"] === undefined
+    ? undefined
+    : intOption("max-runs", values["max-runs"], 1);
   return {
     grid,
-    out: (values.out as string | undefined) ?? `results/${grid.name}`,
-    backend: backend as BackendName,
+    out: values.out ?? `results/${grid.name}`,
+    backend,
     maxRuns,
     plots: !values["no-plots"],
   };
 }
 
 async function readMeta(out: string): Promise<Meta | undefined> {
+  const path = `${out}/${FILES.meta}`;
+  let meta: Partial<Meta>;
   try {
-    return JSON.parse(await Deno.readTextFile(`${out}/${FILES.meta}`)) as Meta;
+    meta = JSON.parse(await Deno.readTextFile(path));
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new Usage(
-      `${out}/${FILES.meta} is unreadable (${(e as Error).message}); use another --out`,
+    throw new CliError(`${path} is unreadable (${(e as Error).message}); use another --out`, 1);
+  }
+  // A meta.json of another program, or hand-edited: name the file, not a TypeError.
+  const ok = typeof meta === "object" && meta !== null && typeof meta.grid === "object" &&
+    meta.grid !== null && typeof meta.backend === "string" && Array.isArray(meta.resumedAt);
+  if (!ok) {
+    throw new CliError(
+      `${path} is not a grid's meta.json (it lacks grid, backend or resumedAt); ` +
+        "use another --out or move that folder away",
+      1,
     );
   }
-}
-
-/** `usage` errors and invalid grids become exit code 2 with the message on stderr. */
-async function guarded(body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof Usage || e instanceof GridSpecError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    throw e;
-  }
+  return meta as Meta;
 }
 
 /**
@@ -155,22 +122,24 @@ async function guarded(body: () => Promise<number>): Promise<number> {
  * ```
  */
 export function gridMain(args: string[]): Promise<number> {
-  return guarded(async () => {
+  return guard("grid", async () => {
     const plan = await resolveGridArgs(args);
     if (plan === "help") {
       console.log(GRID_HELP);
       return 0;
     }
     const { grid, out } = plan;
+    // Before anything loads: a folder this process may not write fails now, with how to run.
+    await checkOutDir("grid", "out", out);
     const previous = await readMeta(out);
     if (previous && !sameGrid(previous.grid, grid)) {
-      throw new Usage(
+      throw new CliError(
         `${out} holds results of a different grid ("${previous.grid.name}" with other settings); ` +
           "resume only with the same arguments, or pick another --out",
       );
     }
     if (previous && previous.backend !== plan.backend) {
-      throw new Usage(
+      throw new CliError(
         `${out} was started with --backend ${previous.backend}; resume with the same backend ` +
           "or pick another --out",
       );
@@ -184,8 +153,8 @@ export function gridMain(args: string[]): Promise<number> {
         import("../methods/kit.ts"),
         import("../train/run.ts"),
       ]);
-    await useBackend(plan.backend);
-    const dataset = await loadGridDataset(grid.dataset);
+    const dataset = await asInputError(() => loadGridDataset(grid.dataset));
+    await asInputError(() => useBackend(plan.backend));
     const versions = await currentVersions();
     const now = new Date().toISOString();
     await Deno.mkdir(out, { recursive: true });
@@ -260,12 +229,28 @@ export function gridMain(args: string[]): Promise<number> {
   });
 }
 
+/** The results of `dir`, or a one-line data error (exit 1) when it holds none. */
+async function readFolder(dir: string): Promise<Awaited<ReturnType<typeof readResults>>> {
+  const folder = await asInputError(() => readResults(dir));
+  if (folder.rows.length === 0) {
+    throw new CliError(
+      `${dir}/${FILES.runs} holds no runs; run \`cli.ts grid --out ${dir}\` first`,
+      1,
+    );
+  }
+  return folder;
+}
+
 const GATE_HELP = `usage: cli.ts gate DIR [--thresholds FILE] [--preset NAME]
 
 Checks the results in DIR against the floors of FILE (default ${DEFAULT_THRESHOLDS}) for
 the preset that produced them; prints each failing cell with its measured value and the
 threshold and exits 1 on any failure. The paper's claims are printed as PASS/FAIL lines
-but never fail the gate.`;
+but never fail the gate.
+
+  --thresholds FILE  the floors (default ${DEFAULT_THRESHOLDS})
+  --preset NAME      the preset whose floors apply (default: the one in DIR/runs.csv)
+  -h, --help         show this text`;
 
 /**
  * `gate DIR`: exit 0 when every cell of DIR meets its floor, 1 otherwise, 2 on bad input.
@@ -276,37 +261,30 @@ but never fail the gate.`;
  * ```
  */
 export function gateMain(args: string[]): Promise<number> {
-  return guarded(async () => {
-    const { values, positionals } = parse(args, {
-      thresholds: { type: "string" },
-      preset: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(GATE_HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      throw new Usage(`gate takes one results folder, got ${positionals.length}\n${GATE_HELP}`);
-    }
-    const dir = positionals[0];
-    const path = (values.thresholds as string | undefined) ?? DEFAULT_THRESHOLDS;
+  return guard("gate", async () => {
+    const parsed = parseCommand({
+      name: "gate",
+      help: GATE_HELP,
+      options: {
+        thresholds: { type: "string", default: DEFAULT_THRESHOLDS },
+        preset: { type: "string" },
+      },
+      positionals: { min: 1, max: 1, what: "one results folder (cli.ts gate DIR)" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals: [dir] } = parsed;
+    const path = values.thresholds;
     let thresholds;
     try {
       thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
     } catch (e) {
-      throw new Usage(`--thresholds ${path}: ${(e as Error).message}`);
+      throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
     }
-    let folder;
-    try {
-      folder = await readResults(dir);
-    } catch (e) {
-      throw new Usage((e as Error).message);
-    }
-    const preset = (values.preset as string | undefined) ?? folder.rows[0]?.preset;
+    const folder = await readFolder(dir);
+    const preset = values.preset ?? folder.rows[0].preset;
     const t = preset === undefined ? undefined : thresholds.presets[preset];
     if (t === undefined) {
-      throw new Usage(
+      throw new CliError(
         `--preset: "${preset}" has no thresholds in ${path}; allowed: ${
           Object.keys(thresholds.presets).join(", ")
         }`,
@@ -341,26 +319,18 @@ export function gateMain(args: string[]): Promise<number> {
  * ```
  */
 export function reportMain(args: string[]): Promise<number> {
-  return guarded(async () => {
-    const { values, positionals } = parse(args, {
-      "no-plots": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(
-        "usage: cli.ts report DIR [--no-plots]\n\nPrints the summary tables and claims of a results folder and draws its plots (SVG and PNG) into it.",
-      );
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      throw new Usage(`report takes one results folder, got ${positionals.length}`);
-    }
-    let folder;
-    try {
-      folder = await readResults(positionals[0]);
-    } catch (e) {
-      throw new Usage((e as Error).message);
-    }
+  return guard("report", async () => {
+    const parsed = parseCommand({
+      name: "report",
+      help: "usage: cli.ts report DIR [--no-plots]\n\nPrints the summary tables and claims " +
+        "of a results folder and draws its plots (SVG and PNG) into it.\n\n" +
+        "  --no-plots      skip the plots\n  -h, --help      show this text",
+      options: { "no-plots": { type: "boolean" } },
+      positionals: { min: 1, max: 1, what: "one results folder (cli.ts report DIR)" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals } = parsed;
+    const folder = await readFolder(positionals[0]);
     const cells = summarizeCells(folder.rows);
     console.log(summaryTables(cells));
     for (const c of checkClaims(cells)) {

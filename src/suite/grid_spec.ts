@@ -13,6 +13,8 @@ import type { GridSpec } from "./types.ts";
 export class GridSpecError extends Error {
   /** One line per problem: `path: what is wrong`. */
   readonly problems: string[];
+  /** A command meeting it exits 2, the grid file being part of its command line. */
+  readonly exitCode = 2;
   /** @param problems one line per problem. */
   constructor(problems: string[]) {
     super(`invalid grid:\n  ${problems.join("\n  ")}`);

@@ -48,11 +48,17 @@ export async function readResults(dir: string): Promise<ResultsFolder> {
   }
   const complete = (t: string) =>
     (t.endsWith("\n") || t === "") ? t : t.slice(0, t.lastIndexOf("\n") + 1);
-  const rows = parseCsv(complete(runsText)).map(runRowFromRecord);
+  const rows = parseCsv(complete(runsText), `${dir}/${FILES.runs}`).map(runRowFromRecord);
   const ids = new Set(rows.map((r) => r.runId));
-  const curves = parseCsv(complete(await readMaybe(`${dir}/${FILES.curves}`)))
+  const curves = parseCsv(
+    complete(await readMaybe(`${dir}/${FILES.curves}`)),
+    `${dir}/${FILES.curves}`,
+  )
     .filter((r) => ids.has(r.run_id));
-  const layerRates = parseCsv(complete(await readMaybe(`${dir}/${FILES.layerRates}`)))
+  const layerRates = parseCsv(
+    complete(await readMaybe(`${dir}/${FILES.layerRates}`)),
+    `${dir}/${FILES.layerRates}`,
+  )
     .filter((r) => ids.has(r.run_id));
   const metaText = await readMaybe(`${dir}/${FILES.meta}`);
   return { rows, curves, layerRates, meta: metaText ? JSON.parse(metaText) : undefined };

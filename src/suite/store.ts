@@ -103,7 +103,7 @@ async function repair(
     await writeFileAtomic(path, header);
     return [];
   }
-  const records = parseCsv(text);
+  const records = parseCsv(text, path);
   const kept = records.filter(keep);
   if (kept.length !== records.length || text !== original) {
     const body = kept.map((r) => columns.map((c) => r[c] ?? ""));
