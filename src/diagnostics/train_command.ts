@@ -7,9 +7,6 @@
 import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { buildModel } from "../models/build.ts";
-import { lalc } from "../optim/lalc.ts";
-import { lamb } from "../optim/lamb.ts";
-import { lars } from "../optim/lars.ts";
 import { toCsv } from "../output/csv.ts";
 import { optimizerKit } from "../methods/kit.ts";
 import {
@@ -18,7 +15,6 @@ import {
   RECIPES,
   scaledLearningRate,
 } from "../methods/recipes.ts";
-import type { OptimizerKit } from "../methods/recipes.ts";
 import { writePlot } from "../output/plot.ts";
 import { type MethodName, METHODS } from "../methods/names.ts";
 import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
@@ -59,14 +55,6 @@ options:
   --replot DIR      train nothing: redraw the plots of DIR from its steps.csv and layers.csv
   --json            print a JSON summary as the last line
   -h, --help        show this text`;
-
-/** Optimizers that record what they applied per layer (momentum SGD has no layer-wise rate). */
-const RECORDING_KIT: OptimizerKit = {
-  ...optimizerKit,
-  lalc: (o) => lalc({ ...o, recordLayerStats: true }),
-  lars: (o) => lars({ ...o, recordLayerStats: true }),
-  lamb: (o) => lamb({ ...o, recordLayerStats: true }),
-};
 
 /** Draws the four trace figures into `dir` (SVG + PNG each); returns the paths. */
 async function writeTracePlots(dir: string, traces: Trace[], depth: number): Promise<string[]> {
@@ -139,8 +127,8 @@ export async function trainMain(args: string[]): Promise<number> {
     const totalSteps = runEpochs * Math.floor(data.train.count / batchSize);
     for (const method of methods) {
       const peak = scaledLearningRate(method, RECIPES[method].baseLr, batchSize);
-      const schedule = methodSchedule(RECORDING_KIT, method, peak, totalSteps);
-      const optimizer = optimizerFactory(RECORDING_KIT, method, peak)(
+      const schedule = methodSchedule(optimizerKit, method, peak, totalSteps);
+      const optimizer = optimizerFactory(optimizerKit, method, peak, true)(
         totalSteps,
         totalSteps / runEpochs,
       );

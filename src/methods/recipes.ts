@@ -15,14 +15,22 @@ import type { Optimizer } from "../tf_types.ts";
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
 export type RateFunction = (step: number) => number;
 
+/** What a recipe sets of a layer-wise optimizer (LALC, LARS, LAMB). */
+export interface LayerWiseOptions {
+  /** The global rate or schedule. */
+  learningRate: number | RateFunction;
+  /** Keep each step's per-tensor rates for `layerStats()` (traces and plots). */
+  recordLayerStats?: boolean;
+}
+
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
   /** LALC (PAPER.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
-  lalc(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
+  lalc(options: LayerWiseOptions & { momentum?: number }): Optimizer;
   /** LARS as optax.lars. */
-  lars(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
+  lars(options: LayerWiseOptions & { momentum?: number }): Optimizer;
   /** LAMB as optax.lamb. */
-  lamb(options: { learningRate: number | RateFunction }): Optimizer;
+  lamb(options: LayerWiseOptions): Optimizer;
   /** Momentum SGD with tf.js semantics. */
   momentum(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
   /** optax.warmup_cosine_decay_schedule. */
@@ -184,16 +192,19 @@ export function optimizerFactory(
   kit: OptimizerKit,
   method: MethodName,
   scaledLr: number,
+  recordLayerStats = false,
 ): (totalSteps: number, stepsPerEpoch: number) => Optimizer {
+  // Only asked for when wanted: the kit's fakes in tests see the recipes' options alone.
+  const record = recordLayerStats ? { recordLayerStats } : {};
   return (totalSteps) => {
     const learningRate = methodSchedule(kit, method, scaledLr, totalSteps);
     switch (RECIPES[method].optimizer) {
       case "lalc":
-        return kit.lalc({ learningRate, momentum: MOMENTUM });
+        return kit.lalc({ learningRate, momentum: MOMENTUM, ...record });
       case "lars":
-        return kit.lars({ learningRate, momentum: MOMENTUM });
+        return kit.lars({ learningRate, momentum: MOMENTUM, ...record });
       case "lamb":
-        return kit.lamb({ learningRate });
+        return kit.lamb({ learningRate, ...record });
       case "momentum":
         return kit.momentum({ learningRate, momentum: MOMENTUM });
     }
