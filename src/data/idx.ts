@@ -81,10 +81,12 @@ export function decodeIdx(bytes: Uint8Array, source: string): IdxArray {
  * Reads and decodes one IDX file, gzip or not.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { readIdx } from "./idx.ts";
- * const labels = await readIdx("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
- * console.log(labels.dims); // [10000]
+ * const dir = new URL("../../fixtures/fashion-mnist-subset/", import.meta.url).pathname;
+ * const labels = await readIdx(`${dir}t10k-labels-idx1-ubyte.gz`);
+ * assertEquals(labels.dims, [1000]);
  * ```
  */
 export async function readIdx(path: string): Promise<IdxArray> {

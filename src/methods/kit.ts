@@ -15,8 +15,11 @@ import type { OptimizerKit } from "./recipes.ts";
  * options the recipe sets).
  *
  * @example
- * ```ts ignore
- * const make = optimizerFactory(optimizerKit, "lalc", 0.4);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { optimizerKit } from "./kit.ts";
+ * const rate = optimizerKit.cosineDecay({ init: 1, decaySteps: 10, alpha: 0 });
+ * assertEquals([rate(0), rate(5), rate(10)].map((r) => Math.round(r * 1e6) / 1e6), [1, 0.5, 0]);
  * ```
  */
 export const optimizerKit: OptimizerKit = {

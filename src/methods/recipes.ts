@@ -183,9 +183,16 @@ export function methodSchedule(
  * knows its length.
  *
  * @example
- * ```ts ignore
- * const make = optimizerFactory(kit, "lalc", 0.4);
- * const optimizer = make(1000, 100);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { ChainOptimizer } from "../optim/optimizer.ts";
+ * import { optimizerKit } from "./kit.ts";
+ * import { optimizerFactory } from "./recipes.ts";
+ * const make = optimizerFactory(optimizerKit, "lalc", 0.4);
+ * const optimizer = make(1000, 100) as ChainOptimizer;
+ * // LALC's recipe: a cosine decay from the peak to zero over the run, without warmup.
+ * assertEquals([optimizer.learningRateAt(0), optimizer.learningRateAt(1000)], [0.4, 0]);
+ * optimizer.dispose();
  * ```
  */
 export function optimizerFactory(

@@ -86,8 +86,19 @@ async function loadDataset(name: string, dataDir: string | undefined): Promise<D
  * arguments and unreadable data throw a {@link CliError} (src/cli.ts prints it as one line).
  *
  * @example
- * ```ts ignore
- * Deno.exit(await main(["--model", "mlp", "--depth", "4", "--steps", "10", "--json"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { main } from "./cli.ts";
+ * const log = console.log;
+ * const lines: string[] = [];
+ * console.log = (s: string) => lines.push(s);
+ * try {
+ *   const args = ["--dataset", "synthetic", "--depth", "2", "--width", "8", "--steps", "2"];
+ *   assertEquals(await main([...args, "--backend", "cpu", "--json"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * assertEquals(JSON.parse(lines.at(-1)!).steps, 2);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
