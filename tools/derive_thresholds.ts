@@ -24,8 +24,14 @@ export const MIN_MARGIN = 0.03;
  * Floors from `repeats` (each the cells of one measured folder).
  *
  * @example
- * ```ts ignore
- * const t = deriveThresholds([cellsSeed1, cellsSeed2, cellsSeed3], "3 smoke runs");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "../src/suite/report.ts";
+ * import { summarizeCells } from "../src/suite/select.ts";
+ * import { deriveThresholds } from "./derive_thresholds.ts";
+ * const cells = summarizeCells((await readResults(new URL("../results/smoke", import.meta.url).pathname)).rows);
+ * const t = deriveThresholds([cells, cells], "the same folder twice");
+ * assertEquals(t.cells.length, cells.length);
  * ```
  */
 export function deriveThresholds(repeats: CellSummary[][], derivation: string): PresetThresholds {

@@ -203,8 +203,15 @@ export function layerStepSpec(
  * {@link layerStepTable} wrote, so figures can be redrawn without training again.
  *
  * @example
- * ```ts ignore
- * const traces = tracesFromCsv(await Deno.readTextFile("steps.csv"), await Deno.readTextFile("layers.csv"));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { toCsv } from "../output/csv.ts";
+ * import { layerStepTable, stepTable, tracesFromCsv } from "./trace_report.ts";
+ * const record = { step: 0, loss: 2.3, meanRatio: 1.2, gradNorms: [1, 2, 3], learningRates: [0.1, 0.1, 0.1], correlations: [0.5, 0.6, NaN] };
+ * const traces = [{ method: "lalc", batchSize: 64, globalLr: [0.1], records: [record] }];
+ * const back = tracesFromCsv(toCsv(stepTable(traces, 3)), toCsv(layerStepTable(traces)));
+ * assertEquals(back[0].records[0].gradNorms, [1, 2, 3]);
+ * assertEquals([back[0].method, back[0].batchSize, back[0].globalLr], ["lalc", 64, [0.1]]);
  * ```
  */
 export function tracesFromCsv(

@@ -191,8 +191,14 @@ export function validateGridSpec(value: unknown): GridSpec {
  *
  * @throws {GridSpecError} when the file is unreadable, not JSON, or not a valid grid.
  * @example
- * ```ts ignore
- * const grid = await loadGridFile("my-grid.json");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { loadGridFile } from "./grid_spec.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, JSON.stringify({ extends: "smoke", name: "mine", seeds: [7] }));
+ * const grid = await loadGridFile(path);
+ * assertEquals([grid.name, grid.seeds, grid.dataset.name], ["mine", [7], "fashion-mnist-subset"]);
+ * await Deno.remove(path);
  * ```
  */
 export async function loadGridFile(path: string): Promise<GridSpec> {

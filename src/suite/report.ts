@@ -35,8 +35,11 @@ async function readMaybe(path: string): Promise<string> {
  *
  * @throws when `runs.csv` is absent.
  * @example
- * ```ts ignore
- * const folder = await readResults("results/smoke");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./report.ts";
+ * const folder = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * assertEquals(folder.rows.length > 0 && folder.rows.every((r) => r.preset === "smoke"), true);
  * ```
  */
 export async function readResults(dir: string): Promise<ResultsFolder> {
@@ -241,8 +244,14 @@ export function layerRateSpec(
  * Draws the plots of a results folder into it; returns the files written.
  *
  * @example
- * ```ts ignore
- * const files = await drawReport("results/smoke");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { drawReport } from "./report.ts";
+ * const dir = await Deno.makeTempDir();
+ * await Deno.copyFile(`${new URL("../../results/smoke", import.meta.url).pathname}/runs.csv`, `${dir}/runs.csv`);
+ * const files = await drawReport(dir);
+ * assertEquals(files, [`${dir}/accuracy_vs_batch.svg`, `${dir}/accuracy_vs_batch.png`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function drawReport(dir: string, folder?: ResultsFolder): Promise<string[]> {
