@@ -52,8 +52,15 @@ export interface GateFailure {
  * thresholds name but the results lack is a failure too.
  *
  * @example
- * ```ts ignore
- * const failures = checkThresholds(summarizeCells(rows), thresholds.presets.smoke);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { checkThresholds, parseThresholds } from "./gate.ts";
+ * import { readResults } from "./report.ts";
+ * import { summarizeCells } from "./select.ts";
+ * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
+ * const thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * assertEquals(checkThresholds(summarizeCells(rows), thresholds.presets.smoke), []);
  * ```
  */
 export function checkThresholds(
@@ -119,8 +126,14 @@ export const MATCH_TOLERANCE = 0.01;
  *   warmup (not worse by more than {@link MATCH_TOLERANCE} or the seed half-range).
  *
  * @example
- * ```ts ignore
- * for (const c of checkClaims(cells)) console.log(c.pass ? "PASS" : "FAIL", c.claim, c.detail);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { checkClaims } from "./gate.ts";
+ * import { readResults } from "./report.ts";
+ * import { summarizeCells } from "./select.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const claims = checkClaims(summarizeCells(rows));
+ * assertEquals(claims.length > 0 && claims.every((c) => typeof c.pass === "boolean"), true);
  * ```
  */
 export function checkClaims(cells: readonly CellSummary[]): ClaimResult[] {
@@ -167,8 +180,14 @@ export function checkClaims(cells: readonly CellSummary[]): ClaimResult[] {
  * Checks that `value` (parsed JSON) is a thresholds file; the error names the bad field.
  *
  * @example
- * ```ts ignore
- * const t = parseThresholds(JSON.parse(await Deno.readTextFile("fixtures/thresholds.json")));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { throws } from "node:assert/strict";
+ * import { parseThresholds } from "./gate.ts";
+ * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
+ * const t = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
+ * assertEquals(t.presets.smoke.cells.length > 0, true);
+ * throws(() => parseThresholds({ presets: 3 }, "bad.json"), /bad\.json/);
  * ```
  */
 export function parseThresholds(value: unknown, source = "thresholds"): ThresholdsFile {

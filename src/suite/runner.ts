@@ -82,9 +82,23 @@ export function plannedSteps(grid: GridSpec, batchSize: number, trainCount: numb
  * `diverged` / `error` and the grid goes on.
  *
  * @example
- * ```ts ignore
- * const result = await runGrid({ grid: SMOKE, out: "results/smoke", dataset, runFn: trainRun,
- *   kit, backend: "wasm", versions });
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { makeSyntheticDataset } from "../data/synthetic.ts";
+ * import { optimizerKit } from "../methods/kit.ts";
+ * import { trainRun } from "../train/run.ts";
+ * import { SMOKE } from "./presets.ts";
+ * import { runGrid } from "./runner.ts";
+ * await useBackend("cpu");
+ * const grid = { ...SMOKE, methods: ["lalc"] as const, batchSizes: [32], depths: [2], seeds: [1], epochs: 1,
+ *   lrGrid: { points: 1, factor: 10, tuneOn: "first-seed" as const }, model: { kind: "mlp" as const, width: 8 } };
+ * const out = await Deno.makeTempDir();
+ * const versions = { deno: Deno.version.deno, tfjs: "4.22.0", gitCommit: "unknown" };
+ * const dataset = makeSyntheticDataset({ trainCount: 64, testCount: 32 });
+ * const result = await runGrid({ grid, out, dataset, runFn: trainRun, kit: optimizerKit, backend: "cpu", versions });
+ * assertEquals([result.ran, result.complete], [1, true]);
+ * await Deno.remove(out, { recursive: true });
  * ```
  */
 export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {

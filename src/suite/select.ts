@@ -31,8 +31,14 @@ export function cellKey(method: string, batchSize: number, depth: number): strin
  * median score; ties go to the smaller rate. Undefined when the cell has no tuning run.
  *
  * @example
- * ```ts ignore
- * const best = bestLrIndex(rows.filter((r) => r.method === "lalc" && r.batchSize === 512));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./report.ts";
+ * import { bestLrIndex } from "./select.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const cell = rows.filter((r) => r.method === "lalc" && r.batchSize === rows[0].batchSize && r.depth === rows[0].depth);
+ * const best = bestLrIndex(cell);
+ * assertEquals(cell.some((r) => r.lrIndex === best), true);
  * ```
  */
 export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
@@ -82,8 +88,15 @@ export interface CellSummary {
  * Every cell of `rows` at its tuned rate, sorted by depth, batch size, then method.
  *
  * @example
- * ```ts ignore
- * for (const c of summarizeCells(store.rows)) console.log(c.method, c.median);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./report.ts";
+ * import { summarizeCells } from "./select.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const cells = summarizeCells(rows);
+ * const keys = new Set(rows.map((r) => `${r.method} ${r.batchSize} ${r.depth}`));
+ * assertEquals(cells.length, keys.size); // one summary per method x batch size x depth
+ * assertEquals(cells.every((c) => c.median >= 0 && c.median <= 1), true);
  * ```
  */
 export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {

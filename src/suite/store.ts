@@ -33,8 +33,13 @@ export const FILES = {
  * of one: temporary file, fsync, rename.
  *
  * @example
- * ```ts ignore
- * await writeFileAtomic("results/smoke/meta.json", "{}");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { writeFileAtomic } from "./store.ts";
+ * const dir = await Deno.makeTempDir();
+ * await writeFileAtomic(`${dir}/meta.json`, "{}\n");
+ * assertEquals(await Deno.readTextFile(`${dir}/meta.json`), "{}\n");
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writeFileAtomic(path: string, text: string): Promise<void> {
@@ -129,9 +134,16 @@ export class ResultsStore {
    * grid left there.
    *
    * @example
-   * ```ts ignore
-   * const store = await ResultsStore.open("results/smoke");
-   * if (!store.has(runId)) await store.append(row, curveRows, []);
+   * ```ts
+   * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+   * import { readResults } from "./report.ts";
+   * import { ResultsStore } from "./store.ts";
+   * const row = (await readResults(new URL("../../results/smoke", import.meta.url).pathname)).rows[0];
+   * const dir = await Deno.makeTempDir();
+   * const store = await ResultsStore.open(dir);
+   * if (!store.has(row.runId)) await store.append(row, [], []);
+   * assertEquals((await ResultsStore.open(dir)).rows.map((r) => r.runId), [row.runId]);
+   * await Deno.remove(dir, { recursive: true });
    * ```
    */
   static async open(dir: string): Promise<ResultsStore> {

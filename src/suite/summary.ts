@@ -12,8 +12,14 @@ import type { CellSummary } from "./select.ts";
  * diverged runs / runs of the cell over every tried rate and seed.
  *
  * @example
- * ```ts ignore
- * console.log(summaryTables(summarizeCells(store.rows)));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./report.ts";
+ * import { summarizeCells } from "./select.ts";
+ * import { summaryTables } from "./summary.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const text = summaryTables(summarizeCells(rows));
+ * assertEquals(["lalc", "lars", "lamb"].every((m) => text.includes(m)), true);
  * ```
  */
 export function summaryTables(cells: readonly CellSummary[]): string {
