@@ -34,10 +34,11 @@ const RECORD = 1 + 3 * PIXELS;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { decodeCifarBatch } from "./cifar10.ts";
  * const bytes = new Uint8Array(3073); // one all-black image of class 0
  * const split = decodeCifarBatch(bytes, "memory");
- * console.log(split.count, split.sampleShape); // 1 [32, 32, 3]
+ * assertEquals([split.count, split.sampleShape], [1, [32, 32, 3]]);
  * ```
  */
 export function decodeCifarBatch(bytes: Uint8Array, source: string): Split {

@@ -80,8 +80,9 @@ export function kernelGradNorms(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { layerRatios } from "./gradnorms.ts";
- * console.log(layerRatios([4, 2, 1])); // [2, 2]
+ * assertEquals(layerRatios([4, 2, 1]), [2, 2]);
  * ```
  */
 export function layerRatios(norms: readonly number[]): number[] {
@@ -96,8 +97,9 @@ export function layerRatios(norms: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { interiorRatioIndices } from "./gradnorms.ts";
- * console.log(interiorRatioIndices(4)); // [1, 2]
+ * assertEquals(interiorRatioIndices(4), [1, 2]);
  * ```
  */
 export function interiorRatioIndices(blocks: number): number[] {

@@ -127,8 +127,9 @@ export const REFERENCE_BATCH = 256;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { scaledLearningRate } from "./recipes.ts";
- * scaledLearningRate("warmup", 0.1, 1024); // 0.4
+ * assertEquals(scaledLearningRate("warmup", 0.1, 1024), 0.4);
  * ```
  */
 export function scaledLearningRate(method: MethodName, baseLr: number, batchSize: number): number {

@@ -22,13 +22,14 @@ const CONFIG = { font: PLOT_FONT_FAMILY, background: "white" };
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { vegaLiteToSvg } from "./plot.ts";
  * const svg = await vegaLiteToSvg({
  *   data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
  *   mark: "line",
  *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
  * });
- * svg.startsWith("<svg"); // true
+ * assertEquals(svg.startsWith("<svg"), true);
  * ```
  */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {

@@ -54,9 +54,10 @@ const TOP_KEYS = [
  * @throws {GridSpecError} listing every problem found.
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { validateGridSpec } from "./grid_spec.ts";
  * const grid = validateGridSpec({ extends: "smoke", name: "mine", batchSizes: [64] });
- * grid.batchSizes; // [64]
+ * assertEquals(grid.batchSizes, [64]);
  * ```
  */
 export function validateGridSpec(value: unknown): GridSpec {
@@ -224,10 +225,11 @@ export async function loadGridFile(path: string): Promise<GridSpec> {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { sameGrid } from "./grid_spec.ts";
  * import { SMOKE } from "./presets.ts";
- * sameGrid(SMOKE, { ...SMOKE, description: "reworded" }); // true
- * sameGrid(SMOKE, { ...SMOKE, epochs: 4 }); // false
+ * assertEquals(sameGrid(SMOKE, { ...SMOKE, description: "reworded" }), true);
+ * assertEquals(sameGrid(SMOKE, { ...SMOKE, epochs: 4 }), false);
  * ```
  */
 export function sameGrid(a: GridSpec, b: GridSpec): boolean {

@@ -26,12 +26,13 @@ export interface RunKey {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { runId } from "./plan.ts";
  * import { PRESETS } from "./presets.ts";
  * const id = await runId(PRESETS.smoke, {
  *   method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1,
  * });
- * id.length; // 16
+ * assertEquals(id.length, 16);
  * ```
  */
 export async function runId(grid: GridSpec, run: RunKey): Promise<string> {
