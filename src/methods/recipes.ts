@@ -143,8 +143,10 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { learningRateGrid } from "./recipes.ts";
- * learningRateGrid("warmup", 3, 10); // [0.01, 0.1, 1] (up to rounding)
+ * // Around warmup's base rate 0.1, a factor 10 apart (rounded to 6 significant digits).
+ * assertEquals(learningRateGrid("warmup", 3, 10).map((r) => Number(r.toPrecision(6))), [0.01, 0.1, 1]);
  * ```
  */
 export function learningRateGrid(method: MethodName, points: number, factor: number): number[] {

@@ -40,6 +40,7 @@ function reductionAxes(x: tf.Tensor): number[] {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { batchNorm } from "./batch_norm.ts";
  * import { ParamStore } from "./params.ts";
  * import { useBackend } from "../backend/backend.ts";
@@ -47,6 +48,8 @@ function reductionAxes(x: tf.Tensor): number[] {
  * const store = new ParamStore("bnDoc", 0);
  * const p = store.batchNorm("bn", 3);
  * const y = batchNorm(tf.randomNormal([8, 3]), p, true); // zero mean, unit variance per column
+ * const mean = await tf.mean(y, 0).data();
+ * assertEquals([...mean].every((m) => Math.abs(m) < 1e-5), true);
  * y.dispose();
  * store.dispose();
  * ```
