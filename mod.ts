@@ -80,6 +80,7 @@ export {
   type BackendName,
   BACKENDS,
   useBackend,
+  type UseBackendOptions,
 } from "./src/backend/backend.ts";
 
 // Data (src/data).
@@ -127,6 +128,7 @@ export {
   type PlannedRun,
 } from "./src/suite/types.ts";
 export {
+  type LayerWiseOptions,
   type OptimizerKit,
   type RateFunction,
   type Recipe,
