@@ -23,7 +23,7 @@ import { initMain } from "./init_command.ts";
  * } finally {
  *   console.log = log;
  * }
- * match(printed, /batch     8: mean ratio \d\.\d{4}/);
+ * match(printed, /batch     8 .*: mean ratio \d\.\d{4}/);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
