@@ -80,9 +80,10 @@ export async function useBackend(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { backendInfo, useBackend } from "./backend.ts";
  * await useBackend("wasm");
- * console.log(backendInfo()); // { name: "wasm", threads: 1, simd: true, ... }
+ * assertEquals(backendInfo().name, "wasm");
  * ```
  */
 export function backendInfo(): BackendInfo {

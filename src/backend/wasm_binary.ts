@@ -55,8 +55,9 @@ export function sleb128(n: number): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { section } from "./wasm_binary.ts";
- * section(7, [0]); // an empty export section: [7, 1, 0]
+ * assertEquals(section(7, [0]), [7, 1, 0]); // an empty export section
  * ```
  */
 export function section(id: number, body: readonly number[]): number[] {

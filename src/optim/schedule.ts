@@ -115,10 +115,11 @@ export function cosineDecay(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { warmupCosine } from "./schedule.ts";
  * const s = warmupCosine({ init: 0, peak: 1, warmupSteps: 2, decaySteps: 6 });
- * s(1); // 0.5 (warming up)
- * s(4); // 0.5 (half way down the cosine)
+ * assertEquals(s(1), 0.5); // warming up
+ * assertEquals(Math.round(s(4) * 1e12) / 1e12, 0.5); // half way down the cosine
  * ```
  */
 export function warmupCosine(options: {
