@@ -54,8 +54,11 @@ let device: string | null = null;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * await useBackend("cpu");
+ * assertEquals(tf.getBackend(), "cpu");
  * ```
  */
 export async function useBackend(
