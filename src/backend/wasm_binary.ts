@@ -2,7 +2,7 @@
  * The few pieces of the WebAssembly binary format
  * (https://webassembly.github.io/spec/core/binary/) that this project's hand-assembled SIMD
  * loops need: integer encodings, sections and names. The loops themselves live beside the
- * code that uses them (`_channel_affine_simd.ts`, `src/backend/_simd_sum_squares.ts`).
+ * code that uses them (`_channel_affine_simd.ts`, `_simd_sum_squares.ts`).
  *
  * @module
  */

@@ -25,6 +25,7 @@ import { fusedBatchNormWasmConfig } from "./fused_batch_norm.ts";
 import { explicitTransposeMatMul } from "./matmul_transpose.ts";
 import { maxPoolGradWasmConfig } from "./max_pool_grad.ts";
 import { leadingReduceWasmConfig } from "./reduce_leading.ts";
+import { registerLayerNormKernels } from "./layer_norms.ts";
 
 const BACKEND = "wasm";
 const MATMULS = ["BatchMatMul", "_FusedMatMul"] as const;
@@ -160,6 +161,7 @@ export function installWasmKernels(): string[] {
     BATCH_NORM,
   ];
   if (installed) return names;
+  registerLayerNormKernels(); // the optimizers' batched norms (not an override: not listed)
   replaceKernel(conv2dBackpropFilterWasmConfig);
   setWasmMatMulOverride(true);
   setWasmConvOverride(true);

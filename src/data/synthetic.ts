@@ -5,7 +5,7 @@
  * Why two kinds of correlation: BN subtracts the batch mean of every feature, so a component
  * shared by *all* samples is removed by the first BN and changes nothing; a random component
  * that differs between samples but lives in a few directions (low rank) survives BN and makes
- * the samples' activations correlated, which is what offsets the gradient explosion (PAPER.md).
+ * the samples' activations correlated, which is what offsets the gradient explosion (docs/method.md).
  *
  * @module
  */

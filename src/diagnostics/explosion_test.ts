@@ -16,7 +16,7 @@ Deno.test("BN-ReLU MLP at batch 256: mean ratio within 2% of sqrt(pi/(pi-1))", a
   await useBackend("wasm");
   const before = tf.memory().numTensors;
   const r = await measureExplosion(buildModel, BASE);
-  // Measured 1.2139 (2 seeds), 1.2116 (3 seeds of another init); PAPER.md's simulation: 1.213.
+  // Measured 1.2139 (2 seeds), 1.2116 (3 seeds of another init); the numpy simulation in docs/method.md: 1.213.
   assert.ok(Math.abs(r.meanRatio / THEORETICAL_RATIO - 1) < 0.02, `meanRatio ${r.meanRatio}`);
   assert.equal(r.layers.length, 13);
   assert.equal(r.ratios.length, 12);
@@ -26,7 +26,7 @@ Deno.test("BN-ReLU MLP at batch 256: mean ratio within 2% of sqrt(pi/(pi-1))", a
 
 Deno.test("BN-ReLU MLP at batch 8: the explosion is clearly stronger (> 1.3)", async () => {
   await useBackend("wasm");
-  // Measured 1.339-1.348 over 5 seeds; PAPER.md's simulation: 1.35.
+  // Measured 1.339-1.348 over 5 seeds; the numpy simulation in docs/method.md: 1.35.
   const r = await measureExplosion(buildModel, { ...BASE, batchSize: 8, seeds: 5 });
   assert.ok(r.meanRatio > 1.3, `meanRatio ${r.meanRatio}`);
 });

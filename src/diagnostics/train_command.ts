@@ -20,7 +20,8 @@ import { type MethodName, METHODS } from "../methods/names.ts";
 import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
 import { asInputError } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
-import { type LayerStat, traceTraining } from "./trace.ts";
+import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
+import { traceTraining } from "./trace.ts";
 import {
   explosionVsCorrelationSpec,
   layerStepSpec,
@@ -139,12 +140,11 @@ export async function trainMain(args: string[]): Promise<number> {
       );
       const started = performance.now();
       try {
-        const recordsLayers = RECIPES[method].optimizer !== "momentum";
-        const stats = optimizer as unknown as { layerStats(): Promise<LayerStat[]> };
+        const layerwise = isLayerwiseOptimizer(optimizer) ? optimizer : null;
         const records = await traceTraining({
           model,
           optimizer,
-          layerStats: recordsLayers ? () => stats.layerStats() : undefined,
+          layerStats: layerwise === null ? undefined : () => layerwise.layerStats(),
           learningRate: schedule,
           train: data.train,
           batchSize,

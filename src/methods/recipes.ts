@@ -3,7 +3,7 @@
  * one table so a reader sees them all at once.
  *
  * Shared by every method (the fairness rules of the benchmark): the same epochs, the same
- * data order (the run's seed), no weight decay on any method (the PAPER.md default for
+ * data order (the run's seed), no weight decay on any method (the docs/method.md default for
  * LALC, and so for all), the same cosine decay to zero over the run, and the same number of
  * tuned learning rates on a log grid around each method's base rate.
  *
@@ -25,7 +25,7 @@ export interface LayerWiseOptions {
 
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
-  /** LALC (PAPER.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
+  /** LALC (docs/method.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
   lalc(options: LayerWiseOptions & { momentum?: number }): Optimizer;
   /** LARS as optax.lars. */
   lars(options: LayerWiseOptions & { momentum?: number }): Optimizer;
@@ -63,7 +63,7 @@ export interface Recipe {
 }
 
 /**
- * Goyal et al. warm up for 5 of 90 epochs; scaled to the run's length, as PAPER.md asks.
+ * Goyal et al. warm up for 5 of 90 epochs; scaled to the run's length (docs/method.md).
  * LARS and LAMB use the same warmup length, as they are run in practice (You et al.).
  */
 export const WARMUP_FRACTION = 5 / 90;

@@ -14,6 +14,9 @@ import {
 } from "./schedule.ts";
 import type { VariablePredicate } from "./transform.ts";
 
+/** The options that hold a tensor predicate (saved through its describable form). */
+const PREDICATES: readonly string[] = ["exclude", "weightDecayMask", "trustRatioMask"];
+
 type Plain = number | boolean | LearningRate | VariablePredicate | undefined;
 
 /** Options -> ConfigDict; throws (naming the option) for a function that cannot be saved. */
@@ -26,8 +29,8 @@ export function optionsToConfig(
     if (value === undefined) continue;
     if (key === "learningRate") {
       config[key] = learningRateToConfig(owner, value as LearningRate);
-    } else if (key === "exclude") {
-      config[key] = excludeToConfig(owner, value as VariablePredicate);
+    } else if (PREDICATES.includes(key)) {
+      config[key] = excludeToConfig(owner, value as VariablePredicate, key);
     } else {
       config[key] = value as number | boolean;
     }
@@ -43,10 +46,9 @@ export function optionsFromConfig(config: tf.serialization.ConfigDict): Record<s
       config.learningRate as unknown as number | ScheduleConfig,
     );
   }
-  if (config.exclude !== undefined) {
-    options.exclude = excludeFromConfig(
-      config.exclude as unknown as DescribedPredicate["config"],
-    );
+  for (const key of PREDICATES) {
+    if (config[key] === undefined) continue;
+    options[key] = excludeFromConfig(config[key] as unknown as DescribedPredicate["config"]);
   }
   return options;
 }

@@ -7,10 +7,13 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { VariablePredicate } from "./transform.ts";
 
-/** An exclude predicate that can be saved: made by {@link rankAtMost}. */
+/** A predicate that can be saved: made by {@link rankAtMost} or {@link rankAbove}. */
 export interface DescribedPredicate extends VariablePredicate {
   /** What made the predicate; {@link excludeFromConfig} rebuilds it. */
-  readonly config: { kind: "rankAtMost"; maxRank: number };
+  readonly config: { kind: "rankAtMost"; maxRank: number } | {
+    kind: "rankAbove";
+    minRank: number;
+  };
 }
 
 /**
@@ -31,8 +34,41 @@ export function rankAtMost(maxRank: number): DescribedPredicate {
   return Object.assign(fn, { config: { kind: "rankAtMost" as const, maxRank } });
 }
 
+/**
+ * True for tensors of rank > `minRank`; `rankAbove(1)` (kernels only) is the complement of
+ * the default `exclude`, the natural mask for LARS's `weightDecayMask`/`trustRatioMask`.
+ *
+ * @example
+ * ```ts
+ * import { rankAbove } from "./exclude.ts";
+ * import { lars } from "./lars.ts";
+ * const opt = lars({ learningRate: 1, weightDecay: 1e-4, weightDecayMask: rankAbove(1) });
+ * ```
+ */
+export function rankAbove(minRank: number): DescribedPredicate {
+  if (!Number.isInteger(minRank) || minRank < 0) {
+    throw new Error(`rankAbove: minRank must be an integer >= 0, got ${String(minRank)}`);
+  }
+  const fn = (v: tf.Variable) => v.rank > minRank;
+  return Object.assign(fn, { config: { kind: "rankAbove" as const, minRank } });
+}
+
 /** The default exclude predicate: rank <= 1 (biases, BN gamma and beta). */
 export const DEFAULT_EXCLUDE: DescribedPredicate = rankAtMost(1);
+
+/** Checks an optional predicate option (a mask); returns it or undefined. */
+export function checkPredicate(
+  owner: string,
+  name: string,
+  predicate: VariablePredicate | undefined,
+): VariablePredicate | undefined {
+  if (predicate !== undefined && typeof predicate !== "function") {
+    throw new Error(
+      `${owner}: ${name} must be a function (variable) => boolean, got ${String(predicate)}`,
+    );
+  }
+  return predicate;
+}
 
 /** Checks an `exclude` option and returns it (or the default). */
 export function checkExclude(
@@ -48,15 +84,19 @@ export function checkExclude(
   return exclude;
 }
 
-/** The serializable form of `exclude`; throws for a plain function (its code cannot be saved). */
+/**
+ * The serializable form of `exclude` (or of the predicate option `name`); throws for a plain
+ * function (its code cannot be saved).
+ */
 export function excludeToConfig(
   owner: string,
   exclude: VariablePredicate,
+  name = "exclude",
 ): DescribedPredicate["config"] {
   const config = (exclude as Partial<DescribedPredicate>).config;
   if (config === undefined) {
     throw new Error(
-      `${owner}: exclude is a plain function and cannot be serialized; use rankAtMost(n) or leave the default`,
+      `${owner}: ${name} is a plain function and cannot be serialized; use rankAtMost(n), rankAbove(n) or leave the default`,
     );
   }
   return config;
@@ -64,8 +104,9 @@ export function excludeToConfig(
 
 /** Inverse of {@link excludeToConfig}. */
 export function excludeFromConfig(config: DescribedPredicate["config"]): DescribedPredicate {
-  if (config?.kind !== "rankAtMost") {
-    throw new Error(`excludeFromConfig: kind must be "rankAtMost", got ${JSON.stringify(config)}`);
-  }
-  return rankAtMost(config.maxRank);
+  if (config?.kind === "rankAtMost") return rankAtMost(config.maxRank);
+  if (config?.kind === "rankAbove") return rankAbove(config.minRank);
+  throw new Error(
+    `excludeFromConfig: kind must be "rankAtMost" or "rankAbove", got ${JSON.stringify(config)}`,
+  );
 }

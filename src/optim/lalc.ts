@@ -1,6 +1,6 @@
 /**
  * LALC, the method this project implements (a reconstruction from the published
- * description of Paik & Choi; see PAPER.md).
+ * description of Paik & Choi; see docs/method.md).
  *
  * @module
  */

@@ -26,7 +26,7 @@ interface Ref {
   exclude: (i: number) => boolean;
 }
 
-/** LALC exactly as PAPER.md writes it, in float64. */
+/** LALC exactly as docs/method.md writes it, in float64. */
 function reference(r: Ref, steps: number): number[][] {
   const w = PROBLEM.map((p) => p.init.slice());
   const v = w.map((x) => x.map(() => 0));
@@ -50,7 +50,7 @@ function reference(r: Ref, steps: number): number[][] {
   return w;
 }
 
-Deno.test("lalc follows PAPER.md over a schedule, with decay, exclusion and the zero-norm guard", () => {
+Deno.test("lalc follows docs/method.md over a schedule, with decay, exclusion and the zero-norm guard", () => {
   const schedule = warmupCosine({
     init: 0.05,
     peak: 0.5,

@@ -29,6 +29,11 @@ export interface LambOptions {
   epsilon?: number;
   /** `lambda` >= 0. Default 0. */
   weightDecay?: number;
+  /**
+   * Clip the trust ratio at 1, `min(||w||/||u||, 1)` (timm's `trust_clip`, "LAMBC"): a layer's
+   * step may shrink but never grow past `eta * ||u||`. Default false.
+   */
+  trustClip?: boolean;
   /** Tensors that get neither decay nor the trust ratio. Default: rank <= 1. */
   exclude?: VariablePredicate;
   /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
@@ -39,7 +44,7 @@ export interface LambOptions {
  * LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning: Training BERT in 76
  * minutes", Algorithm 2) as optax.lamb: bias-corrected Adam direction
  * `r = m_hat / (sqrt(v_hat) + eps)`, `u = r + lambda*w`, `u *= ||w||/||u||` (ratio 1 when a
- * norm is 0), `w -= eta(t) * u`. The rate multiplies at the end (no momentum buffer holds
+ * norm is 0; with `trustClip`, at most 1), `w -= eta(t) * u`. The rate multiplies at the end (no momentum buffer holds
  * it). Excluded tensors (default rank <= 1) get neither the decay nor the ratio.
  */
 export class LambOptimizer extends ChainOptimizer {
@@ -61,6 +66,7 @@ export class LambOptimizer extends ChainOptimizer {
       beta2: checkUnitInterval(owner, "beta2", options.beta2 ?? 0.999),
       epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 1e-6),
       weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
+      trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? false),
       exclude: checkExclude(owner, options.exclude),
       recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
     };
@@ -71,7 +77,14 @@ export class LambOptimizer extends ChainOptimizer {
         scaleByAdam({ beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }),
         masked(addDecayedWeights(o.weightDecay), include),
         // The rate is folded into the ratio's multiply: one pass over each tensor, not two.
-        masked(scaleByTrustRatio({ learningRate: rate, recorder }), include),
+        masked(
+          scaleByTrustRatio({
+            learningRate: rate,
+            maxRatio: o.trustClip ? 1 : undefined,
+            recorder,
+          }),
+          include,
+        ),
         masked(scaleByLearningRate(rate), o.exclude),
       ),
       { rate, recorder },

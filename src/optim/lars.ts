@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { optionsToConfig } from "./_config.ts";
 import { checkBoolean, checkNonNegative, checkPositive, checkUnitInterval } from "./_validate.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkExclude } from "./exclude.ts";
+import { checkExclude, checkPredicate } from "./exclude.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import { ChainOptimizer } from "./optimizer.ts";
@@ -33,16 +33,32 @@ export interface LarsOptions {
   nesterov?: boolean;
   /** Tensors that get neither decay nor the trust ratio. Default: rank <= 1. */
   exclude?: VariablePredicate;
+  /**
+   * Tensors that get weight decay (true = decayed; optax.lars's `weight_decay_mask`).
+   * Default: those not excluded. Use `rankAbove(n)` or `rankAtMost(n)` to keep it savable.
+   */
+  weightDecayMask?: VariablePredicate;
+  /**
+   * Tensors that get the trust ratio (true = adapted; optax.lars's `trust_ratio_mask`); the
+   * others take the plain rate `eta`. Default: those not excluded.
+   */
+  trustRatioMask?: VariablePredicate;
   /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
   recordLayerStats?: boolean;
 }
+
+/** {@link LarsOptions} as checked: defaults filled in, except the masks (undefined = derived). */
+export type LarsResolvedOptions =
+  & Required<Omit<LarsOptions, "weightDecayMask" | "trustRatioMask">>
+  & Pick<LarsOptions, "weightDecayMask" | "trustRatioMask">;
 
 /**
  * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks") with
  * optax.lars's exact order: `u = g + lambda*w`, `u *= kappa*||w||/(||u|| + eps)` (ratio 1
  * when a norm is 0), `u *= -eta(t)`, then the momentum trace `m = u + mu*m`, `w += m`. The
  * learning rate is applied BEFORE the trace, so it sits inside the momentum buffer. Excluded
- * tensors (default rank <= 1) skip the decay and the ratio.
+ * tensors (default rank <= 1) skip the decay and the ratio; `weightDecayMask` and
+ * `trustRatioMask` choose the two separately, as optax.lars's masks do.
  */
 export class LarsOptimizer extends ChainOptimizer {
   /** Registered serialization name. */
@@ -50,14 +66,14 @@ export class LarsOptimizer extends ChainOptimizer {
     return "LARS";
   }
 
-  /** The checked options (defaults filled in). */
-  readonly options: Required<LarsOptions>;
+  /** The checked options (defaults filled in; a mask left out stays undefined). */
+  readonly options: LarsResolvedOptions;
 
   /** See {@link lars}. */
   constructor(options: LarsOptions) {
     const owner = "lars";
     const rate = toRateFunction(owner, options?.learningRate);
-    const o: Required<LarsOptions> = {
+    const o: LarsResolvedOptions = {
       learningRate: options.learningRate,
       momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
       weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
@@ -65,13 +81,17 @@ export class LarsOptimizer extends ChainOptimizer {
       epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 0),
       nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? false),
       exclude: checkExclude(owner, options.exclude),
+      weightDecayMask: checkPredicate(owner, "weightDecayMask", options.weightDecayMask),
+      trustRatioMask: checkPredicate(owner, "trustRatioMask", options.trustRatioMask),
       recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
     const include = (v: Variable) => !o.exclude(v);
+    const decayMask = o.weightDecayMask ?? include;
+    const ratioMask = o.trustRatioMask ?? include;
     super(
       chain(
-        masked(addDecayedWeights(o.weightDecay), include),
+        masked(addDecayedWeights(o.weightDecay), decayMask),
         // The rate is folded into the ratio's multiply: one pass over each tensor, not two.
         masked(
           scaleByTrustRatio({
@@ -80,9 +100,9 @@ export class LarsOptimizer extends ChainOptimizer {
             learningRate: rate,
             recorder,
           }),
-          include,
+          ratioMask,
         ),
-        masked(scaleByLearningRate(rate), o.exclude),
+        masked(scaleByLearningRate(rate), (v) => !ratioMask(v)),
         trace({ decay: o.momentum, nesterov: o.nesterov }),
       ),
       { rate, recorder },

@@ -26,7 +26,7 @@ interface Ref {
   rateInside: boolean;
 }
 
-/** optax.lars in float64, written from PAPER.md's formulas. */
+/** optax.lars in float64, written from docs/method.md's formulas. */
 function reference(r: Ref, steps: number): number[][] {
   const w = PROBLEM.map((p) => p.init.slice());
   const m = w.map((x) => x.map(() => 0));

@@ -19,13 +19,13 @@ export interface MomentumOptions {
   learningRate: LearningRate;
   /** `mu` in [0, 1). Default 0.9. */
   momentum?: number;
-  /** Nesterov's variant. Default false. */
-  nesterov?: boolean;
+  /** Nesterov's variant (tf.js's name, in options and config alike). Default false. */
+  useNesterov?: boolean;
 }
 
 /**
  * Momentum SGD with `tf.train.momentum`'s semantics (the rate is OUTSIDE the buffer):
- * `a = mu * a + g; w -= eta(t) * a` (Nesterov: `w -= eta(t) * (g + mu * a)`), i.e.
+ * `a = mu * a + g; w -= eta(t) * a` (`useNesterov`: `w -= eta(t) * (g + mu * a)`), i.e.
  * `chain(trace(mu), scaleByLearningRate(eta))`. Registered as "ScheduledMomentum" because
  * tf.js itself owns the name "Momentum".
  */
@@ -45,17 +45,33 @@ export class MomentumOptimizer extends ChainOptimizer {
     const o: Required<MomentumOptions> = {
       learningRate: options.learningRate,
       momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
-      nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? false),
+      useNesterov: checkBoolean(owner, "useNesterov", options.useNesterov ?? false),
     };
-    super(chain(trace({ decay: o.momentum, nesterov: o.nesterov }), scaleByLearningRate(rate)), {
-      rate,
-    });
+    super(
+      chain(trace({ decay: o.momentum, nesterov: o.useNesterov }), scaleByLearningRate(rate)),
+      { rate },
+    );
     this.options = o;
   }
 
-  /** `{learningRate, momentum, nesterov}`; throws for a plain-function learning rate. */
+  /**
+   * `{learningRate, momentum, useNesterov}`, tf.js's `tf.train.momentum` keys; throws for a
+   * plain-function learning rate.
+   */
   override getConfig(): ConfigDict {
     return optionsToConfig("momentum", { ...this.options });
+  }
+
+  /** Rebuilds from {@link getConfig}'s output (also reads `nesterov`, this key before 0.1.0). */
+  static override fromConfig<T extends tf.serialization.Serializable>(
+    cls: tf.serialization.SerializableConstructor<T>,
+    config: ConfigDict,
+  ): T {
+    const { nesterov, ...rest } = config;
+    return ChainOptimizer.fromConfig(
+      cls,
+      nesterov === undefined ? rest : { useNesterov: nesterov, ...rest },
+    );
   }
 }
 tf.serialization.registerClass(MomentumOptimizer);

@@ -24,6 +24,32 @@ export interface NamedTensor {
   tensor: Tensor;
 }
 
+/**
+ * Whether `value` has `cls.prototype` in its prototype chain. Use it instead of `instanceof`
+ * for tf.js optimizer classes: `tf.Optimizer`'s `Symbol.hasInstance` is a duck-type test that
+ * every subclass inherits, so `instanceof ChainOptimizer` is true for any optimizer.
+ *
+ * @example
+ * ```ts
+ * import { ChainOptimizer, inheritsFrom } from "./optimizer.ts";
+ * import { momentum } from "./momentum.ts";
+ * console.log(inheritsFrom(momentum({ learningRate: 0.1 }), ChainOptimizer)); // true
+ * console.log(inheritsFrom({}, ChainOptimizer)); // false
+ * ```
+ */
+export function inheritsFrom<T>(
+  value: unknown,
+  cls: abstract new (...args: never[]) => T,
+): value is T {
+  return typeof value === "object" && value !== null &&
+    Object.prototype.isPrototypeOf.call(cls.prototype, value);
+}
+
+function sameShape(a: Tensor, b: Tensor): boolean {
+  return a.dtype === b.dtype && a.shape.length === b.shape.length &&
+    a.shape.every((d, i) => d === b.shape[i]);
+}
+
 /** What a subclass hands the adapter besides the chain. */
 export interface ChainOptimizerParts {
   /** The global rate as a function of the step (used only for layer statistics). */
@@ -68,6 +94,8 @@ export class ChainOptimizer extends OptimizerBase {
   private params: Variable[] = [];
   private state: Variable[] = [];
   private readonly slots = new Map<string, Variable>();
+  /** Names of the slots restored by setWeights, in saved order, until the next step binds them. */
+  private restored: string[] | null = null;
 
   /** Wraps `transform`; `parts` are for subclasses. */
   constructor(transform: GradientTransformation, parts: ChainOptimizerParts = {}) {
@@ -124,25 +152,62 @@ export class ChainOptimizer extends OptimizerBase {
     this.incrementIterations();
   }
 
-  /** The slots for `params`, made on first use and reused by canonical name afterwards. */
+  /**
+   * The slots for `params`: by canonical name (`${param}/<slot>`) when one exists, else, on
+   * the first step after {@link setWeights}, by position as tf.js's own optimizers restore
+   * theirs (a model loaded in the same process gets renamed variables, `..._1`, so the saved
+   * names cannot match), else fresh zeros.
+   */
   private stateFor(params: Variable[]): Variable[] {
     if (params.length === this.params.length && params.every((p, i) => p === this.params[i])) {
       return this.state;
     }
     const fresh = this.transform.init(params);
-    const state = fresh.map((v) => {
-      const name = slotName(v);
+    const names = fresh.map(slotName);
+    const state: Array<Variable | undefined> = names.map((name, k) => {
       const existing = this.slots.get(name);
-      if (existing === undefined) {
-        this.slots.set(name, v);
-        return v;
-      }
-      v.dispose();
-      return existing;
+      return existing !== undefined && sameShape(existing, fresh[k]) ? existing : undefined;
     });
+    const restored = this.restored;
+    this.restored = null;
+    if (restored !== null) {
+      const pending = new Set(restored);
+      const byName = state.filter((v) => v !== undefined && pending.has(slotName(v))).length;
+      const positional = byName === 0 && restored.length === fresh.length &&
+        restored.every((name, k) => sameShape(this.slots.get(name)!, fresh[k]));
+      if (positional) {
+        restored.forEach((name, k) => {
+          const variable = this.slots.get(name)!;
+          this.slots.delete(name);
+          setSlotName(variable, names[k]);
+          state[k] = variable;
+        });
+      } else if (byName === 0) {
+        // Nothing restored fits these parameters: stale state, as tf.js would not keep it.
+        for (const name of restored) {
+          this.slots.get(name)?.dispose();
+          this.slots.delete(name);
+        }
+      }
+    }
+    const resolved = fresh.map((v, k) => {
+      const kept = state[k];
+      if (kept !== undefined) {
+        v.dispose();
+        return kept;
+      }
+      this.slots.get(names[k])?.dispose(); // a same-named slot of another shape
+      return v;
+    });
+    // The current parameters' slots first, in chain order: getWeights then lists them in the
+    // order a positional restore expects.
+    const others = [...this.slots].filter(([name]) => !names.includes(name));
+    this.slots.clear();
+    names.forEach((name, k) => this.slots.set(name, resolved[k]));
+    for (const [name, v] of others) this.slots.set(name, v);
     this.params = params.slice();
-    this.state = state;
-    return state;
+    this.state = resolved;
+    return resolved;
   }
 
   /**
@@ -165,6 +230,7 @@ export class ChainOptimizer extends OptimizerBase {
   override dispose(): void {
     for (const v of this.slots.values()) v.dispose();
     this.slots.clear();
+    this.restored = null;
     this.params = [];
     this.state = [];
     this.parts.recorder?.dispose();
@@ -178,22 +244,26 @@ export class ChainOptimizer extends OptimizerBase {
   }
 
   /**
-   * Restores what {@link getWeights} returned: the iteration count and every slot by name, so
-   * the next step is bit-identical to the original optimizer's.
+   * Restores what {@link getWeights} returned: the iteration count and the slots, which
+   * replace this optimizer's own. On the next step each parameter takes the slot saved under
+   * its name; when none matches (a model loaded in the same process has renamed variables)
+   * and the saved list lines up with the parameters (same count and shapes), slots are taken
+   * by position, as tf.js's own optimizers do. Saved slots that fit neither way are dropped.
+   * So the next step is bit-identical to the original optimizer's.
    */
   override async setWeights(weightValues: NamedTensor[]): Promise<void> {
     const rest = await this.extractIterations(weightValues);
-    for (const { name, tensor } of rest) {
-      const existing = this.slots.get(name);
-      if (existing !== undefined) {
-        existing.assign(tensor);
-        continue;
-      }
+    // Copy first: the values may be this optimizer's own slots (setWeights(await getWeights())).
+    const restored = rest.map(({ name, tensor }) => {
       const variable = tf.variable(tensor, false);
       setSlotName(variable, name);
-      this.slots.set(name, variable);
-    }
-    // Re-resolve on the next step so restored slots replace any made before.
+      return [name, variable] as const;
+    });
+    for (const v of this.slots.values()) v.dispose();
+    this.slots.clear();
+    for (const [name, variable] of restored) this.slots.set(name, variable);
+    this.restored = rest.map((w) => w.name);
+    // Re-resolve on the next step so the restored slots replace any made before.
     this.params = [];
     this.state = [];
   }

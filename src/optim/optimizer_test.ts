@@ -29,7 +29,7 @@ function makers(): Array<[string, () => ChainOptimizer]> {
         lars({ learningRate: schedule, weightDecay: 1e-3, trustCoefficient: 0.01, nesterov: true }),
     ],
     ["lamb", () => lamb({ learningRate: 0.01, weightDecay: 0.01, exclude: rankAtMost(0) })],
-    ["momentum", () => momentum({ learningRate: schedule, nesterov: true })],
+    ["momentum", () => momentum({ learningRate: schedule, useNesterov: true })],
   ];
 }
 

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { checkNonNegative, checkPositive } from "./_validate.ts";
+import { checkBoolean, checkNonNegative, checkPositive } from "./_validate.ts";
 
 /** Data describing one library schedule; `kind` names the factory that made it. */
 export type ScheduleConfig =
@@ -23,7 +23,18 @@ export type ScheduleConfig =
     decaySteps: number;
     end: number;
   }
-  | { kind: "linearWarmup"; init: number; peak: number; warmupSteps: number };
+  | { kind: "linearWarmup"; init: number; peak: number; warmupSteps: number }
+  | { kind: "piecewiseConstant"; init: number; boundariesAndScales: Record<string, number> }
+  | {
+    kind: "exponentialDecay";
+    init: number;
+    transitionSteps: number;
+    decayRate: number;
+    transitionBegin: number;
+    staircase: boolean;
+    end?: number;
+  }
+  | { kind: "joinSchedules"; schedules: ScheduleConfig[]; boundaries: number[] };
 
 /** A library schedule: callable with the step count, and describable through `config`. */
 export interface Schedule {
@@ -176,6 +187,155 @@ export function linearWarmup(
 }
 
 /**
+ * A piecewise constant rate (optax `piecewise_constant_schedule`): `init` times the product
+ * of every scale whose boundary step has been reached (`step >= boundary`). Scales are
+ * applied in increasing boundary order and must be >= 0.
+ *
+ * @example
+ * ```ts
+ * import { piecewiseConstant } from "./schedule.ts";
+ * const s = piecewiseConstant({ init: 1, boundariesAndScales: { 100: 0.1, 200: 0.1 } });
+ * console.log(s(99), s(100), s(250)); // 1 0.1 0.010000000000000002
+ * ```
+ */
+export function piecewiseConstant(
+  options: { init: number; boundariesAndScales: Readonly<Record<number, number>> },
+): Schedule {
+  const owner = "piecewiseConstant";
+  const { init } = options;
+  checkNonNegative(owner, "init", init);
+  const table = options.boundariesAndScales;
+  if (typeof table !== "object" || table === null) {
+    throw new Error(
+      `${owner}: boundariesAndScales must be an object {step: scale}, got ${String(table)}`,
+    );
+  }
+  const pairs = Object.entries(table).map(([key, scale]) => {
+    const boundary = Number(key);
+    checkNonNegative(owner, `boundary ${key}`, boundary);
+    checkNonNegative(owner, `scale at step ${key}`, scale);
+    return [boundary, scale] as const;
+  }).sort((a, b) => a[0] - b[0]);
+  const boundariesAndScales = Object.fromEntries(pairs.map(([b, s]) => [String(b), s]));
+  return tagged((step) => {
+    let value = init;
+    for (const [boundary, scale] of pairs) if (step >= boundary) value *= scale;
+    return value;
+  }, { kind: "piecewiseConstant", init, boundariesAndScales });
+}
+
+/**
+ * Exponential decay (optax `exponential_decay`): `init` until `transitionBegin`, then
+ * `init * decayRate ** ((step - transitionBegin) / transitionSteps)`, the exponent floored
+ * with `staircase`; with `end`, clipped at it (a floor when `decayRate < 1`, a ceiling
+ * otherwise). Where optax quietly turns bad values into a constant schedule
+ * (`transitionSteps <= 0`, `decayRate == 0`) or clamps them (`transitionBegin < 0`), this
+ * throws.
+ *
+ * @example
+ * ```ts
+ * import { exponentialDecay } from "./schedule.ts";
+ * const s = exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0.5, staircase: true });
+ * console.log(s(9), s(10), s(25)); // 1 0.5 0.25
+ * ```
+ */
+export function exponentialDecay(options: {
+  init: number;
+  transitionSteps: number;
+  decayRate: number;
+  transitionBegin?: number;
+  staircase?: boolean;
+  end?: number;
+}): Schedule {
+  const owner = "exponentialDecay";
+  const { init, transitionSteps, decayRate, transitionBegin = 0, staircase = false, end } = options;
+  checkNonNegative(owner, "init", init);
+  checkPositive(owner, "transitionSteps", transitionSteps);
+  checkPositive(owner, "decayRate", decayRate);
+  checkNonNegative(owner, "transitionBegin", transitionBegin);
+  checkBoolean(owner, "staircase", staircase);
+  if (end !== undefined) checkNonNegative(owner, "end", end);
+  const clip = end === undefined
+    ? (v: number) => v
+    : decayRate < 1
+    ? (v: number) => Math.max(v, end)
+    : (v: number) => Math.min(v, end);
+  const config: ScheduleConfig = {
+    kind: "exponentialDecay",
+    init,
+    transitionSteps,
+    decayRate,
+    transitionBegin,
+    staircase,
+    ...(end === undefined ? {} : { end }),
+  };
+  return tagged((step) => {
+    const elapsed = step - transitionBegin;
+    let p = elapsed / transitionSteps;
+    if (staircase) p = Math.floor(p);
+    return clip(elapsed <= 0 ? init : init * Math.pow(decayRate, p));
+  }, config);
+}
+
+/**
+ * Runs `schedules` one after the other (optax `join_schedules`): `schedules[0]` until
+ * `boundaries[0]`, then `schedules[1]`, and so on; schedule `i > 0` is called with
+ * `step - boundaries[i - 1]`, the steps since ITS boundary. Needs one boundary fewer than
+ * schedules, in non-decreasing order.
+ *
+ * @example
+ * ```ts
+ * import { constant, joinSchedules, linearSchedule } from "./schedule.ts";
+ * const s = joinSchedules({
+ *   schedules: [linearSchedule({ init: 0, end: 1, steps: 10 }), constant(1)],
+ *   boundaries: [10],
+ * });
+ * console.log(s(5), s(10), s(500)); // 0.5 1 1
+ * ```
+ */
+export function joinSchedules(
+  options: { schedules: readonly Schedule[]; boundaries: readonly number[] },
+): Schedule {
+  const owner = "joinSchedules";
+  const { schedules, boundaries } = options;
+  if (!Array.isArray(schedules) || schedules.length === 0) {
+    throw new Error(`${owner}: schedules must be a non-empty array, got ${String(schedules)}`);
+  }
+  schedules.forEach((s, i) => {
+    if (typeof s !== "function" || (s as Partial<Schedule>).config === undefined) {
+      throw new Error(
+        `${owner}: schedules[${i}] must be a library schedule (constant, linearSchedule, ...), got ${
+          String(s)
+        }`,
+      );
+    }
+  });
+  if (!Array.isArray(boundaries) || boundaries.length !== schedules.length - 1) {
+    throw new Error(
+      `${owner}: boundaries must have ${
+        schedules.length - 1
+      } entries (one fewer than schedules), got ${JSON.stringify(boundaries)}`,
+    );
+  }
+  boundaries.forEach((b, i) => {
+    checkNonNegative(owner, `boundaries[${i}]`, b);
+    if (i > 0 && b < boundaries[i - 1]) {
+      throw new Error(
+        `${owner}: boundaries must be non-decreasing, got ${JSON.stringify(boundaries)}`,
+      );
+    }
+  });
+  const parts = schedules.slice(), edges = boundaries.slice();
+  return tagged((step) => {
+    let value = parts[0](step);
+    edges.forEach((b, i) => {
+      if (step >= b) value = parts[i + 1](step - b);
+    });
+    return value;
+  }, { kind: "joinSchedules", schedules: parts.map((s) => s.config), boundaries: edges });
+}
+
+/**
  * The linear scaling rule (Goyal et al. 2017, "Accurate, Large Minibatch SGD"):
  * `baseLr * batchSize / baseBatchSize`.
  *
@@ -216,9 +376,18 @@ export function scheduleFromConfig(config: ScheduleConfig): Schedule {
       return warmupCosine(config);
     case "linearWarmup":
       return linearWarmup(config);
+    case "piecewiseConstant":
+      return piecewiseConstant(config);
+    case "exponentialDecay":
+      return exponentialDecay(config);
+    case "joinSchedules":
+      return joinSchedules({
+        schedules: config.schedules.map(scheduleFromConfig),
+        boundaries: config.boundaries,
+      });
     default:
       throw new Error(
-        `scheduleFromConfig: kind must be one of constant, linearSchedule, cosineDecay, warmupCosine, linearWarmup, got ${
+        `scheduleFromConfig: kind must be one of constant, linearSchedule, cosineDecay, warmupCosine, linearWarmup, piecewiseConstant, exponentialDecay, joinSchedules, got ${
           JSON.stringify(config)
         }`,
       );
@@ -264,7 +433,8 @@ export function learningRateToConfig(
   if (config === undefined) {
     throw new Error(
       `${owner}: learningRate is a plain function and cannot be serialized; use a number or ` +
-        `a library schedule (constant, linearSchedule, cosineDecay, warmupCosine, linearWarmup)`,
+        `a library schedule (constant, linearSchedule, cosineDecay, warmupCosine, linearWarmup, ` +
+        `piecewiseConstant, exponentialDecay, joinSchedules)`,
     );
   }
   return config;

@@ -1,13 +1,13 @@
 /**
  * Layer-wise adaptation: the LARS/LAMB trust ratio and LALC's clipped layer learning rate.
- * Both compute every tensor's norms in one batch on the device (see `src/backend/squared_norms.ts`) and turn
+ * Both compute every tensor's norms in one batch on the device (see `_norms.ts`) and turn
  * them into per-tensor factors with a few vector ops.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { checkNonNegative, checkPositive } from "./_validate.ts";
-import { squaredNorms } from "../backend/squared_norms.ts";
+import { squaredNorms } from "./_norms.ts";
 import type { LayerStatsRecorder } from "./layer_stats.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import type { GradientTransformation } from "./transform.ts";
@@ -31,6 +31,11 @@ export interface TrustRatioOptions {
   /** Added to `||u||`. Default 0. */
   epsilon?: number;
   /**
+   * Upper bound of the ratio: `min(ratio, maxRatio)` (timm's LAMB `trust_clip` is 1, the
+   * "LAMBC" variant). Default: none.
+   */
+  maxRatio?: number;
+  /**
    * When given, also scales by `-eta(t)` in the same multiply (LARS's "global LR x local LR",
    * You et al. 2017 eq. 6), saving one full pass over every tensor per step.
    */
@@ -43,7 +48,8 @@ export interface TrustRatioOptions {
  * The trust ratio of LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of
  * Convolutional Networks") and LAMB (You et al. 2019, "Large Batch Optimization for Deep
  * Learning"), as optax `scale_by_trust_ratio`: `u *= kappa * ||w|| / (||u|| + eps)`, ratio 1
- * when `||w||` or `||u||` is 0. Wrap it in `masked` to skip biases and BN parameters.
+ * when `||w||` or `||u||` is 0, then, with `maxRatio`, `min(ratio, maxRatio)`. Wrap it in
+ * `masked` to skip biases and BN parameters.
  *
  * @example
  * ```ts
@@ -55,6 +61,9 @@ export function scaleByTrustRatio(options: TrustRatioOptions = {}): GradientTran
   const owner = "scaleByTrustRatio";
   const kappa = checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 1);
   const epsilon = checkNonNegative(owner, "epsilon", options.epsilon ?? 0);
+  const maxRatio = options.maxRatio === undefined
+    ? null
+    : checkPositive(owner, "maxRatio", options.maxRatio);
   const rate = options.learningRate === undefined
     ? null
     : toRateFunction(owner, options.learningRate);
@@ -66,7 +75,8 @@ export function scaleByTrustRatio(options: TrustRatioOptions = {}): GradientTran
       const [wNorm, uNorm] = layerNorms(params, updates);
       const raw = tf.div(tf.mul(wNorm, kappa), tf.add(uNorm, epsilon));
       const zero = tf.logicalOr(tf.equal(wNorm, 0), tf.equal(uNorm, 0));
-      const ratio = tf.where(zero, tf.onesLike(raw), raw) as tf.Tensor1D;
+      const unclipped = tf.where(zero, tf.onesLike(raw), raw) as tf.Tensor1D;
+      const ratio = maxRatio === null ? unclipped : tf.minimum(unclipped, maxRatio) as tf.Tensor1D;
       const eta = rate === null ? 1 : rate(step);
       recorder?.record(params.map((p) => p.name), ratio, tf.mul(ratio, eta));
       return scaleEach(updates, rate === null ? ratio : tf.mul(ratio, -eta));

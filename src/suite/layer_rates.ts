@@ -10,7 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { LayerStat } from "../optim/layer_stats.ts";
+import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
 
 /** One traced layer at one step. */
 export interface LayerRatePoint {
@@ -26,17 +26,6 @@ export interface LayerRatePoint {
   readonly gradNorm: number;
 }
 
-/** An optimizer that reports the last step's per-tensor rates (LALC, LARS, LAMB of src/optim). */
-export interface LayerStatsOptimizer extends tf.Optimizer {
-  /** The last step's per-tensor trust ratio and learning rate. */
-  layerStats(): Promise<LayerStat[]>;
-}
-
-/** Whether `optimizer` reports its per-tensor rates. */
-export function reportsLayerStats(optimizer: tf.Optimizer): optimizer is LayerStatsOptimizer {
-  return typeof (optimizer as Partial<LayerStatsOptimizer>).layerStats === "function";
-}
-
 /** What {@link traceLayerRates} gives back. */
 export interface LayerRateTrace {
   /** The optimizer, its `applyGradients` wrapped. */
@@ -48,8 +37,9 @@ export interface LayerRateTrace {
 /**
  * Wraps `optimizer.applyGradients` so its first `steps` updates record, for every kernel
  * (tensors of rank > 1), the rate the optimizer applied (its `layerStats()`), with the
- * weight and gradient norms. `rateAt(step)` gives the global rate of the schedule. An
- * optimizer without `layerStats()` is returned unwrapped, with no points.
+ * weight and gradient norms. `rateAt(step)` gives the global rate of the schedule. The
+ * optimizer must be built with `recordLayerStats: true`; one that is not layer-wise (LALC,
+ * LARS, LAMB) is returned unwrapped, with no points.
  *
  * @example
  * ```ts
@@ -73,8 +63,8 @@ export function traceLayerRates(
   steps: number,
   rateAt: (step: number) => number,
 ): LayerRateTrace {
-  // An optimizer without a record (a test's stand-in) is left as it is: nothing to plot.
-  if (!reportsLayerStats(optimizer)) return { optimizer, points: () => Promise.resolve([]) };
+  // An optimizer that is not layer-wise (a test's stand-in) is left as it is: nothing to plot.
+  if (!isLayerwiseOptimizer(optimizer)) return { optimizer, points: () => Promise.resolve([]) };
   const pending: Promise<LayerRatePoint[]>[] = [];
   const apply = optimizer.applyGradients.bind(optimizer);
   let step = 0;

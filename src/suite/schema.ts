@@ -1,5 +1,5 @@
 /**
- * The columns of `runs.csv` and `curves.csv` (the output contract of DESIGN.md) and the
+ * The columns of `runs.csv` and `curves.csv` (the output contract, see the README) and the
  * typed rows they hold.
  *
  * @module

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { gatherBatch, shuffledOrder } from "../data/batch.ts";
 import { buildModel } from "../models/build.ts";
 import type { Model } from "../models/types.ts";
+import { ChainOptimizer, inheritsFrom } from "../optim/optimizer.ts";
 import { accuracy } from "./evaluate.ts";
 import { LossMonitor } from "./stability.ts";
 import { trainStep } from "./step.ts";
@@ -25,12 +26,9 @@ const READ_EVERY = 8;
  * NaN when it does not say.
  */
 export function learningRateAt(optimizer: tf.Optimizer, step: number): number {
-  const o = optimizer as unknown as {
-    learningRateAt?: (step: number) => number;
-    learningRate?: unknown;
-  };
-  if (typeof o.learningRateAt === "function") return o.learningRateAt(step);
-  return typeof o.learningRate === "number" ? o.learningRate : NaN;
+  if (inheritsFrom(optimizer, ChainOptimizer)) return optimizer.learningRateAt(step);
+  const rate: unknown = Reflect.get(optimizer, "learningRate");
+  return typeof rate === "number" ? rate : NaN;
 }
 
 /** Steps per epoch (the last partial batch is dropped) and the run's total steps. */

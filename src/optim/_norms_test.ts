@@ -1,7 +1,10 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
-import { useBackend } from "./backend.ts";
-import { SQUARED_NORMS_KERNEL, squaredNorms } from "./squared_norms.ts";
+import { useBackend } from "../backend/backend.ts";
+import { SQUARED_NORMS_KERNEL, squaredNorms } from "./_norms.ts";
+import { lalc } from "./lalc.ts";
+import { lars } from "./lars.ts";
+import { assertClose } from "./_test_problem.ts";
 
 const SHAPES = [[784, 256], [256], [256, 10], [3, 3, 64, 128], [0], [5000]];
 
@@ -18,17 +21,37 @@ Deno.test("squaredNorms on wasm (the fused kernel) agrees with float64 sums, in 
     const xs = values(1);
     const tensors = xs.map((x, i) => tf.tensor(x, SHAPES[i]));
     const got = squaredNorms(tensors);
-    const want = xs.map((x) => x.reduce((s, v) => s + v * v, 0));
-    const have = await got.data();
-    want.forEach((w, i) =>
-      assert.ok(Math.abs(have[i] - w) <= 1e-7 + 1e-5 * w, `norm ${i}: ${have[i]} vs ${w}`)
-    );
+    assertClose(await got.data(), xs.map((x) => x.reduce((s, v) => s + v * v, 0)), "norms", 1e-5);
     assert.deepEqual(got.shape, [SHAPES.length]);
     tf.dispose([...tensors, got]);
     assert.deepEqual(squaredNorms([]).shape, [0]);
   } finally {
     await useBackend("cpu");
   }
+});
+
+Deno.test("lalc and lars steps agree between wasm and cpu", async () => {
+  const results: number[][][] = [];
+  for (const backend of ["cpu", "wasm"] as const) {
+    await useBackend(backend);
+    const params = values(2).map((x, i) =>
+      tf.variable(tf.tensor(x, SHAPES[i]), true, `nb/${backend}/${i}`)
+    );
+    const grads = values(3).map((x, i) => ({
+      name: params[i].name,
+      tensor: tf.tensor(x, SHAPES[i]),
+    }));
+    for (
+      const opt of [lalc({ learningRate: 0.1, weightDecay: 1e-3 }), lars({ learningRate: 0.1 })]
+    ) {
+      for (let t = 0; t < 3; t++) opt.applyGradients(grads);
+      opt.dispose();
+    }
+    results.push(await Promise.all(params.map(async (p) => Array.from(await p.data()))));
+    tf.dispose([...params, ...grads.map((g) => g.tensor)]);
+  }
+  await useBackend("cpu");
+  results[1].forEach((v, i) => assertClose(v, results[0][i], `tensor ${i}`, 1e-4, 1e-6));
 });
 
 Deno.test("squaredNorms on wasm is one kernel dispatch that reads nothing back and leaks nothing", async () => {

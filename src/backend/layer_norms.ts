@@ -1,16 +1,21 @@
 /**
- * Per-tensor squared L2 norms, computed on the device and returned as ONE vector so the
- * layer-wise ratios of all tensors are a handful of vector ops instead of a few scalar ops per
- * tensor, and nothing is read back to the CPU.
+ * The wasm backend's `LayerSquaredNorms` kernel: every tensor's squared L2 norm of one
+ * optimizer step in ONE dispatch that reads each float once. The optimizers
+ * (`src/optim/_norms.ts`) use it whenever the active backend has it registered, else
+ * `stack(sum(square))`.
+ *
+ * Registering it touches only tfjs-core's kernel registry, keyed by the backend's NAME: it
+ * neither imports `@tensorflow/tfjs-backend-wasm` nor changes which backend is active, so it
+ * is safe to call before (or without) loading that backend. `useBackend("wasm")` calls it.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { WasmHeapBackend } from "./wasm_heap.ts";
+import { SQUARED_NORMS_KERNEL } from "../optim/_norms.ts";
 import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 
-/** The kernel this module adds to tf.js' wasm backend: inputs a list of tensors, output [n]. */
-export const SQUARED_NORMS_KERNEL = "LayerSquaredNorms";
+const BACKEND = "wasm";
 
 // One SIMD instance per wasm memory (one per backend instance).
 const summers = new WeakMap<object, (view: Float32Array) => number>();
@@ -47,25 +52,27 @@ function squaredNormsWasm(args: {
   return out;
 }
 
-function ensureKernel(): void {
-  if (tf.getKernel(SQUARED_NORMS_KERNEL, "wasm") === undefined) {
+/**
+ * Registers the `LayerSquaredNorms` kernel for the wasm backend (once; later calls do
+ * nothing). Call it when you load `@tensorflow/tfjs-backend-wasm` yourself instead of
+ * through `useBackend("wasm")`; without it the optimizers are just as exact, and slower on
+ * wasm. Returns the kernel's name.
+ *
+ * @example
+ * ```ts
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { registerLayerNormKernels } from "./layer_norms.ts";
+ * registerLayerNormKernels();
+ * console.log(tf.getKernel("LayerSquaredNorms", "wasm") !== undefined); // true
+ * ```
+ */
+export function registerLayerNormKernels(): string {
+  if (tf.getKernel(SQUARED_NORMS_KERNEL, BACKEND) === undefined) {
     tf.registerKernel({
       kernelName: SQUARED_NORMS_KERNEL,
-      backendName: "wasm",
+      backendName: BACKEND,
       kernelFunc: squaredNormsWasm as tf.KernelFunc,
     });
   }
-}
-
-/** `[||x_0||^2, ..., ||x_k||^2]` as one float32 vector (empty input gives shape [0]). */
-export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {
-  if (tensors.length === 0) return tf.zeros([0]);
-  if (tf.getBackend() === "wasm" && tensors.every((t) => t.dtype === "float32")) {
-    ensureKernel();
-    return tf.engine().runKernel(
-      SQUARED_NORMS_KERNEL,
-      tensors as unknown as tf.NamedTensorMap,
-    ) as tf.Tensor1D;
-  }
-  return tf.stack(tensors.map((t) => tf.tidy(() => tf.sum(tf.square(t))))) as tf.Tensor1D;
+  return SQUARED_NORMS_KERNEL;
 }

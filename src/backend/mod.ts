@@ -1,0 +1,30 @@
+/**
+ * Backend choice for this project's runs and the kernels it adds to tf.js' wasm backend.
+ *
+ * Importing this module registers tf.js' `cpu` and `wasm` backends (wasm at tf.js' own
+ * priority, so it becomes the default once ready): import it only where you want that, and
+ * call {@link useBackend} before making tensors. The optimizers (the package's main entry)
+ * do not need it; on a wasm backend you loaded yourself, {@link registerLayerNormKernels}
+ * gives them their one-dispatch norm kernel.
+ *
+ * @example
+ * ```ts
+ * import { backendInfo, useBackend } from "./mod.ts";
+ * await useBackend("cpu");
+ * console.log(backendInfo().name); // "cpu"
+ * ```
+ *
+ * @module
+ */
+export {
+  type BackendInfo,
+  backendInfo,
+  type BackendName,
+  BACKENDS,
+  useBackend,
+  type UseBackendOptions,
+} from "./backend.ts";
+export { registerLayerNormKernels } from "./layer_norms.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -1,0 +1,47 @@
+/**
+ * The benchmark suite: presets, method recipes, the resumable grid runner, its CSV schema,
+ * the gate (thresholds and the paper's claims).
+ *
+ * @example
+ * ```ts
+ * import { presetByName } from "./mod.ts";
+ * console.log(presetByName("smoke").batchSizes); // [32, 512]
+ * ```
+ *
+ * @module
+ */
+export { type GridProgress, type GridRunOptions, type GridRunResult, runGrid } from "./runner.ts";
+export type { RunRow } from "./schema.ts";
+export type { Versions } from "./meta.ts";
+export { presetByName, PRESETS } from "./presets.ts";
+export { loadGridFile, validateGridSpec } from "./grid_spec.ts";
+export {
+  type DatasetName,
+  DATASETS,
+  type DatasetSpec,
+  type GridSpec,
+  type LrGridSpec,
+  type MethodName,
+  METHODS,
+  type PlannedRun,
+} from "./types.ts";
+export {
+  type LayerWiseOptions,
+  type OptimizerKit,
+  type RateFunction,
+  type Recipe,
+  RECIPES,
+  type ScalingRule,
+} from "../methods/recipes.ts";
+export {
+  type CellThreshold,
+  checkClaims,
+  checkThresholds,
+  type ClaimResult,
+  type GateFailure,
+  type PresetThresholds,
+} from "./gate.ts";
+export type { CellSummary } from "./select.ts";
+
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
