@@ -37,6 +37,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "print the summary tables and draw the plots of a results folder",
     load: async () => (await import("./suite/cli.ts")).reportMain,
   },
+  merge: {
+    summary: "merge the results folders of a sharded grid into one",
+    load: async () => (await import("./suite/cli.ts")).mergeMain,
+  },
 };
 
 function usage(): string {

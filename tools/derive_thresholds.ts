@@ -12,7 +12,7 @@
  * @module
  */
 import type { CellThreshold, PresetThresholds, ThresholdsFile } from "../src/suite/gate.ts";
-import { readResults } from "../src/suite/report.ts";
+import { readResults } from "../src/suite/store.ts";
 import { summarizeCells } from "../src/suite/select.ts";
 import type { CellSummary } from "../src/suite/select.ts";
 import { writeFileAtomic } from "../src/suite/store.ts";
@@ -26,7 +26,7 @@ export const MIN_MARGIN = 0.03;
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { readResults } from "../src/suite/report.ts";
+ * import { readResults } from "../src/suite/store.ts";
  * import { summarizeCells } from "../src/suite/select.ts";
  * import { deriveThresholds } from "./derive_thresholds.ts";
  * const cells = summarizeCells((await readResults(new URL("../results/smoke", import.meta.url).pathname)).rows);
@@ -72,7 +72,7 @@ if (import.meta.main) {
     dirs.map(async (d) => summarizeCells((await readResults(d)).rows)),
   );
   const metas = await Promise.all(dirs.map(async (d) => (await readResults(d)).meta));
-  const seeds = metas.map((m) => JSON.stringify((m?.grid as { seeds?: number[] })?.seeds));
+  const seeds = metas.map((m) => JSON.stringify(m?.grid.seeds));
   const backend = metas.map((m) => m?.backend).join("/");
   const derivation =
     `${dirs.length} measured runs of preset ${preset} (seeds ${seeds.join(", ")}; ` +

@@ -1,6 +1,7 @@
 /**
  * The `explode` command: `explode [init] [options]` measures the explosion at
- * initialization, `explode train [options]` traces it over the first steps of training.
+ * initialization, `explode train [options]` traces it over the first steps of training,
+ * `explode mechanism [options]` tests whether activation correlation offsets it.
  *
  * @module
  */
@@ -30,6 +31,10 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "train") {
     const { trainMain } = await import("./train_command.ts");
     return await trainMain(args.slice(1));
+  }
+  if (args[0] === "mechanism") {
+    const { mechanismMain } = await import("./mechanism_command.ts");
+    return await mechanismMain(args.slice(1));
   }
   return await initMain(args[0] === "init" ? args.slice(1) : args);
 }

@@ -49,6 +49,10 @@ Deno.test("explode refuses unknown options and impossible values with exit code 
       ],
       [["train", "--methods", "adam"], /--methods: "adam" is not allowed/],
       [["train", "--batch-size", "64,128", "--steps", "1,2,3"], /--steps: "1,2,3" is not allowed/],
+      [["mechanism", "--datasets", "cifar10"], /--datasets: "cifar10" is not allowed/],
+      [["mechanism", "--correlation", "1"], /--correlation: "1" is not allowed/],
+      [["mechanism", "--steps", "0"], /--steps: "0" is not allowed/],
+      [["mechanism", "--batch", "64"], /--batch is now --batch-size/],
     ] as const
   ) {
     const r = await explode(...args);
@@ -64,4 +68,46 @@ Deno.test("explode --help and explode train --help list the options", async () =
   const train = await explode("train", "--help");
   assert.equal(train.code, 0);
   assert.match(train.stdout, /--methods LIST/);
+  const mechanism = await explode("mechanism", "--help");
+  assert.equal(mechanism.code, 0);
+  assert.match(mechanism.stdout, /--batch-size N/);
+});
+
+Deno.test("explode mechanism writes its tables and plots, and refuses an unwritable --out", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        `--allow-write=${dir}`,
+        CLI,
+        "explode",
+        "mechanism",
+        ...["--datasets", "synthetic", "--correlation", "0,0.5", "--methods", "momentum,warmup"],
+        ...["--seeds", "2", "--steps", "6", "--depth", "3", "--width", "8", "--warmup-steps", "3"],
+        ...["--measure-every", "2", "--window", "2", "--backend", "cpu", "--out", dir, "--json"],
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const { intervention } = JSON.parse(stdout.trim().split("\n").at(-1)!);
+    assert.equal(intervention.length, 4); // 2 levels x 2 methods
+    assert.ok(intervention.every((r: { seeds: string }) => r.seeds === "2"));
+    for (const f of ["steps.csv", "layers.csv", "tracking.csv", "predicted_vs_measured.png"]) {
+      assert.ok((await Deno.stat(`${dir}/${f}`)).size > 0, f);
+    }
+    const refused = await explode("mechanism", "--out", `${dir}/nested`, "--steps", "10");
+    // The helper grants no write permission: refused before any training, with how to run it.
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /^explode: --out: ".*nested" is outside what this command may write/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -12,6 +12,13 @@
 import type { MethodName } from "./names.ts";
 import type { Optimizer } from "../tf_types.ts";
 
+/**
+ * The version of the method recipes below. It is part of every run id (`plan.ts`), so a
+ * folder started before a recipe changed is not resumed as if its runs were done: raise it
+ * whenever a recipe, a scaling rule or a schedule changes what a run computes.
+ */
+export const METHOD_RECIPE_VERSION = 1;
+
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
 export type RateFunction = (step: number) => number;
 

@@ -58,3 +58,29 @@ export function parseCsv(text: string, source = "CSV text"): Record<string, stri
     throw new CsvParseError(`${source}: line ${line ?? "?"}: ${(e as Error).message}`);
   }
 }
+
+/**
+ * Records of CSV `text` as cell arrays with the line each ends on (the header included, as
+ * the first record); records may have any number of fields, for the caller to check.
+ *
+ * @throws when the text is not valid CSV; the error's `lines` is where parsing stopped.
+ * @example
+ * ```ts
+ * import { parseCsvLines } from "./csv.ts";
+ * const [head, first] = parseCsvLines("a,b\n1\n");
+ * if (head.record.length !== 2 || first.record.length !== 1 || first.line !== 2) {
+ *   throw new Error("misread");
+ * }
+ * ```
+ */
+export function parseCsvLines(text: string): { record: string[]; line: number }[] {
+  const out = parse(text, {
+    relax_column_count: true,
+    info: true,
+    skip_empty_lines: true,
+  }) as unknown as {
+    record: string[];
+    info: { lines: number };
+  }[];
+  return out.map(({ record, info }) => ({ record, line: info.lines }));
+}

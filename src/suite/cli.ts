@@ -12,15 +12,15 @@ import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts"
 import { asInputError, guard } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
-import { loadGridFile, sameGrid } from "./grid_spec.ts";
+import { loadGridFile } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
-import type { Meta } from "./meta.ts";
+import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
 import { PRESETS } from "./presets.ts";
 import { progressLine } from "./progress.ts";
-import { drawReport, readResults } from "./report.ts";
 import { summarizeCells } from "./select.ts";
-import { FILES, writeFileAtomic } from "./store.ts";
+import { parseShard, shardFromEnv } from "./shard.ts";
+import { checkFolder, FILES, readResults } from "./store.ts";
 import { summaryTables } from "./summary.ts";
 import type { GridSpec } from "./types.ts";
 
@@ -38,6 +38,13 @@ with the same arguments.
   --out DIR       results folder (default: results/<grid name>)
   --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
   --max-runs N    stop after N new runs (the folder stays resumable)
+  --workers N     runs at a time, each on its own worker thread (default: the number of
+                  cores for wasm and cpu, 1 for webgpu and tensorflow); the backend gets
+                  max(1, floor(cores / N)) threads per worker
+  --shard K/N     run only the K-th of N parts of the grid, split by cell (default: from
+                  SLURM_ARRAY_TASK_ID/_COUNT/_MIN, or JOB_COMPLETION_INDEX and
+                  GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
+  --retry-errors  run again the runs that ended as error (and their cells' later runs)
   --no-plots      skip the plots at the end
   -h, --help      show this text
 
@@ -51,6 +58,21 @@ interface GridPlan {
   backend: BackendName;
   maxRuns?: number;
   plots: boolean;
+  workers: number;
+  shard: ShardSpec | null;
+  retryErrors: boolean;
+}
+
+/** Backends that use one thread each, so a worker per core fills the machine. */
+const SINGLE_THREADED: readonly string[] = ["wasm", "cpu"];
+
+/** An environment variable, or undefined where it is unset or not allowed. */
+function envVar(name: string): string | undefined {
+  try {
+    return Deno.env.get(name);
+  } catch {
+    return undefined; // not granted: the task grants exactly SHARD_ENV
+  }
 }
 
 async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
@@ -63,6 +85,9 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
       out: { type: "string" },
       backend: { type: "string", default: "wasm" },
       "max-runs": { type: "string" },
+      workers: { type: "string" },
+      shard: { type: "string" },
+      "retry-errors": { type: "boolean" },
       "no-plots": { type: "boolean" },
     },
   }, args);
@@ -81,35 +106,29 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   const maxRuns = values["max-runs"] === undefined
     ? undefined
     : intOption("max-runs", values["max-runs"], 1);
+  const cores = navigator.hardwareConcurrency;
+  const workers = values.workers === undefined
+    ? (SINGLE_THREADED.includes(backend) ? cores : 1)
+    : intOption("workers", values.workers, 1, 1024);
+  let shard: ShardSpec | null;
+  try {
+    shard = values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
+  } catch (e) {
+    throw new CliError(
+      `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
+    );
+  }
+  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
   return {
     grid,
-    out: values.out ?? `results/${grid.name}`,
+    out: values.out ?? `results/${name}`,
     backend,
     maxRuns,
     plots: !values["no-plots"],
+    workers,
+    shard,
+    retryErrors: values["retry-errors"] === true,
   };
-}
-
-async function readMeta(out: string): Promise<Meta | undefined> {
-  const path = `${out}/${FILES.meta}`;
-  let meta: Partial<Meta>;
-  try {
-    meta = JSON.parse(await Deno.readTextFile(path));
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return undefined;
-    throw new CliError(`${path} is unreadable (${(e as Error).message}); use another --out`, 1);
-  }
-  // A meta.json of another program, or hand-edited: name the file, not a TypeError.
-  const ok = typeof meta === "object" && meta !== null && typeof meta.grid === "object" &&
-    meta.grid !== null && typeof meta.backend === "string" && Array.isArray(meta.resumedAt);
-  if (!ok) {
-    throw new CliError(
-      `${path} is not a grid's meta.json (it lacks grid, backend or resumedAt); ` +
-        "use another --out or move that folder away",
-      1,
-    );
-  }
-  return meta as Meta;
 }
 
 /**
@@ -117,26 +136,8 @@ async function readMeta(out: string): Promise<Meta | undefined> {
  * summary and the paper's claims and draws the plots.
  *
  * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { gridMain } from "./cli.ts";
- * const dir = await Deno.makeTempDir();
- * const grid = {
- *   extends: "smoke", name: "tiny", methods: ["lalc"], batchSizes: [32], depths: [2], seeds: [1],
- *   dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 }, model: { kind: "mlp", width: 8 },
- *   epochs: 1, lrGrid: { points: 1, factor: 10 }, evalPoints: 1, evalSamples: 32,
- * };
- * await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(grid));
- * const [log, error] = [console.log, console.error];
- * console.log = console.error = () => {};
- * try {
- *   const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu", "--no-plots"];
- *   assertEquals(await gridMain(args), 0);
- * } finally {
- *   [console.log, console.error] = [log, error];
- * }
- * assertEquals((await Deno.readTextFile(`${dir}/out/runs.csv`)).trim().split("\n").length, 2);
- * await Deno.remove(dir, { recursive: true });
+ * ```ts ignore
+ * Deno.exit(await gridMain(["--preset", "smoke", "--out", "results/smoke"]));
  * ```
  */
 export function gridMain(args: string[]): Promise<number> {
@@ -149,19 +150,8 @@ export function gridMain(args: string[]): Promise<number> {
     const { grid, out } = plan;
     // Before anything loads: a folder this process may not write fails now, with how to run.
     await checkOutDir("grid", "out", out);
-    const previous = await readMeta(out);
-    if (previous && !sameGrid(previous.grid, grid)) {
-      throw new CliError(
-        `${out} holds results of a different grid ("${previous.grid.name}" with other settings); ` +
-          "resume only with the same arguments, or pick another --out",
-      );
-    }
-    if (previous && previous.backend !== plan.backend) {
-      throw new CliError(
-        `${out} was started with --backend ${previous.backend}; resume with the same backend ` +
-          "or pick another --out",
-      );
-    }
+    // The folder's identity first: a refused folder never starts tf.js.
+    await checkFolder(out, plan);
     // Heavy modules load only now: argument errors above never start tf.js.
     const [{ useBackend }, { loadGridDataset }, { runGrid }, { optimizerKit }, { trainRun }] =
       await Promise.all([
@@ -171,28 +161,20 @@ export function gridMain(args: string[]): Promise<number> {
         import("../methods/kit.ts"),
         import("../train/run.ts"),
       ]);
+    // workers x threads <= cores: each worker's backend gets its share of the cores.
+    const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
+    // The data first: a bad data folder is reported before a backend starts.
     const dataset = await asInputError(() => loadGridDataset(grid.dataset));
-    await asInputError(() => useBackend(plan.backend));
+    await asInputError(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
     const versions = await currentVersions();
-    const now = new Date().toISOString();
-    await Deno.mkdir(out, { recursive: true });
-    const meta: Meta = {
-      grid,
-      preset: grid.name,
-      backend: plan.backend,
-      versions,
-      hardware: { ...hardwareInfo(), dataset: dataset.source },
-      startedAt: previous?.startedAt ?? now,
-      resumedAt: previous ? [...previous.resumedAt, now] : [],
-      endedAt: null,
-      runs: previous?.runs ?? 0,
-    };
-    await writeFileAtomic(`${out}/${FILES.meta}`, JSON.stringify(meta, null, 2) + "\n");
     const tty = Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
     console.error(`grid ${grid.name}: ${grid.description}`);
     console.error(
-      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), backend ${plan.backend}, out ${out}`,
+      `data ${dataset.name} (${dataset.train.count} train / ${dataset.test.count} test), ` +
+        `backend ${plan.backend}, ${plan.workers} worker${plan.workers > 1 ? "s" : ""} x ` +
+        `${threads} thread${threads > 1 ? "s" : ""}, ` +
+        (plan.shard ? `shard ${plan.shard.index}/${plan.shard.count}, ` : "") + `out ${out}`,
     );
     const result = await runGrid({
       grid,
@@ -202,7 +184,12 @@ export function gridMain(args: string[]): Promise<number> {
       kit: optimizerKit,
       backend: plan.backend,
       versions,
+      hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
       maxRuns: plan.maxRuns,
+      shard: plan.shard,
+      retryErrors: plan.retryErrors,
+      workers: plan.workers,
+      threads,
       onProgress: (p) => {
         const r = p.row;
         const what =
@@ -212,25 +199,15 @@ export function gridMain(args: string[]): Promise<number> {
               Number.isFinite(r.finalTestAccuracy) ? r.finalTestAccuracy.toFixed(3) : "-"
             }`
             : "") +
-          (p.skipped ? " (done before)" : "");
+          (p.skipped ? " (done before)" : "") +
+          (plan.workers > 1 ? ` [${p.running} running]` : "");
         const line = progressLine({ ...p, label: what });
         if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
         else console.error(line);
       },
     });
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
-    await writeFileAtomic(
-      `${out}/${FILES.meta}`,
-      JSON.stringify(
-        {
-          ...meta,
-          endedAt: result.complete ? new Date().toISOString() : null,
-          runs: result.rows.length,
-        },
-        null,
-        2,
-      ) + "\n",
-    );
+    if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
     console.log(summaryTables(cells));
     for (const c of checkClaims(cells)) {
@@ -240,7 +217,8 @@ export function gridMain(args: string[]): Promise<number> {
       `${result.ran} runs done now, ${result.skipped} found done; ` +
         (result.complete ? "grid complete" : "grid incomplete (run again to resume)"),
     );
-    if (plan.plots && result.complete) {
+    if (plan.plots && result.complete && result.ran > 0 && !plan.shard) {
+      const { drawReport } = await import("./report.ts");
       for (const f of await drawReport(out)) console.log(`wrote ${f}`);
     }
     return 0;
@@ -249,7 +227,7 @@ export function gridMain(args: string[]): Promise<number> {
 
 /** The results of `dir`, or a one-line data error (exit 1) when it holds none. */
 async function readFolder(dir: string): Promise<Awaited<ReturnType<typeof readResults>>> {
-  const folder = await asInputError(() => readResults(dir));
+  const folder = await readResults(dir);
   if (folder.rows.length === 0) {
     throw new CliError(
       `${dir}/${FILES.runs} holds no runs; run \`cli.ts grid --out ${dir}\` first`,
@@ -274,16 +252,8 @@ but never fail the gate.
  * `gate DIR`: exit 0 when every cell of DIR meets its floor, 1 otherwise, 2 on bad input.
  *
  * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { gateMain } from "./cli.ts";
- * const log = console.log;
- * console.log = () => {};
- * try {
- *   assertEquals(await gateMain([new URL("../../results/smoke", import.meta.url).pathname]), 0); // the committed smoke run passes
- * } finally {
- *   console.log = log;
- * }
+ * ```ts ignore
+ * Deno.exit(await gateMain(["results/smoke"]));
  * ```
  */
 export function gateMain(args: string[]): Promise<number> {
@@ -340,18 +310,8 @@ export function gateMain(args: string[]): Promise<number> {
  * `report DIR`: prints the summary tables and claims of DIR and draws its plots into it.
  *
  * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { reportMain } from "./cli.ts";
- * const log = console.log;
- * let printed = "";
- * console.log = (s: string) => (printed += s + "\n");
- * try {
- *   assertEquals(await reportMain([new URL("../../results/smoke", import.meta.url).pathname, "--no-plots"]), 0);
- * } finally {
- *   console.log = log;
- * }
- * assertEquals(printed.includes("lalc"), true);
+ * ```ts ignore
+ * Deno.exit(await reportMain(["results/smoke"]));
  * ```
  */
 export function reportMain(args: string[]): Promise<number> {
@@ -373,7 +333,56 @@ export function reportMain(args: string[]): Promise<number> {
       console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
     }
     if (!values["no-plots"]) {
+      const { drawReport } = await import("./report.ts");
       for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+    }
+    return 0;
+  });
+}
+
+const MERGE_HELP = `usage: cli.ts merge --out DIR SHARD_DIR... [--no-plots]
+
+Merges the folders of \`grid --shard K/N\` (every K of one N) into DIR, a new or empty
+folder: its runs, curves, layer rates, summary and plots are those of one whole run, and
+gate and report work on it. Refused, before anything is written, unless every shard ran
+the same grid, backend and versions, is finished, and no run appears twice.
+
+  --out DIR       the folder to merge into (required)
+  --no-plots      skip the plots
+  -h, --help      show this text`;
+
+/**
+ * `merge --out DIR SHARD_DIR...`: one results folder from the shards of a grid.
+ *
+ * @example
+ * ```ts ignore
+ * Deno.exit(await mergeMain(["--out", "results/all", "results/s1", "results/s2"]));
+ * ```
+ */
+export function mergeMain(args: string[]): Promise<number> {
+  return guard("merge", async () => {
+    const parsed = parseCommand({
+      name: "merge",
+      help: MERGE_HELP,
+      options: { out: { type: "string" }, "no-plots": { type: "boolean" } },
+      positionals: { min: 1, max: Infinity, what: "the shard folders to merge" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals } = parsed;
+    const out = values.out;
+    if (out === undefined) throw new CliError("--out DIR is required: the folder to merge into");
+    await checkOutDir("merge", "out", out);
+    const { mergeShards } = await import("./merge.ts");
+    const merged = await mergeShards(positionals, out);
+    const cells = summarizeCells(merged.rows);
+    console.log(summaryTables(cells));
+    for (const c of checkClaims(cells)) {
+      console.log(`claim ${c.pass ? "PASS" : "FAIL"} depth ${c.depth}: ${c.claim}: ${c.detail}`);
+    }
+    console.log(`merged ${positionals.length} shards, ${merged.rows.length} runs, into ${out}`);
+    if (!values["no-plots"]) {
+      const { drawReport } = await import("./report.ts");
+      for (const f of await drawReport(out)) console.log(`wrote ${f}`);
     }
     return 0;
   });

@@ -54,3 +54,60 @@ Deno.test("gate and report exit 1 on a folder without results, 2 without a folde
   assertEquals((await quietly(() => reportMain([dir]))).value, 1);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("bad --workers and --shard exit 2; folders that cannot be trusted exit 1, one line", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/out`;
+  const usage: [string[], RegExp][] = [
+    [["--preset", "smoke", "--workers", "0", "--out", out], /grid: --workers: "0" is not allowed/],
+    [["--preset", "smoke", "--shard", "3/2", "--out", out], /grid: --shard: "3\/2" is not allowed/],
+  ];
+  for (const [args, message] of usage) {
+    const { value, err } = await quietly(() => gridMain(args));
+    assertEquals(value, 2, args.join(" "));
+    assert(message.test(err), err);
+  }
+  await Deno.mkdir(out);
+  await Deno.writeTextFile(`${out}/meta.json`, '{"foo":1}');
+  const { value, err } = await quietly(() => gridMain(["--preset", "smoke", "--out", out]));
+  assertEquals(value, 1);
+  assert(/^grid: .*meta\.json is corrupt \(its grid is not valid .*to start fresh/.test(err), err);
+  assertEquals(err.trim().split("\n").length, 1, err);
+  // gate and report name the file and line of a bad row.
+  await Deno.writeTextFile(`${out}/runs.csv`, "run_id,preset\nx,y\n");
+  await Deno.remove(`${out}/meta.json`);
+  for (const main of [gateMain, reportMain]) {
+    const r = await quietly(() => main([out]));
+    assertEquals(r.value, 1);
+    assert(/runs\.csv:1: the header is "run_id,preset"; expected/.test(r.err), r.err);
+  }
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("gate's static imports reach neither vega nor resvg (report loads them on demand)", async () => {
+  const out = await new Deno.Command("deno", {
+    args: ["info", "--json", new URL("./cli.ts", import.meta.url).pathname],
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { isDynamic?: boolean; code?: { specifier?: string } }[];
+    }[];
+  };
+  const byName = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const visit = (s: string) => {
+    if (seen.has(s)) return;
+    seen.add(s);
+    for (const d of byName.get(s)?.dependencies ?? []) {
+      if (!d.isDynamic && d.code?.specifier) visit(d.code.specifier);
+    }
+  };
+  visit(graph.roots[0]);
+  assert(seen.size > 10, `${seen.size} modules`);
+  const heavy = [...seen].filter((s) => /vega|resvg/.test(s));
+  assertEquals(heavy, []);
+});

@@ -55,7 +55,7 @@ export interface GateFailure {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { checkThresholds, parseThresholds } from "./gate.ts";
- * import { readResults } from "./report.ts";
+ * import { readResults } from "./store.ts";
  * import { summarizeCells } from "./select.ts";
  * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
  * const thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
@@ -77,7 +77,9 @@ export function checkThresholds(
       failures.push({ cell: name, message: "no finished run in the results" });
       continue;
     }
-    if (!(c.median >= t.minAccuracy)) {
+    if (c.allErrors) {
+      failures.push({ cell: name, message: "every run at the tuned rate ended as error" });
+    } else if (!(c.median >= t.minAccuracy)) {
       failures.push({
         cell: name,
         message: `median test accuracy ${c.median.toFixed(4)} < floor ${t.minAccuracy.toFixed(4)}`,
@@ -129,7 +131,7 @@ export const MATCH_TOLERANCE = 0.01;
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { checkClaims } from "./gate.ts";
- * import { readResults } from "./report.ts";
+ * import { readResults } from "./store.ts";
  * import { summarizeCells } from "./select.ts";
  * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
  * const claims = checkClaims(summarizeCells(rows));

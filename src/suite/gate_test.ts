@@ -18,6 +18,8 @@ const cell = (
   median: accs.reduce((a, b) => a + b) / accs.length,
   spread: Math.max(...accs) - Math.min(...accs),
   diverged,
+  errors: 0,
+  allErrors: false,
   runs: 3,
   lossSpikes: 0,
   maxGradNorm: 1,

@@ -46,6 +46,33 @@ const TOP_KEYS = [
   "traceSteps",
 ];
 
+/** The keys of each nested object; any other key is a typo and is refused. */
+const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
+  dataset: ["name", "dataDir", "trainSamples", "testSamples"],
+  model: ["kind", "width"],
+  lrGrid: ["points", "factor", "tuneOn"],
+};
+
+/**
+ * Upper bounds of every number, so a typo cannot ask for a run that eats the machine
+ * (`"depths": [1000000000]`). Each is far above any preset (paper: width 16, depth 18,
+ * batch 16384, 90 epochs, 5 rates, 10000 eval samples).
+ */
+export const GRID_LIMITS = {
+  width: 4096,
+  depth: 1000,
+  batchSize: 1 << 20,
+  seed: 2 ** 31 - 1,
+  epochs: 10_000,
+  lrPoints: 100,
+  lrFactor: 1000,
+  evalPoints: 10_000,
+  samples: 100_000_000,
+  divergenceFactor: 1e12,
+  traceSteps: 1_000_000,
+  listLength: 1000,
+} as const;
+
 /**
  * Checks `value` (parsed JSON) and returns the grid it describes. `"extends": "<preset>"`
  * starts from a preset and overrides the fields given; without it every field of
@@ -94,12 +121,15 @@ export function validateGridSpec(value: unknown): GridSpec {
     if (v === undefined) problems.push(`${path}: missing; expected ${allowed}`);
     else if (!ok) problems.push(`${path}: got ${show(v)}; expected ${allowed}`);
   };
-  const posInt = (v: unknown) => Number.isInteger(v) && (v as number) > 0;
-  const nonNegInt = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+  const L = GRID_LIMITS;
+  const posInt = (max: number) => (v: unknown) =>
+    Number.isInteger(v) && (v as number) > 0 && (v as number) <= max;
+  const nonNegInt = (max: number) => (v: unknown) =>
+    Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
   const posNum = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
   const list = (path: string, v: unknown, item: (x: unknown) => boolean, allowed: string) => {
-    if (!Array.isArray(v) || v.length === 0) {
-      need(path, v, false, `a non-empty array of ${allowed}`);
+    if (!Array.isArray(v) || v.length === 0 || v.length > L.listLength) {
+      need(path, v, false, `a non-empty array (at most ${L.listLength}) of ${allowed}`);
       return;
     }
     v.forEach((x, i) => need(`${path}[${i}]`, x, item(x), allowed));
@@ -113,6 +143,15 @@ export function validateGridSpec(value: unknown): GridSpec {
     "a name of letters, digits, '_', '.', '-'",
   );
   need("grid.description", merged.description, typeof merged.description === "string", "text");
+  for (const [field, keys] of Object.entries(NESTED_KEYS)) {
+    const o = merged[field];
+    if (!isObj(o)) continue;
+    for (const key of Object.keys(o)) {
+      if (!keys.includes(key)) {
+        problems.push(`grid.${field}.${key}: unknown field; allowed: ${keys.join(", ")}`);
+      }
+    }
+  }
   const ds = merged.dataset;
   need("grid.dataset", ds, isObj(ds), "an object");
   if (isObj(ds)) {
@@ -123,7 +162,12 @@ export function validateGridSpec(value: unknown): GridSpec {
     }
     for (const k of ["trainSamples", "testSamples"]) {
       if (ds[k] !== undefined) {
-        need(`grid.dataset.${k}`, ds[k], nonNegInt(ds[k]), "an integer >= 0");
+        need(
+          `grid.dataset.${k}`,
+          ds[k],
+          nonNegInt(L.samples)(ds[k]),
+          `an integer from 0 to ${L.samples}`,
+        );
       }
     }
   }
@@ -136,7 +180,12 @@ export function validateGridSpec(value: unknown): GridSpec {
       (MODEL_KINDS as readonly unknown[]).includes(model.kind),
       `one of ${MODEL_KINDS.join(", ")}`,
     );
-    need("grid.model.width", model.width, posInt(model.width), "a positive integer");
+    need(
+      "grid.model.width",
+      model.width,
+      posInt(L.width)(model.width),
+      `an integer from 1 to ${L.width}`,
+    );
   }
   list(
     "grid.methods",
@@ -144,19 +193,34 @@ export function validateGridSpec(value: unknown): GridSpec {
     (x) => (METHODS as readonly unknown[]).includes(x),
     `methods (${METHODS.join(", ")})`,
   );
-  list("grid.batchSizes", merged.batchSizes, posInt, "positive integers");
-  list("grid.depths", merged.depths, posInt, "positive integers");
-  list("grid.seeds", merged.seeds, nonNegInt, "integers >= 0");
-  need("grid.epochs", merged.epochs, posNum(merged.epochs), "a number > 0");
+  list(
+    "grid.batchSizes",
+    merged.batchSizes,
+    posInt(L.batchSize),
+    `integers from 1 to ${L.batchSize}`,
+  );
+  list("grid.depths", merged.depths, posInt(L.depth), `integers from 1 to ${L.depth}`);
+  list("grid.seeds", merged.seeds, nonNegInt(L.seed), `integers from 0 to ${L.seed}`);
+  need(
+    "grid.epochs",
+    merged.epochs,
+    posNum(merged.epochs) && (merged.epochs as number) <= L.epochs,
+    `a number > 0 and <= ${L.epochs}`,
+  );
   const lr = merged.lrGrid;
   need("grid.lrGrid", lr, isObj(lr), "an object {points, factor, tuneOn}");
   if (isObj(lr)) {
-    need("grid.lrGrid.points", lr.points, posInt(lr.points), "a positive integer");
+    need(
+      "grid.lrGrid.points",
+      lr.points,
+      posInt(L.lrPoints)(lr.points),
+      `an integer from 1 to ${L.lrPoints}`,
+    );
     need(
       "grid.lrGrid.factor",
       lr.factor,
-      posNum(lr.factor) && (lr.factor as number) > 1,
-      "a number > 1",
+      posNum(lr.factor) && (lr.factor as number) > 1 && (lr.factor as number) <= L.lrFactor,
+      `a number > 1 and <= ${L.lrFactor}`,
     );
     lr.tuneOn ??= "first-seed";
     need(
@@ -166,8 +230,18 @@ export function validateGridSpec(value: unknown): GridSpec {
       '"first-seed" or "all-seeds"',
     );
   }
-  need("grid.evalPoints", merged.evalPoints, posInt(merged.evalPoints), "a positive integer");
-  need("grid.evalSamples", merged.evalSamples, posInt(merged.evalSamples), "a positive integer");
+  need(
+    "grid.evalPoints",
+    merged.evalPoints,
+    posInt(L.evalPoints)(merged.evalPoints),
+    `an integer from 1 to ${L.evalPoints}`,
+  );
+  need(
+    "grid.evalSamples",
+    merged.evalSamples,
+    posInt(L.samples)(merged.evalSamples),
+    `an integer from 1 to ${L.samples}`,
+  );
   need(
     "grid.targetAccuracy",
     merged.targetAccuracy,
@@ -178,10 +252,16 @@ export function validateGridSpec(value: unknown): GridSpec {
   need(
     "grid.divergenceFactor",
     merged.divergenceFactor,
-    posNum(merged.divergenceFactor) && (merged.divergenceFactor as number) > 1,
-    "a number > 1",
+    posNum(merged.divergenceFactor) && (merged.divergenceFactor as number) > 1 &&
+      (merged.divergenceFactor as number) <= L.divergenceFactor,
+    `a number > 1 and <= ${L.divergenceFactor}`,
   );
-  need("grid.traceSteps", merged.traceSteps, nonNegInt(merged.traceSteps), "an integer >= 0");
+  need(
+    "grid.traceSteps",
+    merged.traceSteps,
+    nonNegInt(L.traceSteps)(merged.traceSteps),
+    `an integer from 0 to ${L.traceSteps}`,
+  );
   if (problems.length > 0) throw new GridSpecError(problems);
   delete merged.extends;
   return merged as unknown as GridSpec;

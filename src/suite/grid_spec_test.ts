@@ -41,7 +41,7 @@ Deno.test("a bad grid lists every problem with its path, value and what is allow
       .test(text),
     text,
   );
-  assert(/grid\.batchSizes\[1\]: got -1; expected positive integers/.test(text), text);
+  assert(/grid\.batchSizes\[1\]: got -1; expected integers from 1 to 1048576/.test(text), text);
   assert(/grid\.epochs: got 0; expected a number > 0/.test(text), text);
   assert(/grid\.colour: unknown field/.test(text), text);
   assertEquals(error.problems.length, 4);
@@ -70,4 +70,44 @@ Deno.test("sameGrid ignores the description and nothing else", () => {
   assertEquals(sameGrid(STANDARD, { ...STANDARD, description: "reworded" }), true);
   assertEquals(sameGrid(STANDARD, { ...STANDARD, epochs: STANDARD.epochs + 1 }), false);
   assertEquals(sameGrid(STANDARD, { ...STANDARD, seeds: [1] }), false);
+});
+
+Deno.test("nested keys with typos are refused, and every number has an upper bound", () => {
+  const problems = (spec: Record<string, unknown>): string => {
+    try {
+      validateGridSpec({ extends: "smoke", ...spec });
+      return "";
+    } catch (e) {
+      return (e as GridSpecError).problems.join("\n");
+    }
+  };
+  assert(/grid\.lrGrid\.factr: unknown field; allowed: points, factor, tuneOn/.test(
+    problems({ lrGrid: { factr: 2 } }),
+  ));
+  assert(/grid\.model\.depht: unknown field/.test(problems({ model: { depht: 3 } })));
+  assert(/grid\.dataset\.trainSample: unknown field/.test(
+    problems({ dataset: { name: "synthetic", trainSample: 3 } }),
+  ));
+  const bounded: [Record<string, unknown>, RegExp][] = [
+    [
+      { depths: [1000000000] },
+      /grid\.depths\[0\]: got 1000000000; expected integers from 1 to 1000/,
+    ],
+    [{ batchSizes: [2 ** 30] }, /grid\.batchSizes\[0\]/],
+    [{ model: { kind: "mlp", width: 1e6 } }, /grid\.model\.width/],
+    [{ epochs: 1e9 }, /grid\.epochs/],
+    [{ seeds: [2 ** 40] }, /grid\.seeds\[0\]/],
+    [{ lrGrid: { points: 1e6 } }, /grid\.lrGrid\.points/],
+    [{ lrGrid: { factor: 1e9 } }, /grid\.lrGrid\.factor/],
+    [{ evalPoints: 1e9 }, /grid\.evalPoints/],
+    [{ evalSamples: 1e12 }, /grid\.evalSamples/],
+    [{ dataset: { name: "synthetic", testSamples: 1e12 } }, /grid\.dataset\.testSamples/],
+    [{ divergenceFactor: 1e300 }, /grid\.divergenceFactor/],
+    [{ traceSteps: 1e9 }, /grid\.traceSteps/],
+    [{ depths: Array.from({ length: 1001 }, (_, i) => i + 1) }, /grid\.depths: got/],
+  ];
+  for (const [spec, pattern] of bounded) {
+    const text = problems(spec);
+    assert(pattern.test(text), `${JSON.stringify(spec).slice(0, 60)}: ${text}`);
+  }
 });

@@ -8,7 +8,8 @@ import { lalc } from "../optim/lalc.ts";
 import type { LayerStat } from "../optim/layer_stats.ts";
 import { trainRun } from "../train/run.ts";
 import { SMOKE } from "./presets.ts";
-import { layerRateSpec, readResults } from "./report.ts";
+import { layerRateSpec } from "./report.ts";
+import { readResults } from "./store.ts";
 import { runGrid } from "./runner.ts";
 import type { GridSpec } from "./types.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import os from "node:os";
-import * as tf from "@tensorflow/tfjs-core";
+import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
 import type { GridSpec } from "./types.ts";
 
 /** The versions and commit written into every run row. */
@@ -17,21 +17,111 @@ export interface Versions {
   readonly gitCommit: string;
 }
 
-/** Contents of `meta.json`. */
+/** The part `--shard K/N` ran: cells whose index modulo `count` is `index - 1`. */
+export interface ShardSpec {
+  /** K, from 1 to `count`. */
+  readonly index: number;
+  /** N, the number of shards. */
+  readonly count: number;
+}
+
+/** One resume of a folder that added runs: who resumed it, with what. */
+export interface Resume {
+  /** When it started. */
+  readonly at: string;
+  /** Its versions (they may differ from the first start's). */
+  readonly versions: Versions;
+  /** Its hardware. */
+  readonly hardware: Record<string, unknown>;
+  /** Finished runs it found. */
+  readonly runsBefore: number;
+  /** Error rows it removed to run again (`--retry-errors`). */
+  readonly retriedErrors: number;
+}
+
+/** Contents of `meta.json`: the folder's identity (grid, backend, shard) and provenance. */
 export interface Meta {
   readonly grid: GridSpec;
   readonly preset: string;
   readonly backend: string;
+  /** Versions of the first start. */
   readonly versions: Versions;
+  /** Hardware of the first start. */
   readonly hardware: Record<string, unknown>;
   /** When the grid first started (kept across resumes). */
   readonly startedAt: string;
-  /** When each resume started. */
+  /** When each resume that added runs started. */
   readonly resumedAt: string[];
+  /** Each resume that added runs, in order (absent in folders of older versions). */
+  readonly resumes?: Resume[];
   /** When the last start finished every run; null while unfinished. */
   readonly endedAt: string | null;
   /** Finished runs when written. */
   readonly runs: number;
+  /** The shard this folder holds; absent or null for a whole grid. */
+  readonly shard?: ShardSpec | null;
+  /** For a folder written by `merge`: the shard folders it came from. */
+  readonly mergedFrom?: readonly { dir: string; shard: ShardSpec; meta: Meta }[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Checks the text of a `meta.json` and returns it typed.
+ *
+ * @throws {Error} saying what is wrong (the caller adds the path and what to do).
+ * @example
+ * ```ts
+ * import { parseMeta } from "./meta.ts";
+ * let why = "";
+ * try {
+ *   parseMeta('{"foo":1}');
+ * } catch (e) {
+ *   why = (e as Error).message;
+ * }
+ * if (!why.includes("grid")) throw new Error("a meta.json without a grid passed");
+ * ```
+ */
+export function parseMeta(text: string): Meta {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not valid JSON (${(e as Error).message})`);
+  }
+  if (!isObj(value)) throw new Error("not a JSON object");
+  try {
+    validateGridSpec(value.grid);
+  } catch (e) {
+    const why = e instanceof GridSpecError ? e.problems[0] : (e as Error).message;
+    throw new Error(`its grid is not valid (${why})`);
+  }
+  const want = (ok: boolean, what: string) => {
+    if (!ok) throw new Error(`${what} is missing or malformed`);
+  };
+  want(typeof value.backend === "string", "backend");
+  const v = value.versions;
+  want(
+    isObj(v) && typeof v.deno === "string" && typeof v.tfjs === "string" &&
+      typeof v.gitCommit === "string",
+    "versions",
+  );
+  want(typeof value.startedAt === "string", "startedAt");
+  want(
+    Array.isArray(value.resumedAt) && value.resumedAt.every((x) => typeof x === "string"),
+    "resumedAt",
+  );
+  want(value.endedAt === null || typeof value.endedAt === "string", "endedAt");
+  want(typeof value.runs === "number", "runs");
+  const s = value.shard;
+  want(
+    s === undefined || s === null ||
+      (isObj(s) && Number.isInteger(s.count) && Number.isInteger(s.index) &&
+        (s.index as number) >= 1 && (s.index as number) <= (s.count as number)),
+    "shard",
+  );
+  return value as unknown as Meta;
 }
 
 async function readText(path: string): Promise<string | undefined> {
@@ -68,6 +158,8 @@ export async function gitCommit(root: string): Promise<string> {
 
 /** Deno, tf.js and commit versions of this process. */
 export async function currentVersions(root = "."): Promise<Versions> {
+  // Loaded here, not at the top: readers of meta.json (gate, merge) never load tf.js.
+  const tf = await import("@tensorflow/tfjs-core");
   return { deno: Deno.version.deno, tfjs: tf.version_core, gitCommit: await gitCommit(root) };
 }
 

@@ -12,7 +12,7 @@
  */
 export { type GridProgress, type GridRunOptions, type GridRunResult, runGrid } from "./runner.ts";
 export type { RunRow } from "./schema.ts";
-export type { Versions } from "./meta.ts";
+export type { ShardSpec, Versions } from "./meta.ts";
 export { presetByName, PRESETS } from "./presets.ts";
 export { loadGridFile, validateGridSpec } from "./grid_spec.ts";
 export {

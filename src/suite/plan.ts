@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { learningRateGrid } from "../methods/recipes.ts";
+import { learningRateGrid, METHOD_RECIPE_VERSION } from "../methods/recipes.ts";
 import type { GridSpec, MethodName, PlannedRun } from "./types.ts";
 
 /** What a run id is computed from, besides its grid. */
@@ -20,24 +20,59 @@ export interface RunKey {
 }
 
 /**
- * The id of a run of `grid`: the first 16 hex digits of SHA-256 over what identifies it. The
- * same grid name, method, batch size, depth, seed and base rate always give the same id.
- * Every caller goes through this one function, so what the id covers can grow in one place.
+ * Grid fields that do not change what one run computes: prose, and the lists that only say
+ * which cells and seeds exist (the run's own method, batch size, depth and seed are in its
+ * key). Every other field, present or added later, is part of the id.
+ */
+const NOT_PART_OF_A_RUN = ["name", "description", "methods", "batchSizes", "depths", "seeds"];
+
+/** JSON with object keys sorted, so equal values give equal text whatever the key order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (typeof value === "object" && value !== null) {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The id of a run of `grid`: the first 16 hex digits of SHA-256 over the whole run
+ * configuration — every grid field that changes what a run computes (data set, model, epochs,
+ * rate grid, evaluation, divergence, tracing, and any field added later), the method
+ * recipes' version ({@link METHOD_RECIPE_VERSION}), and the run's method, batch size, depth,
+ * seed and base rate. Not in it: the grid's name and description and its lists of methods,
+ * batch sizes, depths and seeds, which say which runs exist but not what one computes. So a
+ * resume with other epochs, width, data or evaluation settings finds none of its runs done,
+ * while adding a seed or a batch size keeps the ids of the runs already finished.
  *
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { runId } from "./plan.ts";
  * import { PRESETS } from "./presets.ts";
- * const id = await runId(PRESETS.smoke, {
- *   method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1,
- * });
- * assertEquals(id.length, 16);
+ * const run = { method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1 } as const;
+ * const id = await runId(PRESETS.smoke, run);
+ * if (id.length !== 16) throw new Error("not 16 hex digits");
+ * if (id === await runId({ ...PRESETS.smoke, epochs: 4 }, run)) throw new Error("epochs ignored");
+ * if (id !== await runId({ ...PRESETS.smoke, name: "other" }, run)) throw new Error("name used");
  * ```
  */
 export async function runId(grid: GridSpec, run: RunKey): Promise<string> {
-  const key =
-    `${grid.name}|${run.method}|b${run.batchSize}|d${run.depth}|s${run.seed}|lr${run.baseLr}`;
+  const config: Record<string, unknown> = { ...grid };
+  for (const k of NOT_PART_OF_A_RUN) delete config[k];
+  const key = canonicalJson({
+    recipes: METHOD_RECIPE_VERSION,
+    grid: config,
+    run: {
+      method: run.method,
+      batchSize: run.batchSize,
+      depth: run.depth,
+      seed: run.seed,
+      baseLr: run.baseLr,
+    },
+  });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
   return Array.from(new Uint8Array(digest).subarray(0, 8), (b) => b.toString(16).padStart(2, "0"))
     .join("");

@@ -5,67 +5,13 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import { parseCsv } from "../output/csv.ts";
 import { writePlot } from "../output/plot.ts";
-import { parseNumber, runRowFromRecord } from "./schema.ts";
+import { parseNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
 import type { CellSummary } from "./select.ts";
-import { FILES } from "./store.ts";
-
-/** Everything a results folder holds, parsed. */
-export interface ResultsFolder {
-  readonly rows: RunRow[];
-  readonly curves: Record<string, string>[];
-  readonly layerRates: Record<string, string>[];
-  readonly meta: Record<string, unknown> | undefined;
-}
-
-async function readMaybe(path: string): Promise<string> {
-  try {
-    return await Deno.readTextFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return "";
-    throw e;
-  }
-}
-
-/**
- * Reads a results folder (read-only: a trailing partial line is ignored, not repaired).
- *
- * @throws when `runs.csv` is absent.
- * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { readResults } from "./report.ts";
- * const folder = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
- * assertEquals(folder.rows.length > 0 && folder.rows.every((r) => r.preset === "smoke"), true);
- * ```
- */
-export async function readResults(dir: string): Promise<ResultsFolder> {
-  let runsText: string;
-  try {
-    runsText = await Deno.readTextFile(`${dir}/${FILES.runs}`);
-  } catch {
-    throw new Error(`${dir}: no ${FILES.runs} there; is it a results folder of \`grid\`?`);
-  }
-  const complete = (t: string) =>
-    (t.endsWith("\n") || t === "") ? t : t.slice(0, t.lastIndexOf("\n") + 1);
-  const rows = parseCsv(complete(runsText), `${dir}/${FILES.runs}`).map(runRowFromRecord);
-  const ids = new Set(rows.map((r) => r.runId));
-  const curves = parseCsv(
-    complete(await readMaybe(`${dir}/${FILES.curves}`)),
-    `${dir}/${FILES.curves}`,
-  )
-    .filter((r) => ids.has(r.run_id));
-  const layerRates = parseCsv(
-    complete(await readMaybe(`${dir}/${FILES.layerRates}`)),
-    `${dir}/${FILES.layerRates}`,
-  )
-    .filter((r) => ids.has(r.run_id));
-  const metaText = await readMaybe(`${dir}/${FILES.meta}`);
-  return { rows, curves, layerRates, meta: metaText ? JSON.parse(metaText) : undefined };
-}
+import { readResults } from "./store.ts";
+import type { ResultsFolder } from "./store.ts";
 
 /** The run ids at each cell's tuned rate. */
 function tunedRunIds(rows: readonly RunRow[]): Set<string> {

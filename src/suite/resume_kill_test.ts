@@ -23,7 +23,11 @@ const GRID = {
 };
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
-function grid(dir: string): Deno.ChildProcess {
+function grid(dir: string, workers = "2", stderr: "null" | "piped" = "null"): Deno.ChildProcess {
+  return command(dir, workers, stderr).spawn();
+}
+
+function command(dir: string, workers: string, stderr: "null" | "piped"): Deno.Command {
   return new Deno.Command("deno", {
     args: [
       "run",
@@ -39,10 +43,12 @@ function grid(dir: string): Deno.ChildProcess {
       "--backend",
       "cpu",
       "--no-plots",
+      "--workers",
+      workers,
     ],
     stdout: "null",
-    stderr: "null",
-  }).spawn();
+    stderr,
+  });
 }
 
 async function finishedRuns(dir: string): Promise<number> {
@@ -54,12 +60,15 @@ async function finishedRuns(dir: string): Promise<number> {
   }
 }
 
-Deno.test("a grid killed with SIGKILL resumes without losing or duplicating a run", async () => {
+Deno.test("a grid on 2 workers killed with SIGKILL resumes without losing or duplicating a run", async () => {
   const dir = await Deno.makeTempDir();
   await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(GRID));
   const total = totalRuns(validateGridSpec(GRID));
   assertEquals(total, 15);
-  for (const killAfter of [2, 7]) {
+  for (let start = 0; start < 2; start++) {
+    // Each start is killed two runs after it began, so that each adds runs (a start that
+    // adds nothing would rightly leave meta.json as it was).
+    const killAfter = (await finishedRuns(dir)) + 2;
     const child = grid(dir);
     const deadline = Date.now() + 60_000;
     while (await finishedRuns(dir) < killAfter && Date.now() < deadline) {
@@ -68,9 +77,14 @@ Deno.test("a grid killed with SIGKILL resumes without losing or duplicating a ru
     child.kill("SIGKILL");
     const status = await child.status;
     assertEquals(status.signal, "SIGKILL", "killed mid-grid, not finished");
+    // The workers were threads of the killed process: nothing writes the folder any more.
+    const after = await finishedRuns(dir);
+    await new Promise((r) => setTimeout(r, 300));
+    assertEquals(await finishedRuns(dir), after, "no worker survived the kill");
   }
   const before = await finishedRuns(dir);
-  assert(before >= 7 && before < total, `killed with ${before} of ${total} runs done`);
+  assert(before >= 4 && before < total, `killed with ${before} of ${total} runs done`);
+  // The lock the killed process held is free: the restart takes it over.
   const last = await grid(dir).status;
   assertEquals(last.code, 0);
   const runs = parseCsv(await Deno.readTextFile(`${dir}/out/runs.csv`));
@@ -86,5 +100,24 @@ Deno.test("a grid killed with SIGKILL resumes without losing or duplicating a ru
   const meta = JSON.parse(await Deno.readTextFile(`${dir}/out/meta.json`));
   assertEquals(meta.resumedAt.length, 2);
   assert(meta.endedAt !== null);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a second grid on a busy folder is refused with the holder's pid", async () => {
+  const dir = await Deno.makeTempDir();
+  // Slow runs, so the first grid is still running when the second one asks.
+  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify({ ...GRID, epochs: 30 }));
+  const child = grid(dir, "1");
+  const deadline = Date.now() + 60_000;
+  while (await finishedRuns(dir) < 1 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const second = await command(dir, "1", "piped").output();
+  const err = new TextDecoder().decode(second.stderr);
+  child.kill("SIGKILL");
+  await child.status;
+  assertEquals(second.code, 1, err);
+  assert(err.includes(`in use by another process (pid ${child.pid} `), err);
+  assert(!err.includes("    at "), "no stack trace");
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,28 +1,39 @@
 /**
- * The grid runner: every planned run of a grid, through an injected training function, into
- * a results folder that survives being killed (see `store.ts`).
+ * The grid runner: schedules every planned run of a grid (or of one shard of it) on one or
+ * more workers, and records each into a results folder that survives being killed
+ * (`store.ts`).
+ *
+ * Scheduling only; what a cell runs is `cell_plan.ts`'s {@link nextCellRuns}. Cells run at
+ * the same time on different workers; inside a cell, each batch that `nextCellRuns` returns
+ * runs to the end (its runs spread over the free workers) before the next batch is asked
+ * for, so tuning and seed phases keep their order. A free worker takes a run of the
+ * earliest cell that has one; with one worker that is exactly the serial order. The parent
+ * alone writes the folder, one run at a time.
  *
  * @module
  */
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import { methodSchedule, optimizerFactory, scaledLearningRate } from "../methods/recipes.ts";
 import type { OptimizerKit } from "../methods/recipes.ts";
-import { traceLayerRates } from "./layer_rates.ts";
-import type { LayerRateTrace } from "./layer_rates.ts";
 import { nextCellRuns } from "./cell_plan.ts";
+import { executeRun } from "./execute.ts";
+import type { ExecutedRun } from "./execute.ts";
 import { gridCells, totalRuns } from "./plan.ts";
-import { formatNumber } from "./schema.ts";
+import type { Cell } from "./plan.ts";
 import type { RunRow } from "./schema.ts";
+import { shardCells } from "./shard.ts";
 import { ResultsStore } from "./store.ts";
-import type { Versions } from "./meta.ts";
+import type { ShardSpec, Versions } from "./meta.ts";
+import { WorkerPool } from "./worker_pool.ts";
 import type { GridSpec, PlannedRun } from "./types.ts";
+
+export { plannedSteps } from "./execute.ts";
 
 /** Progress of a grid, reported after every run (finished or skipped). */
 export interface GridProgress {
   /** Runs finished, including those found finished in the folder. */
   readonly done: number;
-  /** Runs of the whole grid. */
+  /** Runs of the whole grid (of this shard, with a shard). */
   readonly total: number;
   /** Runs done by this process. */
   readonly ranNow: number;
@@ -34,6 +45,8 @@ export interface GridProgress {
   readonly row: RunRow | undefined;
   /** Whether it was already finished. */
   readonly skipped: boolean;
+  /** Runs in flight on the workers now. */
+  readonly running: number;
 }
 
 /** What {@link runGrid} needs. */
@@ -44,7 +57,8 @@ export interface GridRunOptions {
   readonly out: string;
   /** The loaded data set of the grid. */
   readonly dataset: Dataset;
-  /** Trains one run (src/train/run.ts's `trainRun`; a fake in tests). */
+  /** Trains one run (src/train/run.ts's `trainRun`; a fake in tests). Used with one
+   * worker; with more, each worker module brings its own. */
   readonly runFn: (config: RunConfig) => Promise<RunResult>;
   /** Optimizers and schedules. */
   readonly kit: OptimizerKit;
@@ -52,10 +66,22 @@ export interface GridRunOptions {
   readonly backend: string;
   /** Versions written in every row. */
   readonly versions: Versions;
+  /** Hardware recorded in meta.json. */
+  readonly hardware?: Record<string, unknown>;
   /** Called after every run. */
   readonly onProgress?: (progress: GridProgress) => void;
   /** Stop after this many new runs (tests, `--max-runs`). Default: no limit. */
   readonly maxRuns?: number;
+  /** Run only this shard's cells (`--shard K/N`). Default: the whole grid. */
+  readonly shard?: ShardSpec | null;
+  /** Run `error` rows again (`--retry-errors`). */
+  readonly retryErrors?: boolean;
+  /** Runs at a time, each on its own Web Worker; 1 (default) runs them in this thread. */
+  readonly workers?: number;
+  /** Backend threads per worker (default 1). */
+  readonly threads?: number;
+  /** The worker module (default `grid_worker.ts`: the real backend, data and training). */
+  readonly workerModule?: URL;
 }
 
 /** What {@link runGrid} did. */
@@ -66,62 +92,106 @@ export interface GridRunResult {
   readonly ran: number;
   /** Runs found already finished. */
   readonly skipped: number;
-  /** Whether every planned run is finished. */
+  /** Whether every planned run (of the shard) is finished. */
   readonly complete: boolean;
+  /** Error rows removed to run again (`retryErrors`). */
+  readonly retriedErrors: number;
 }
 
-/** The number of optimizer steps a run of `grid` does at `batchSize` on `trainCount` samples. */
-export function plannedSteps(grid: GridSpec, batchSize: number, trainCount: number): number {
-  const perEpoch = Math.floor(trainCount / batchSize);
-  return Math.max(1, Math.round(grid.epochs * perEpoch));
+/** Runs of `shard` of `grid` (of the whole grid without a shard). */
+function shardTotal(grid: GridSpec, shard: ShardSpec | null | undefined): number {
+  const all = gridCells(grid);
+  return Math.round(totalRuns(grid) * shardCells(all, shard).length / all.length);
+}
+
+/** A cell being worked on: its current batch's runs not yet started, and those in flight. */
+interface ActiveCell {
+  readonly cell: Cell;
+  readonly queue: PlannedRun[];
+  inFlight: number;
 }
 
 /**
- * Runs every unfinished run of `grid`, cell by cell (tuning runs, then the other seeds at the
- * tuned rate), appending each to the folder. A run that diverges or throws is recorded as
- * `diverged` / `error` and the grid goes on.
+ * Runs every unfinished run of `grid` (of `options.shard`), appending each to the folder. A
+ * run that diverges or throws is recorded as `diverged` / `error` and the grid goes on; a
+ * worker that dies stops the grid with its error (the folder stays resumable). The folder
+ * is opened with {@link ResultsStore.open}, so a folder of another grid, backend or shard, or
+ * one that another process is writing, is refused here as in the CLI.
  *
  * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { useBackend } from "../backend/backend.ts";
- * import { makeSyntheticDataset } from "../data/synthetic.ts";
- * import { optimizerKit } from "../methods/kit.ts";
- * import { trainRun } from "../train/run.ts";
- * import { SMOKE } from "./presets.ts";
- * import { runGrid } from "./runner.ts";
- * await useBackend("cpu");
- * const grid = { ...SMOKE, methods: ["lalc"] as const, batchSizes: [32], depths: [2], seeds: [1], epochs: 1,
- *   lrGrid: { points: 1, factor: 10, tuneOn: "first-seed" as const }, model: { kind: "mlp" as const, width: 8 } };
- * const out = await Deno.makeTempDir();
- * const versions = { deno: Deno.version.deno, tfjs: "4.22.0", gitCommit: "unknown" };
- * const dataset = makeSyntheticDataset({ trainCount: 64, testCount: 32 });
- * const result = await runGrid({ grid, out, dataset, runFn: trainRun, kit: optimizerKit, backend: "cpu", versions });
- * assertEquals([result.ran, result.complete], [1, true]);
- * await Deno.remove(out, { recursive: true });
+ * ```ts ignore
+ * const result = await runGrid({ grid: SMOKE, out: "results/smoke", dataset, runFn: trainRun,
+ *   kit, backend: "wasm", versions, workers: 2 });
  * ```
  */
 export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   const { grid } = options;
-  const store = await ResultsStore.open(options.out);
-  const total = totalRuns(grid);
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers: ${workers} is not allowed; expected an integer >= 1`);
+  }
+  // No more workers than the grid has runs: each loads its own backend and data set.
+  const left = shardTotal(grid, options.shard);
+  const store = await ResultsStore.open(options.out, {
+    grid,
+    backend: options.backend,
+    shard: options.shard,
+    versions: options.versions,
+    hardware: options.hardware,
+    retryErrors: options.retryErrors,
+  });
+  const size = Math.min(workers, Math.max(1, left));
+  const pool = size > 1
+    ? new WorkerPool(
+      size,
+      options.workerModule ?? new URL("./grid_worker.ts", import.meta.url),
+      {
+        grid,
+        backend: options.backend,
+        threads: options.threads ?? 1,
+        versions: options.versions,
+      },
+    )
+    : undefined;
+  const execute = (run: PlannedRun): Promise<ExecutedRun> =>
+    pool ? pool.run(run) : executeRun(options, run);
+  let complete = false;
+  let state: { ran: number; skipped: number } = { ran: 0, skipped: 0 };
+  try {
+    state = await schedule(options, store, pool?.size ?? 1, execute, (c) => complete = c);
+  } finally {
+    pool?.close();
+    await store.close(complete);
+  }
+  return { rows: store.rows, ...state, complete, retriedErrors: store.retriedErrors };
+}
+
+async function schedule(
+  options: GridRunOptions,
+  store: ResultsStore,
+  workers: number,
+  execute: (run: PlannedRun) => Promise<ExecutedRun>,
+  setComplete: (complete: boolean) => void,
+): Promise<{ ran: number; skipped: number }> {
+  const { grid } = options;
+  const cells = shardCells(gridCells(grid), options.shard);
+  const total = shardTotal(grid, options.shard);
   const started = performance.now();
+  const limit = options.maxRuns ?? Infinity;
   let done = 0;
   let ran = 0;
   let skipped = 0;
-  const limit = options.maxRuns ?? Infinity;
+  let dispatched = 0;
+  let stopped = false;
+  let nextCell = 0;
+  const active: ActiveCell[] = [];
+  const inFlight = new Map<
+    number,
+    Promise<{ key: number; cell: ActiveCell; run: PlannedRun; out: ExecutedRun }>
+  >();
+  let key = 0;
 
-  const counted = new Set<string>();
-  const doRun = async (run: PlannedRun): Promise<boolean> => {
-    if (ran >= limit) return false;
-    const { row, curveRows, rateRows } = await executeRun(options, run);
-    await store.append(row, curveRows, rateRows);
-    counted.add(run.runId);
-    done++;
-    ran++;
-    report(run, row, false);
-    return true;
-  };
+  const finished = () => new Map(store.rows.map((r) => [r.runId, r] as const));
   const report = (run: PlannedRun, row: RunRow | undefined, wasSkipped: boolean) =>
     options.onProgress?.({
       done,
@@ -131,150 +201,68 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
       run,
       row,
       skipped: wasSkipped,
+      running: inFlight.size,
     });
 
-  let complete = true;
-  cells: for (const cell of gridCells(grid)) {
-    // Rows found in the folder count as done before this cell's first new run.
-    for (const row of store.rows) {
-      if (
-        row.method === cell.method && row.batchSize === cell.batchSize && row.depth === cell.depth
-      ) {
-        if (!counted.has(row.runId)) {
-          counted.add(row.runId);
+  /** Starts the next cell that has runs to do; false when none is left. */
+  const activate = async (): Promise<boolean> => {
+    while (nextCell < cells.length) {
+      const cell = cells[nextCell++];
+      // Rows found in the folder count as done before this cell's first new run.
+      for (const row of store.rows) {
+        if (
+          row.method === cell.method && row.batchSize === cell.batchSize && row.depth === cell.depth
+        ) {
           done++;
           skipped++;
         }
       }
-    }
-    while (true) {
-      const finished = new Map(store.rows.map((r) => [r.runId, r] as const));
-      const next = await nextCellRuns(grid, cell, finished);
-      if (next.length === 0) break;
-      for (const run of next) {
-        if (!await doRun(run)) {
-          complete = false;
-          break cells;
-        }
+      const batch = await nextCellRuns(grid, cell, finished());
+      if (batch.length > 0) {
+        active.push({ cell, queue: [...batch], inFlight: 0 });
+        return true;
       }
     }
-  }
-  return { rows: store.rows, ran, skipped, complete };
-}
+    return false;
+  };
 
-/** Trains one planned run and turns its result into CSV rows; never throws. */
-async function executeRun(
-  options: GridRunOptions,
-  run: PlannedRun,
-): Promise<{ row: RunRow; curveRows: string[][]; rateRows: string[][] }> {
-  const { grid, dataset } = options;
-  const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
-  const totalSteps = plannedSteps(grid, run.batchSize, dataset.train.count);
-  let traced: LayerRateTrace | undefined;
-  const trace = run.method === "lalc" && run.phase === "tune" && run.seed === grid.seeds[0] &&
-    grid.traceSteps > 0;
-  const make = optimizerFactory(options.kit, run.method, scaledLr, trace);
-  const config: RunConfig = {
-    dataset,
-    model: { kind: grid.model.kind, depth: run.depth, width: grid.model.width, seed: run.seed },
-    makeOptimizer: (steps, perEpoch) => {
-      const optimizer = make(steps, perEpoch);
-      if (!trace) return optimizer;
-      // The same schedule the factory gave the optimizer (methodSchedule is deterministic).
-      const rateAt = methodSchedule(options.kit, run.method, scaledLr, steps);
-      traced = traceLayerRates(optimizer, grid.traceSteps, rateAt);
-      return traced.optimizer;
-    },
-    batchSize: run.batchSize,
-    epochs: grid.epochs,
-    seed: run.seed,
-    evalEvery: Math.max(1, Math.floor(totalSteps / grid.evalPoints)),
-    evalSamples: grid.evalSamples,
-    targetAccuracy: grid.targetAccuracy,
-    divergenceFactor: grid.divergenceFactor,
-  };
-  let result: RunResult;
-  try {
-    result = await options.runFn(config);
-  } catch (e) {
-    result = failedResult(e instanceof Error ? e.message : String(e));
+  while (true) {
+    // Fill the free workers, earliest cell first.
+    while (inFlight.size < workers && !stopped) {
+      const cell = active.find((c) => c.queue.length > 0);
+      if (cell === undefined) {
+        if (await activate()) continue;
+        break;
+      }
+      if (dispatched >= limit) {
+        stopped = true;
+        break;
+      }
+      const run = cell.queue.shift()!;
+      cell.inFlight++;
+      dispatched++;
+      const k = key++;
+      const pending = execute(run).then((out) => ({ key: k, cell, run, out }));
+      // A failed pool rejects every run in flight; the race below reports the first.
+      pending.catch(() => {});
+      inFlight.set(k, pending);
+    }
+    if (inFlight.size === 0) break;
+    const { key: k, cell, run, out } = await Promise.race(inFlight.values());
+    inFlight.delete(k);
+    await store.append(out.row, out.curveRows, out.rateRows);
+    done++;
+    ran++;
+    report(run, out.row, false);
+    cell.inFlight--;
+    if (cell.inFlight === 0 && cell.queue.length === 0) {
+      // The batch is finished: ask for the cell's next one before any worker moves on, so
+      // with one worker the order is the serial order.
+      const next = await nextCellRuns(grid, cell.cell, finished());
+      if (next.length > 0) cell.queue.push(...next);
+      else active.splice(active.indexOf(cell), 1);
+    }
   }
-  const row: RunRow = {
-    runId: run.runId,
-    preset: grid.name,
-    dataset: dataset.name,
-    model: grid.model.kind,
-    depth: run.depth,
-    width: grid.model.width,
-    method: run.method,
-    batchSize: run.batchSize,
-    phase: run.phase,
-    lrIndex: run.lrIndex,
-    baseLr: run.baseLr,
-    scaledLr,
-    seed: run.seed,
-    epochs: result.epochs,
-    steps: result.steps,
-    backend: options.backend,
-    status: result.status,
-    finalTrainLoss: result.finalTrainLoss,
-    finalTestAccuracy: result.finalTestAccuracy,
-    bestTestAccuracy: result.bestTestAccuracy,
-    stepsToTarget: result.stepsToTarget,
-    maxGradNorm: result.maxGradNorm,
-    lossSpikes: result.lossSpikes,
-    wallSeconds: result.wallSeconds,
-    samplesPerSec: result.samplesPerSec,
-    error: result.error ?? "",
-    denoVersion: options.versions.deno,
-    tfjsVersion: options.versions.tfjs,
-    gitCommit: options.versions.gitCommit,
-    finishedAt: new Date().toISOString(),
-  };
-  const curveRows = result.curve.map((p) => [
-    run.runId,
-    run.method,
-    String(run.batchSize),
-    String(run.depth),
-    String(run.seed),
-    String(run.baseLr),
-    ...[
-      p.step,
-      p.epoch,
-      p.learningRate,
-      p.trainLoss,
-      p.testAccuracy,
-      p.gradNorm,
-      p.layerGradNormMin,
-      p.layerGradNormMax,
-    ].map(formatNumber),
-  ]);
-  const rateRows = (traced === undefined ? [] : await traced.points()).map((p) => [
-    run.runId,
-    String(run.batchSize),
-    String(run.depth),
-    String(p.step),
-    p.layer,
-    String(p.layerIndex),
-    ...[p.globalLr, p.layerLr, p.weightNorm, p.gradNorm].map(formatNumber),
-  ]);
-  return { row, curveRows, rateRows };
-}
-
-function failedResult(error: string): RunResult {
-  return {
-    status: "error",
-    steps: 0,
-    epochs: 0,
-    finalTrainLoss: NaN,
-    finalTestAccuracy: NaN,
-    bestTestAccuracy: NaN,
-    stepsToTarget: null,
-    maxGradNorm: NaN,
-    lossSpikes: 0,
-    wallSeconds: 0,
-    samplesPerSec: 0,
-    curve: [],
-    error,
-  };
+  setComplete(!stopped && nextCell >= cells.length && active.length === 0);
+  return { ran, skipped };
 }

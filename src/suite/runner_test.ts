@@ -90,9 +90,13 @@ Deno.test("runGrid resumes: an interrupted grid finishes without duplicating a r
   assertEquals(first.ran, 7);
   assert(!first.complete);
   // Simulate a kill in the middle of the next run's writes: orphan curve rows and a torn line.
-  await Deno.writeTextFile(`${out}/curves.csv`, "orphan,lalc,16,2,1,0.1,5,1,0.1,0.5,0.5,3,1,2\n", {
-    append: true,
-  });
+  await Deno.writeTextFile(
+    `${out}/curves.csv`,
+    "00000000deadbeef,lalc,16,2,1,0.1,5,1,0.1,0.5,0.5,3,1,2\n",
+    {
+      append: true,
+    },
+  );
   await Deno.writeTextFile(`${out}/runs.csv`, "deadbeef,test,synth", { append: true });
   const second = await runGrid(options(out));
   assertEquals(second.skipped, 7);
@@ -102,8 +106,9 @@ Deno.test("runGrid resumes: an interrupted grid finishes without duplicating a r
   assertEquals(new Set(rows.map((r) => r.run_id)).size, 40);
   const curves = parseCsv(await Deno.readTextFile(`${out}/curves.csv`));
   assertEquals(curves.length, 80);
-  assert(!curves.some((c) => c.run_id === "orphan"));
-  const store = await ResultsStore.open(out);
+  assert(!curves.some((c) => c.run_id === "00000000deadbeef"));
+  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions });
   assertEquals(store.rows.length, 40);
+  await store.close(true);
   await Deno.remove(out, { recursive: true });
 });

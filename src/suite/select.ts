@@ -33,7 +33,7 @@ export function cellKey(method: string, batchSize: number, depth: number): strin
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { readResults } from "./report.ts";
+ * import { readResults } from "./store.ts";
  * import { bestLrIndex } from "./select.ts";
  * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
  * const cell = rows.filter((r) => r.method === "lalc" && r.batchSize === rows[0].batchSize && r.depth === rows[0].depth);
@@ -76,6 +76,10 @@ export interface CellSummary {
   readonly spread: number;
   /** Diverged runs of the cell, over every tried rate and seed. */
   readonly diverged: number;
+  /** Runs of the cell that ended as `error` (they failed, they did not score 0). */
+  readonly errors: number;
+  /** Whether every run at the tuned rate ended as `error`: the cell has no result. */
+  readonly allErrors: boolean;
   /** Runs of the cell (every rate and seed). */
   readonly runs: number;
   /** Loss spikes summed over the runs at the tuned rate. */
@@ -90,7 +94,7 @@ export interface CellSummary {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { readResults } from "./report.ts";
+ * import { readResults } from "./store.ts";
  * import { summarizeCells } from "./select.ts";
  * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
  * const cells = summarizeCells(rows);
@@ -122,6 +126,8 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
       median: median(accuracies),
       spread: Math.max(...accuracies) - Math.min(...accuracies),
       diverged: cellRows.filter((r) => r.status === "diverged").length,
+      errors: cellRows.filter((r) => r.status === "error").length,
+      allErrors: atBest.every((r) => r.status === "error"),
       runs: cellRows.length,
       lossSpikes: atBest.reduce((s, r) => s + (r.lossSpikes || 0), 0),
       maxGradNorm: Math.max(...atBest.map((r) => r.maxGradNorm)),

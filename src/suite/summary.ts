@@ -9,12 +9,14 @@ import type { CellSummary } from "./select.ts";
 /**
  * The summary tables of `cells` (from `summarizeCells`), one per depth.
  * Each entry reads `0.842 ±0.010 d1/6`: median accuracy, (max - min) / 2 over seeds,
- * diverged runs / runs of the cell over every tried rate and seed.
+ * diverged runs / runs of the cell over every tried rate and seed; ` e2` counts runs that
+ * ended as error, and a cell whose every run at the tuned rate failed reads `error e3/3`
+ * (a failure is not an accuracy of 0).
  *
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { readResults } from "./report.ts";
+ * import { readResults } from "./store.ts";
  * import { summarizeCells } from "./select.ts";
  * import { summaryTables } from "./summary.ts";
  * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
@@ -35,14 +37,17 @@ export function summaryTables(cells: readonly CellSummary[]): string {
       ...batches.map((b) => {
         const c = here.find((x) => x.method === m && x.batchSize === b);
         if (!c) return "-";
-        return `${c.median.toFixed(3)} ±${(c.spread / 2).toFixed(3)} d${c.diverged}/${c.runs}`;
+        if (c.allErrors) return `error e${c.errors}/${c.runs}`;
+        const errors = c.errors > 0 ? ` e${c.errors}` : "";
+        return `${c.median.toFixed(3)} ±${(c.spread / 2).toFixed(3)} d${c.diverged}/${c.runs}` +
+          errors;
       }),
     ]);
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
     const line = (r: string[]) => r.map((cell, i) => cell.padEnd(widths[i])).join("  ");
     out.push(
       `depth ${depth}: median test accuracy at the tuned rate ±half-range over seeds, ` +
-        "diverged/runs",
+        "diverged/runs (e: runs that ended as error)",
       line(header),
       line(widths.map((w) => "-".repeat(w))),
       ...rows.map(line),

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "../backend/backend.ts";
+import { buildModel } from "../models/build.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { momentum } from "../optim/momentum.ts";
+import { runMechanism, stepsToFade } from "./mechanism.ts";
+import {
+  interventionRows,
+  layerRows,
+  stepRows,
+  tInterval,
+  trackingRows,
+} from "./mechanism_report.ts";
+import { withClassCorrelation } from "./correlated_inputs.ts";
+
+Deno.test("runMechanism measures every measureEvery steps, records every step, leaks nothing", async () => {
+  await useBackend("cpu");
+  const data = makeSyntheticDataset({ trainCount: 48, testCount: 8, correlation: 0.5, seed: 1 });
+  const before = tf.memory().numTensors;
+  const model = buildModel({ kind: "mlp", depth: 4, width: 8, seed: 2 }, [32], 10);
+  const optimizer = momentum({ learningRate: 0.05, momentum: 0.9 });
+  const steps = await runMechanism({
+    model,
+    optimizer,
+    learningRate: () => 0.05,
+    train: data.train,
+    batchSize: 16,
+    steps: 7, // 3 batches per epoch: crosses two epoch boundaries
+    seed: 3,
+    measureEvery: 3,
+  });
+  model.dispose();
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(steps.map((s) => s.step), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(steps.filter((s) => s.measures).map((s) => s.step), [0, 3, 6]);
+  for (const s of steps) {
+    assert.equal(s.ratios.length, 4);
+    assert.ok(Math.abs(s.meanRatio - (s.ratios[1] + s.ratios[2]) / 2) < 1e-12);
+    assert.ok(Number.isFinite(s.loss));
+  }
+  const m = steps[0].measures!;
+  assert.equal(m.blocks.length, 4);
+  for (const b of m.blocks) {
+    assert.ok(b.gateAgreement >= 0 && b.gateAgreement <= 1);
+    assert.ok(b.varianceRetention > 0 && b.varianceRetention < 1);
+    assert.ok(b.centredCosineRms > 0 && b.centredCosineRms <= 1);
+  }
+  const run = { dataset: "synthetic", correlation: 0.5, method: "momentum", seed: 0, steps };
+  assert.equal(stepRows([run], 4).length, 1 + 7);
+  assert.equal(layerRows([run]).length, 1 + 3 * 4);
+  assert.equal(trackingRows([run], 4).length, 1 + 9);
+});
+
+Deno.test("stepsToFade: first window whose mean is below the threshold; undefined when censored", () => {
+  assert.equal(stepsToFade([1.2, 1.1, 1.04, 1.03, 1.06, 1.0], 1.05, 3), 2);
+  assert.equal(stepsToFade([1.2, 1.0], 1.05, 1), 1);
+  assert.equal(stepsToFade([1.2, 1.1, 1.0], 1.05, 3), undefined);
+});
+
+Deno.test("intervention rows count censored runs at their length and give a t-interval", () => {
+  const mk = (seed: number, ratios: number[]) => ({
+    dataset: "d",
+    correlation: 0,
+    method: "m",
+    seed,
+    steps: ratios.map((r, step) => ({
+      step,
+      loss: 1,
+      learningRate: 0.1,
+      ratios: [r],
+      meanRatio: r,
+    })),
+  });
+  const rows = interventionRows(
+    [mk(0, [1.2, 1.0, 1.0]), mk(1, [1.2, 1.2, 1.0]), mk(2, [1.2, 1.2, 1.2])],
+    1.05,
+    1,
+  );
+  assert.equal(rows.length, 2);
+  const r = Object.fromEntries(rows[0].map((h, i) => [h, rows[1][i]]));
+  assert.equal(r.censored, "1");
+  assert.equal(r.perSeed, "1 2 >2");
+  const ci = tInterval([1, 2, 3]);
+  assert.equal(r.stepsToFadeMean, ci.mean.toFixed(1));
+  assert.equal(r.ci95Low, ci.low.toFixed(1));
+});
+
+Deno.test("withClassCorrelation: c = 0 is the identity; c raises same-class correlation to ~c", () => {
+  const data = makeSyntheticDataset({ trainCount: 2000, testCount: 10, correlation: 0, seed: 5 });
+  assert.equal(withClassCorrelation(data, 0, 1), data);
+  assert.throws(() => withClassCorrelation(data, 1.5, 1), /correlation must be in \[0, 1\]/);
+  const c = 0.6;
+  const mixed = withClassCorrelation(data, c, 1);
+  assert.equal(mixed.name, "synthetic+class0.6");
+  const { x, y } = mixed.train;
+  const d = 32;
+  // Correlation of sample pairs of one class over features (the inputs are zero-mean, unit variance).
+  let same = 0, pairs = 0, variance = 0;
+  for (let i = 0; i + 1 < mixed.train.count; i += 2) {
+    for (let f = 0; f < d; f++) variance += x[i * d + f] ** 2;
+    for (let j = i + 1; j < Math.min(i + 40, mixed.train.count); j++) {
+      if (y[j] !== y[i]) continue;
+      let dot = 0;
+      for (let f = 0; f < d; f++) dot += x[i * d + f] * x[j * d + f];
+      same += dot / d;
+      pairs++;
+    }
+  }
+  variance /= (mixed.train.count / 2) * d;
+  // The per-class pattern of 32 features has an empirical variance near, not at, 1:
+  // measured 0.67 correlation and 1.07 variance with these seeds.
+  assert.ok(Math.abs(same / pairs - c) < 0.15, `same-class correlation ${same / pairs}`);
+  assert.ok(Math.abs(variance - 1) < 0.15, `variance ${variance}`);
+  assert.equal(mixed.test.count, 10);
+});

@@ -1,0 +1,181 @@
+/**
+ * One run of a grid, from its plan to its CSV rows: what the parent thread runs with one
+ * worker and what each worker thread runs with many (`worker_pool.ts`).
+ *
+ * @module
+ */
+import type { Dataset } from "../data/types.ts";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import { methodSchedule, optimizerFactory, scaledLearningRate } from "../methods/recipes.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
+import { traceLayerRates } from "./layer_rates.ts";
+import type { LayerRatePoint, LayerRateTrace } from "./layer_rates.ts";
+import type { Versions } from "./meta.ts";
+import { formatNumber } from "./schema.ts";
+import type { RunRow } from "./schema.ts";
+import type { GridSpec, PlannedRun } from "./types.ts";
+
+/** What running one run needs. */
+export interface RunContext {
+  /** The grid. */
+  readonly grid: GridSpec;
+  /** The loaded data set of the grid. */
+  readonly dataset: Dataset;
+  /** Trains one run (src/train/run.ts's `trainRun`; a fake in tests). */
+  readonly runFn: (config: RunConfig) => Promise<RunResult>;
+  /** Optimizers and schedules. */
+  readonly kit: OptimizerKit;
+  /** Backend name written in every row. */
+  readonly backend: string;
+  /** Versions written in every row. */
+  readonly versions: Versions;
+}
+
+/** A finished run as the rows it adds to the three CSV files. */
+export interface ExecutedRun {
+  /** Its `runs.csv` row. */
+  readonly row: RunRow;
+  /** Its `curves.csv` rows, cells in column order. */
+  readonly curveRows: string[][];
+  /** Its `layer_rates.csv` rows, cells in column order. */
+  readonly rateRows: string[][];
+}
+
+/** The number of optimizer steps a run of `grid` does at `batchSize` on `trainCount` samples. */
+export function plannedSteps(grid: GridSpec, batchSize: number, trainCount: number): number {
+  const perEpoch = Math.floor(trainCount / batchSize);
+  return Math.max(1, Math.round(grid.epochs * perEpoch));
+}
+
+/** Trains one planned run and turns its result into CSV rows; never throws. */
+export async function executeRun(
+  options: RunContext,
+  run: PlannedRun,
+): Promise<ExecutedRun> {
+  const { grid, dataset } = options;
+  const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
+  const totalSteps = plannedSteps(grid, run.batchSize, dataset.train.count);
+  let traced: LayerRateTrace | undefined;
+  const trace = run.method === "lalc" && run.phase === "tune" && run.seed === grid.seeds[0] &&
+    grid.traceSteps > 0;
+  const make = optimizerFactory(options.kit, run.method, scaledLr, trace);
+  const config: RunConfig = {
+    dataset,
+    model: { kind: grid.model.kind, depth: run.depth, width: grid.model.width, seed: run.seed },
+    makeOptimizer: (steps, perEpoch) => {
+      const optimizer = make(steps, perEpoch);
+      if (!trace) return optimizer;
+      // The same schedule the factory gave the optimizer (methodSchedule is deterministic).
+      const rateAt = methodSchedule(options.kit, run.method, scaledLr, steps);
+      traced = traceLayerRates(optimizer, grid.traceSteps, rateAt);
+      return traced.optimizer;
+    },
+    batchSize: run.batchSize,
+    epochs: grid.epochs,
+    seed: run.seed,
+    evalEvery: Math.max(1, Math.floor(totalSteps / grid.evalPoints)),
+    evalSamples: grid.evalSamples,
+    targetAccuracy: grid.targetAccuracy,
+    divergenceFactor: grid.divergenceFactor,
+  };
+  let result: RunResult;
+  try {
+    result = await options.runFn(config);
+  } catch (e) {
+    result = failedResult(e instanceof Error ? e.message : String(e));
+  }
+  return runRows(options, run, result, traced === undefined ? [] : await traced.points());
+}
+
+/**
+ * The CSV rows of `run` that ended with `result` (and `traced` layer rates). The parent
+ * uses it for a run whose worker died.
+ */
+export function runRows(
+  options: Omit<RunContext, "runFn" | "kit">,
+  run: PlannedRun,
+  result: RunResult,
+  traced: readonly LayerRatePoint[] = [],
+): ExecutedRun {
+  const { grid, dataset } = options;
+  const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
+  const row: RunRow = {
+    runId: run.runId,
+    preset: grid.name,
+    dataset: dataset.name,
+    model: grid.model.kind,
+    depth: run.depth,
+    width: grid.model.width,
+    method: run.method,
+    batchSize: run.batchSize,
+    phase: run.phase,
+    lrIndex: run.lrIndex,
+    baseLr: run.baseLr,
+    scaledLr,
+    seed: run.seed,
+    epochs: result.epochs,
+    steps: result.steps,
+    backend: options.backend,
+    status: result.status,
+    finalTrainLoss: result.finalTrainLoss,
+    finalTestAccuracy: result.finalTestAccuracy,
+    bestTestAccuracy: result.bestTestAccuracy,
+    stepsToTarget: result.stepsToTarget,
+    maxGradNorm: result.maxGradNorm,
+    lossSpikes: result.lossSpikes,
+    wallSeconds: result.wallSeconds,
+    samplesPerSec: result.samplesPerSec,
+    error: result.error ?? "",
+    denoVersion: options.versions.deno,
+    tfjsVersion: options.versions.tfjs,
+    gitCommit: options.versions.gitCommit,
+    finishedAt: new Date().toISOString(),
+  };
+  const curveRows = result.curve.map((p) => [
+    run.runId,
+    run.method,
+    String(run.batchSize),
+    String(run.depth),
+    String(run.seed),
+    String(run.baseLr),
+    ...[
+      p.step,
+      p.epoch,
+      p.learningRate,
+      p.trainLoss,
+      p.testAccuracy,
+      p.gradNorm,
+      p.layerGradNormMin,
+      p.layerGradNormMax,
+    ].map(formatNumber),
+  ]);
+  const rateRows = traced.map((p) => [
+    run.runId,
+    String(run.batchSize),
+    String(run.depth),
+    String(p.step),
+    p.layer,
+    String(p.layerIndex),
+    ...[p.globalLr, p.layerLr, p.weightNorm, p.gradNorm].map(formatNumber),
+  ]);
+  return { row, curveRows, rateRows };
+}
+
+/** The result of a run that threw `error` before it finished. */
+export function failedResult(error: string): RunResult {
+  return {
+    status: "error",
+    steps: 0,
+    epochs: 0,
+    finalTrainLoss: NaN,
+    finalTestAccuracy: NaN,
+    bestTestAccuracy: NaN,
+    stepsToTarget: null,
+    maxGradNorm: NaN,
+    lossSpikes: 0,
+    wallSeconds: 0,
+    samplesPerSec: 0,
+    curve: [],
+    error,
+  };
+}

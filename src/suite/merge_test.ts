@@ -1,0 +1,107 @@
+/**
+ * merge refuses shards it cannot trust (another grid, backend or versions, unfinished, a run
+ * twice, a row outside its shard) before writing anything; readers refuse mixed presets.
+ */
+import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { useBackend } from "../backend/backend.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { mergeShards } from "./merge.ts";
+import { SMOKE } from "./presets.ts";
+import { runGrid } from "./runner.ts";
+import type { GridRunOptions } from "./runner.ts";
+import { readResults, ResultsError } from "./store.ts";
+import type { GridSpec } from "./types.ts";
+
+const grid: GridSpec = {
+  ...SMOKE,
+  name: "merge",
+  methods: ["lalc", "lamb"],
+  batchSizes: [16, 64],
+  depths: [2],
+  seeds: [1, 2],
+  lrGrid: { points: 2, factor: 10, tuneOn: "first-seed" },
+  traceSteps: 0,
+};
+const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+
+async function shard(
+  root: string,
+  index: number,
+  extra: Partial<GridRunOptions> = {},
+): Promise<string> {
+  const out = `${root}/s${index}-${Math.random().toString(36).slice(2, 7)}`;
+  await runGrid({
+    grid,
+    out,
+    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
+    runFn: fakeRunFn(),
+    kit: recordingKit([]),
+    backend: "cpu",
+    versions,
+    shard: { index, count: 2 },
+    ...extra,
+  });
+  return out;
+}
+
+const refusedWith = (pattern: RegExp) => (e: unknown) =>
+  e instanceof ResultsError && pattern.test(e.message);
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+Deno.test("merge refuses shards of other grids, backends, versions, unfinished or doubled runs", async () => {
+  await useBackend("cpu");
+  const root = await Deno.makeTempDir();
+  const s1 = await shard(root, 1);
+  const s2 = await shard(root, 2);
+  const merged = await mergeShards([s1, s2], `${root}/ok`);
+  assertEquals(merged.rows.length, 12);
+  assertEquals(merged.meta.mergedFrom?.map((m) => m.shard.index), [1, 2]);
+  assertEquals((await readResults(`${root}/ok`)).rows.length, 12);
+
+  const cases: [string, Promise<string>, RegExp][] = [
+    [
+      "grid",
+      shard(root, 2, { grid: { ...grid, epochs: grid.epochs + 1 } }),
+      /ran another grid than/,
+    ],
+    ["backend", shard(root, 2, { backend: "wasm", runFn: fakeRunFn() }), /ran on backend wasm/],
+    ["versions", shard(root, 2, { versions: { ...versions, gitCommit: "c2" } }), /commit c2/],
+    ["unfinished", shard(root, 2, { maxRuns: 2 }), /shard 2\/2 is unfinished \(2 runs\)/],
+  ];
+  for (const [name, other, pattern] of cases) {
+    const out = `${root}/bad-${name}`;
+    await rejects(mergeShards([s1, await other], out), refusedWith(pattern), name);
+    assert(!await exists(`${out}/runs.csv`), `${name}: nothing written`);
+  }
+  // A run twice: a row repeated inside one shard's runs.csv is refused at its line.
+  const runs = await Deno.readTextFile(`${s2}/runs.csv`);
+  await Deno.writeTextFile(`${s2}/runs.csv`, runs + runs.split("\n")[1] + "\n");
+  await rejects(
+    mergeShards([s1, s2], `${root}/dup`),
+    refusedWith(/runs\.csv:8: run_id \w+ is there twice/),
+  );
+  // A row of shard 2's cells inside shard 1's folder.
+  await Deno.writeTextFile(`${s2}/runs.csv`, runs);
+  const s1runs = await Deno.readTextFile(`${s1}/runs.csv`);
+  await Deno.writeTextFile(`${s1}/runs.csv`, s1runs + runs.split("\n")[1] + "\n");
+  await rejects(mergeShards([s1, s2], `${root}/cross`), refusedWith(/is not a cell of shard 1\/2/));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("readers refuse a runs.csv that mixes two presets", async () => {
+  await useBackend("cpu");
+  const root = await Deno.makeTempDir();
+  const s1 = await shard(root, 1);
+  const text = await Deno.readTextFile(`${s1}/runs.csv`);
+  const [head, first, ...rest] = text.split("\n");
+  await Deno.writeTextFile(
+    `${s1}/runs.csv`,
+    [head, first, rest[0].replace(",merge,", ",smoke,"), ...rest.slice(1)].join("\n"),
+  );
+  await rejects(readResults(s1), refusedWith(/runs\.csv:3: preset "smoke" after rows of "merge"/));
+  await Deno.remove(root, { recursive: true });
+});

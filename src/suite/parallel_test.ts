@@ -1,0 +1,126 @@
+/**
+ * Runs on parallel workers equal runs on one: the same run ids and rows (timings aside),
+ * each cell's phases in order, different cells at the same time, and a progress count
+ * that goes up by one per run to the total.
+ */
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { useBackend } from "../backend/backend.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { parseCsv } from "../output/csv.ts";
+import { totalRuns } from "./plan.ts";
+import { SMOKE } from "./presets.ts";
+import { runGrid } from "./runner.ts";
+import type { GridProgress, GridRunOptions } from "./runner.ts";
+import type { GridSpec } from "./types.ts";
+
+const grid: GridSpec = {
+  ...SMOKE,
+  name: "parallel",
+  methods: ["lalc", "lamb", "warmup"],
+  batchSizes: [16, 64],
+  depths: [2],
+  seeds: [1, 2, 3],
+  lrGrid: { points: 3, factor: 10, tuneOn: "first-seed" },
+};
+const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+/** Columns that measure time, not results. */
+const TIMING = ["wall_seconds", "samples_per_sec", "finished_at"];
+
+function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
+  return {
+    grid,
+    out,
+    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
+    runFn: fakeRunFn({ delayMs: 20 }),
+    kit: recordingKit([]),
+    backend: "cpu",
+    versions,
+    workerModule: new URL("./_test_fake_worker.ts", import.meta.url),
+    ...extra,
+  };
+}
+
+/** The rows of a CSV file without timing columns, sorted, as text. */
+async function results(path: string): Promise<string[]> {
+  return parseCsv(await Deno.readTextFile(path))
+    .map((r) => JSON.stringify(Object.entries(r).filter(([k]) => !TIMING.includes(k))))
+    .sort();
+}
+
+Deno.test("3 workers give the rows of 1 worker, phases in order, progress right", async () => {
+  await useBackend("cpu");
+  const one = await Deno.makeTempDir();
+  const three = await Deno.makeTempDir();
+  const serial = await runGrid(options(one));
+  const seen: GridProgress[] = [];
+  const parallel = await runGrid(options(three, { workers: 3, onProgress: (p) => seen.push(p) }));
+  const total = totalRuns(grid);
+  assertEquals(total, 30);
+  assertEquals([serial.ran, parallel.ran, serial.complete, parallel.complete], [
+    30,
+    30,
+    true,
+    true,
+  ]);
+  for (const f of ["runs.csv", "curves.csv", "layer_rates.csv"]) {
+    assertEquals(await results(`${three}/${f}`), await results(`${one}/${f}`), f);
+  }
+  // One worker keeps the serial order: cell after cell, tuning before seeds.
+  const order = parseCsv(await Deno.readTextFile(`${one}/runs.csv`))
+    .map((r) => `${r.method}|${r.batch_size}|${r.phase}`);
+  const cellsInOrder = [...new Set(order.map((o) => o.split("|").slice(0, 2).join("|")))];
+  assertEquals(cellsInOrder, [
+    "lalc|16",
+    "lamb|16",
+    "warmup|16",
+    "lalc|64",
+    "lamb|64",
+    "warmup|64",
+  ]);
+  // Every cell's seed runs start after its tuning runs finished, with any number of workers.
+  const rows = parseCsv(await Deno.readTextFile(`${three}/runs.csv`));
+  for (const cell of cellsInOrder) {
+    const phases = rows.filter((r) => `${r.method}|${r.batch_size}` === cell).map((r) => r.phase);
+    assertEquals(phases, ["tune", "tune", "tune", "seed", "seed"], cell);
+  }
+  // Progress: one step per run up to the total, never more runs in flight than workers, and
+  // more than one at a time (the cells really ran in parallel).
+  assertEquals(seen.map((p) => p.done), Array.from({ length: total }, (_, i) => i + 1));
+  assert(seen.every((p) => p.total === total && p.running <= 2), "at most 3 in flight");
+  assert(seen.some((p) => p.running === 2), "runs overlapped");
+  await Deno.remove(one, { recursive: true });
+  await Deno.remove(three, { recursive: true });
+});
+
+Deno.test("a parallel grid stopped by --max-runs resumes to the same rows", async () => {
+  await useBackend("cpu");
+  const one = await Deno.makeTempDir();
+  const two = await Deno.makeTempDir();
+  await runGrid(options(one));
+  const first = await runGrid(options(two, { workers: 2, maxRuns: 7 }));
+  assertEquals([first.ran, first.complete], [7, false]);
+  const second = await runGrid(options(two, { workers: 2 }));
+  assertEquals([second.ran, second.skipped, second.complete], [23, 7, true]);
+  assertEquals(await results(`${two}/runs.csv`), await results(`${one}/runs.csv`));
+  assertEquals(await results(`${two}/curves.csv`), await results(`${one}/curves.csv`));
+  await Deno.remove(one, { recursive: true });
+  await Deno.remove(two, { recursive: true });
+});
+
+Deno.test("a worker that fails stops the grid with its error; the folder stays resumable", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const failing = new URL("./_test_failing_worker.ts", import.meta.url);
+  let message = "";
+  try {
+    await runGrid(options(out, { workers: 2, workerModule: failing }));
+  } catch (e) {
+    message = `${(e as Error).name}: ${(e as Error).message}`;
+  }
+  assert(/^WorkerFailure: a worker failed: no data here/.test(message), message);
+  // The lock was freed and nothing was recorded: the same folder starts normally.
+  const result = await runGrid(options(out, { workers: 2 }));
+  assertEquals([result.ran, result.complete], [30, true]);
+  await Deno.remove(out, { recursive: true });
+});

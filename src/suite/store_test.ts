@@ -1,0 +1,240 @@
+/**
+ * The results folder refuses what it cannot trust: a second writer, rows without or with a
+ * corrupt meta.json, bad lines (file:line), a lost curves.csv, rows of another
+ * configuration; it keeps meta.json as it was when a start adds nothing, and runs error
+ * rows again on request.
+ */
+import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
+import { useBackend } from "../backend/backend.ts";
+import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
+import { runId } from "./plan.ts";
+import { SMOKE } from "./presets.ts";
+import { runGrid } from "./runner.ts";
+import type { GridRunOptions } from "./runner.ts";
+import { summarizeCells } from "./select.ts";
+import { readResults, ResultsError, ResultsStore } from "./store.ts";
+import { summaryTables } from "./summary.ts";
+import type { GridSpec } from "./types.ts";
+
+const grid: GridSpec = {
+  ...SMOKE,
+  name: "store",
+  methods: ["lalc", "lamb"],
+  batchSizes: [16, 64],
+  depths: [2],
+  seeds: [1, 2],
+  lrGrid: { points: 2, factor: 10, tuneOn: "first-seed" },
+  traceSteps: 0,
+};
+const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+
+function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
+  return {
+    grid,
+    out,
+    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
+    runFn: fakeRunFn(),
+    kit: recordingKit([]),
+    backend: "cpu",
+    versions,
+    ...extra,
+  };
+}
+
+/** A finished folder of `grid` (12 runs) in a new temporary directory. */
+async function finishedFolder(extra: Partial<GridRunOptions> = {}): Promise<string> {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const result = await runGrid(options(out, extra));
+  assertEquals(result.rows.length, 12);
+  return out;
+}
+
+/** Rejects with a ResultsError whose message matches `pattern`, for resume and readers. */
+async function refused(out: string, pattern: RegExp, readersToo = true): Promise<void> {
+  await rejects(runGrid(options(out)), (e) => e instanceof ResultsError && pattern.test(e.message));
+  if (readersToo) {
+    await rejects(readResults(out), (e) => e instanceof ResultsError && pattern.test(e.message));
+  }
+}
+
+async function editLine(path: string, line: number, edit: (text: string) => string) {
+  const lines = (await Deno.readTextFile(path)).split("\n");
+  lines[line - 1] = edit(lines[line - 1]);
+  await Deno.writeTextFile(path, lines.join("\n"));
+}
+
+Deno.test("the lock refuses a second writer by pid and frees itself on close", async () => {
+  const out = await Deno.makeTempDir();
+  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions });
+  await rejects(
+    ResultsStore.open(out, { grid, backend: "cpu", versions }),
+    (e) => e instanceof FolderBusyError && e.message.includes(`pid ${Deno.pid} `),
+  );
+  await rejects(runGrid(options(out)), FolderBusyError);
+  await store.close(false);
+  (await ResultsStore.open(out, { grid, backend: "cpu", versions })).close(false);
+  // A lock file left by a dead process (no flock held) is taken over, its text reported.
+  await Deno.writeTextFile(`${out}/${LOCK_FILE}`, "pid 999999 on elsewhere since then\n");
+  const lock = await FolderLock.acquire(out);
+  assertEquals(lock.takenOverFrom, "pid 999999 on elsewhere since then");
+  lock.release();
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("rows without meta.json, or with a corrupt one, are refused with how to start fresh", async () => {
+  const out = await finishedFolder();
+  const meta = await Deno.readTextFile(`${out}/meta.json`);
+  await Deno.remove(`${out}/meta.json`);
+  await rejects(
+    runGrid(options(out)),
+    (e) =>
+      e instanceof ResultsError && /12 rows .* but no meta\.json/.test(e.message) &&
+      /to start fresh, move the folder away/.test(e.message),
+  );
+  for (const bad of ['{"foo":1}', "{not json", JSON.stringify({ ...JSON.parse(meta), grid: 3 })]) {
+    await Deno.writeTextFile(`${out}/meta.json`, bad);
+    await refused(out, /meta\.json is corrupt .*to start fresh/);
+  }
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("meta.json is not rewritten by a start that adds nothing; resumes are listed", async () => {
+  const out = await Deno.makeTempDir();
+  await useBackend("cpu");
+  await runGrid(options(out, { maxRuns: 5 }));
+  await runGrid(options(out, { versions: { ...versions, gitCommit: "c2" } }));
+  const meta = await Deno.readTextFile(`${out}/meta.json`);
+  const parsed = JSON.parse(meta);
+  assertEquals(parsed.resumes.length, 1);
+  assertEquals(parsed.resumes[0].runsBefore, 5);
+  assertEquals(parsed.resumes[0].versions.gitCommit, "c2");
+  assertEquals(parsed.versions.gitCommit, "c", "the first start's provenance stays");
+  assert(parsed.endedAt !== null);
+  const stat = await Deno.stat(`${out}/meta.json`);
+  const again = await runGrid(options(out, { versions: { ...versions, gitCommit: "c3" } }));
+  assertEquals(again.ran, 0);
+  assertEquals(await Deno.readTextFile(`${out}/meta.json`), meta);
+  assertEquals((await Deno.stat(`${out}/meta.json`)).mtime, stat.mtime);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("every bad line stops resume and readers at file:line", async () => {
+  const out = await finishedFolder();
+  const runs = `${out}/runs.csv`;
+  const curves = `${out}/curves.csv`;
+  const original = { runs: await Deno.readTextFile(runs), curves: await Deno.readTextFile(curves) };
+  const restore = async () => {
+    await Deno.writeTextFile(runs, original.runs);
+    await Deno.writeTextFile(curves, original.curves);
+  };
+  const accuracyAt = 18; // final_test_accuracy, 0-based
+  const cases: [string, () => Promise<void>, RegExp][] = [
+    [
+      "junk row",
+      () => Deno.writeTextFile(runs, "junk,row\n", { append: true }),
+      /runs\.csv:14: 2 fields; expected 30/,
+    ],
+    [
+      "non-numeric accuracy",
+      () =>
+        editLine(
+          runs,
+          3,
+          (l) => l.split(",").map((c, i) => i === accuracyAt ? "0.9x" : c).join(","),
+        ),
+      /runs\.csv:3: final_test_accuracy is "0\.9x"; expected a number/,
+    ],
+    [
+      "renamed header",
+      () => editLine(curves, 1, (l) => l.replace("test_accuracy", "test_acc")),
+      /curves\.csv:1: the header is/,
+    ],
+    [
+      "duplicated run",
+      () => Deno.writeTextFile(runs, original.runs.split("\n")[1] + "\n", { append: true }),
+      /runs\.csv:14: run_id \w+ is there twice/,
+    ],
+    [
+      "duplicated curve point",
+      async () => {
+        const lines = original.curves.split("\n");
+        await Deno.writeTextFile(
+          curves,
+          [lines[0], lines[1], lines[1], ...lines.slice(2)].join("\n"),
+        );
+      },
+      /curves\.csv:3: a duplicate of an earlier line/,
+    ],
+    [
+      "curve row of an unknown run, not a write cut short",
+      async () => {
+        const lines = original.curves.split("\n");
+        const stray = lines[1].replace(/^\w+/, "0123456789abcdef");
+        await Deno.writeTextFile(curves, [lines[0], stray, ...lines.slice(1)].join("\n"));
+      },
+      /curves\.csv:2: run_id 0123456789abcdef is not a run of runs\.csv/,
+    ],
+    ["lost curves.csv", () => Deno.remove(curves), /curves\.csv is missing while runs\.csv has 12/],
+  ];
+  for (const [name, damage, pattern] of cases) {
+    await restore();
+    await damage();
+    await refused(out, pattern);
+    assert(name);
+  }
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("rows of another configuration or version are refused on resume", async () => {
+  const out = await finishedFolder();
+  // A row whose id this grid would not give it (e.g. written by a version whose run id
+  // ignored the epochs), behind a meta.json that claims this grid.
+  const runs = `${out}/runs.csv`;
+  const other = await runId({ ...grid, epochs: grid.epochs + 1 }, {
+    method: "lalc",
+    batchSize: 16,
+    depth: 2,
+    seed: 1,
+    baseLr: 0.1,
+  });
+  const old = (await Deno.readTextFile(runs)).split("\n")[1].split(",")[0];
+  for (const f of [runs, `${out}/curves.csv`]) {
+    await Deno.writeTextFile(f, (await Deno.readTextFile(f)).replaceAll(old, other));
+  }
+  await rejects(
+    runGrid(options(out)),
+    (e) =>
+      e instanceof ResultsError && /runs\.csv:2: run_id \w+ is not this grid's id/.test(e.message),
+  );
+  // And another grid's settings in the arguments are refused by meta.json.
+  await rejects(
+    runGrid(options(out, { grid: { ...grid, epochs: grid.epochs + 1 } })),
+    (e) => e instanceof ResultsError && /a different grid/.test(e.message),
+  );
+  await rejects(
+    runGrid(options(out, { backend: "wasm" })),
+    (e) => e instanceof ResultsError && /--backend cpu/.test(e.message),
+  );
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("--retry-errors runs error rows again; the summary shows errors as errors", async () => {
+  const out = await finishedFolder({ runFn: fakeRunFn({ throwAtBatch: 64 }) });
+  const before = await readResults(out);
+  assertEquals(before.rows.filter((r) => r.status === "error").length, 6);
+  const table = summaryTables(summarizeCells(before.rows));
+  assert(/error e3\/3/.test(table), table);
+  assert(!/0\.000/.test(table), table);
+  // Without the flag nothing runs again.
+  assertEquals((await runGrid(options(out))).ran, 0);
+  const retried = await runGrid(options(out, { retryErrors: true }));
+  assertEquals([retried.retriedErrors, retried.ran, retried.complete], [6, 6, true]);
+  const after = await readResults(out);
+  assertEquals(after.rows.length, 12);
+  assert(after.rows.every((r) => r.status === "ok"));
+  assertEquals(after.meta?.resumes?.at(-1)?.retriedErrors, 6);
+  await Deno.remove(out, { recursive: true });
+});
