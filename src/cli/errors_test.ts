@@ -6,6 +6,7 @@
 import { deepStrictEqual as assertEquals, match as assertMatch, ok } from "node:assert/strict";
 import { CliError } from "./args.ts";
 import { guard } from "./guard.ts";
+import { RUN_COLUMNS } from "../suite/schema.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
@@ -187,22 +188,22 @@ Deno.test("a corrupt meta.json, an empty runs.csv and a CSV error are data error
       await cli("grid", ["--preset", "smoke", "--out", dir]),
       "grid",
       1,
-      new RegExp(`${dir}/meta\\.json is not a grid's meta\\.json`),
+      new RegExp(`${dir}/meta\\.json is corrupt .*; to start fresh, move the folder away`),
     );
-    await Deno.writeTextFile(`${ROOT}${dir}/runs.csv`, "");
+    await Deno.mkdir(`${ROOT}${dir}/empty`);
+    await Deno.writeTextFile(`${ROOT}${dir}/empty/runs.csv`, "");
     assertOneLine(
-      await cli("gate", [dir]),
+      await cli("gate", [`${dir}/empty`]),
       "gate",
       1,
-      new RegExp(`${dir}/runs\\.csv holds no runs`),
+      new RegExp(`${dir}/empty/runs\\.csv holds no runs`),
     );
-    await Deno.writeTextFile(`${ROOT}${dir}/runs.csv`, "run_id,preset\nr1,smoke,extra\n");
-    assertOneLine(
-      await cli("report", [dir, "--no-plots"]),
-      "report",
-      1,
-      new RegExp(`${dir}/runs\\.csv: line 2: `),
-    );
+    await Deno.mkdir(`${ROOT}${dir}/bad`);
+    // The right header, then a line with an unclosed quote.
+    const header = RUN_COLUMNS.join(",");
+    await Deno.writeTextFile(`${ROOT}${dir}/bad/runs.csv`, `${header}\n"r1,smoke\n`);
+    const bad = await cli("report", [`${dir}/bad`, "--no-plots"]);
+    assertOneLine(bad, "report", 1, new RegExp(`${dir}/bad/runs\\.csv:2`));
   });
 });
 
