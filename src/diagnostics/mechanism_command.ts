@@ -15,6 +15,7 @@ import { momentum } from "../optim/momentum.ts";
 import { choiceOption, intOption, listOption, numberOption, parseCommand } from "../cli/args.ts";
 import { asInputError } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
+import { TRACE_IO_OPTIONS } from "./trace_options.ts";
 import { parseCsv, toCsv } from "../output/csv.ts";
 import { writePlot } from "../output/plot.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
@@ -99,11 +100,7 @@ const MECHANISM_OPTIONS = {
   "measure-every": { type: "string", default: "5" },
   threshold: { type: "string", default: "1.05" },
   window: { type: "string", default: "5" },
-  "data-dir": { type: "string" },
-  backend: { type: "string", default: "wasm" },
-  out: { type: "string" },
-  replot: { type: "string" },
-  json: { type: "boolean" },
+  ...TRACE_IO_OPTIONS,
 } as const;
 
 /** Runs `explode mechanism`; returns the exit code. */

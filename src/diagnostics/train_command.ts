@@ -20,6 +20,7 @@ import { type MethodName, METHODS } from "../methods/names.ts";
 import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
 import { asInputError } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
+import { TRACE_IO_OPTIONS } from "./trace_options.ts";
 import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
 import { traceTraining } from "./trace.ts";
 import {
@@ -78,11 +79,7 @@ const OPTIONS = {
   depth: { type: "string", default: "16" },
   width: { type: "string", default: "256" },
   seed: { type: "string", default: "0" },
-  "data-dir": { type: "string" },
-  backend: { type: "string", default: "wasm" },
-  out: { type: "string" },
-  replot: { type: "string" },
-  json: { type: "boolean" },
+  ...TRACE_IO_OPTIONS,
 } as const;
 
 /** Runs `explode train`; returns the exit code. */
