@@ -6,14 +6,19 @@
  * `tf.customGrad` forwards (the models' batch norm) show up as one unnamed record that
  * includes the kernels inside it; that row is reported apart and left out of the shares.
  *
- * Usage: deno run --allow-read --allow-env bench/backend_profile.ts [--workload W1|W2]
- *   [--backend wasm] [--steps 2] [--top 15]
+ * Usage: `deno task bench:profile [--workload W1|W2] [--backend native|wasm|...] [--threads N]
+ *   [--steps 2] [--top 15]` (the default backend, as the CLIs pick it, unless --backend).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { type BackendName, useBackend } from "../src/backend/backend.ts";
+import {
+  backendInfo,
+  type BackendName,
+  defaultBackend,
+  useBackend,
+} from "../src/backend/backend.ts";
 import { makeWorkload, type WorkloadName, WORKLOADS } from "./backend_workloads.ts";
 
 /** Time and call count of one kernel name over the profiled steps. */
@@ -77,7 +82,8 @@ if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       workload: { type: "string", default: "W1" },
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string" },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
       steps: { type: "string", default: "2" },
       top: { type: "string", default: "15" },
     },
@@ -89,13 +95,22 @@ if (import.meta.main) {
   if (!Number.isInteger(steps) || steps < 1) {
     throw new Error(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
   }
-  await useBackend(values.backend as BackendName);
+  const threads = Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
+  }
+  await useBackend((values.backend as BackendName | undefined) ?? await defaultBackend(), {
+    threads,
+  });
+  const info = backendInfo();
   const { rows, wallMsPerStep, kernelMsPerStep, scopeMsPerStep } = await profileWorkload(
     values.workload as WorkloadName,
     steps,
   );
   console.log(
-    `${values.workload} on ${values.backend}: ${wallMsPerStep.toFixed(1)} ms/step wall ` +
+    `${values.workload} on ${info.name} (${info.threads} threads): ${
+      wallMsPerStep.toFixed(1)
+    } ms/step wall ` +
       `(profiled), ${kernelMsPerStep.toFixed(1)} ms/step in kernels; customGrad forwards ` +
       `(inclusive, overlaps the kernels) ${scopeMsPerStep.toFixed(1)} ms/step`,
   );

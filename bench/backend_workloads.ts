@@ -11,16 +11,31 @@
  * gradient norms) with `momentum({learningRate: 0.01, momentum: 0.9})`; bench/pytorch_peer.py
  * builds the same networks and step in PyTorch.
  *
- * Usage: deno run --allow-read --allow-env --allow-run=python3 bench/backend_workloads.ts \
- *   [--backend wasm] [--steps 20] [--no-peer] [--python /usr/bin/python3]
- *   [--numpy-python python3]
+ * The peer runs on as many threads as this machine has cores (`torch.set_num_threads`), and
+ * its BLAS is whatever `/usr/lib/x86_64-linux-gnu/libblas.so.3` resolves to (Debian's
+ * python3-torch links the generic libblas.so.3; with only the reference BLAS it is ~6x
+ * slower on W1): the report names it (`peerBlas`). The machine's sgemm rate is measured in
+ * the same run with OpenBLAS' `cblas_sgemm` through FFI (1024³, `--threads` threads), and
+ * W1's rate is reported as a fraction of it.
+ *
+ * Usage (`deno task bench:workloads` runs the first line with the default backend):
+ *   deno run --allow-read --allow-env --allow-run=python3 --allow-ffi=<the native libraries>
+ *     bench/backend_workloads.ts [--backend native|wasm|...] [--threads N] [--steps 20]
+ *     [--also wasm]
+ *     [--no-peer] [--python /usr/bin/python3] [--numpy-python python3]
  * (--allow-run must name both pythons when they differ, e.g. --allow-run=python3,/usr/bin/python3)
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { parseArgs } from "node:util";
-import { backendInfo, type BackendName, useBackend } from "../src/backend/backend.ts";
+import {
+  backendInfo,
+  type BackendName,
+  defaultBackend,
+  useBackend,
+} from "../src/backend/backend.ts";
+import { loadNativeLibs } from "../src/backend/native_ffi.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelSpec } from "../src/models/types.ts";
 import { momentum } from "../src/optim/momentum.ts";
@@ -115,14 +130,43 @@ const NUMPY = "import numpy as np, time, json\n" +
   "t = time.perf_counter()\nfor _ in range(20): a @ b\n" +
   "print(json.dumps({'gflops': 20 * 2 * 1024**3 / (time.perf_counter() - t) / 1e9}))";
 
+/** Where `libblas.so.3` (the peer's BLAS on Debian) resolves to, or why unknown. */
+export function systemBlas(): string {
+  try {
+    return Deno.realPathSync("/usr/lib/x86_64-linux-gnu/libblas.so.3");
+  } catch (e) {
+    return `unknown (${(e as Error).message})`;
+  }
+}
+
+/**
+ * GFLOP/s of OpenBLAS' `cblas_sgemm` on 1024³ through FFI, on the threads last set with
+ * `useBackend("native", { threads })`; null without the native libraries.
+ */
+export function sgemmGflops(reps = 10): number | null {
+  const libs = loadNativeLibs();
+  if (typeof libs === "string") return null;
+  const n = 1024;
+  const a = new Float32Array(n * n).map((_, i) => (i % 7) / 7);
+  const c = new Float32Array(n * n);
+  const run = () => libs.blas.cblas_sgemm(101, 111, 111, n, n, n, 1, a, n, a, n, 0, c, n);
+  run();
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) run();
+  return (reps * 2 * n ** 3) / ((performance.now() - start) / 1000) / 1e9;
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string" },
+      // Also time another backend (e.g. wasm) in the same run, for a same-run ratio.
+      also: { type: "string" },
+      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
       steps: { type: "string", default: "20" },
       "no-peer": { type: "boolean", default: false },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
-      python: { type: "string", default: "python3" },
+      python: { type: "string", default: "/usr/bin/python3" },
       // numpy with OpenBLAS (the machine's float32 ceiling); Debian's numpy uses generic BLAS.
       "numpy-python": { type: "string", default: "python3" },
     },
@@ -131,17 +175,48 @@ if (import.meta.main) {
   if (!Number.isInteger(steps) || steps < 1) {
     throw new Error(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
   }
-  await useBackend(values.backend as BackendName);
-  const report: Record<string, unknown> = { backend: backendInfo(), steps };
+  const threads = Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
+  }
+  await useBackend((values.backend as BackendName | undefined) ?? await defaultBackend(), {
+    threads,
+  });
+  const peerThreads = navigator.hardwareConcurrency;
+  const report: Record<string, unknown> = {
+    backend: backendInfo(),
+    steps,
+    peerBlas: systemBlas(),
+    peerThreads,
+  };
+  const sgemm = sgemmGflops();
+  report.sgemmGflops1024 = sgemm;
   for (const name of WORKLOADS) {
     const tfjs = await timeWorkload(name, steps);
     const row: Record<string, unknown> = { tfjsSamplesPerSec: tfjs };
+    if (values.also !== undefined) {
+      // Another backend on the same workload, right after: a ratio from one run.
+      await useBackend(values.also as BackendName, { threads });
+      const other = await timeWorkload(name, steps);
+      await useBackend((report.backend as { name: BackendName }).name, {
+        threads,
+      });
+      row.also = { backend: values.also, samplesPerSec: other, ratio: tfjs / other };
+    }
     if (!values["no-peer"]) {
-      const torch = await python(values.python, ["bench/pytorch_peer.py", name, String(steps)]);
+      const torch = await python(values.python, [
+        "bench/pytorch_peer.py",
+        name,
+        String(steps),
+        String(peerThreads),
+      ]);
       row.torch = torch;
       if (typeof torch === "object") row.ratioVsTorch = tfjs / (torch.samplesPerSec as number);
     }
-    if (name === "W1") row.tfjsGflops = (tfjs * 3 * W1_FORWARD_FLOPS) / 1e9;
+    if (name === "W1") {
+      row.tfjsGflops = (tfjs * 3 * W1_FORWARD_FLOPS) / 1e9;
+      if (sgemm !== null) row.fractionOfSgemm = (row.tfjsGflops as number) / sgemm;
+    }
     report[name] = row;
   }
   if (!values["no-peer"]) {

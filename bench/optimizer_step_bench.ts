@@ -6,7 +6,8 @@
  *
  *     deno bench --allow-read --allow-env bench/optimizer_step_bench.ts
  *
- * `OPTIM_BENCH_BACKEND=cpu` (or webgpu) picks another backend; default wasm.
+ * `OPTIM_BENCH_BACKEND=wasm` (or cpu, webgpu) picks another backend; default: the default
+ * backend (native where its libraries load).
  *
  * Measured on wasm (2 shared cores, 3 runs, ratio of the summary's averages): LALC 1.18-1.24x
  * and LARS 1.11-1.21x momentum, LAMB 0.80-0.83x Adam. Before the fused norm kernel
@@ -15,13 +16,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, useBackend } from "../src/backend/backend.ts";
+import { type BackendName, defaultBackend, useBackend } from "../src/backend/backend.ts";
 import { lalc } from "../src/optim/lalc.ts";
 import { lamb } from "../src/optim/lamb.ts";
 import { lars } from "../src/optim/lars.ts";
 import { momentum } from "../src/optim/momentum.ts";
 
-await useBackend((Deno.env.get("OPTIM_BENCH_BACKEND") ?? "wasm") as BackendName);
+const chosen = Deno.env.get("OPTIM_BENCH_BACKEND") as BackendName | undefined;
+await useBackend(chosen ?? await defaultBackend());
 
 const WIDTH = 256;
 const BLOCKS = 16;

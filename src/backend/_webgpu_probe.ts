@@ -9,11 +9,14 @@
  * of the test runner's process keeps that teardown crash from failing unrelated runs; the
  * test reads the losses this script printed before it exited.
  *
- * Run: `deno run --allow-read --allow-env src/backend/_webgpu_probe.ts`
+ * Run: `deno run --allow-read --allow-env src/backend/_webgpu_probe.ts`. With the argument
+ * `invalid` it instead makes the device report a validation error, to check that the run
+ * stops (see `guardWebgpuErrors`).
  *
  * @module
  */
 import { tinyTrainingLosses } from "./_test_tiny_training.ts";
+import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { webgpuAdapterInfo } from "./webgpu.ts";
 
 /** What the probe prints. */
@@ -22,9 +25,20 @@ export interface WebgpuProbe {
   readonly adapter: string | null;
   /** Per model kind, the losses of 4 steps on cpu and on webgpu. */
   readonly losses?: Record<"mlp" | "cnn", { cpu: number[]; webgpu: number[] }>;
+  /** Per `${kind}${depth}` of DEEP_CASES, the project's model trained on cpu and webgpu. */
+  readonly deep?: Record<string, { cpu: Curve; webgpu: Curve }>;
 }
 
-if (import.meta.main) {
+if (import.meta.main && Deno.args[0] === "invalid") {
+  const tf = await import("@tensorflow/tfjs-core");
+  const { useBackend } = await import("./backend.ts");
+  await useBackend("webgpu");
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  device.createBuffer({ size: 4, usage: 0 }); // invalid: no usage
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  console.log("not stopped");
+  Deno.exit(0);
+} else if (import.meta.main) {
   const adapter = await webgpuAdapterInfo().catch(() => null);
   let result: WebgpuProbe = { adapter };
   if (adapter !== null) {
@@ -34,7 +48,13 @@ if (import.meta.main) {
       const webgpu = await tinyTrainingLosses("webgpu", kind, 4);
       losses[kind] = { cpu, webgpu };
     }
-    result = { adapter, losses };
+    const deep: Record<string, { cpu: Curve; webgpu: Curve }> = {};
+    for (const { kind, depth } of DEEP_CASES) {
+      const cpu = await deepTrainingCurve("cpu", kind, depth, 3);
+      const webgpu = await deepTrainingCurve("webgpu", kind, depth, 3);
+      deep[`${kind}${depth}`] = { cpu, webgpu };
+    }
+    result = { adapter, losses, deep };
   }
   console.log(JSON.stringify(result));
   // Leave at once: the lavapipe teardown is what crashes, and nothing is left to do.

@@ -1,7 +1,10 @@
 /**
- * Backend selection. `wasm` is the default: fast and embedded, it runs anywhere; this project
- * adds the kernels it lacks for training CNNs and replaces its slow transposed matmuls.
- * `webgpu` and `tensorflow` are imported only when asked for.
+ * Backend selection. `native` is the default where it loads: tf.js' wasm backend with its
+ * matmuls and convolutions run by OpenBLAS and oneDNN through Deno FFI (native.ts). Without
+ * `--allow-ffi` for the libraries, or without the libraries, the default is `wasm` (with a
+ * one-line notice): embedded, it runs anywhere; this project adds the kernels it lacks for
+ * training CNNs and replaces its slow transposed matmuls. `webgpu` and `tensorflow` are
+ * imported only when asked for.
  *
  * @module
  */
@@ -10,11 +13,13 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "./gradients.ts";
 import { installWasmKernels } from "./wasm_kernels.ts";
-import { loadWebgpuBackend } from "./webgpu.ts";
+import { guardWebgpuErrors, loadWebgpuBackend } from "./webgpu.ts";
+import { installNativeBackend, NATIVE } from "./native.ts";
+import { loadNativeLibs, nativeThreads, OPENBLAS_PATH } from "./native_ffi.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
 
 /** The backends this project knows how to start. */
-export const BACKENDS = ["wasm", "cpu", "webgpu", "tensorflow"] as const;
+export const BACKENDS = ["native", "wasm", "cpu", "webgpu", "tensorflow"] as const;
 
 /** One of {@link BACKENDS}. */
 export type BackendName = typeof BACKENDS[number];
@@ -23,13 +28,16 @@ export type BackendName = typeof BACKENDS[number];
 export interface BackendInfo {
   /** The active backend. */
   readonly name: BackendName;
-  /** Worker threads doing the math (wasm: its thread pool; 1 when single-threaded). */
+  /**
+   * Worker threads doing the math (wasm: its thread pool, 1 when single-threaded; native:
+   * OpenBLAS' and oneDNN's threads).
+   */
   readonly threads: number | null;
-  /** wasm: whether the SIMD build runs. null for other backends. */
+  /** wasm, native: whether the SIMD build runs. null for other backends. */
   readonly simd: boolean | null;
   /** Kernels this project added or replaced on the active backend. */
   readonly kernelOverrides: readonly string[];
-  /** webgpu: the adapter; tensorflow: the package that provided it. */
+  /** webgpu: the adapter; tensorflow: the package that provided it; native: the libraries. */
   readonly device: string | null;
   /** tf.js core version. */
   readonly tfjsVersion: string;
@@ -40,17 +48,37 @@ export interface UseBackendOptions {
   /**
    * Threads the backend's math may use (native libraries; the grid's workers divide the
    * cores among themselves with it). Backends that cannot use threads ignore it. Default:
-   * the backend's own choice.
+   * the backend's own choice (native: all logical cores).
    */
   readonly threads?: number;
 }
 
 let overrides: string[] = [];
+let native: string[] = [];
 let device: string | null = null;
 
 /**
- * Makes `name` the active tf.js backend and waits until it is ready. For `wasm` it first
- * installs this project's kernels (once per process).
+ * The default backend: `native` when its libraries open (and `--allow-ffi` names them), else
+ * `wasm`, after one line on stderr saying why.
+ *
+ * @example
+ * ```ts
+ * import { defaultBackend } from "./backend.ts";
+ * console.log(await defaultBackend()); // "native" or "wasm"
+ * ```
+ */
+export function defaultBackend(): Promise<BackendName> {
+  const libs = loadNativeLibs();
+  if (typeof libs !== "string") return Promise.resolve("native");
+  console.error(`note: native kernels off (${libs}); running on plain wasm`);
+  return Promise.resolve("wasm");
+}
+
+/**
+ * Makes `name` the active tf.js backend and waits until it is ready. For `wasm` and `native`
+ * it first installs this project's kernels (once per process); for `native` it also sets the
+ * libraries' threads (`options.threads`, default all logical cores) and throws, saying why,
+ * when the libraries cannot be opened.
  *
  * @example
  * ```ts
@@ -63,18 +91,29 @@ let device: string | null = null;
  */
 export async function useBackend(
   name: BackendName,
-  _options: UseBackendOptions = {},
+  options: UseBackendOptions = {},
 ): Promise<BackendName> {
   if (!(BACKENDS as readonly string[]).includes(name)) {
     throw new Error(`unknown backend "${name}"; allowed: ${BACKENDS.join(", ")}`);
   }
+  const threads = options.threads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new Error(`threads: got ${threads}; allowed: an integer >= 1`);
+  }
   device = null;
-  if (name === "wasm") overrides = installWasmKernels();
+  if (name === "wasm" || name === "native") overrides = installWasmKernels();
+  if (name === "native") {
+    native = await installNativeBackend(threads ?? navigator.hardwareConcurrency);
+    device = `OpenBLAS (${OPENBLAS_PATH}) + oneDNN 2.6`;
+  }
   if (name === "webgpu") device = await loadWebgpuBackend();
   if (name === "tensorflow") device = await loadTensorflowBackend();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend "${name}" failed to initialize`);
   await tf.ready();
+  if (name === "webgpu") {
+    guardWebgpuErrors((tf.backend() as unknown as { device: EventTarget }).device);
+  }
   return name;
 }
 
@@ -93,11 +132,11 @@ export function backendInfo(): BackendInfo {
   const name = tf.getBackend() as BackendName;
   let threads: number | null = null;
   let simd: boolean | null = null;
-  if (name === "wasm") {
+  if (name === "wasm" || name === NATIVE) {
     const wasm = (tf.backend() as unknown as {
       wasm: { tfjs: { getThreadsCount(): number } };
     }).wasm;
-    threads = wasm.tfjs.getThreadsCount();
+    threads = name === NATIVE ? nativeThreads() : wasm.tfjs.getThreadsCount();
     // The flag is resolved (and cached) by the time the backend is ready.
     simd = tf.env().getBool("WASM_HAS_SIMD_SUPPORT");
   } else if (name === "cpu") {
@@ -107,7 +146,11 @@ export function backendInfo(): BackendInfo {
     name,
     threads,
     simd,
-    kernelOverrides: name === "wasm" ? [...overrides] : [],
+    kernelOverrides: name === "wasm"
+      ? [...overrides]
+      : name === NATIVE
+      ? [...new Set([...overrides, ...native])]
+      : [],
     device,
     tfjsVersion: tf.version_core,
   };

@@ -24,8 +24,8 @@ function transposeLast2(backend: tf.KernelBackend, x: tf.TensorInfo): tf.TensorI
   return callKernel(BACKEND, backend, "Transpose", { x }, { perm });
 }
 
-/** The wasm kernel (and how to call it) for each fusable activation. */
-function activate(
+/** Applies `_FusedMatMul`'s activation to `x` with the wasm backend's own kernels. */
+export function activate(
   backend: tf.KernelBackend,
   x: tf.TensorInfo,
   attrs: tf.NamedAttrMap,

@@ -21,6 +21,7 @@ export {
   backendInfo,
   type BackendName,
   BACKENDS,
+  defaultBackend,
   useBackend,
   type UseBackendOptions,
 } from "./backend.ts";

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { installWebgpuAddN } from "./webgpu_addn.ts";
 
 /** The adapter Deno offers, or null when there is none. */
 export async function webgpuAdapterInfo(): Promise<string | null> {
@@ -36,5 +37,26 @@ export async function loadWebgpuBackend(): Promise<string> {
     );
   }
   await import("@tensorflow/tfjs-backend-webgpu");
+  installWebgpuAddN();
   return adapter;
+}
+
+let guarded = false;
+
+/**
+ * Stops the process with one line on stderr at the first WebGPU error tf.js did not catch
+ * (a failed validation drops a whole command buffer: the results read back afterwards are
+ * zeros, not errors; see webgpu_addn.ts). A run must fail rather than report them.
+ */
+export function guardWebgpuErrors(device: EventTarget): void {
+  if (guarded) return;
+  guarded = true;
+  device.addEventListener("uncapturederror", (event) => {
+    const message = (event as GPUUncapturedErrorEvent).error.message.split("\n")[0];
+    console.error(
+      `webgpu: the device reported "${message}"; results would be wrong, stopping ` +
+        "(use --backend native, wasm or cpu)",
+    );
+    Deno.exit(1);
+  });
 }

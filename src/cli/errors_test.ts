@@ -171,12 +171,12 @@ Deno.test("a missing, empty, truncated, garbage or count-mismatched data folder:
   });
 });
 
-Deno.test("--backend tensorflow when it is not installed: exit 1, one line saying how to install", async () => {
+Deno.test("--backend tensorflow when it is not installed: exit 2, one line saying how to install", async () => {
   const r = await cli("train", ["--dataset", "synthetic", "--backend", "tensorflow"]);
   assertOneLine(
     r,
     "train",
-    1,
+    2,
     /backend "tensorflow" unavailable: .*npm install @tensorflow\/tfjs-node/,
   );
 });

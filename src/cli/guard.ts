@@ -91,7 +91,30 @@ export async function guard(command: string, body: () => Promise<number>): Promi
 }
 
 /**
- * Runs `step` (loading data, starting a backend) and turns any error it throws into a
+ * Starts a backend with `start`; one that cannot start (its libraries, its adapter or its
+ * package missing) is a usage error, exit 2: another `--backend` is the fix. The message
+ * keeps every line of the backend's own explanation, joined into one.
+ *
+ * @example
+ * ```ts
+ * import { rejects } from "node:assert/strict";
+ * import { startBackend } from "./guard.ts";
+ * await rejects(startBackend(() => Promise.reject(new Error("no GPU\ntry cpu"))), {
+ *   exitCode: 2,
+ *   message: "no GPU; try cpu",
+ * });
+ * ```
+ */
+export async function startBackend(start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start();
+  } catch (e) {
+    throw new CliError((e as Error).message.replaceAll("\n", "; "));
+  }
+}
+
+/**
+ * Runs `step` (loading data) and turns any error it throws into a
  * {@link CliError} with the same message and exit code 1: the loaders' messages already say
  * what is wrong with which file.
  *

@@ -15,7 +15,7 @@ import {
   parseCommand,
 } from "../cli/args.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
-import { asInputError } from "../cli/guard.ts";
+import { startBackend } from "../cli/guard.ts";
 import { toCsv } from "../output/csv.ts";
 import { writePlot } from "../output/plot.ts";
 import {
@@ -185,7 +185,7 @@ export async function initMain(args: string[]): Promise<number> {
   if (options === undefined) return 0;
   // Checked before measuring: a folder it may not write fails now, not after the run.
   if (options.out !== undefined) await checkOutDir("explode", "out", options.out);
-  await asInputError(() => useBackend(options.backend));
+  await startBackend(() => useBackend(options.backend));
   const results: ExplosionResult[] = [];
   for (const config of options.configs) {
     const r = await measureExplosion(buildModel, config);

@@ -13,7 +13,7 @@ import type { Dataset } from "../data/types.ts";
 import { buildModel } from "../models/build.ts";
 import { momentum } from "../optim/momentum.ts";
 import { choiceOption, intOption, listOption, numberOption, parseCommand } from "../cli/args.ts";
-import { asInputError } from "../cli/guard.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { TRACE_IO_OPTIONS } from "./trace_options.ts";
 import { parseCsv, toCsv } from "../output/csv.ts";
@@ -161,7 +161,7 @@ export async function mechanismMain(args: string[]): Promise<number> {
   const fashion = datasets.includes("fashion-mnist")
     ? await asInputError(() => loadFashionMnist({ dataDir: v["data-dir"] }))
     : undefined;
-  await asInputError(() => useBackend(backend));
+  await startBackend(() => useBackend(backend));
   const runs: MechanismRun[] = [];
   const started = performance.now();
   for (const dataset of datasets) {

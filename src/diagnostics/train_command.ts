@@ -18,7 +18,7 @@ import {
 import { writePlot } from "../output/plot.ts";
 import { type MethodName, METHODS } from "../methods/names.ts";
 import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
-import { asInputError } from "../cli/guard.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { TRACE_IO_OPTIONS } from "./trace_options.ts";
 import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
@@ -119,7 +119,7 @@ export async function trainMain(args: string[]): Promise<number> {
   // Checked before training: a folder it may not write fails now, not after the run.
   if (v.out !== undefined) await checkOutDir("explode train", "out", v.out);
   const data = await asInputError(() => loadFashionMnist({ dataDir: v["data-dir"] }));
-  await asInputError(() => useBackend(backend));
+  await startBackend(() => useBackend(backend));
   const traces: Trace[] = [];
   for (const [b, batchSize] of batches.entries()) {
     const totalSteps = runEpochs * Math.floor(data.train.count / batchSize);

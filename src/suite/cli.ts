@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { BACKENDS } from "../backend/backend.ts";
+import { BACKENDS, defaultBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
-import { asInputError, guard } from "../cli/guard.ts";
+import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { checkClaims, checkThresholds, parseThresholds } from "./gate.ts";
 import { loadGridFile } from "./grid_spec.ts";
@@ -36,7 +36,9 @@ with the same arguments.
   --preset NAME   ${Object.keys(PRESETS).join(", ")} (default: standard)
   --grid FILE     a JSON grid (the shape of a preset; "extends": "smoke" to start from one)
   --out DIR       results folder (default: results/<grid name>)
-  --backend NAME  ${BACKENDS.join(", ")} (default: wasm)
+  --backend NAME  ${BACKENDS.join(", ")} (default: native where its libraries load, else
+                  wasm)
+  --threads N     threads of each worker's native kernels (default: as below)
   --max-runs N    stop after N new runs (the folder stays resumable)
   --workers N     runs at a time, each on its own worker thread (default: the number of
                   cores for wasm and cpu, 1 for webgpu and tensorflow); the backend gets
@@ -56,6 +58,8 @@ interface GridPlan {
   grid: GridSpec;
   out: string;
   backend: BackendName;
+  /** --threads: each worker's native threads (default: the worker's share of the cores). */
+  threads?: number;
   maxRuns?: number;
   plots: boolean;
   workers: number;
@@ -83,7 +87,8 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
       preset: { type: "string" },
       grid: { type: "string" },
       out: { type: "string" },
-      backend: { type: "string", default: "wasm" },
+      backend: { type: "string" },
+      threads: { type: "string" },
       "max-runs": { type: "string" },
       workers: { type: "string" },
       shard: { type: "string" },
@@ -102,7 +107,14 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   } else {
     grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
-  const backend: BackendName = choiceOption("backend", values.backend, BACKENDS);
+  const backend: BackendName = choiceOption(
+    "backend",
+    values.backend ?? await defaultBackend(),
+    BACKENDS,
+  );
+  const threads = values.threads === undefined
+    ? undefined
+    : intOption("threads", values.threads, 1, 1024);
   const maxRuns = values["max-runs"] === undefined
     ? undefined
     : intOption("max-runs", values["max-runs"], 1);
@@ -123,6 +135,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     grid,
     out: values.out ?? `results/${name}`,
     backend,
+    threads,
     maxRuns,
     plots: !values["no-plots"],
     workers,
@@ -162,10 +175,11 @@ export function gridMain(args: string[]): Promise<number> {
         import("../train/run.ts"),
       ]);
     // workers x threads <= cores: each worker's backend gets its share of the cores.
-    const threads = Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
+    const threads = plan.threads ??
+      Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
     // The data first: a bad data folder is reported before a backend starts.
     const dataset = await asInputError(() => loadGridDataset(grid.dataset));
-    await asInputError(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
+    await startBackend(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
     const versions = await currentVersions();
     const tty = Deno.stderr.isTerminal();
     const encoder = new TextEncoder();

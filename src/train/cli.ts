@@ -9,7 +9,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
+import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
@@ -20,7 +20,7 @@ import { lamb } from "../optim/lamb.ts";
 import { lars } from "../optim/lars.ts";
 import { momentum } from "../optim/momentum.ts";
 import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../cli/args.ts";
-import { asInputError } from "../cli/guard.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
 import { trainRun } from "./run.ts";
 
 const DATASETS = ["fashion-mnist", "cifar10", "synthetic"] as const;
@@ -53,7 +53,9 @@ Trains one model with one optimizer and prints its metrics.
   --epochs X          epochs, when --steps is not given
   --eval-every N      evaluate every N steps (default: at the end only)
   --seed N            model and data-order seed (default 1)
-  --backend NAME      ${BACKENDS.join(" | ")} (default wasm)
+  --backend NAME      ${BACKENDS.join(" | ")} (default native where its libraries load,
+                      else wasm)
+  --threads N         threads of the native kernels (default: all cores)
   --json              print the result as JSON on the last line
   -h, --help          show this text`;
 
@@ -71,7 +73,8 @@ const OPTIONS = {
   epochs: { type: "string" },
   "eval-every": { type: "string", default: "0" },
   seed: { type: "string", default: "1" },
-  backend: { type: "string", default: "wasm" },
+  backend: { type: "string" },
+  threads: { type: "string" },
   json: { type: "boolean" },
 } as const;
 
@@ -108,7 +111,10 @@ export async function main(args: string[]): Promise<number> {
   const dataset = choiceOption("dataset", v.dataset, DATASETS);
   const kind = choiceOption("model", v.model, MODEL_KINDS);
   const optimizerName = choiceOption("optimizer", v.optimizer, Object.keys(OPTIMIZERS));
-  const backend = choiceOption("backend", v.backend, BACKENDS);
+  const backend = v.backend === undefined
+    ? undefined
+    : choiceOption("backend", v.backend, BACKENDS);
+  const threads = v.threads === undefined ? undefined : intOption("threads", v.threads, 1, 1024);
   const depth = intOption("depth", v.depth, 1, 1000);
   const width = intOption("width", v.width, 1, 65536);
   const batchSize = intOption("batch-size", v["batch-size"], 1);
@@ -120,7 +126,8 @@ export async function main(args: string[]): Promise<number> {
   const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
 
   const data = await asInputError(() => loadDataset(dataset, v["data-dir"]));
-  await asInputError(() => useBackend(backend));
+  // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
+  await startBackend(async () => useBackend(backend ?? await defaultBackend(), { threads }));
   if (batchSize > data.train.count) {
     throw new CliError(
       `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,

@@ -55,6 +55,7 @@ Deno.test("train refuses unknown options, unknown values and impossible numbers"
     [["--depth", "0"], /--depth: "0" is not allowed; expected an integer in \[1, 1000\]/],
     [["--lr=-0.1"], /--lr: "-0.1" is not allowed; expected a number >= 0/],
     [["--backend", "tpu"], /--backend: "tpu" is not allowed/],
+    [["--threads", "0"], /--threads: "0" is not allowed; expected an integer in \[1, 1024\]/],
     [
       ["--dataset", "synthetic", "--batch-size", "999999", "--backend", "cpu"],
       /--batch-size: "999999" is not allowed; synthetic has 2048 training samples/,
