@@ -149,8 +149,26 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
  * summary and the paper's claims and draws the plots.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await gridMain(["--preset", "smoke", "--out", "results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { gridMain } from "./cli.ts";
+ * const dir = await Deno.makeTempDir();
+ * const grid = {
+ *   extends: "smoke", name: "tiny", methods: ["lalc"], batchSizes: [32], depths: [2], seeds: [1],
+ *   dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 }, model: { kind: "mlp", width: 8 },
+ *   epochs: 1, lrGrid: { points: 1, factor: 10 }, evalPoints: 1, evalSamples: 32,
+ * };
+ * await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(grid));
+ * const [log, error] = [console.log, console.error];
+ * console.log = console.error = () => {};
+ * try {
+ *   const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu", "--no-plots", "--workers", "1"];
+ *   assertEquals(await gridMain(args), 0);
+ * } finally {
+ *   [console.log, console.error] = [log, error];
+ * }
+ * assertEquals((await Deno.readTextFile(`${dir}/out/runs.csv`)).trim().split("\n").length, 2);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function gridMain(args: string[]): Promise<number> {
@@ -266,8 +284,16 @@ but never fail the gate.
  * `gate DIR`: exit 0 when every cell of DIR meets its floor, 1 otherwise, 2 on bad input.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await gateMain(["results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { gateMain } from "./cli.ts";
+ * const log = console.log;
+ * console.log = () => {};
+ * try {
+ *   assertEquals(await gateMain([new URL("../../results/smoke", import.meta.url).pathname]), 0); // the committed smoke run passes
+ * } finally {
+ *   console.log = log;
+ * }
  * ```
  */
 export function gateMain(args: string[]): Promise<number> {
@@ -324,8 +350,18 @@ export function gateMain(args: string[]): Promise<number> {
  * `report DIR`: prints the summary tables and claims of DIR and draws its plots into it.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await reportMain(["results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { reportMain } from "./cli.ts";
+ * const log = console.log;
+ * let printed = "";
+ * console.log = (s: string) => (printed += s + "\n");
+ * try {
+ *   assertEquals(await reportMain([new URL("../../results/smoke", import.meta.url).pathname, "--no-plots"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * assertEquals(printed.includes("lalc"), true);
  * ```
  */
 export function reportMain(args: string[]): Promise<number> {
