@@ -165,7 +165,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
  * const [log, error] = [console.log, console.error];
  * console.log = console.error = () => {};
  * try {
- *   const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu", "--no-plots", "--workers", "1"];
+ *   const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu", "--no-plots", "--workers", "1", "--max-runs", "1"];
  *   assertEquals(await gridMain(args), 0);
  * } finally {
  *   [console.log, console.error] = [log, error];

@@ -27,7 +27,7 @@ function head(split: Split, count: number | undefined): Split {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { loadGridDataset } from "./data.ts";
  * const data = await loadGridDataset({ name: "fashion-mnist-subset" });
- * assertEquals([data.name, data.train.count, data.test.count], ["fashion-mnist-subset", 4000, 1000]);
+ * assertEquals([data.name, data.train.count, data.test.count], ["fashion-mnist-subset", 4000 - 667, 1000]); // 667 held out for validation
  * ```
  */
 export async function loadGridDataset(spec: DatasetSpec): Promise<Dataset> {

@@ -61,6 +61,8 @@ Deno.test("the layer-rate plot shows the rates LALC recorded, step by step", asy
       kit,
       backend: "cpu",
       versions: { deno: "d", tfjs: "t", gitCommit: "c" },
+      // The tuning search would go on past this first, traced run; one run is what's checked.
+      maxRuns: 1,
     });
     assertEquals(tf.memory().numTensors, before, "no tensor leaks");
     assertEquals(result.rows.map((r) => r.status), ["ok"]);
