@@ -16,6 +16,7 @@
  *
  * @example Train with LALC, the rate from the linear scaling rule
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs"; // core, gradients, layers, cpu and webgl backends
  * import { lalc, linearScaling } from "./mod.ts";
  *
@@ -23,18 +24,23 @@
  * const w = tf.variable(tf.randomNormal([4, 3], 0, 1, "float32", 1), true, "demo/dense/kernel");
  * const x = tf.randomNormal([8, 4], 0, 1, "float32", 2);
  * const optimizer = lalc({ learningRate: linearScaling(0.1, 1024), weightDecay: 5e-4 });
+ * const losses: number[] = [];
  * for (let i = 0; i < 3; i++) {
- *   optimizer.minimize(() => tf.mean(tf.square(tf.matMul(x, w))));
+ *   const loss = optimizer.minimize(() => tf.mean(tf.square(tf.matMul(x, w))), true)!;
+ *   losses.push((await loss.data())[0]);
+ *   loss.dispose();
  * }
+ * assertEquals(losses[2] < losses[0], true); // the loss goes down
  * optimizer.dispose();
  * w.dispose();
  * ```
  *
  * @example A schedule with optax's values step for step
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { warmupCosine } from "./mod.ts";
  * const schedule = warmupCosine({ init: 0, peak: 0.4, warmupSteps: 50, decaySteps: 1000 });
- * console.log(schedule(0), schedule(50)); // 0 0.4
+ * assertEquals([schedule(0), schedule(50)], [0, 0.4]);
  * ```
  *
  * @module

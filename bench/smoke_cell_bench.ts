@@ -10,8 +10,8 @@ import { useBackend } from "../src/backend/backend.ts";
 import { trainRun } from "../src/train/run.ts";
 import type { RunResult } from "../src/train/types.ts";
 import { loadGridDataset } from "../src/suite/data.ts";
-import { optimizerKit } from "../src/suite/kit.ts";
-import { learningRateGrid, optimizerFactory, scaledLearningRate } from "../src/suite/methods.ts";
+import { optimizerKit } from "../src/methods/kit.ts";
+import { learningRateGrid, optimizerFactory, scaledLearningRate } from "../src/methods/recipes.ts";
 import { SMOKE } from "../src/suite/presets.ts";
 
 await useBackend("wasm");

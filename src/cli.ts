@@ -4,8 +4,13 @@
  * Each command lives in the folder of its concern and is loaded only when asked for, so
  * `train` never pays for the plotting library and `gate` never starts a backend.
  *
+ * Every failure a command expects (bad arguments, unreadable or unwritable files, bad data)
+ * ends as one line `<command>: <what was wrong>; <what to do>` on stderr, exit code 2 for a
+ * usage error and 1 for an I/O or data error; never as a stack trace.
+ *
  * @module
  */
+import { guard } from "./cli/guard.ts";
 
 /** A subcommand: takes its arguments, returns the process exit code. */
 export type CommandMain = (args: string[]) => Promise<number>;
@@ -48,19 +53,39 @@ function usage(): string {
     "Run `cli.ts <command> --help` for a command's options.";
 }
 
-/** Dispatches `args[0]` to its subcommand and returns the exit code. */
+/**
+ * Dispatches `args[0]` to its subcommand and returns the exit code; a known failure is
+ * printed as one line (see src/cli/guard.ts).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { run } from "./cli.ts";
+ * const quiet = console.error;
+ * console.error = () => {};
+ * try {
+ *   assertEquals(await run(["fly"]), 2);
+ *   assertEquals(await run(["gate"]), 2); // gate wants a results folder
+ * } finally {
+ *   console.error = quiet;
+ * }
+ * ```
+ */
 export async function run(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   if (name === undefined || name === "--help" || name === "-h") {
-    console.log(usage());
+    (name === undefined ? console.error : console.log)(usage());
     return name === undefined ? 2 : 0;
   }
   const command = COMMANDS[name];
   if (command === undefined) {
-    console.error(`unknown command "${name}"; allowed: ${Object.keys(COMMANDS).join(", ")}`);
+    console.error(
+      `cli.ts: unknown command "${name}"; allowed: ${Object.keys(COMMANDS).join(", ")}`,
+    );
     return 2;
   }
-  return await (await command.load())(rest);
+  const main = await command.load();
+  return await guard(name, () => main(rest));
 }
 
 if (import.meta.main) {

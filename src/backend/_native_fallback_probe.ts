@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { defaultBackend, useBackend } from "./backend.ts";
-import { randomData } from "./_compare.ts";
+import { randomData } from "./_test_compare.ts";
 
 if (import.meta.main) {
   const backend = await useBackend(await defaultBackend(), { threads: 1 });

@@ -100,10 +100,11 @@ export function simdAvailable(): boolean {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
  * const memory = new WebAssembly.Memory({ initial: 1 });
  * const x = new Float32Array(memory.buffer, 0, 100).fill(2);
- * sumOfSquaresIn(memory)(x); // 400
+ * assertEquals(sumOfSquaresIn(memory)(x), 400);
  * ```
  */
 export function sumOfSquaresIn(memory: WebAssembly.Memory): (view: Float32Array) => number {

@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { tinyTrainingLosses } from "./_tiny_training.ts";
-import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_deep_training.ts";
+import { tinyTrainingLosses } from "./_test_tiny_training.ts";
+import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { webgpuAdapterInfo } from "./webgpu.ts";
 
 /** What the probe prints. */

@@ -82,8 +82,11 @@ export function defaultBackend(): Promise<BackendName> {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * await useBackend("cpu");
+ * assertEquals(tf.getBackend(), "cpu");
  * ```
  */
 export async function useBackend(
@@ -119,9 +122,10 @@ export async function useBackend(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { backendInfo, useBackend } from "./backend.ts";
  * await useBackend("wasm");
- * console.log(backendInfo()); // { name: "wasm", threads: 1, simd: true, ... }
+ * assertEquals(backendInfo().name, "wasm");
  * ```
  */
 export function backendInfo(): BackendInfo {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, type BackendName, useBackend } from "./backend.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
-import { tinyTrainingLosses } from "./_tiny_training.ts";
+import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import type { WebgpuProbe } from "./_webgpu_probe.ts";
-import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_deep_training.ts";
+import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { loadNativeLibs } from "./native_ffi.ts";
 
 /**

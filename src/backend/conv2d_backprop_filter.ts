@@ -21,6 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 import { callKernel, freeAll } from "./_kernel_call.ts";
 
 /** The backend this kernel is written for. */
@@ -55,12 +56,6 @@ export function setIm2colMaxChannels(n: number): number {
   const before = im2colMaxChannels;
   im2colMaxChannels = n;
   return before;
-}
-
-/** What the patch-matrix path needs of tf.js' wasm backend. */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
 /**

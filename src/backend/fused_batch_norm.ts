@@ -16,17 +16,8 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 import { channelAffineFor } from "./_channel_affine_simd.ts";
-
-/** What this kernel needs of tf.js' wasm backend. */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  getMemoryOffset(dataId: tf.DataId): number;
-  disposeData(dataId: tf.DataId, force?: boolean): boolean;
-  /** The Emscripten module; `asm.memory` is the heap's `WebAssembly.Memory`. */
-  wasm: { asm: { memory: WebAssembly.Memory } };
-}
 
 /** The backend this kernel is written for. */
 const BACKEND = "wasm";

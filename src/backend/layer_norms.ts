@@ -13,15 +13,9 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { SQUARED_NORMS_KERNEL } from "../optim/_norms.ts";
 import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 
 const BACKEND = "wasm";
-
-/** What the kernel needs of tf.js' wasm backend (as max_pool_grad.ts uses it). */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-  wasm: { asm?: { memory?: unknown } };
-}
 
 // One SIMD instance per wasm memory (one per backend instance).
 const summers = new WeakMap<object, (view: Float32Array) => number>();

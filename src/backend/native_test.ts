@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, useBackend } from "./backend.ts";
-import { randomData, relativeError, runOn } from "./_compare.ts";
-import { tinyTrainingLosses } from "./_tiny_training.ts";
+import { randomData, relativeError, runOn } from "./_test_compare.ts";
+import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import { loadNativeLibs, NATIVE_LIBRARY_PATHS, nativeCalls } from "./native_ffi.ts";
 
 const libs = loadNativeLibs();

@@ -13,12 +13,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
-
-/** What this kernel needs of tf.js' wasm backend. */
-interface WasmHeapBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
+import type { WasmHeapBackend } from "./wasm_heap.ts";
 
 /** The backend this kernel is written for. */
 const BACKEND = "wasm";

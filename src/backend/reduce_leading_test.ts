@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { randomData, relativeError, runOn } from "./_compare.ts";
+import { randomData, relativeError, runOn } from "./_test_compare.ts";
 import { useBackend } from "./backend.ts";
 import { leadingAxisCount } from "./reduce_leading.ts";
 

@@ -12,8 +12,9 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { uleb128 } from "./wasm_binary.ts";
- * uleb128(624485); // [0xe5, 0x8e, 0x26]
+ * assertEquals(uleb128(624485), [0xe5, 0x8e, 0x26]);
  * ```
  */
 export function uleb128(n: number): number[] {
@@ -32,9 +33,10 @@ export function uleb128(n: number): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { sleb128 } from "./wasm_binary.ts";
- * sleb128(64); // [0xc0, 0x00]
- * sleb128(-1); // [0x7f]
+ * assertEquals(sleb128(64), [0xc0, 0x00]);
+ * assertEquals(sleb128(-1), [0x7f]);
  * ```
  */
 export function sleb128(n: number): number[] {
@@ -53,8 +55,9 @@ export function sleb128(n: number): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { section } from "./wasm_binary.ts";
- * section(7, [0]); // an empty export section: [7, 1, 0]
+ * assertEquals(section(7, [0]), [7, 1, 0]); // an empty export section
  * ```
  */
 export function section(id: number, body: readonly number[]): number[] {
@@ -66,8 +69,9 @@ export function section(id: number, body: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { name } from "./wasm_binary.ts";
- * name("m"); // [1, 0x6d]
+ * assertEquals(name("m"), [1, 0x6d]);
  * ```
  */
 export function name(s: string): number[] {

@@ -18,8 +18,11 @@ import type { Tensor, Tensor1D } from "../tf_types.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { shuffledOrder } from "./batch.ts";
- * const order = shuffledOrder(10, 42, 0); // a permutation of 0..9
+ * const order = shuffledOrder(10, 42, 0);
+ * assertEquals([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // a permutation
+ * assertEquals(shuffledOrder(10, 42, 0), order); // the same seed and epoch, the same order
  * ```
  */
 export function shuffledOrder(count: number, seed: number, epoch: number): Int32Array {
@@ -56,13 +59,14 @@ export interface Batch {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { gatherBatch, shuffledOrder } from "./batch.ts";
  * import { makeGaussianInputs } from "./synthetic.ts";
  * import { useBackend } from "../backend/backend.ts";
  * await useBackend("cpu");
  * const split = makeGaussianInputs({ count: 100, features: 4 });
  * const { x, y } = gatherBatch(split, shuffledOrder(100, 1, 0), 0, 32);
- * console.log(x.shape, y.dtype); // [32, 4] "int32"
+ * assertEquals([x.shape, y.dtype], [[32, 4], "int32"]);
  * x.dispose();
  * y.dispose();
  * ```

@@ -34,10 +34,11 @@ const RECORD = 1 + 3 * PIXELS;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { decodeCifarBatch } from "./cifar10.ts";
  * const bytes = new Uint8Array(3073); // one all-black image of class 0
  * const split = decodeCifarBatch(bytes, "memory");
- * console.log(split.count, split.sampleShape); // 1 [32, 32, 3]
+ * assertEquals([split.count, split.sampleShape], [1, [32, 32, 3]]);
  * ```
  */
 export function decodeCifarBatch(bytes: Uint8Array, source: string): Split {
@@ -104,10 +105,15 @@ async function readBatch(path: string): Promise<Split> {
  * the five training batches and the test batch.
  *
  * @example
- * ```ts ignore
- * import { loadCifar10 } from "./cifar10.ts";
- * const data = await loadCifar10({ dataDir: "/data/cifar-10-batches-bin" });
- * console.log(data.train.count); // 50000
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { CIFAR10_TEST_FILE, CIFAR10_TRAIN_FILES, loadCifar10 } from "./cifar10.ts";
+ * // A stand-in folder: one all-black image of class 0 per batch file.
+ * const dir = await Deno.makeTempDir();
+ * for (const f of [...CIFAR10_TRAIN_FILES, CIFAR10_TEST_FILE]) await Deno.writeFile(`${dir}/${f}`, new Uint8Array(3073));
+ * const data = await loadCifar10({ dataDir: dir });
+ * assertEquals([data.train.count, data.test.count, data.train.sampleShape], [5, 1, [32, 32, 3]]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function loadCifar10(options: { dataDir?: string } = {}): Promise<Dataset> {

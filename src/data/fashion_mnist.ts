@@ -75,10 +75,12 @@ export const FASHION_MNIST_SUBSET_DIR: string | undefined = (() => {
  * (when allowed) the shipped subset, with a warning and `name: "fashion-mnist-subset"`.
  *
  * @example
- * ```ts ignore
- * import { loadFashionMnist } from "./fashion_mnist.ts";
- * const data = await loadFashionMnist();
- * console.log(data.name, data.train.count, data.train.sampleShape); // fashion-mnist 60000 [28, 28, 1]
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { FASHION_MNIST_SUBSET_DIR, loadFashionMnist } from "./fashion_mnist.ts";
+ * const data = await loadFashionMnist({ dataDir: FASHION_MNIST_SUBSET_DIR });
+ * assertEquals([data.train.count, data.test.count], [4000, 1000]);
+ * assertEquals(data.train.sampleShape, [28, 28, 1]);
  * ```
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
@@ -159,9 +161,12 @@ async function loadFromFiles(
  * checking that they agree. Exported for the fixture script and tests.
  *
  * @example
- * ```ts ignore
- * import { loadIdxSplit } from "./fashion_mnist.ts";
- * const test = await loadIdxSplit("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { FASHION_MNIST_SUBSET_DIR, loadIdxSplit } from "./fashion_mnist.ts";
+ * const dir = FASHION_MNIST_SUBSET_DIR;
+ * const test = await loadIdxSplit(`${dir}/t10k-images-idx3-ubyte.gz`, `${dir}/t10k-labels-idx1-ubyte.gz`);
+ * assertEquals([test.count, test.sampleShape], [1000, [28, 28, 1]]);
  * ```
  */
 export async function loadIdxSplit(imagesPath: string, labelsPath: string): Promise<Split> {

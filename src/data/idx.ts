@@ -35,9 +35,11 @@ export function isGzip(bytes: Uint8Array): boolean {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { decodeIdx, encodeIdx } from "./idx.ts";
  * const bytes = encodeIdx([2, 2], new Uint8Array([1, 2, 3, 4]));
  * const { dims, data } = decodeIdx(bytes, "memory");
+ * assertEquals([dims, [...data]], [[2, 2], [1, 2, 3, 4]]);
  * ```
  */
 export function decodeIdx(bytes: Uint8Array, source: string): IdxArray {
@@ -81,10 +83,12 @@ export function decodeIdx(bytes: Uint8Array, source: string): IdxArray {
  * Reads and decodes one IDX file, gzip or not.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { readIdx } from "./idx.ts";
- * const labels = await readIdx("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
- * console.log(labels.dims); // [10000]
+ * const dir = new URL("../../fixtures/fashion-mnist-subset/", import.meta.url).pathname;
+ * const labels = await readIdx(`${dir}t10k-labels-idx1-ubyte.gz`);
+ * assertEquals(labels.dims, [1000]);
  * ```
  */
 export async function readIdx(path: string): Promise<IdxArray> {
@@ -102,8 +106,11 @@ export async function readIdx(path: string): Promise<IdxArray> {
  *
  * @example
  * ```ts
- * import { encodeIdx } from "./idx.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { decodeIdx, encodeIdx, isGzip } from "./idx.ts";
  * const file = encodeIdx([3], new Uint8Array([7, 8, 9]), { gzip: true });
+ * assertEquals(isGzip(file), true);
+ * assertEquals([...decodeIdx(file, "memory").data], [7, 8, 9]);
  * ```
  */
 export function encodeIdx(

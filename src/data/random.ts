@@ -25,8 +25,11 @@ export interface Rng {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { hashSeed } from "./random.ts";
- * const layerSeed = hashSeed(42, "block01/dense"); // same inputs, same seed
+ * const layerSeed = hashSeed(42, "block01/dense");
+ * assertEquals(hashSeed(42, "block01/dense"), layerSeed); // same inputs, same seed
+ * assertEquals(hashSeed(42, "block02/dense") === layerSeed, false);
  * ```
  */
 export function hashSeed(...parts: (number | string)[]): number {
@@ -55,10 +58,14 @@ export function hashSeed(...parts: (number | string)[]): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { createRng } from "./random.ts";
  * const rng = createRng(7);
  * const u = rng.uniform(); // in [0, 1)
  * const z = rng.normal(); // N(0, 1)
+ * assertEquals(u >= 0 && u < 1 && Number.isFinite(z), true);
+ * const again = createRng(7);
+ * assertEquals([again.uniform(), again.normal()], [u, z]); // the same seed, the same stream
  * ```
  */
 export function createRng(seed: number): Rng {
@@ -102,8 +109,10 @@ export function createRng(seed: number): Rng {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { createRng, normalArray } from "./random.ts";
  * const w = normalArray(createRng(1), 16, 0.5);
+ * assertEquals([w.length, w.every(Number.isFinite)], [16, true]);
  * ```
  */
 export function normalArray(rng: Rng, length: number, std = 1): Float32Array {

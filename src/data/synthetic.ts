@@ -58,9 +58,10 @@ function sampleSize(shape: readonly number[]): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { makeSyntheticDataset } from "./synthetic.ts";
  * const data = makeSyntheticDataset({ sampleShape: [8, 8, 1], correlation: 0.3, seed: 1 });
- * console.log(data.train.count, data.numClasses); // 2048 10
+ * assertEquals([data.train.count, data.numClasses], [2048, 10]);
  * ```
  */
 export function makeSyntheticDataset(options: SyntheticOptions = {}): Dataset {
@@ -136,9 +137,10 @@ export interface GaussianInputOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { makeGaussianInputs } from "./synthetic.ts";
  * const split = makeGaussianInputs({ count: 512, features: 64, correlation: 0.9, rank: 2 });
- * console.log(split.sampleShape); // [64]
+ * assertEquals(split.sampleShape, [64]);
  * ```
  */
 export function makeGaussianInputs(options: GaussianInputOptions): Split {

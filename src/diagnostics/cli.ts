@@ -5,35 +5,36 @@
  *
  * @module
  */
-import { UsageError } from "./_args.ts";
 import { initMain } from "./init_command.ts";
 
 /**
- * Runs `explode` with `args` (without the command name); returns the exit code: 0 on
- * success, 2 on a usage error (unknown option, impossible value), 1 on a failure.
+ * Runs `explode` with `args` (without the command name); returns the exit code. Bad
+ * arguments, an unwritable `--out` and unreadable data throw a `CliError` (src/cli/args.ts),
+ * which src/cli.ts prints as one line.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals, match } from "node:assert/strict";
  * import { main } from "./cli.ts";
- * Deno.exit(await main(["--batch", "8,256", "--json"]));
+ * const log = console.log;
+ * let printed = "";
+ * console.log = (s: string) => (printed += s + "\n");
+ * try {
+ *   assertEquals(await main(["--depth", "4", "--width", "16", "--batch-size", "8", "--seeds", "1", "--backend", "cpu"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * match(printed, /batch     8 .*: mean ratio \d\.\d{4}/);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  try {
-    if (args[0] === "train") {
-      const { trainMain } = await import("./train_command.ts");
-      return await trainMain(args.slice(1));
-    }
-    if (args[0] === "mechanism") {
-      const { mechanismMain } = await import("./mechanism_command.ts");
-      return await mechanismMain(args.slice(1));
-    }
-    return await initMain(args[0] === "init" ? args.slice(1) : args);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`explode: ${e.message}\nRun \`cli.ts explode --help\` for the options.`);
-      return 2;
-    }
-    throw e;
+  if (args[0] === "train") {
+    const { trainMain } = await import("./train_command.ts");
+    return await trainMain(args.slice(1));
   }
+  if (args[0] === "mechanism") {
+    const { mechanismMain } = await import("./mechanism_command.ts");
+    return await mechanismMain(args.slice(1));
+  }
+  return await initMain(args[0] === "init" ? args.slice(1) : args);
 }

@@ -19,12 +19,13 @@ import type { Scalar, Tensor } from "../tf_types.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "../backend/backend.ts";
  * import { meanPairwiseCosine } from "./correlation.ts";
  * await useBackend("cpu");
  * const same = tf.ones([4, 3]);
- * console.log(meanPairwiseCosine(same).dataSync()[0]); // 1
+ * assertEquals(Math.round(meanPairwiseCosine(same).dataSync()[0] * 1e5) / 1e5, 1);
  * ```
  */
 export function meanPairwiseCosine(activations: Tensor): Scalar {

@@ -141,10 +141,15 @@ function mean(xs: readonly number[]): number {
  * its own seeded input batch, and summarizes them. Every tensor it makes is disposed.
  *
  * @example
- * ```ts ignore
- * import { buildModel } from "../models/mod.ts";
- * const r = await measureExplosion(buildModel, { kind: "mlp", depth: 12, width: 512, batchSize: 256 });
- * console.log(r.meanRatio, r.theory); // ~1.21 1.211
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { measureExplosion } from "./explosion.ts";
+ * await useBackend("cpu");
+ * const r = await measureExplosion(buildModel, { kind: "mlp", depth: 5, width: 32, batchSize: 32, seeds: 1 });
+ * assertEquals([r.layers.length, r.ratios.length], [6, 5]); // 5 blocks and the classifier
+ * assertEquals(Number.isFinite(r.meanRatio), true);
  * ```
  */
 export async function measureExplosion(

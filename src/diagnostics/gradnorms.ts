@@ -34,10 +34,20 @@ export const PROBE_LOSSES: readonly ProbeLoss[] = ["ce", "random"];
  * `random`). `random` therefore measures what the theory is about.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { kernelGradNorms } from "./gradnorms.ts";
+ * await useBackend("cpu");
+ * const model = buildModel({ kind: "mlp", depth: 3, width: 8, seed: 0 }, [4], 3);
+ * const x = tf.randomNormal([8, 4], 0, 1, "float32", 1);
+ * const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32");
  * const norms = kernelGradNorms(model, x, labels, "ce", 0);
- * console.log(await norms.data());
- * norms.dispose();
+ * assertEquals(norms.shape, [model.layers.length]);
+ * tf.dispose([norms, x, labels]);
+ * model.dispose();
  * ```
  */
 export function kernelGradNorms(
@@ -70,8 +80,9 @@ export function kernelGradNorms(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { layerRatios } from "./gradnorms.ts";
- * console.log(layerRatios([4, 2, 1])); // [2, 2]
+ * assertEquals(layerRatios([4, 2, 1]), [2, 2]);
  * ```
  */
 export function layerRatios(norms: readonly number[]): number[] {
@@ -86,8 +97,9 @@ export function layerRatios(norms: readonly number[]): number[] {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { interiorRatioIndices } from "./gradnorms.ts";
- * console.log(interiorRatioIndices(4)); // [1, 2]
+ * assertEquals(interiorRatioIndices(4), [1, 2]);
  * ```
  */
 export function interiorRatioIndices(blocks: number): number[] {

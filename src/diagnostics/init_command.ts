@@ -4,13 +4,20 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { type BackendName, BACKENDS, useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
-import { choiceOption, intOption, numberOption } from "../train/options.ts";
-import { toCsv } from "../suite/csv.ts";
-import { writePlot } from "../suite/plot.ts";
-import { cartesian, listOption, UsageError } from "./_args.ts";
+import {
+  choiceOption,
+  CliError,
+  intOption,
+  listOption,
+  numberOption,
+  parseCommand,
+} from "../cli/args.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
+import { startBackend } from "../cli/guard.ts";
+import { toCsv } from "../output/csv.ts";
+import { writePlot } from "../output/plot.ts";
 import {
   type ExplosionConfig,
   type ExplosionResult,
@@ -38,7 +45,7 @@ options:
                            ReLU) (default bn-relu)
   --depth LIST             blocks, >= 3 (default 12)
   --width LIST             hidden width (default 512)
-  --batch LIST             batch size, >= 2 (default 256)
+  --batch-size LIST        batch size, >= 2 (default 256)
   --correlation LIST       fraction of input variance correlated across samples, in [0, 1)
                            (default 0)
   --structure LIST         lowRank (a rank-r component, BN keeps it) or shared (one vector for
@@ -66,50 +73,60 @@ export interface InitOptions {
   readonly json: boolean;
 }
 
+/** Every combination of the given lists, as objects (first key varies slowest). */
+function cartesian<T extends Record<string, readonly unknown[]>>(
+  lists: T,
+): { [K in keyof T]: T[K][number] }[] {
+  let out: Record<string, unknown>[] = [{}];
+  for (const [key, values] of Object.entries(lists)) {
+    out = out.flatMap((o) => values.map((v) => ({ ...o, [key]: v })));
+  }
+  return out as { [K in keyof T]: T[K][number] }[];
+}
+
+const INIT_OPTIONS = {
+  model: { type: "string", default: "mlp" },
+  network: { type: "string", default: "bn-relu" },
+  depth: { type: "string", default: "12" },
+  width: { type: "string", default: "512" },
+  "batch-size": { type: "string", default: "256" },
+  correlation: { type: "string", default: "0" },
+  structure: { type: "string", default: "lowRank" },
+  rank: { type: "string", default: "1" },
+  loss: { type: "string", default: "random" },
+  seed: { type: "string", default: "0" },
+  seeds: { type: "string", default: "3" },
+  backend: { type: "string" },
+  out: { type: "string" },
+  json: { type: "boolean" },
+} as const;
+
 /**
- * Parses the init mode's arguments; throws {@link UsageError} on anything unknown or
- * impossible. Returns `undefined` for `--help`.
+ * Parses the init mode's arguments; throws a {@link CliError} on anything unknown or
+ * impossible. Returns `undefined` after printing the help for `-h` or `--help`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { parseInitArgs } from "./init_command.ts";
+ * const o = parseInitArgs(["--batch-size", "8,256", "--depth", "6"]);
+ * assertEquals(o?.configs.map((c) => [c.batchSize, c.depth]), [[8, 6], [256, 6]]);
+ * ```
  */
 export function parseInitArgs(args: string[]): InitOptions | undefined {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        model: { type: "string", default: "mlp" },
-        network: { type: "string", default: "bn-relu" },
-        depth: { type: "string", default: "12" },
-        width: { type: "string", default: "512" },
-        batch: { type: "string", default: "256" },
-        correlation: { type: "string", default: "0" },
-        structure: { type: "string", default: "lowRank" },
-        rank: { type: "string", default: "1" },
-        loss: { type: "string", default: "random" },
-        seed: { type: "string", default: "0" },
-        seeds: { type: "string", default: "3" },
-        backend: { type: "string" },
-        out: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommand({ name: "explode", help: INIT_USAGE, options: INIT_OPTIONS }, args);
+  if (parsed === undefined) return undefined;
   const v = parsed.values;
-  if (v.help) return undefined;
   const kind = choiceOption("model", v.model, ["mlp", "cnn"] as const);
   const lists = {
     network: listOption("network", v.network, (n, s) => choiceOption(n, s, NETWORKS)),
     depth: listOption("depth", v.depth, (n, s) => intOption(n, s, 3, 1000)),
     width: listOption("width", v.width, (n, s) => intOption(n, s, 1, 65536)),
-    batchSize: listOption("batch", v.batch, (n, s) => intOption(n, s, 2, 1 << 20)),
+    batchSize: listOption("batch-size", v["batch-size"], (n, s) => intOption(n, s, 2, 1 << 20)),
     correlation: listOption("correlation", v.correlation, (n, s) => {
       const c = numberOption(n, s, 0, 1);
       if (c >= 1) {
-        throw new UsageError(`--${n}: "${s}" is not allowed; expected a number in [0, 1)`);
+        throw new CliError(`--${n}: "${s}" is not allowed; expected a number in [0, 1)`);
       }
       return c;
     }),
@@ -165,11 +182,10 @@ export function resultJson(r: ExplosionResult): Record<string, unknown> {
 /** Runs the init mode; returns the exit code. */
 export async function initMain(args: string[]): Promise<number> {
   const options = parseInitArgs(args);
-  if (options === undefined) {
-    console.log(INIT_USAGE);
-    return 0;
-  }
-  await useBackend(options.backend);
+  if (options === undefined) return 0;
+  // Checked before measuring: a folder it may not write fails now, not after the run.
+  if (options.out !== undefined) await checkOutDir("explode", "out", options.out);
+  await startBackend(() => useBackend(options.backend));
   const results: ExplosionResult[] = [];
   for (const config of options.configs) {
     const r = await measureExplosion(buildModel, config);

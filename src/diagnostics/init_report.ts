@@ -35,8 +35,17 @@ function field(r: ExplosionResult, key: typeof KEYS[number]): string | number {
  * One row per configuration: its fields, `meanRatio`, `meanRatioSd` and the theory value.
  *
  * @example
- * ```ts ignore
- * await Deno.writeTextFile("sweep.csv", toCsv(sweepTable(results)));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { measureExplosion } from "./explosion.ts";
+ * import { sweepTable } from "./init_report.ts";
+ * await useBackend("cpu");
+ * const results = [await measureExplosion(buildModel, { kind: "mlp", depth: 3, width: 8, batchSize: 8, seeds: 1 })];
+ * const table = sweepTable(results);
+ * assertEquals(table.length, 2); // the header and one configuration
+ * assertEquals(table[1].length, table[0].length);
  * ```
  */
 export function sweepTable(results: readonly ExplosionResult[]): string[][] {

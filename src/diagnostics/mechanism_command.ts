@@ -6,17 +6,18 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import type { Dataset } from "../data/types.ts";
 import { buildModel } from "../models/build.ts";
 import { momentum } from "../optim/momentum.ts";
-import { parseCsv, toCsv } from "../suite/csv.ts";
-import { writePlot } from "../suite/plot.ts";
-import { choiceOption, intOption, numberOption } from "../train/options.ts";
-import { listOption, UsageError } from "./_args.ts";
+import { choiceOption, intOption, listOption, numberOption, parseCommand } from "../cli/args.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
+import { TRACE_IO_OPTIONS } from "./trace_options.ts";
+import { parseCsv, toCsv } from "../output/csv.ts";
+import { writePlot } from "../output/plot.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
 import { runMechanism } from "./mechanism.ts";
 import {
@@ -85,44 +86,31 @@ function asObjects(rows: string[][]): Record<string, string>[] {
   return rows.slice(1).map((r) => Object.fromEntries(rows[0].map((h, i) => [h, r[i]])));
 }
 
+const MECHANISM_OPTIONS = {
+  datasets: { type: "string", default: DATASETS.join(",") },
+  correlation: { type: "string", default: "0,0.3,0.6,0.9" },
+  methods: { type: "string", default: METHODS.join(",") },
+  seeds: { type: "string", default: "5" },
+  steps: { type: "string", default: "200" },
+  "batch-size": { type: "string", default: "64" },
+  lr: { type: "string", default: "0.025" },
+  "warmup-steps": { type: "string", default: "100" },
+  depth: { type: "string", default: "10" },
+  width: { type: "string", default: "128" },
+  "measure-every": { type: "string", default: "5" },
+  threshold: { type: "string", default: "1.05" },
+  window: { type: "string", default: "5" },
+  ...TRACE_IO_OPTIONS,
+} as const;
+
 /** Runs `explode mechanism`; returns the exit code. */
 export async function mechanismMain(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        datasets: { type: "string", default: DATASETS.join(",") },
-        correlation: { type: "string", default: "0,0.3,0.6,0.9" },
-        methods: { type: "string", default: METHODS.join(",") },
-        seeds: { type: "string", default: "5" },
-        steps: { type: "string", default: "200" },
-        "batch-size": { type: "string", default: "64" },
-        lr: { type: "string", default: "0.025" },
-        "warmup-steps": { type: "string", default: "100" },
-        depth: { type: "string", default: "10" },
-        width: { type: "string", default: "128" },
-        "measure-every": { type: "string", default: "5" },
-        threshold: { type: "string", default: "1.05" },
-        window: { type: "string", default: "5" },
-        "data-dir": { type: "string" },
-        backend: { type: "string", default: "wasm" },
-        out: { type: "string" },
-        replot: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommand(
+    { name: "explode mechanism", help: MECHANISM_USAGE, options: MECHANISM_OPTIONS },
+    args,
+  );
+  if (parsed === undefined) return 0;
   const v = parsed.values;
-  if (v.help) {
-    console.log(MECHANISM_USAGE);
-    return 0;
-  }
   const datasets = listOption("datasets", v.datasets, (n, s) => choiceOption(n, s, DATASETS));
   const levels = listOption("correlation", v.correlation, (n, s) => numberOption(n, s, 0, 0.999));
   const methods = listOption("methods", v.methods, (n, s) => choiceOption(n, s, METHODS));
@@ -168,19 +156,12 @@ export async function mechanismMain(args: string[]): Promise<number> {
     return 0;
   }
 
-  if (v.out !== undefined) {
-    // Refused before hours of training, not after.
-    try {
-      await Deno.mkdir(v.out, { recursive: true });
-    } catch (e) {
-      console.error(`explode mechanism: cannot write --out ${v.out}: ${(e as Error).message}`);
-      return 1;
-    }
-  }
-  await useBackend(backend);
+  // Refused before hours of training, not after.
+  if (v.out !== undefined) await checkOutDir("explode mechanism", "out", v.out);
   const fashion = datasets.includes("fashion-mnist")
-    ? await loadFashionMnist({ dataDir: v["data-dir"] })
+    ? await asInputError(() => loadFashionMnist({ dataDir: v["data-dir"] }))
     : undefined;
+  await startBackend(() => useBackend(backend));
   const runs: MechanismRun[] = [];
   const started = performance.now();
   for (const dataset of datasets) {

@@ -69,10 +69,23 @@ export interface StepRecord {
  * tensor of a step is disposed before the next.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { makeSyntheticDataset } from "../data/synthetic.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { traceTraining } from "./trace.ts";
+ * await useBackend("cpu");
+ * const data = makeSyntheticDataset({ trainCount: 64, testCount: 8 });
+ * const model = buildModel({ kind: "mlp", depth: 4, width: 8, seed: 0 }, data.train.sampleShape, data.numClasses);
+ * const optimizer = tf.train.sgd(0.1);
  * const records = await traceTraining({ model, optimizer, learningRate: () => 0.1,
- *   train: data.train, batchSize: 64, steps: 200, seed: 0 });
- * console.log(records[0].meanRatio, records[199].meanRatio);
+ *   train: data.train, batchSize: 16, steps: 3, seed: 0 });
+ * assertEquals(records.map((r) => r.step), [0, 1, 2]);
+ * assertEquals(records[0].gradNorms.length, model.layers.length);
+ * model.dispose();
+ * optimizer.dispose();
  * ```
  */
 export async function traceTraining(config: TraceConfig): Promise<StepRecord[]> {

@@ -6,11 +6,11 @@
  */
 import type { TopLevelSpec } from "vega-lite";
 import type { StepRecord } from "./trace.ts";
-import { parseCsv } from "../suite/csv.ts";
+import { parseCsv } from "../output/csv.ts";
 
 /** One traced run: which method at which batch size, and its records. */
 export interface Trace {
-  /** Method name (src/suite/methods.ts). */
+  /** Method name (src/methods/recipes.ts). */
   readonly method: string;
   /** Batch size. */
   readonly batchSize: number;
@@ -203,11 +203,22 @@ export function layerStepSpec(
  * {@link layerStepTable} wrote, so figures can be redrawn without training again.
  *
  * @example
- * ```ts ignore
- * const traces = tracesFromCsv(await Deno.readTextFile("steps.csv"), await Deno.readTextFile("layers.csv"));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { toCsv } from "../output/csv.ts";
+ * import { layerStepTable, stepTable, tracesFromCsv } from "./trace_report.ts";
+ * const record = { step: 0, loss: 2.3, meanRatio: 1.2, gradNorms: [1, 2, 3], learningRates: [0.1, 0.1, 0.1], correlations: [0.5, 0.6, NaN] };
+ * const traces = [{ method: "lalc", batchSize: 64, globalLr: [0.1], records: [record] }];
+ * const back = tracesFromCsv(toCsv(stepTable(traces, 3)), toCsv(layerStepTable(traces)));
+ * assertEquals(back[0].records[0].gradNorms, [1, 2, 3]);
+ * assertEquals([back[0].method, back[0].batchSize, back[0].globalLr], ["lalc", 64, [0.1]]);
  * ```
  */
-export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
+export function tracesFromCsv(
+  stepsCsv: string,
+  layersCsv: string,
+  sources = { steps: "steps.csv", layers: "layers.csv" },
+): Trace[] {
   const byRun = new Map<
     string,
     { method: string; batchSize: number; globalLr: number[]; records: StepRecord[] }
@@ -216,7 +227,7 @@ export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
     string,
     StepRecord & { gradNorms: number[]; learningRates: number[]; correlations: number[] }
   >();
-  for (const row of parseCsv(stepsCsv)) {
+  for (const row of parseCsv(stepsCsv, sources.steps)) {
     const key = `${row.method}/${row.batchSize}`;
     let run = byRun.get(key);
     if (run === undefined) {
@@ -236,7 +247,7 @@ export function tracesFromCsv(stepsCsv: string, layersCsv: string): Trace[] {
     run.records.push(record);
     records.set(`${key}/${step}`, record);
   }
-  for (const row of parseCsv(layersCsv)) {
+  for (const row of parseCsv(layersCsv, sources.layers)) {
     const record = records.get(`${row.method}/${row.batchSize}/${row.step}`);
     if (record === undefined) {
       throw new Error(

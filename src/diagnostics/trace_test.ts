@@ -5,7 +5,7 @@ import { buildModel } from "../models/build.ts";
 import { makeGaussianInputs } from "../data/synthetic.ts";
 import { traceTraining } from "./trace.ts";
 import { layerStepTable, stepTable, tracesFromCsv } from "./trace_report.ts";
-import { toCsv } from "../suite/csv.ts";
+import { toCsv } from "../output/csv.ts";
 
 Deno.test("traceTraining records every step and layer, uses layerStats, leaks nothing", async () => {
   await useBackend("cpu");

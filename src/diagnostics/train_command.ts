@@ -4,22 +4,24 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { buildModel } from "../models/build.ts";
-import { lalc } from "../optim/lalc.ts";
-import { lamb } from "../optim/lamb.ts";
-import { lars } from "../optim/lars.ts";
+import { toCsv } from "../output/csv.ts";
+import { optimizerKit } from "../methods/kit.ts";
+import {
+  methodSchedule,
+  optimizerFactory,
+  RECIPES,
+  scaledLearningRate,
+} from "../methods/recipes.ts";
+import { writePlot } from "../output/plot.ts";
+import { type MethodName, METHODS } from "../methods/names.ts";
+import { choiceOption, CliError, intOption, listOption, parseCommand } from "../cli/args.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
+import { TRACE_IO_OPTIONS } from "./trace_options.ts";
 import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
-import { toCsv } from "../suite/csv.ts";
-import { optimizerKit } from "../suite/kit.ts";
-import { methodSchedule, optimizerFactory, RECIPES, scaledLearningRate } from "../suite/methods.ts";
-import type { OptimizerKit } from "../suite/methods.ts";
-import { writePlot } from "../suite/plot.ts";
-import { type MethodName, METHODS } from "../suite/types.ts";
-import { choiceOption, intOption } from "../train/options.ts";
-import { listOption, UsageError } from "./_args.ts";
 import { traceTraining } from "./trace.ts";
 import {
   explosionVsCorrelationSpec,
@@ -35,15 +37,15 @@ export const TRAIN_USAGE = `usage: cli.ts explode train [options]
 
 Trains a deep BN-ReLU MLP on Fashion-MNIST with each method of the benchmark suite (its
 recipe's centre learning rate, scaled to the batch size, with its warmup and cosine decay over
---run-epochs) and records at every step: per-layer gradient norms, the learning rate the
+--epochs) and records at every step: per-layer gradient norms, the learning rate the
 optimizer applied to each layer (LALC, LARS and LAMB report it; momentum SGD applies the
 global rate), and the mean pairwise cosine similarity of the samples' activations per layer.
 
 options:
   --methods LIST    ${METHODS.join(", ")} (default all)
-  --batch LIST      batch sizes (default 64,2048)
+  --batch-size LIST batch sizes (default 64,2048)
   --steps LIST      steps traced, one value or one per batch size (default 300,60)
-  --run-epochs N    length of the run the schedules are laid out for (default 4, the
+  --epochs N        length of the run the schedules are laid out for (default 4, the
                     standard preset's)
   --depth N         blocks (default 16)
   --width N         hidden width (default 256)
@@ -55,14 +57,6 @@ options:
   --replot DIR      train nothing: redraw the plots of DIR from its steps.csv and layers.csv
   --json            print a JSON summary as the last line
   -h, --help        show this text`;
-
-/** Optimizers that record what they applied per layer (momentum SGD has no layer-wise rate). */
-const RECORDING_KIT: OptimizerKit = {
-  ...optimizerKit,
-  lalc: (o) => lalc({ ...o, recordLayerStats: true }),
-  lars: (o) => lars({ ...o, recordLayerStats: true }),
-  lamb: (o) => lamb({ ...o, recordLayerStats: true }),
-};
 
 /** Draws the four trace figures into `dir` (SVG + PNG each); returns the paths. */
 async function writeTracePlots(dir: string, traces: Trace[], depth: number): Promise<string[]> {
@@ -77,52 +71,36 @@ async function writeTracePlots(dir: string, traces: Trace[], depth: number): Pro
   return written;
 }
 
+const OPTIONS = {
+  methods: { type: "string", default: METHODS.join(",") },
+  "batch-size": { type: "string", default: "64,2048" },
+  steps: { type: "string", default: "300,60" },
+  epochs: { type: "string", default: "4" },
+  depth: { type: "string", default: "16" },
+  width: { type: "string", default: "256" },
+  seed: { type: "string", default: "0" },
+  ...TRACE_IO_OPTIONS,
+} as const;
+
 /** Runs `explode train`; returns the exit code. */
 export async function trainMain(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        methods: { type: "string", default: METHODS.join(",") },
-        batch: { type: "string", default: "64,2048" },
-        steps: { type: "string", default: "300,60" },
-        "run-epochs": { type: "string", default: "4" },
-        depth: { type: "string", default: "16" },
-        width: { type: "string", default: "256" },
-        seed: { type: "string", default: "0" },
-        "data-dir": { type: "string" },
-        backend: { type: "string", default: "wasm" },
-        out: { type: "string" },
-        replot: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const parsed = parseCommand({ name: "explode train", help: TRAIN_USAGE, options: OPTIONS }, args);
+  if (parsed === undefined) return 0;
   const v = parsed.values;
-  if (v.help) {
-    console.log(TRAIN_USAGE);
-    return 0;
-  }
   const methods = listOption(
     "methods",
     v.methods,
     (n, s) => choiceOption<MethodName>(n, s, METHODS),
   );
-  const batches = listOption("batch", v.batch, (n, s) => intOption(n, s, 2, 60000));
+  const batches = listOption("batch-size", v["batch-size"], (n, s) => intOption(n, s, 2, 60000));
   let steps = listOption("steps", v.steps, (n, s) => intOption(n, s, 1, 1_000_000));
   if (steps.length === 1) steps = batches.map(() => steps[0]);
   if (steps.length !== batches.length) {
-    throw new UsageError(
+    throw new CliError(
       `--steps: "${v.steps}" is not allowed; expected one value or ${batches.length} (one per batch size)`,
     );
   }
-  const runEpochs = intOption("run-epochs", v["run-epochs"], 1, 10000);
+  const runEpochs = intOption("epochs", v.epochs, 1, 10000);
   const depth = intOption("depth", v.depth, 3, 1000);
   const width = intOption("width", v.width, 1, 65536);
   const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
@@ -133,19 +111,22 @@ export async function trainMain(args: string[]): Promise<number> {
     const traces = tracesFromCsv(
       await Deno.readTextFile(`${dir}/steps.csv`),
       await Deno.readTextFile(`${dir}/layers.csv`),
+      { steps: `${dir}/steps.csv`, layers: `${dir}/layers.csv` },
     );
     console.log(`wrote ${(await writeTracePlots(dir, traces, depth)).join(", ")}`);
     return 0;
   }
-  await useBackend(backend);
-  const data = await loadFashionMnist({ dataDir: v["data-dir"] });
+  // Checked before training: a folder it may not write fails now, not after the run.
+  if (v.out !== undefined) await checkOutDir("explode train", "out", v.out);
+  const data = await asInputError(() => loadFashionMnist({ dataDir: v["data-dir"] }));
+  await startBackend(() => useBackend(backend));
   const traces: Trace[] = [];
   for (const [b, batchSize] of batches.entries()) {
     const totalSteps = runEpochs * Math.floor(data.train.count / batchSize);
     for (const method of methods) {
       const peak = scaledLearningRate(method, RECIPES[method].baseLr, batchSize);
-      const schedule = methodSchedule(RECORDING_KIT, method, peak, totalSteps);
-      const optimizer = optimizerFactory(RECORDING_KIT, method, peak)(
+      const schedule = methodSchedule(optimizerKit, method, peak, totalSteps);
+      const optimizer = optimizerFactory(optimizerKit, method, peak, true)(
         totalSteps,
         totalSteps / runEpochs,
       );

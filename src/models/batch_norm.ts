@@ -14,7 +14,7 @@
  * `dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))`,
  * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. Written with the fused `batchNorm` kernel it
  * costs 4 full-size kernels and 2 reductions, where autodiff through `tf.moments` and the
- * normalization runs about three times as many (see `_bn_timing.ts` for the measured ratio).
+ * normalization runs about three times as many (see `tools/bn_timing.ts` for the measured ratio).
  * `batch_norm_test.ts` checks it against autodiff on the cpu backend.
  *
  * @module
@@ -40,6 +40,7 @@ function reductionAxes(x: tf.Tensor): number[] {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { batchNorm } from "./batch_norm.ts";
  * import { ParamStore } from "./params.ts";
  * import { useBackend } from "../backend/backend.ts";
@@ -47,6 +48,8 @@ function reductionAxes(x: tf.Tensor): number[] {
  * const store = new ParamStore("bnDoc", 0);
  * const p = store.batchNorm("bn", 3);
  * const y = batchNorm(tf.randomNormal([8, 3]), p, true); // zero mean, unit variance per column
+ * const mean = await tf.mean(y, 0).data();
+ * assertEquals([...mean].every((m) => Math.abs(m) < 1e-5), true);
  * y.dispose();
  * store.dispose();
  * ```

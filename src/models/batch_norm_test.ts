@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import { batchNorm, BN_EPSILON } from "./batch_norm.ts";
-import { batchNormElementwise } from "./_batch_norm_reference.ts";
+import { batchNormElementwise } from "./_test_batch_norm_reference.ts";
 import { ParamStore } from "./params.ts";
-import { values } from "./_test_util.ts";
+import { values } from "./_test_sgd.ts";
 
 await useBackend("cpu");
 

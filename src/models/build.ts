@@ -67,12 +67,13 @@ function validate(spec: ModelSpec, inputShape: readonly number[], numClasses: nu
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { buildModel } from "./build.ts";
  * import { useBackend } from "../backend/backend.ts";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 1 }, [4], 3);
  * const { logits } = model.forward(tf.ones([5, 4]), { training: false });
- * console.log(logits.shape); // [5, 3]
+ * assertEquals(logits.shape, [5, 3]);
  * logits.dispose();
  * model.dispose();
  * ```

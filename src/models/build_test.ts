@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "./build.ts";
 import type { ModelSpec } from "./types.ts";
-import { values } from "./_test_util.ts";
+import { values } from "./_test_sgd.ts";
 
 await useBackend("cpu");
 

@@ -31,8 +31,17 @@ export function poolAfter(depth: number): number[] {
  * returns its forward function. `inputShape` is `[height, width, channels]`.
  *
  * @example
- * ```ts ignore
- * // use buildModel({ kind: "cnn", depth: 6, width: 32, seed: 0 }, [28, 28, 1], 10)
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "./build.ts";
+ * await useBackend("cpu");
+ * const model = buildModel({ kind: "cnn", depth: 3, width: 4, seed: 0 }, [16, 16, 3], 10);
+ * const { logits } = model.forward(tf.zeros([2, ...[16, 16, 3]]), { training: false });
+ * assertEquals(logits.shape, [2, 10]);
+ * tf.dispose(logits);
+ * model.dispose();
  * ```
  */
 export function buildCnn(

@@ -5,7 +5,7 @@ import { buildModel } from "./build.ts";
 import { poolAfter } from "./cnn.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { gatherBatch, shuffledOrder } from "../data/batch.ts";
-import { sgdSteps } from "./_test_util.ts";
+import { sgdSteps } from "./_test_sgd.ts";
 
 await useBackend("cpu");
 

@@ -16,8 +16,17 @@ import { blockName, type ForwardImpl } from "./_model.ts";
  * Without BN each block's dense layer has a bias instead.
  *
  * @example
- * ```ts ignore
- * // use buildModel({ kind: "mlp", depth: 16, width: 256, seed: 0 }, [28, 28, 1], 10)
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "./build.ts";
+ * await useBackend("cpu");
+ * const model = buildModel({ kind: "mlp", depth: 4, width: 16, seed: 0 }, [28, 28, 1], 10);
+ * const { logits } = model.forward(tf.zeros([2, ...[28, 28, 1]]), { training: false });
+ * assertEquals(logits.shape, [2, 10]);
+ * tf.dispose(logits);
+ * model.dispose();
  * ```
  */
 export function buildMlp(

@@ -4,7 +4,7 @@ import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "./build.ts";
 import { makeGaussianInputs, makeSyntheticDataset } from "../data/synthetic.ts";
 import { gatherBatch, shuffledOrder } from "../data/batch.ts";
-import { sgdSteps, values } from "./_test_util.ts";
+import { sgdSteps, values } from "./_test_sgd.ts";
 
 await useBackend("cpu");
 

@@ -29,11 +29,13 @@ export interface BatchNormParams {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { ParamStore } from "./params.ts";
  * import { useBackend } from "../backend/backend.ts";
  * await useBackend("cpu");
  * const store = new ParamStore("mlp9", 0);
- * const w = store.kernel("block01/dense", [4, 8], 4); // named "mlp9/block01/dense/kernel"
+ * const w = store.kernel("block01/dense", [4, 8], 4);
+ * assertEquals([w.name, w.shape], ["mlp9/block01/dense/kernel", [4, 8]]);
  * store.dispose();
  * ```
  */

@@ -51,8 +51,17 @@ export function resnetBlocksPerStage(depth: number): number {
  * output, then each basic block's output (after the addition and ReLU).
  *
  * @example
- * ```ts ignore
- * // use buildModel({ kind: "resnet", depth: 20, width: 16, seed: 0 }, [32, 32, 3], 10)
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "./build.ts";
+ * await useBackend("cpu");
+ * const model = buildModel({ kind: "resnet", depth: 8, width: 4, seed: 0 }, [16, 16, 3], 10);
+ * const { logits } = model.forward(tf.zeros([2, ...[16, 16, 3]]), { training: false });
+ * assertEquals(logits.shape, [2, 10]);
+ * tf.dispose(logits);
+ * model.dispose();
  * ```
  */
 export function buildResnet(

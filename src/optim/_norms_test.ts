@@ -4,7 +4,7 @@ import { useBackend } from "../backend/backend.ts";
 import { SQUARED_NORMS_KERNEL, squaredNorms } from "./_norms.ts";
 import { lalc } from "./lalc.ts";
 import { lars } from "./lars.ts";
-import { assertClose } from "./_testing.ts";
+import { assertClose } from "./_test_problem.ts";
 
 const SHAPES = [[784, 256], [256], [256, 10], [3, 3, 64, 128], [0], [5000]];
 

@@ -14,7 +14,7 @@ import { lars } from "./lars.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { chain } from "./transform.ts";
-import { assertClose } from "./_testing.ts";
+import { assertClose } from "./_test_problem.ts";
 import type { VariablePredicate } from "./transform.ts";
 
 await useBackend("cpu");

@@ -15,8 +15,18 @@ import type { GradientTransformation } from "./transform.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
  * import { addDecayedWeights } from "./decay.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { chain } from "./transform.ts";
  * const decay = addDecayedWeights(5e-4);
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2]));
+ * new ChainOptimizer(chain(decay, scaleByLearningRate(1))).minimize(() => tf.sum(tf.square(w))); // gradient 2w = 2
+ * assertEquals([...await w.data()].map((v) => Math.round(v * 1e6) / 1e6), [-1.0005, -1.0005]); // 1 - (2 + 5e-4 * 1)
  * ```
  */
 export function addDecayedWeights(weightDecay: number): GradientTransformation {

@@ -15,7 +15,7 @@ import { lalc } from "./lalc.ts";
 import { lamb } from "./lamb.ts";
 import { lars } from "./lars.ts";
 import { momentum } from "./momentum.ts";
-import { assertClose } from "./_testing.ts";
+import { assertClose } from "./_test_problem.ts";
 
 await useBackend("cpu");
 

@@ -114,9 +114,17 @@ tf.serialization.registerClass(LalcOptimizer);
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { lalc } from "./lalc.ts";
  * import { linearScaling } from "./schedule.ts";
  * const opt = lalc({ learningRate: linearScaling(0.1, 4096), recordLayerStats: true });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2, 2]), true, "doc/lalc/kernel");
+ * opt.applyGradients({ [w.name]: tf.ones([2, 2]) });
+ * assertEquals([...await w.data()].every((v) => v < 1), true); // a step against the gradient
+ * assertEquals((await opt.layerStats()).map((s) => s.name), [w.name]);
  * ```
  */
 export function lalc(options: LalcOptions): LalcOptimizer {

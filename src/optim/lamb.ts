@@ -104,8 +104,15 @@ tf.serialization.registerClass(LambOptimizer);
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { lamb } from "./lamb.ts";
  * const opt = lamb({ learningRate: 0.01, weightDecay: 0.01 });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2, 2]), true, "doc/lamb/kernel");
+ * opt.applyGradients({ [w.name]: tf.ones([2, 2]) });
+ * assertEquals([...await w.data()].every((v) => v < 1), true); // a step against the gradient
  * ```
  */
 export function lamb(options: LambOptions): LambOptimizer {

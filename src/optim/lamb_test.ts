@@ -11,7 +11,7 @@ import {
   PROBLEM,
   runSteps,
   valuesOf,
-} from "./_testing.ts";
+} from "./_test_problem.ts";
 
 await useBackend("cpu");
 

@@ -122,6 +122,9 @@ tf.serialization.registerClass(LarsOptimizer);
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { lars } from "./lars.ts";
  * import { linearScaling, warmupCosine } from "./schedule.ts";
  * const peak = linearScaling(0.1, 4096);
@@ -129,6 +132,10 @@ tf.serialization.registerClass(LarsOptimizer);
  *   learningRate: warmupCosine({ init: 0, peak, warmupSteps: 100, decaySteps: 2000 }),
  *   weightDecay: 5e-4,
  * });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2, 2]), true, "doc/lars/kernel");
+ * opt.applyGradients({ [w.name]: tf.ones([2, 2]) });
+ * assertEquals([...await w.data()].every((v) => v === 1), true); // warmup starts at 0
  * ```
  */
 export function lars(options: LarsOptions): LarsOptimizer {

@@ -47,13 +47,15 @@ export class LayerStatsRecorder {
 
   /** The last step's numbers for every tensor, in update order, with ONE read from the device. */
   async read(): Promise<LayerStat[]> {
+    // Taken before the await: the next step's begin() may replace them meanwhile.
+    const { names, rate, parts } = this;
     const byName = new Map<string, { trustRatio: number; learningRate: number }>();
-    if (this.parts.length > 0) {
-      const all = tf.concat(this.parts.flatMap((p) => [p.trustRatio, p.learningRate]));
+    if (parts.length > 0) {
+      const all = tf.concat(parts.flatMap((p) => [p.trustRatio, p.learningRate]));
       const values = await all.data();
       all.dispose();
       let offset = 0;
-      for (const p of this.parts) {
+      for (const p of parts) {
         const k = p.names.length;
         p.names.forEach((name, i) => {
           byName.set(name, {
@@ -64,9 +66,9 @@ export class LayerStatsRecorder {
         offset += 2 * k;
       }
     }
-    return this.names.map((name) => ({
+    return names.map((name) => ({
       name,
-      ...(byName.get(name) ?? { trustRatio: 1, learningRate: this.rate }),
+      ...(byName.get(name) ?? { trustRatio: 1, learningRate: rate }),
     }));
   }
 

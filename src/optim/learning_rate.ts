@@ -14,9 +14,17 @@ import type { GradientTransformation } from "./transform.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
  * import { scaleByLearningRate } from "./learning_rate.ts";
  * import { cosineDecay } from "./schedule.ts";
  * const sgd = scaleByLearningRate(cosineDecay({ init: 0.1, decaySteps: 1000 }));
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2]));
+ * new ChainOptimizer(sgd).minimize(() => tf.sum(tf.square(w))); // gradient 2w = 2
+ * assertEquals([...await w.data()].map((v) => Math.round(v * 1e6) / 1e6), [0.8, 0.8]); // 1 - 0.1 * 2
  * ```
  */
 export function scaleByLearningRate(learningRate: LearningRate): GradientTransformation {

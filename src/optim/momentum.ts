@@ -81,11 +81,18 @@ tf.serialization.registerClass(MomentumOptimizer);
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { momentum } from "./momentum.ts";
  * import { warmupCosine } from "./schedule.ts";
  * const opt = momentum({
  *   learningRate: warmupCosine({ init: 0, peak: 0.4, warmupSteps: 50, decaySteps: 1000 }),
  * });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2, 2]), true, "doc/momentum/kernel");
+ * opt.applyGradients({ [w.name]: tf.ones([2, 2]) });
+ * assertEquals([...await w.data()].every((v) => v === 1), true); // warmup starts at 0
  * ```
  */
 export function momentum(options: MomentumOptions): MomentumOptimizer {

@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { momentum, MomentumOptimizer } from "./momentum.ts";
 import { linearSchedule } from "./schedule.ts";
-import { assertClose, gradValues, makeParams, PROBLEM, runSteps, valuesOf } from "./_testing.ts";
+import {
+  assertClose,
+  gradValues,
+  makeParams,
+  PROBLEM,
+  runSteps,
+  valuesOf,
+} from "./_test_problem.ts";
 
 await useBackend("cpu");
 

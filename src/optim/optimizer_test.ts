@@ -9,7 +9,7 @@ import { scaleByLearningRate } from "./learning_rate.ts";
 import { momentum } from "./momentum.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { warmupCosine } from "./schedule.ts";
-import { assertClose, gradValues, makeParams, runSteps, valuesOf } from "./_testing.ts";
+import { assertClose, gradValues, makeParams, runSteps, valuesOf } from "./_test_problem.ts";
 
 await useBackend("cpu");
 

@@ -56,8 +56,9 @@ function tagged(fn: (step: number) => number, config: ScheduleConfig): Schedule 
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { constant } from "./schedule.ts";
- * constant(0.1)(1000); // 0.1
+ * assertEquals(constant(0.1)(1000), 0.1);
  * ```
  */
 export function constant(value: number): Schedule {
@@ -72,9 +73,10 @@ export function constant(value: number): Schedule {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { linearSchedule } from "./schedule.ts";
  * const s = linearSchedule({ init: 0, end: 1, steps: 4 });
- * s(1); // 0.25
+ * assertEquals(s(1), 0.25);
  * ```
  */
 export function linearSchedule(
@@ -96,8 +98,9 @@ export function linearSchedule(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { cosineDecay } from "./schedule.ts";
- * cosineDecay({ init: 1, decaySteps: 10 })(5); // 0.5
+ * assertEquals(cosineDecay({ init: 1, decaySteps: 10 })(5), 0.5);
  * ```
  */
 export function cosineDecay(
@@ -123,10 +126,11 @@ export function cosineDecay(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { warmupCosine } from "./schedule.ts";
  * const s = warmupCosine({ init: 0, peak: 1, warmupSteps: 2, decaySteps: 6 });
- * s(1); // 0.5 (warming up)
- * s(4); // 0.5 (half way down the cosine)
+ * assertEquals(s(1), 0.5); // warming up
+ * assertEquals(Math.round(s(4) * 1e12) / 1e12, 0.5); // half way down the cosine
  * ```
  */
 export function warmupCosine(options: {
@@ -166,8 +170,9 @@ export function warmupCosine(options: {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { linearWarmup } from "./schedule.ts";
- * linearWarmup({ init: 0, peak: 0.4, warmupSteps: 4 })(100); // 0.4
+ * assertEquals(linearWarmup({ init: 0, peak: 0.4, warmupSteps: 4 })(100), 0.4);
  * ```
  */
 export function linearWarmup(
@@ -336,8 +341,9 @@ export function joinSchedules(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { linearScaling } from "./schedule.ts";
- * linearScaling(0.1, 1024); // 0.4
+ * assertEquals(linearScaling(0.1, 1024), 0.4);
  * ```
  */
 export function linearScaling(baseLr: number, batchSize: number, baseBatchSize = 256): number {
@@ -352,9 +358,10 @@ export function linearScaling(baseLr: number, batchSize: number, baseBatchSize =
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { cosineDecay, scheduleFromConfig } from "./schedule.ts";
  * const s = scheduleFromConfig(cosineDecay({ init: 1, decaySteps: 10 }).config);
- * s(5); // 0.5
+ * assertEquals(s(5), 0.5);
  * ```
  */
 export function scheduleFromConfig(config: ScheduleConfig): Schedule {

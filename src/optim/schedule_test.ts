@@ -13,7 +13,7 @@ import {
   scheduleFromConfig,
   warmupCosine,
 } from "./schedule.ts";
-import { assertClose } from "./_testing.ts";
+import { assertClose } from "./_test_problem.ts";
 
 // Expected values written out from optax's formulas (optax/schedules/_schedule.py).
 Deno.test("linearSchedule matches optax.linear_schedule", () => {

@@ -84,10 +84,18 @@ export function withSlots(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
  * import { chain } from "./transform.ts";
  * import { trace } from "./trace.ts";
  * import { scaleByLearningRate } from "./learning_rate.ts";
  * const momentumSgd = chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1));
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2]));
+ * new ChainOptimizer(momentumSgd).minimize(() => tf.sum(tf.square(w))); // gradient 2w = 2
+ * assertEquals([...await w.data()].map((v) => Math.round(v * 1e6) / 1e6), [0.8, 0.8]); // the first step: no velocity yet
  * ```
  */
 export function chain(...transforms: GradientTransformation[]): GradientTransformation {

@@ -7,7 +7,7 @@ import { scaleByLearningRate } from "./learning_rate.ts";
 import { trace } from "./trace.ts";
 import { chain, masked, slotName } from "./transform.ts";
 import { clipLayerLearningRate, scaleByTrustRatio } from "./trust_ratio.ts";
-import { assertClose } from "./_testing.ts";
+import { assertClose } from "./_test_problem.ts";
 
 await useBackend("cpu");
 

@@ -126,12 +126,13 @@ export async function searchState(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { nextCellRuns } from "./cell_plan.ts";
  * import { PRESETS } from "./presets.ts";
  * const grid = PRESETS.smoke;
  * const cell = { method: "lalc", batchSize: grid.batchSizes[0], depth: grid.depths[0] } as const;
  * const first = await nextCellRuns(grid, cell, new Map());
- * first.every((r) => r.phase === "tune"); // true
+ * assertEquals(first.every((r) => r.phase === "tune"), true);
  * ```
  */
 export async function nextCellRuns(

@@ -6,48 +6,29 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import type { ParseArgsConfig } from "node:util";
 import { BACKENDS, defaultBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
+import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
+import { asInputError, guard, startBackend } from "../cli/guard.ts";
+import { checkOutDir } from "../cli/out_dir.ts";
 import { claimRows } from "./claims.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
-import { GridSpecError, loadGridFile } from "./grid_spec.ts";
-import { FolderBusyError } from "./lock.ts";
+import { loadGridFile } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
-import { RECIPES } from "./methods.ts";
+import { RECIPES } from "../methods/recipes.ts";
 import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
-import { checkFolder, readResults, ResultsError } from "./store.ts";
+import { checkFolder, FILES, readResults } from "./store.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
 
 /** Default thresholds file of `gate`. */
 export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
-
-class Usage extends Error {}
-
-function parse(
-  args: string[],
-  options: NonNullable<ParseArgsConfig["options"]>,
-): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const { values, positionals } = parseArgs({
-      args,
-      options,
-      allowPositionals: true,
-      strict: true,
-    });
-    return { values: values as Record<string, string | boolean | undefined>, positionals };
-  } catch (e) {
-    throw new Usage((e as Error).message);
-  }
-}
 
 const GRID_HELP = `usage: cli.ts grid [--preset NAME | --grid FILE.json] [options]
 
@@ -70,6 +51,7 @@ with the same arguments.
                   GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
   --retry-errors  run again the runs that ended as error (and their cells' later runs)
   --no-plots      skip the plots at the end
+  -h, --help      show this text
 
 methods:
 ${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}`;
@@ -101,83 +83,61 @@ function envVar(name: string): string | undefined {
 }
 
 async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
-  const { values, positionals } = parse(args, {
-    preset: { type: "string" },
-    grid: { type: "string" },
-    out: { type: "string" },
-    backend: { type: "string" },
-    threads: { type: "string" },
-    "max-runs": { type: "string" },
-    workers: { type: "string" },
-    shard: { type: "string" },
-    "retry-errors": { type: "boolean" },
-    "no-plots": { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
-  if (values.help) return "help";
-  if (positionals.length > 0) throw new Usage(`unexpected argument "${positionals[0]}"`);
+  const parsed = parseCommand({
+    name: "grid",
+    help: GRID_HELP,
+    options: {
+      preset: { type: "string" },
+      grid: { type: "string" },
+      out: { type: "string" },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      "max-runs": { type: "string" },
+      workers: { type: "string" },
+      shard: { type: "string" },
+      "retry-errors": { type: "boolean" },
+      "no-plots": { type: "boolean" },
+    },
+  }, args);
+  if (parsed === undefined) return "help";
+  const values = parsed.values;
   if (values.preset !== undefined && values.grid !== undefined) {
-    throw new Usage("--preset and --grid exclude each other; give one");
+    throw new CliError("--preset and --grid exclude each other; give one");
   }
   let grid: GridSpec;
   if (values.grid !== undefined) {
-    grid = await loadGridFile(values.grid as string);
+    grid = await loadGridFile(values.grid);
   } else {
-    const name = (values.preset as string | undefined) ?? "standard";
-    if (!(name in PRESETS)) {
-      throw new Usage(
-        `--preset: "${name}" is not allowed; expected one of ${Object.keys(PRESETS).join(", ")}`,
-      );
-    }
-    grid = PRESETS[name];
+    grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
-  const backend = (values.backend as string | undefined) ?? await defaultBackend();
-  if (!(BACKENDS as readonly string[]).includes(backend)) {
-    throw new Usage(
-      `--backend: "${backend}" is not allowed; expected one of ${BACKENDS.join(", ")}`,
-    );
-  }
-  let threads: number | undefined;
-  if (values.threads !== undefined) {
-    threads = Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
-      throw new Usage(
-        `--threads: "${values.threads}" is not allowed; expected an integer from 1 to 1024`,
-      );
-    }
-  }
-  let maxRuns: number | undefined;
-  if (values["max-runs"] !== undefined) {
-    maxRuns = Number(values["max-runs"]);
-    if (!Number.isInteger(maxRuns) || maxRuns < 1) {
-      throw new Usage(
-        `--max-runs: "${values["max-runs"]}" is not allowed; expected an integer >= 1`,
-      );
-    }
-  }
+  const backend: BackendName = choiceOption(
+    "backend",
+    values.backend ?? await defaultBackend(),
+    BACKENDS,
+  );
+  const threads = values.threads === undefined
+    ? undefined
+    : intOption("threads", values.threads, 1, 1024);
+  const maxRuns = values["max-runs"] === undefined
+    ? undefined
+    : intOption("max-runs", values["max-runs"], 1);
   const cores = navigator.hardwareConcurrency;
-  let workers = SINGLE_THREADED.includes(backend) ? cores : 1;
-  if (values.workers !== undefined) {
-    workers = Number(values.workers);
-    if (!Number.isInteger(workers) || workers < 1 || workers > 1024) {
-      throw new Usage(
-        `--workers: "${values.workers}" is not allowed; expected an integer from 1 to 1024`,
-      );
-    }
-  }
+  const workers = values.workers === undefined
+    ? (SINGLE_THREADED.includes(backend) ? cores : 1)
+    : intOption("workers", values.workers, 1, 1024);
   let shard: ShardSpec | null;
   try {
-    shard = values.shard !== undefined ? parseShard(values.shard as string) : shardFromEnv(envVar);
+    shard = values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
   } catch (e) {
-    throw new Usage(
+    throw new CliError(
       `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
     );
   }
   const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
   return {
     grid,
-    out: (values.out as string | undefined) ?? `results/${name}`,
-    backend: backend as BackendName,
+    out: values.out ?? `results/${name}`,
+    backend,
     threads,
     maxRuns,
     plots: !values["no-plots"],
@@ -187,45 +147,43 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   };
 }
 
-/** `usage` errors and invalid grids become exit code 2, results-folder errors exit code 1,
- * each one line on stderr. */
-async function guarded(command: string, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof Usage || e instanceof GridSpecError) {
-      console.error(`${command}: ${e.message}`);
-      return 2;
-    }
-    // WorkerFailure by name: importing worker_pool.ts here would load tf.js for gate too.
-    if (
-      e instanceof ResultsError || e instanceof FolderBusyError ||
-      (e instanceof Error && e.name === "WorkerFailure")
-    ) {
-      console.error(`${command}: ${(e as Error).message}`);
-      return 1;
-    }
-    throw e;
-  }
-}
-
 /**
  * `grid`: runs a grid into its results folder, with a progress line, then prints the
  * summary and the paper's claims and draws the plots.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await gridMain(["--preset", "smoke", "--out", "results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { gridMain } from "./cli.ts";
+ * const dir = await Deno.makeTempDir();
+ * const grid = {
+ *   extends: "smoke", name: "tiny", methods: ["lalc"], batchSizes: [32], depths: [2], seeds: [1],
+ *   dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 }, model: { kind: "mlp", width: 8 },
+ *   epochs: 1, lrGrid: { points: 1, factor: 10 }, evalPoints: 1, evalSamples: 32,
+ * };
+ * await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(grid));
+ * const [log, error] = [console.log, console.error];
+ * console.log = console.error = () => {};
+ * try {
+ *   const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu", "--no-plots", "--workers", "1", "--max-runs", "1"];
+ *   assertEquals(await gridMain(args), 0);
+ * } finally {
+ *   [console.log, console.error] = [log, error];
+ * }
+ * assertEquals((await Deno.readTextFile(`${dir}/out/runs.csv`)).trim().split("\n").length, 2);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function gridMain(args: string[]): Promise<number> {
-  return guarded("grid", async () => {
+  return guard("grid", async () => {
     const plan = await resolveGridArgs(args);
     if (plan === "help") {
       console.log(GRID_HELP);
       return 0;
     }
     const { grid, out } = plan;
+    // Before anything loads: a folder this process may not write fails now, with how to run.
+    await checkOutDir("grid", "out", out);
     // The folder's identity first: a refused folder never starts tf.js.
     await checkFolder(out, plan);
     // Heavy modules load only now: argument errors above never start tf.js.
@@ -234,14 +192,15 @@ export function gridMain(args: string[]): Promise<number> {
         import("../backend/backend.ts"),
         import("./data.ts"),
         import("./runner.ts"),
-        import("./kit.ts"),
+        import("../methods/kit.ts"),
         import("../train/run.ts"),
       ]);
     // workers x threads <= cores: each worker's backend gets its share of the cores.
     const threads = plan.threads ??
       Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
-    await useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads });
-    const dataset = await loadGridDataset(grid.dataset);
+    // The data first: a bad data folder is reported before a backend starts.
+    const dataset = await asInputError(() => loadGridDataset(grid.dataset));
+    await startBackend(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
     const versions = await currentVersions();
     const tty = Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
@@ -301,48 +260,70 @@ export function gridMain(args: string[]): Promise<number> {
   });
 }
 
+/** The results of `dir`, or a one-line data error (exit 1) when it holds none. */
+async function readFolder(dir: string): Promise<Awaited<ReturnType<typeof readResults>>> {
+  const folder = await readResults(dir);
+  if (folder.rows.length === 0) {
+    throw new CliError(
+      `${dir}/${FILES.runs} holds no runs; run \`cli.ts grid --out ${dir}\` first`,
+      1,
+    );
+  }
+  return folder;
+}
+
 const GATE_HELP = `usage: cli.ts gate DIR [--thresholds FILE] [--preset NAME]
 
 Checks the results in DIR against the floors of FILE (default ${DEFAULT_THRESHOLDS}) for
 the preset that produced them; prints each failing cell with its measured value and the
 threshold and exits 1 on any failure. The paper's claims are printed as PASS/FAIL lines
-but never fail the gate.`;
+but never fail the gate.
+
+  --thresholds FILE  the floors (default ${DEFAULT_THRESHOLDS})
+  --preset NAME      the preset whose floors apply (default: the one in DIR/runs.csv)
+  -h, --help         show this text`;
 
 /**
  * `gate DIR`: exit 0 when every cell of DIR meets its floor, 1 otherwise, 2 on bad input.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await gateMain(["results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { gateMain } from "./cli.ts";
+ * const log = console.log;
+ * console.log = () => {};
+ * try {
+ *   assertEquals(await gateMain([new URL("../../results/smoke", import.meta.url).pathname]), 0); // the committed smoke run passes
+ * } finally {
+ *   console.log = log;
+ * }
  * ```
  */
 export function gateMain(args: string[]): Promise<number> {
-  return guarded("gate", async () => {
-    const { values, positionals } = parse(args, {
-      thresholds: { type: "string" },
-      preset: { type: "string" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(GATE_HELP);
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      throw new Usage(`gate takes one results folder, got ${positionals.length}\n${GATE_HELP}`);
-    }
-    const dir = positionals[0];
-    const path = (values.thresholds as string | undefined) ?? DEFAULT_THRESHOLDS;
+  return guard("gate", async () => {
+    const parsed = parseCommand({
+      name: "gate",
+      help: GATE_HELP,
+      options: {
+        thresholds: { type: "string", default: DEFAULT_THRESHOLDS },
+        preset: { type: "string" },
+      },
+      positionals: { min: 1, max: 1, what: "one results folder (cli.ts gate DIR)" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals: [dir] } = parsed;
+    const path = values.thresholds;
     let thresholds;
     try {
       thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
     } catch (e) {
-      throw new Usage(`--thresholds ${path}: ${(e as Error).message}`);
+      throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
     }
-    const folder = await readResults(dir);
-    const preset = (values.preset as string | undefined) ?? folder.rows[0]?.preset;
+    const folder = await readFolder(dir);
+    const preset = values.preset ?? folder.rows[0].preset;
     const t = preset === undefined ? undefined : thresholds.presets[preset];
     if (t === undefined) {
-      throw new Usage(
+      throw new CliError(
         `--preset: "${preset}" has no thresholds in ${path}; allowed: ${
           Object.keys(thresholds.presets).join(", ")
         } (derive them from a finished run: deno task derive-thresholds ${preset} DIR)`,
@@ -366,27 +347,36 @@ export function gateMain(args: string[]): Promise<number> {
  * `report DIR`: prints the summary tables and claims of DIR and draws its plots into it.
  *
  * @example
- * ```ts ignore
- * Deno.exit(await reportMain(["results/smoke"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { reportMain } from "./cli.ts";
+ * const log = console.log;
+ * let printed = "";
+ * console.log = (s: string) => (printed += s + "\n");
+ * try {
+ *   assertEquals(await reportMain([new URL("../../results/smoke", import.meta.url).pathname, "--no-plots"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * assertEquals(printed.includes("lalc"), true);
  * ```
  */
 export function reportMain(args: string[]): Promise<number> {
-  return guarded("report", async () => {
-    const { values, positionals } = parse(args, {
-      "no-plots": { type: "boolean" },
-      "check-protocol": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(
-        "usage: cli.ts report DIR [--no-plots] [--check-protocol]\n\nPrints the summary tables and claims of a results folder, writes its summary.csv and\nclaims.csv and draws its plots (SVG and PNG) into it. --check-protocol then checks the\nfolder against docs/protocol.md and exits 1 when a check fails.",
-      );
-      return 0;
-    }
-    if (positionals.length !== 1) {
-      throw new Usage(`report takes one results folder, got ${positionals.length}`);
-    }
-    const folder = await readResults(positionals[0]);
+  return guard("report", async () => {
+    const parsed = parseCommand({
+      name: "report",
+      help: "usage: cli.ts report DIR [--no-plots] [--check-protocol]\n\nPrints the summary " +
+        "tables and claims of a results folder, writes its summary.csv and claims.csv and\n" +
+        "draws its plots (SVG and PNG) into it. --check-protocol then checks the folder\n" +
+        "against docs/protocol.md and exits 1 when a check fails.\n\n" +
+        "  --no-plots        skip the plots\n  --check-protocol  check the protocol's conditions\n" +
+        "  -h, --help        show this text",
+      options: { "no-plots": { type: "boolean" }, "check-protocol": { type: "boolean" } },
+      positionals: { min: 1, max: 1, what: "one results folder (cli.ts report DIR)" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals } = parsed;
+    const folder = await readFolder(positionals[0]);
     const cells = summarizeCells(folder.rows);
     const claims = claimRows(cells);
     console.log(summaryTables(cells));
@@ -414,7 +404,11 @@ const MERGE_HELP = `usage: cli.ts merge --out DIR SHARD_DIR... [--no-plots]
 Merges the folders of \`grid --shard K/N\` (every K of one N) into DIR, a new or empty
 folder: its runs, curves, layer rates, summary and plots are those of one whole run, and
 gate and report work on it. Refused, before anything is written, unless every shard ran
-the same grid, backend and versions, is finished, and no run appears twice.`;
+the same grid, backend and versions, is finished, and no run appears twice.
+
+  --out DIR       the folder to merge into (required)
+  --no-plots      skip the plots
+  -h, --help      show this text`;
 
 /**
  * `merge --out DIR SHARD_DIR...`: one results folder from the shards of a grid.
@@ -425,21 +419,18 @@ the same grid, backend and versions, is finished, and no run appears twice.`;
  * ```
  */
 export function mergeMain(args: string[]): Promise<number> {
-  return guarded("merge", async () => {
-    const { values, positionals } = parse(args, {
-      out: { type: "string" },
-      "no-plots": { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    });
-    if (values.help) {
-      console.log(MERGE_HELP);
-      return 0;
-    }
-    const out = values.out as string | undefined;
-    if (out === undefined || out === "") {
-      throw new Usage("--out DIR is required: the folder to merge into");
-    }
-    if (positionals.length === 0) throw new Usage("give the shard folders to merge");
+  return guard("merge", async () => {
+    const parsed = parseCommand({
+      name: "merge",
+      help: MERGE_HELP,
+      options: { out: { type: "string" }, "no-plots": { type: "boolean" } },
+      positionals: { min: 1, max: Infinity, what: "the shard folders to merge" },
+    }, args);
+    if (parsed === undefined) return 0;
+    const { values, positionals } = parsed;
+    const out = values.out;
+    if (out === undefined) throw new CliError("--out DIR is required: the folder to merge into");
+    await checkOutDir("merge", "out", out);
     const { mergeShards } = await import("./merge.ts");
     const merged = await mergeShards(positionals, out);
     const cells = summarizeCells(merged.rows);

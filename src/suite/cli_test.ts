@@ -31,7 +31,7 @@ Deno.test("bad grid arguments exit 2 with the value and what is allowed, touchin
     ],
     [["--preset", "smoke", "--backend", "tpu", "--out", out], /--backend: "tpu" is not allowed/],
     [["--preset", "smoke", "--max-runs", "0", "--out", out], /--max-runs: "0"/],
-    [["--colour", "red"], /Unknown option '--colour'/],
+    [["--colour", "red"], /unknown option "--colour"/],
     [["--grid", `${dir}/g.json`, "--out", out], /cannot read it/],
   ];
   for (const [args, message] of cases) {
@@ -47,7 +47,7 @@ Deno.test("bad grid arguments exit 2 with the value and what is allowed, touchin
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("gate and report exit 1 on a folder without results", async () => {
+Deno.test("gate and report exit 1 on a folder without results, 2 without a folder", async () => {
   const dir = await Deno.makeTempDir();
   assertEquals((await quietly(() => gateMain([dir]))).value, 1);
   assertEquals((await quietly(() => gateMain([]))).value, 2);

@@ -23,8 +23,11 @@ function head(split: Split, count: number | undefined): Split {
  * must not quietly train on 4000 images).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { loadGridDataset } from "./data.ts";
  * const data = await loadGridDataset({ name: "fashion-mnist-subset" });
+ * assertEquals([data.name, data.train.count, data.test.count], ["fashion-mnist-subset", 4000 - 667, 1000]); // 667 held out for validation
  * ```
  */
 export async function loadGridDataset(spec: DatasetSpec): Promise<Dataset> {

@@ -6,10 +6,10 @@
  */
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import { methodSchedule, optimizerFactory, scaledLearningRate } from "./methods.ts";
-import type { OptimizerKit } from "./methods.ts";
-import { LALC_DEFAULT_CLIP, traceLalcRates } from "./layer_rates.ts";
-import type { LalcClip, LayerRatePoint } from "./layer_rates.ts";
+import { methodSchedule, optimizerFactory, scaledLearningRate } from "../methods/recipes.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
+import { traceLayerRates } from "./layer_rates.ts";
+import type { LayerRatePoint, LayerRateTrace } from "./layer_rates.ts";
 import type { Versions } from "./meta.ts";
 import { formatNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
@@ -55,10 +55,10 @@ export async function executeRun(
   const { grid, dataset } = options;
   const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
   const totalSteps = plannedSteps(grid, run.batchSize, dataset.train.count);
-  const traced: LayerRatePoint[] = [];
+  let traced: LayerRateTrace | undefined;
   const trace = run.method === "lalc" && run.phase === "tune" && run.seed === grid.seeds[0] &&
     grid.traceSteps > 0;
-  const make = optimizerFactory(options.kit, run.method, scaledLr);
+  const make = optimizerFactory(options.kit, run.method, scaledLr, trace);
   const config: RunConfig = {
     dataset,
     model: { kind: grid.model.kind, depth: run.depth, width: grid.model.width, seed: run.seed },
@@ -67,10 +67,8 @@ export async function executeRun(
       if (!trace) return optimizer;
       // The same schedule the factory gave the optimizer (methodSchedule is deterministic).
       const rateAt = methodSchedule(options.kit, run.method, scaledLr, steps);
-      // The clip parameters the optimizer really uses, where it says (src/optim's LALC does).
-      const own = (optimizer as unknown as { options?: Partial<LalcClip> }).options ?? {};
-      const clip = { ...LALC_DEFAULT_CLIP, ...pickClip(own) };
-      return traceLalcRates(optimizer, grid.traceSteps, rateAt, (p) => traced.push(p), clip);
+      traced = traceLayerRates(optimizer, grid.traceSteps, rateAt);
+      return traced.optimizer;
     },
     batchSize: run.batchSize,
     epochs: grid.epochs,
@@ -86,7 +84,7 @@ export async function executeRun(
   } catch (e) {
     result = failedResult(e instanceof Error ? e.message : String(e));
   }
-  return runRows(options, run, result, traced);
+  return runRows(options, run, result, traced === undefined ? [] : await traced.points());
 }
 
 /**
@@ -188,12 +186,4 @@ export function failedResult(error: string): RunResult {
     curve: [],
     error,
   };
-}
-
-function pickClip(o: Partial<LalcClip>): Partial<LalcClip> {
-  const out: Record<string, number> = {};
-  for (const k of ["trustCoefficient", "minRatio", "maxRatio", "epsilon"] as const) {
-    if (typeof o[k] === "number") out[k] = o[k];
-  }
-  return out;
 }

@@ -161,8 +161,15 @@ export function deriveThresholds(
  * thresholds name but the results lack is a failure too.
  *
  * @example
- * ```ts ignore
- * const failures = checkThresholds(summarizeCells(rows), thresholds.presets.smoke);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { checkThresholds, parseThresholds } from "./gate.ts";
+ * import { readResults } from "./store.ts";
+ * import { summarizeCells } from "./select.ts";
+ * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
+ * const thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * assertEquals(checkThresholds(summarizeCells(rows), thresholds.presets.smoke), []);
  * ```
  */
 export function checkThresholds(
@@ -214,8 +221,14 @@ export function checkThresholds(
  * Checks that `value` (parsed JSON) is a thresholds file; the error names the bad field.
  *
  * @example
- * ```ts ignore
- * const t = parseThresholds(JSON.parse(await Deno.readTextFile("fixtures/thresholds.json")));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { throws } from "node:assert/strict";
+ * import { parseThresholds } from "./gate.ts";
+ * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
+ * const t = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
+ * assertEquals(t.presets.smoke.cells.length > 0, true);
+ * throws(() => parseThresholds({ presets: 3 }, "bad.json"), /bad\.json/);
  * ```
  */
 export function parseThresholds(value: unknown, source = "thresholds"): ThresholdsFile {

@@ -21,7 +21,7 @@ import type { RunConfig, RunResult } from "../train/types.ts";
 import { checkThresholds, deriveThresholds } from "./gate.ts";
 import type { PresetThresholds } from "./gate.ts";
 import { pooledReferences, writeThresholds } from "./derive_thresholds.ts";
-import type { OptimizerKit } from "./methods.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
 import type { Versions } from "./meta.ts";
 import { runId } from "./plan.ts";
 import { CURVE_COLUMNS } from "./schema.ts";
@@ -168,7 +168,7 @@ if (import.meta.main) {
       import("../backend/backend.ts"),
       import("./data.ts"),
       import("./runner.ts"),
-      import("./kit.ts"),
+      import("../methods/kit.ts"),
       import("../train/run.ts"),
     ]);
   const { lalc } = await import("../optim/lalc.ts");

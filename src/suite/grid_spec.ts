@@ -13,6 +13,8 @@ import type { GridSpec } from "./types.ts";
 export class GridSpecError extends Error {
   /** One line per problem: `path: what is wrong`. */
   readonly problems: string[];
+  /** A command meeting it exits 2, the grid file being part of its command line. */
+  readonly exitCode = 2;
   /** @param problems one line per problem. */
   constructor(problems: string[]) {
     super(`invalid grid:\n  ${problems.join("\n  ")}`);
@@ -79,9 +81,10 @@ export const GRID_LIMITS = {
  * @throws {GridSpecError} listing every problem found.
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { validateGridSpec } from "./grid_spec.ts";
  * const grid = validateGridSpec({ extends: "smoke", name: "mine", batchSizes: [64] });
- * grid.batchSizes; // [64]
+ * assertEquals(grid.batchSizes, [64]);
  * ```
  */
 export function validateGridSpec(value: unknown): GridSpec {
@@ -269,8 +272,14 @@ export function validateGridSpec(value: unknown): GridSpec {
  *
  * @throws {GridSpecError} when the file is unreadable, not JSON, or not a valid grid.
  * @example
- * ```ts ignore
- * const grid = await loadGridFile("my-grid.json");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { loadGridFile } from "./grid_spec.ts";
+ * const path = await Deno.makeTempFile({ suffix: ".json" });
+ * await Deno.writeTextFile(path, JSON.stringify({ extends: "smoke", name: "mine", seeds: [7] }));
+ * const grid = await loadGridFile(path);
+ * assertEquals([grid.name, grid.seeds, grid.dataset.name], ["mine", [7], "fashion-mnist-subset"]);
+ * await Deno.remove(path);
  * ```
  */
 export async function loadGridFile(path: string): Promise<GridSpec> {
@@ -296,10 +305,11 @@ export async function loadGridFile(path: string): Promise<GridSpec> {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { sameGrid } from "./grid_spec.ts";
  * import { SMOKE } from "./presets.ts";
- * sameGrid(SMOKE, { ...SMOKE, description: "reworded" }); // true
- * sameGrid(SMOKE, { ...SMOKE, epochs: 4 }); // false
+ * assertEquals(sameGrid(SMOKE, { ...SMOKE, description: "reworded" }), true);
+ * assertEquals(sameGrid(SMOKE, { ...SMOKE, epochs: 4 }), false);
  * ```
  */
 export function sameGrid(a: GridSpec, b: GridSpec): boolean {

@@ -8,7 +8,7 @@ import { useBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { trainRun } from "../train/run.ts";
 import { loadGridDataset } from "./data.ts";
-import { optimizerKit } from "./kit.ts";
+import { optimizerKit } from "../methods/kit.ts";
 import { serveWorker } from "./worker_pool.ts";
 
 serveWorker(async (init) => {

@@ -1,50 +1,16 @@
 /**
- * LALC's per-layer learning rate over the first steps of a run, for the report's plot.
+ * The per-layer learning rate a layer-wise optimizer applied over the first steps of a run,
+ * for the report's plot.
  *
- * The optimizer is wrapped, not changed: before each of its first `steps` updates the
- * wrapper reads every kernel's weight and gradient norms (one transfer per step, only for
- * these few steps) and evaluates the per-layer rate of LALC (docs/method.md) from them.
+ * The rates are the optimizer's own record (`recordLayerStats: true`, read with
+ * `layerStats()` after each step), not a second implementation of its rule that could drift
+ * from it. The wrapper adds only what the record lacks: each kernel's weight and gradient
+ * norm (one extra device read per traced step, only for these few steps).
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-
-/** LALC's clip parameters (docs/method.md defaults). */
-export interface LalcClip {
-  readonly trustCoefficient: number;
-  readonly minRatio: number;
-  readonly maxRatio: number;
-  readonly epsilon: number;
-}
-
-/** The documented defaults (docs/method.md): kappa 0.02, rho 0.01, maxRatio 1, epsilon 1e-9. */
-export const LALC_DEFAULT_CLIP: LalcClip = {
-  trustCoefficient: 0.02,
-  minRatio: 0.01,
-  maxRatio: 1,
-  epsilon: 1e-9,
-};
-
-/**
- * The rate LALC gives a layer with weight norm `weightNorm` and update-direction norm
- * `gradNorm` when the global rate is `eta` (docs/method.md, "LALC as this project defines it").
- *
- * @example
- * ```ts
- * import { lalcLayerRate } from "./layer_rates.ts";
- * lalcLayerRate(10, 100, 0.1); // 0.002: kappa*10/100, inside [0.001, 0.1]
- * ```
- */
-export function lalcLayerRate(
-  weightNorm: number,
-  gradNorm: number,
-  eta: number,
-  clip: LalcClip = LALC_DEFAULT_CLIP,
-): number {
-  if (weightNorm === 0 || gradNorm === 0) return eta;
-  const local = clip.trustCoefficient * weightNorm / (gradNorm + clip.epsilon);
-  return Math.min(Math.max(local, clip.minRatio * eta), clip.maxRatio * eta);
-}
+import { isLayerwiseOptimizer } from "../optim/layerwise.ts";
 
 /** One traced layer at one step. */
 export interface LayerRatePoint {
@@ -54,67 +20,88 @@ export interface LayerRatePoint {
   /** Position of the layer among the kernels (forward order of the gradient map). */
   readonly layerIndex: number;
   readonly globalLr: number;
+  /** The rate the optimizer recorded for this kernel at this step. */
   readonly layerLr: number;
   readonly weightNorm: number;
   readonly gradNorm: number;
 }
 
+/** What {@link traceLayerRates} gives back. */
+export interface LayerRateTrace {
+  /** The optimizer, its `applyGradients` wrapped. */
+  readonly optimizer: tf.Optimizer;
+  /** Every traced point, once the reads of the traced steps have finished. */
+  points(): Promise<LayerRatePoint[]>;
+}
+
 /**
- * Wraps `optimizer.applyGradients` so its first `steps` updates report the per-layer rate of
- * every kernel (tensors of rank > 1, as LALC's default exclusion) to `onPoint`.
- * `rateAt(step)` gives the global rate of the schedule.
+ * Wraps `optimizer.applyGradients` so its first `steps` updates record, for every kernel
+ * (tensors of rank > 1), the rate the optimizer applied (its `layerStats()`), with the
+ * weight and gradient norms. `rateAt(step)` gives the global rate of the schedule. The
+ * optimizer must be built with `recordLayerStats: true`; one that is not layer-wise (LALC,
+ * LARS, LAMB) is returned unwrapped, with no points.
  *
  * @example
- * ```ts ignore
- * const points: LayerRatePoint[] = [];
- * traceLalcRates(optimizer, 50, schedule, (p) => points.push(p));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { lalc } from "../optim/lalc.ts";
+ * import { traceLayerRates } from "./layer_rates.ts";
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2, 2]), true, "m/dense0/kernel");
+ * const t = traceLayerRates(lalc({ learningRate: 0.1, recordLayerStats: true }), 1, () => 0.1);
+ * t.optimizer.applyGradients({ [w.name]: tf.fill([2, 2], 0.5) });
+ * const [p] = await t.points();
+ * assertEquals([p.layer, p.weightNorm, p.gradNorm], ["dense0", 2, 1]);
+ * // LALC: kappa * ||w|| / ||g|| = 0.02 * 2 / 1, inside [rho * eta, eta] = [0.001, 0.1].
+ * assertEquals(Math.abs(p.layerLr - 0.04) < 1e-6, true);
  * ```
  */
-export function traceLalcRates(
+export function traceLayerRates(
   optimizer: tf.Optimizer,
   steps: number,
   rateAt: (step: number) => number,
-  onPoint: (point: LayerRatePoint) => void,
-  clip: LalcClip = LALC_DEFAULT_CLIP,
-): tf.Optimizer {
+): LayerRateTrace {
+  // An optimizer that is not layer-wise (a test's stand-in) is left as it is: nothing to plot.
+  if (!isLayerwiseOptimizer(optimizer)) return { optimizer, points: () => Promise.resolve([]) };
+  const pending: Promise<LayerRatePoint[]>[] = [];
   const apply = optimizer.applyGradients.bind(optimizer);
   let step = 0;
   optimizer.applyGradients = (grads) => {
-    if (step < steps) {
-      const named = Array.isArray(grads)
-        ? grads
-        : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
-      const variables = tf.engine().registeredVariables;
-      const kernels = named.filter(({ name, tensor }) => tensor.rank > 1 && variables[name]);
-      if (kernels.length > 0) {
-        const norms = tf.tidy(() =>
-          tf.stack(kernels.flatMap(({ name, tensor }) => [
-            tf.norm(variables[name]),
-            tf.norm(tensor),
-          ]))
-        );
-        const values = norms.dataSync();
-        norms.dispose();
-        const eta = rateAt(step);
-        kernels.forEach(({ name }, i) => {
-          const parts = name.split("/");
-          const layer = parts.length > 2 ? parts.slice(1, -1).join("/") : name;
-          const weightNorm = values[2 * i];
-          const gradNorm = values[2 * i + 1];
-          onPoint({
-            step,
-            layer,
-            layerIndex: i,
-            globalLr: eta,
-            layerLr: lalcLayerRate(weightNorm, gradNorm, eta, clip),
-            weightNorm,
-            gradNorm,
-          });
-        });
-      }
-    }
-    step++;
+    const s = step++;
+    if (s >= steps) return apply(grads);
+    const named = Array.isArray(grads)
+      ? grads
+      : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
+    const variables = tf.engine().registeredVariables;
+    const kernels = named.filter(({ name, tensor }) => tensor.rank > 1 && variables[name]);
+    // The norms before the update: the weights the optimizer's rule saw.
+    const norms = kernels.length === 0
+      ? undefined
+      : tf.tidy(() =>
+        tf.stack(kernels.flatMap(({ name, tensor }) => [tf.norm(variables[name]), tf.norm(tensor)]))
+      );
     apply(grads);
+    // layerStats() takes its tensors now, before the next step replaces them.
+    const stats = optimizer.layerStats();
+    pending.push((async () => {
+      const [values, recorded] = [norms ? await norms.data() : new Float32Array(), await stats];
+      norms?.dispose();
+      const rate = new Map(recorded.map((r) => [r.name, r.learningRate]));
+      return kernels.map(({ name }, i) => {
+        const parts = name.split("/");
+        return {
+          step: s,
+          layer: parts.length > 2 ? parts.slice(1, -1).join("/") : name,
+          layerIndex: i,
+          globalLr: rateAt(s),
+          layerLr: rate.get(name) ?? NaN,
+          weightNorm: values[2 * i],
+          gradNorm: values[2 * i + 1],
+        };
+      });
+    })());
   };
-  return optimizer;
+  return { optimizer, points: async () => (await Promise.all(pending)).flat() };
 }

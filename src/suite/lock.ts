@@ -15,6 +15,8 @@ export const LOCK_FILE = ".lock";
 
 /** The folder is locked by another process; `holder` is what that process wrote. */
 export class FolderBusyError extends Error {
+  /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
+  readonly exitCode = 1;
   /** The holder's `pid` (and host), as it wrote them; empty when unreadable. */
   readonly holder: string;
   /** @param dir the folder. @param holder what the holder wrote. */

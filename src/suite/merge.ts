@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { toCsv } from "./csv.ts";
+import { toCsv } from "../output/csv.ts";
 import { sameGrid } from "./grid_spec.ts";
 import { FolderLock } from "./lock.ts";
 import type { Meta, ShardSpec } from "./meta.ts";

@@ -5,7 +5,7 @@
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_fakes.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
 import { mergeShards } from "./merge.ts";
 import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";

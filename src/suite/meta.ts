@@ -137,8 +137,11 @@ async function readText(path: string): Promise<string | undefined> {
  * needs no --allow-run), or `unknown`.
  *
  * @example
- * ```ts ignore
- * console.log(await gitCommit("."));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { gitCommit } from "./meta.ts";
+ * assertEquals(await gitCommit("/nonexistent"), "unknown");
+ * assertEquals(/^([0-9a-f]{40}|unknown)$/.test(await gitCommit(".")), true);
  * ```
  */
 export async function gitCommit(root: string): Promise<string> {

@@ -28,12 +28,13 @@ export {
   type SearchFlag,
 } from "./types.ts";
 export {
+  type LayerWiseOptions,
   type OptimizerKit,
   type RateFunction,
   type Recipe,
   RECIPES,
   type ScalingRule,
-} from "./methods.ts";
+} from "../methods/recipes.ts";
 export {
   type CellThreshold,
   checkThresholds,

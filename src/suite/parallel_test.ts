@@ -6,8 +6,8 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_fakes.ts";
-import { parseCsv } from "./csv.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { parseCsv } from "../output/csv.ts";
 import { totalRuns } from "./plan.ts";
 import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";
@@ -36,7 +36,7 @@ function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptio
     kit: recordingKit([]),
     backend: "cpu",
     versions,
-    workerModule: new URL("./_fake_worker.ts", import.meta.url),
+    workerModule: new URL("./_test_fake_worker.ts", import.meta.url),
     ...extra,
   };
 }
@@ -110,7 +110,7 @@ Deno.test("a parallel grid stopped by --max-runs resumes to the same rows", asyn
 Deno.test("a worker that fails stops the grid with its error; the folder stays resumable", async () => {
   await useBackend("cpu");
   const out = await Deno.makeTempDir();
-  const failing = new URL("./_failing_worker.ts", import.meta.url);
+  const failing = new URL("./_test_failing_worker.ts", import.meta.url);
   let message = "";
   try {
     await runGrid(options(out, { workers: 2, workerModule: failing }));

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { METHOD_RECIPE_VERSION, rateAtIndex } from "./methods.ts";
+import { METHOD_RECIPE_VERSION, rateAtIndex } from "../methods/recipes.ts";
 import type { GridSpec, MethodName, PlannedRun, SearchFlag } from "./types.ts";
 
 /** What a run id is computed from, besides its grid. */
@@ -49,6 +49,7 @@ function canonicalJson(value: unknown): string {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { runId } from "./plan.ts";
  * import { PRESETS } from "./presets.ts";
  * const run = { method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1 } as const;

@@ -144,8 +144,9 @@ export const PRESETS: Readonly<Record<string, GridSpec>> = {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { presetByName } from "./presets.ts";
- * presetByName("smoke").batchSizes; // [32, 512]
+ * assertEquals(presetByName("smoke").batchSizes, [32, 512]);
  * ```
  */
 export function presetByName(name: string): GridSpec {

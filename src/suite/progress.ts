@@ -21,9 +21,12 @@ export function formatDuration(seconds: number): string {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { progressLine } from "./progress.ts";
- * progressLine({ done: 5, total: 10, ranNow: 5, elapsedSeconds: 50 });
- * // "[##########----------]  5/10  50%  elapsed 50s  ETA 50s"
+ * assertEquals(
+ *   progressLine({ done: 5, total: 10, ranNow: 5, elapsedSeconds: 50 }),
+ *   "[##########----------]  5/10  50%  elapsed 50s  ETA 50s",
+ * );
  * ```
  */
 export function progressLine(

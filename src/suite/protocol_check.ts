@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "../output/csv.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
 import { CLAIM_COLUMNS, SUMMARY_COLUMNS, TABLE_FILES } from "./tables.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import { writePlot } from "./plot.ts";
+import { writePlot } from "../output/plot.ts";
 import { parseNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
@@ -259,8 +259,17 @@ export function layerRateSpec(
  * Draws the plots of a results folder into it; returns the files written.
  *
  * @example
- * ```ts ignore
- * const files = await drawReport("results/smoke");
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { drawReport } from "./report.ts";
+ * const smoke = new URL("../../results/smoke", import.meta.url).pathname;
+ * const dir = await Deno.makeTempDir();
+ * for (const f of ["meta.json", "runs.csv", "curves.csv", "layer_rates.csv"]) {
+ *   await Deno.copyFile(`${smoke}/${f}`, `${dir}/${f}`);
+ * }
+ * const files = await drawReport(dir);
+ * assertEquals(files.slice(0, 2), [`${dir}/accuracy_vs_batch.svg`, `${dir}/accuracy_vs_batch.png`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function drawReport(dir: string, folder?: ResultsFolder): Promise<string[]> {

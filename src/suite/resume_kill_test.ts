@@ -3,7 +3,7 @@
  * every run exactly once, parseable CSV files, and no curve row without its run.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "../output/csv.ts";
 import { nextCellRuns } from "./cell_plan.ts";
 import { gridCells, totalRuns } from "./plan.ts";
 import { runRowFromRecord } from "./schema.ts";

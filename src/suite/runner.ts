@@ -14,7 +14,7 @@
  */
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import type { OptimizerKit } from "./methods.ts";
+import type { OptimizerKit } from "../methods/recipes.ts";
 import { nextCellRuns } from "./cell_plan.ts";
 import { executeRun } from "./execute.ts";
 import type { ExecutedRun } from "./execute.ts";

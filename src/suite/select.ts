@@ -41,8 +41,14 @@ export function cellKey(method: string, batchSize: number, depth: number): strin
  * cell has no tuning run.
  *
  * @example
- * ```ts ignore
- * const best = bestLrIndex(rows.filter((r) => r.method === "lalc" && r.batchSize === 512));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./store.ts";
+ * import { bestLrIndex } from "./select.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const cell = rows.filter((r) => r.method === "lalc" && r.batchSize === rows[0].batchSize && r.depth === rows[0].depth);
+ * const best = bestLrIndex(cell);
+ * assertEquals(cell.some((r) => r.lrIndex === best), true);
  * ```
  */
 export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
@@ -128,8 +134,15 @@ export interface CellSummary {
  * with no held-out seed yet has `n` 0 and NaN statistics.
  *
  * @example
- * ```ts ignore
- * for (const c of summarizeCells(store.rows)) console.log(c.method, c.mean, c.ciLow, c.ciHigh);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./store.ts";
+ * import { summarizeCells } from "./select.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const cells = summarizeCells(rows);
+ * const keys = new Set(rows.map((r) => `${r.method} ${r.batchSize} ${r.depth}`));
+ * assertEquals(cells.length, keys.size); // one summary per method x batch size x depth
+ * assertEquals(cells.every((c) => c.n === 0 || (c.mean >= 0 && c.mean <= 1)), true);
  * ```
  */
 export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {

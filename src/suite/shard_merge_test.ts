@@ -5,7 +5,7 @@
  * report read it. A second process on a busy folder is refused with the holder's pid.
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "../output/csv.ts";
 
 const GRID = {
   extends: "smoke",

@@ -10,7 +10,7 @@ import { useBackend } from "../backend/backend.ts";
 import { trainRun } from "../train/run.ts";
 import { loadGridDataset } from "./data.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
-import { optimizerKit } from "./kit.ts";
+import { optimizerKit } from "../methods/kit.ts";
 import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";
 import { summarizeCells } from "./select.ts";

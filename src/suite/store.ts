@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { toCsv } from "./csv.ts";
+import { toCsv } from "../output/csv.ts";
 import { sameGrid } from "./grid_spec.ts";
 import { FolderBusyError, FolderLock } from "./lock.ts";
 import { parseMeta } from "./meta.ts";

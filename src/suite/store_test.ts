@@ -7,7 +7,7 @@
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_fakes.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
 import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
 import { runId } from "./plan.ts";
 import { RUN_COLUMNS } from "./schema.ts";

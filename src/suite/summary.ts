@@ -27,8 +27,14 @@ function table(header: string[], rows: string[][]): string[] {
  * failed reads `error e5/10`.
  *
  * @example
- * ```ts ignore
- * console.log(summaryTables(summarizeCells(store.rows)));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readResults } from "./store.ts";
+ * import { summarizeCells } from "./select.ts";
+ * import { summaryTables } from "./summary.ts";
+ * const { rows } = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+ * const text = summaryTables(summarizeCells(rows));
+ * assertEquals(["lalc", "lars", "lamb"].every((m) => text.includes(m)), true);
  * ```
  */
 export function summaryTables(cells: readonly CellSummary[]): string {

@@ -5,11 +5,13 @@
  *
  * @module
  */
-import { parseCsvLines } from "./csv.ts";
+import { parseCsvLines } from "../output/csv.ts";
 import { METHODS } from "./types.ts";
 
 /** A results file that is not what the grid writes; the message names `file:line`. */
 export class ResultsError extends Error {
+  /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
+  readonly exitCode = 1;
   /** @param message `file:line: what is wrong` and what to do. */
   constructor(message: string) {
     super(message);

@@ -5,7 +5,7 @@
  * @module
  */
 import type { ClaimRow } from "./claims.ts";
-import { toCsv } from "./csv.ts";
+import { toCsv } from "../output/csv.ts";
 import { formatNumber } from "./schema.ts";
 import type { CellSummary } from "./select.ts";
 import { writeFileAtomic } from "./store.ts";

@@ -5,12 +5,9 @@
  * @module
  */
 import type { ModelKind } from "../models/types.ts";
+import type { MethodName } from "../methods/names.ts";
 
-/** The methods the benchmark compares (recipes in `methods.ts`). */
-export const METHODS = ["lalc", "lars", "lamb", "linear-scaling", "warmup"] as const;
-
-/** One of {@link METHODS}. */
-export type MethodName = typeof METHODS[number];
+export { type MethodName, METHODS } from "../methods/names.ts";
 
 /** The data sets a grid can train on. */
 /** The data sets a grid can name. */

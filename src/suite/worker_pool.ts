@@ -68,6 +68,8 @@ export function serveWorker(setup: (init: WorkerInit) => Promise<RunContext>): v
 
 /** A worker failed to start or died; the grid stops (its folder stays resumable). */
 export class WorkerFailure extends Error {
+  /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
+  readonly exitCode = 1;
   /** @param message what failed. */
   constructor(message: string) {
     super(message);

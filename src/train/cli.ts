@@ -9,7 +9,6 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
 import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
@@ -20,7 +19,8 @@ import { lalc } from "../optim/lalc.ts";
 import { lamb } from "../optim/lamb.ts";
 import { lars } from "../optim/lars.ts";
 import { momentum } from "../optim/momentum.ts";
-import { choiceOption, intOption, numberOption, UsageError } from "./options.ts";
+import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../cli/args.ts";
+import { asInputError, startBackend } from "../cli/guard.ts";
 import { trainRun } from "./run.ts";
 
 const DATASETS = ["fashion-mnist", "cifar10", "synthetic"] as const;
@@ -35,7 +35,9 @@ const OPTIMIZERS: Record<string, (lr: number, weightDecay: number) => tf.Optimiz
   adam: (lr) => tf.train.adam(lr),
 };
 
-const HELP = `usage: train [options]
+const HELP = `usage: cli.ts train [options]
+
+Trains one model with one optimizer and prints its metrics.
 
   --dataset NAME      ${DATASETS.join(" | ")} (default fashion-mnist; without the
                       full set on this machine, the shipped subset, with a warning)
@@ -54,7 +56,8 @@ const HELP = `usage: train [options]
   --backend NAME      ${BACKENDS.join(" | ")} (default native where its libraries load,
                       else wasm)
   --threads N         threads of the native kernels (default: all cores)
-  --json              print the result as JSON on the last line`;
+  --json              print the result as JSON on the last line
+  -h, --help          show this text`;
 
 const OPTIONS = {
   dataset: { type: "string", default: "fashion-mnist" },
@@ -72,8 +75,7 @@ const OPTIONS = {
   seed: { type: "string", default: "1" },
   backend: { type: "string" },
   threads: { type: "string" },
-  json: { type: "boolean", default: false },
-  help: { type: "boolean", default: false },
+  json: { type: "boolean" },
 } as const;
 
 async function loadDataset(name: string, dataDir: string | undefined): Promise<Dataset> {
@@ -83,90 +85,87 @@ async function loadDataset(name: string, dataDir: string | undefined): Promise<D
 }
 
 /**
- * Runs the `train` command with `args`; returns the exit code (0 ok, 1 run failed,
- * 2 usage error).
+ * Runs the `train` command with `args`; returns the exit code (0 ok, 1 run failed). Bad
+ * arguments and unreadable data throw a {@link CliError} (src/cli.ts prints it as one line).
  *
  * @example
- * ```ts ignore
- * Deno.exit(await main(["--model", "mlp", "--depth", "4", "--steps", "10", "--json"]));
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { main } from "./cli.ts";
+ * const log = console.log;
+ * const lines: string[] = [];
+ * console.log = (s: string) => lines.push(s);
+ * try {
+ *   const args = ["--dataset", "synthetic", "--depth", "2", "--width", "8", "--steps", "2"];
+ *   assertEquals(await main([...args, "--backend", "cpu", "--json"]), 0);
+ * } finally {
+ *   console.log = log;
+ * }
+ * assertEquals(JSON.parse(lines.at(-1)!).steps, 2);
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  try {
-    // strict: unknown options and stray positional arguments are refused by parseArgs.
-    const { values: v } = parseArgs({ args, options: OPTIONS, strict: true });
-    if (v.help) {
-      console.log(HELP);
-      return 0;
-    }
-    const dataset = choiceOption("dataset", v.dataset, DATASETS);
-    const kind = choiceOption("model", v.model, MODEL_KINDS);
-    const optimizerName = choiceOption("optimizer", v.optimizer, Object.keys(OPTIMIZERS));
-    const backend = v.backend === undefined
-      ? undefined
-      : choiceOption("backend", v.backend, BACKENDS);
-    const threads = v.threads === undefined ? undefined : intOption("threads", v.threads, 1, 1024);
-    const depth = intOption("depth", v.depth, 1, 1000);
-    const width = intOption("width", v.width, 1, 65536);
-    const batchSize = intOption("batch-size", v["batch-size"], 1);
-    const lr = numberOption("lr", v.lr, 0);
-    const weightDecay = numberOption("weight-decay", v["weight-decay"], 0);
-    const steps = v.steps === undefined ? undefined : intOption("steps", v.steps, 1);
-    const epochs = v.epochs === undefined ? undefined : numberOption("epochs", v.epochs, 1e-9);
-    const evalEvery = intOption("eval-every", v["eval-every"], 0);
-    const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
+  const parsed = parseCommand({ name: "train", help: HELP, options: OPTIONS }, args);
+  if (parsed === undefined) return 0;
+  const v = parsed.values;
+  const dataset = choiceOption("dataset", v.dataset, DATASETS);
+  const kind = choiceOption("model", v.model, MODEL_KINDS);
+  const optimizerName = choiceOption("optimizer", v.optimizer, Object.keys(OPTIMIZERS));
+  const backend = v.backend === undefined
+    ? undefined
+    : choiceOption("backend", v.backend, BACKENDS);
+  const threads = v.threads === undefined ? undefined : intOption("threads", v.threads, 1, 1024);
+  const depth = intOption("depth", v.depth, 1, 1000);
+  const width = intOption("width", v.width, 1, 65536);
+  const batchSize = intOption("batch-size", v["batch-size"], 1);
+  const lr = numberOption("lr", v.lr, 0);
+  const weightDecay = numberOption("weight-decay", v["weight-decay"], 0);
+  const steps = v.steps === undefined ? undefined : intOption("steps", v.steps, 1);
+  const epochs = v.epochs === undefined ? undefined : numberOption("epochs", v.epochs, 1e-9);
+  const evalEvery = intOption("eval-every", v["eval-every"], 0);
+  const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
 
-    // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
-    await useBackend(backend ?? await defaultBackend(), { threads }).catch((e: Error) => {
-      throw new UsageError(e.message.split("\n")[0]);
-    });
-    const data = await loadDataset(dataset, v["data-dir"]);
-    if (batchSize > data.train.count) {
-      throw new UsageError(
-        `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
-      );
-    }
-    const result = await trainRun({
-      dataset: data,
-      model: { kind, depth, width, seed },
-      makeOptimizer: () => OPTIMIZERS[optimizerName](lr, weightDecay),
-      batchSize,
-      steps,
-      epochs: steps === undefined ? (epochs ?? 1) : undefined,
-      seed,
-      evalEvery,
-      onPoint: v.json ? undefined : (p) =>
-        console.log(
-          `step ${p.step}  epoch ${p.epoch.toFixed(2)}  loss ${p.trainLoss.toFixed(4)}  ` +
-            `test acc ${Number.isNaN(p.testAccuracy) ? "-" : p.testAccuracy.toFixed(4)}`,
-        ),
-    });
-    const summary = {
-      dataset: data.name,
-      model: kind,
-      depth,
-      width,
-      batchSize,
-      optimizer: optimizerName,
-      lr,
-      backend: backendInfo().name,
-      status: result.status,
-      steps: result.steps,
-      trainLoss: result.finalTrainLoss,
-      testAccuracy: result.finalTestAccuracy,
-      samplesPerSec: result.samplesPerSec,
-      wallSeconds: result.wallSeconds,
-      maxGradNorm: result.maxGradNorm,
-      ...(result.error !== undefined ? { error: result.error } : {}),
-    };
-    console.log(v.json ? JSON.stringify(summary) : summary);
-    return result.status === "error" ? 1 : 0;
-  } catch (e) {
-    if (e instanceof UsageError || (e instanceof TypeError && "code" in e)) {
-      // parseArgs reports unknown options and missing values as coded TypeErrors.
-      console.error(`train: ${e.message}`);
-      return 2;
-    }
-    throw e;
+  const data = await asInputError(() => loadDataset(dataset, v["data-dir"]));
+  // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
+  await startBackend(async () => useBackend(backend ?? await defaultBackend(), { threads }));
+  if (batchSize > data.train.count) {
+    throw new CliError(
+      `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
+    );
   }
+  const result = await trainRun({
+    dataset: data,
+    model: { kind, depth, width, seed },
+    makeOptimizer: () => OPTIMIZERS[optimizerName](lr, weightDecay),
+    batchSize,
+    steps,
+    epochs: steps === undefined ? (epochs ?? 1) : undefined,
+    seed,
+    evalEvery,
+    onPoint: v.json ? undefined : (p) =>
+      console.log(
+        `step ${p.step}  epoch ${p.epoch.toFixed(2)}  loss ${p.trainLoss.toFixed(4)}  ` +
+          `test acc ${Number.isNaN(p.testAccuracy) ? "-" : p.testAccuracy.toFixed(4)}`,
+      ),
+  });
+  const summary = {
+    dataset: data.name,
+    model: kind,
+    depth,
+    width,
+    batchSize,
+    optimizer: optimizerName,
+    lr,
+    backend: backendInfo().name,
+    status: result.status,
+    steps: result.steps,
+    trainLoss: result.finalTrainLoss,
+    testAccuracy: result.finalTestAccuracy,
+    samplesPerSec: result.samplesPerSec,
+    wallSeconds: result.wallSeconds,
+    maxGradNorm: result.maxGradNorm,
+    ...(result.error !== undefined ? { error: result.error } : {}),
+  };
+  console.log(v.json ? JSON.stringify(summary) : summary);
+  return result.status === "error" ? 1 : 0;
 }

@@ -47,7 +47,7 @@ Deno.test("train --json prints the run's metrics as the last line", async () => 
 
 Deno.test("train refuses unknown options, unknown values and impossible numbers", async () => {
   const cases: [string[], RegExp][] = [
-    [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--frobnicate"], /unknown option "--frobnicate"/],
     [
       ["--optimizer", "rmsprop"],
       /--optimizer: "rmsprop" is not allowed; expected one of momentum, lalc/,
@@ -60,7 +60,7 @@ Deno.test("train refuses unknown options, unknown values and impossible numbers"
       ["--dataset", "synthetic", "--batch-size", "999999", "--backend", "cpu"],
       /--batch-size: "999999" is not allowed; synthetic has 2048 training samples/,
     ],
-    [["stray"], /Unexpected argument 'stray'/],
+    [["stray"], /unexpected argument "stray"/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = await train(...args);

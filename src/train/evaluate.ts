@@ -15,8 +15,18 @@ const EVAL_CHUNK = 1000;
  * `split`, read back with a single device-to-CPU transfer.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { makeSyntheticDataset } from "../data/synthetic.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { accuracy } from "./evaluate.ts";
+ * await useBackend("cpu");
+ * const dataset = makeSyntheticDataset({ trainCount: 64, testCount: 64 });
+ * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 0 }, dataset.test.sampleShape, dataset.numClasses);
  * const acc = await accuracy(model, dataset.test);
+ * assertEquals(acc >= 0 && acc <= 1, true);
+ * model.dispose();
  * ```
  */
 export async function accuracy(model: Model, split: Split, limit = split.count): Promise<number> {

@@ -64,12 +64,22 @@ export function runLength(config: RunConfig): { stepsPerEpoch: number; totalStep
  * non-positive steps) do throw, before anything is built.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { makeSyntheticDataset } from "../data/synthetic.ts";
+ * import { momentum } from "../optim/momentum.ts";
+ * import { trainRun } from "./run.ts";
+ * await useBackend("cpu");
  * const result = await trainRun({
- *   dataset, model: { kind: "mlp", depth: 4, width: 64, seed: 1 },
+ *   dataset: makeSyntheticDataset({ trainCount: 256, testCount: 64 }),
+ *   model: { kind: "mlp", depth: 2, width: 16, seed: 1 },
  *   makeOptimizer: () => momentum({ learningRate: 0.1 }),
- *   batchSize: 128, epochs: 1, seed: 1,
+ *   batchSize: 64,
+ *   epochs: 1,
+ *   seed: 1,
  * });
+ * assertEquals([result.status, result.steps], ["ok", 4]);
  * ```
  */
 export async function trainRun(config: RunConfig): Promise<RunResult> {

@@ -37,10 +37,22 @@ export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
  * steps' worth in one go).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "../models/build.ts";
+ * import { trainStep } from "./step.ts";
+ * await useBackend("cpu");
+ * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 0 }, [4], 3);
+ * const optimizer = tf.train.sgd(0.1);
+ * const x = tf.randomNormal([8, 4], 0, 1, "float32", 1);
+ * const labels = tf.tensor1d([0, 1, 2, 0, 1, 2, 0, 1], "int32");
  * const { loss, norms } = trainStep(model, optimizer, x, labels);
- * console.log(await loss.data());
- * tf.dispose([loss, norms]);
+ * assertEquals(Number.isFinite((await loss.data())[0]), true);
+ * assertEquals(norms.shape, [model.layers.length + 1]); // each kernel's norm, then the total
+ * tf.dispose([loss, norms, x, labels]);
+ * model.dispose();
  * ```
  */
 export function trainStep(

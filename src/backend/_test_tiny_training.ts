@@ -7,7 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, useBackend } from "./backend.ts";
-import { randomData } from "./_compare.ts";
+import { randomData } from "./_test_compare.ts";
 
 /** Which tiny network. */
 export type TinyKind = "mlp" | "cnn";

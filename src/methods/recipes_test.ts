@@ -1,15 +1,15 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { recordingKit } from "./_fakes.ts";
-import type { BuiltOptimizer } from "./_fakes.ts";
+import { recordingKit } from "../suite/_test_fakes.ts";
+import type { BuiltOptimizer } from "../suite/_test_fakes.ts";
 import {
   learningRateGrid,
   methodSchedule,
   optimizerFactory,
   RECIPES,
   scaledLearningRate,
-} from "./methods.ts";
-import { METHODS } from "./types.ts";
+} from "./recipes.ts";
+import { METHODS } from "./names.ts";
 
 Deno.test("every method gets the same number of rates, centred on its base rate", () => {
   for (const m of METHODS) {

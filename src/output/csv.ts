@@ -1,5 +1,5 @@
 /**
- * The one place the suite touches a CSV library (npm's csv-stringify / csv-parse, pinned in
+ * The one place the project touches a CSV library (npm's csv-stringify / csv-parse, pinned in
  * deno.json), so it can move to `@std/csv` once JSR is reachable.
  *
  * @module
@@ -12,8 +12,9 @@ import { parse } from "csv-parse/sync";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { toCsv } from "./csv.ts";
- * toCsv([["a", "b,c"]]); // 'a,"b,c"\n'
+ * assertEquals(toCsv([["a", "b,c"]]), 'a,"b,c"\n');
  * ```
  */
 export function toCsv(rows: readonly (readonly string[])[]): string {
@@ -22,18 +23,40 @@ export function toCsv(rows: readonly (readonly string[])[]): string {
 }
 
 /**
+ * CSV text that does not parse, with the file and the line. `exitCode` 1 makes a command
+ * report it as one line (a data error; see src/cli/guard.ts).
+ */
+export class CsvParseError extends Error {
+  /** The exit code of a command that meets it: a data error. */
+  readonly exitCode = 1;
+  /** @param message `<file>: line <n>: <what is wrong>`. */
+  constructor(message: string) {
+    super(message);
+    this.name = "CsvParseError";
+  }
+}
+
+/**
  * Records of CSV `text` whose first line is the header, as column-name maps.
  *
- * @throws when the text is not valid CSV (names the line).
+ * @param source the file the text was read from, named in errors.
+ * @throws {CsvParseError} when the text is not valid CSV, naming `source` and the line.
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
  * import { parseCsv } from "./csv.ts";
- * parseCsv("a,b\n1,2\n"); // [{ a: "1", b: "2" }]
+ * assertEquals(parseCsv("a,b\n1,2\n"), [{ a: "1", b: "2" }]);
+ * throws(() => parseCsv("a,b\n1,2,3\n", "runs.csv"), /^CsvParseError: runs.csv: line 2: /);
  * ```
  */
-export function parseCsv(text: string): Record<string, string>[] {
+export function parseCsv(text: string, source = "CSV text"): Record<string, string>[] {
   if (text.trim() === "") return [];
-  return parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  try {
+    return parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines;
+    throw new CsvParseError(`${source}: line ${line ?? "?"}: ${(e as Error).message}`);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * gzip IDX files (the same format as the originals).
  *
  * ```sh
- * deno run --allow-read --allow-write src/data/make_fashion_subset.ts \
+ * deno run --allow-read --allow-write tools/make_fashion_subset.ts \
  *   --from /usr/share/datasets/fashion-mnist --to fixtures/fashion-mnist-subset \
  *   --train 4000 --test 1000
  * ```
@@ -13,16 +13,22 @@
  */
 import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { encodeIdx, readIdx } from "./idx.ts";
-import { DEFAULT_FASHION_MNIST_DIR } from "./fashion_mnist.ts";
+import { encodeIdx, readIdx } from "../src/data/idx.ts";
+import { DEFAULT_FASHION_MNIST_DIR } from "../src/data/fashion_mnist.ts";
 
 /**
  * Copies the first `count` records of an IDX file into a gzip IDX file.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { readIdx } from "../src/data/idx.ts";
  * import { writeIdxPrefix } from "./make_fashion_subset.ts";
- * await writeIdxPrefix("in/t10k-labels-idx1-ubyte.gz", "out/t10k-labels-idx1-ubyte.gz", 100);
+ * const from = new URL("../fixtures/fashion-mnist-subset/t10k-labels-idx1-ubyte.gz", import.meta.url).pathname;
+ * const to = `${await Deno.makeTempDir()}/labels.gz`;
+ * await writeIdxPrefix(from, to, 100);
+ * assertEquals((await readIdx(to)).dims, [100]);
+ * await Deno.remove(to);
  * ```
  */
 export async function writeIdxPrefix(from: string, to: string, count: number): Promise<void> {

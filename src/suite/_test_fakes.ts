@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import type { OptimizerKit, RateFunction } from "./methods.ts";
+import type { OptimizerKit, RateFunction } from "../methods/recipes.ts";
 
 /** A recorded optimizer construction. */
 export interface BuiltOptimizer {

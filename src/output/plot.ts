@@ -22,13 +22,14 @@ const CONFIG = { font: PLOT_FONT_FAMILY, background: "white" };
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { vegaLiteToSvg } from "./plot.ts";
  * const svg = await vegaLiteToSvg({
  *   data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
  *   mark: "line",
  *   encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
  * });
- * svg.startsWith("<svg"); // true
+ * assertEquals(svg.startsWith("<svg"), true);
  * ```
  */
 export async function vegaLiteToSvg(spec: TopLevelSpec): Promise<string> {
@@ -64,8 +65,12 @@ function initResvg(fontPath: string): Promise<Uint8Array> {
  * Renders an SVG string to PNG bytes at `scale` times its size.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { svgToPng, vegaLiteToSvg } from "./plot.ts";
+ * const svg = await vegaLiteToSvg({ data: { values: [{ x: 1 }] }, mark: "point", encoding: { x: { field: "x", type: "quantitative" } } });
  * const png = await svgToPng(svg, 2);
+ * assertEquals(new TextDecoder().decode(png.slice(1, 4)), "PNG");
  * ```
  */
 export async function svgToPng(
@@ -91,8 +96,13 @@ export async function svgToPng(
  * Writes `dir/name.svg` and `dir/name.png` of a Vega-Lite spec; returns both paths.
  *
  * @example
- * ```ts ignore
- * await writePlot("results/smoke", "accuracy_vs_batch", spec);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { writePlot } from "./plot.ts";
+ * const dir = await Deno.makeTempDir();
+ * const spec = { data: { values: [{ x: 1 }] }, mark: "point", encoding: { x: { field: "x", type: "quantitative" } } } as const;
+ * assertEquals(await writePlot(dir, "demo", spec), [`${dir}/demo.svg`, `${dir}/demo.png`]);
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export async function writePlot(dir: string, name: string, spec: TopLevelSpec): Promise<string[]> {

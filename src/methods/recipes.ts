@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { MethodName } from "./types.ts";
+import type { MethodName } from "./names.ts";
 import type { Optimizer } from "../tf_types.ts";
 
 /**
@@ -22,14 +22,22 @@ export const METHOD_RECIPE_VERSION = 1;
 /** A learning-rate schedule: optimizer step (0-based) to rate. */
 export type RateFunction = (step: number) => number;
 
+/** What a recipe sets of a layer-wise optimizer (LALC, LARS, LAMB). */
+export interface LayerWiseOptions {
+  /** The global rate or schedule. */
+  learningRate: number | RateFunction;
+  /** Keep each step's per-tensor rates for `layerStats()` (traces and plots). */
+  recordLayerStats?: boolean;
+}
+
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
   /** LALC (docs/method.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
-  lalc(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
+  lalc(options: LayerWiseOptions & { momentum?: number }): Optimizer;
   /** LARS as optax.lars. */
-  lars(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
+  lars(options: LayerWiseOptions & { momentum?: number }): Optimizer;
   /** LAMB as optax.lamb. */
-  lamb(options: { learningRate: number | RateFunction }): Optimizer;
+  lamb(options: LayerWiseOptions): Optimizer;
   /** Momentum SGD with tf.js semantics. */
   momentum(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
   /** optax.warmup_cosine_decay_schedule. */
@@ -126,8 +134,9 @@ export const REFERENCE_BATCH = 256;
  *
  * @example
  * ```ts
- * import { scaledLearningRate } from "./methods.ts";
- * scaledLearningRate("warmup", 0.1, 1024); // 0.4
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { scaledLearningRate } from "./recipes.ts";
+ * assertEquals(scaledLearningRate("warmup", 0.1, 1024), 0.4);
  * ```
  */
 export function scaledLearningRate(method: MethodName, baseLr: number, batchSize: number): number {
@@ -143,7 +152,7 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  *
  * @example
  * ```ts
- * import { rateAtIndex } from "./methods.ts";
+ * import { rateAtIndex } from "./recipes.ts";
  * rateAtIndex("warmup", -1, 3, 10); // 0.001, one step below the grid [0.01, 0.1, 1]
  * ```
  */
@@ -165,8 +174,10 @@ export function rateAtIndex(
  *
  * @example
  * ```ts
- * import { learningRateGrid } from "./methods.ts";
- * learningRateGrid("warmup", 3, 10); // [0.01, 0.1, 1] (up to rounding)
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { learningRateGrid } from "./recipes.ts";
+ * // Around warmup's base rate 0.1, a factor 10 apart (rounded to 6 significant digits).
+ * assertEquals(learningRateGrid("warmup", 3, 10).map((r) => Number(r.toPrecision(6))), [0.01, 0.1, 1]);
  * ```
  */
 export function learningRateGrid(method: MethodName, points: number, factor: number): number[] {
@@ -200,25 +211,35 @@ export function methodSchedule(
  * knows its length.
  *
  * @example
- * ```ts ignore
- * const make = optimizerFactory(kit, "lalc", 0.4);
- * const optimizer = make(1000, 100);
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { ChainOptimizer } from "../optim/optimizer.ts";
+ * import { optimizerKit } from "./kit.ts";
+ * import { optimizerFactory } from "./recipes.ts";
+ * const make = optimizerFactory(optimizerKit, "lalc", 0.4);
+ * const optimizer = make(1000, 100) as ChainOptimizer;
+ * // LALC's recipe: a cosine decay from the peak to zero over the run, without warmup.
+ * assertEquals([optimizer.learningRateAt(0), optimizer.learningRateAt(1000)], [0.4, 0]);
+ * optimizer.dispose();
  * ```
  */
 export function optimizerFactory(
   kit: OptimizerKit,
   method: MethodName,
   scaledLr: number,
+  recordLayerStats = false,
 ): (totalSteps: number, stepsPerEpoch: number) => Optimizer {
+  // Only asked for when wanted: the kit's fakes in tests see the recipes' options alone.
+  const record = recordLayerStats ? { recordLayerStats } : {};
   return (totalSteps) => {
     const learningRate = methodSchedule(kit, method, scaledLr, totalSteps);
     switch (RECIPES[method].optimizer) {
       case "lalc":
-        return kit.lalc({ learningRate, momentum: MOMENTUM });
+        return kit.lalc({ learningRate, momentum: MOMENTUM, ...record });
       case "lars":
-        return kit.lars({ learningRate, momentum: MOMENTUM });
+        return kit.lars({ learningRate, momentum: MOMENTUM, ...record });
       case "lamb":
-        return kit.lamb({ learningRate });
+        return kit.lamb({ learningRate, ...record });
       case "momentum":
         return kit.momentum({ learningRate, momentum: MOMENTUM });
     }

@@ -6,7 +6,7 @@
  */
 import { useBackend } from "../backend/backend.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_fakes.ts";
+import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
 import { serveWorker } from "./worker_pool.ts";
 
 serveWorker(async (init) => {

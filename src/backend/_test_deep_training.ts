@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, useBackend } from "./backend.ts";
-import { randomData } from "./_compare.ts";
+import { randomData } from "./_test_compare.ts";
 import { buildModel } from "../models/build.ts";
 import type { ModelKind } from "../models/types.ts";
 import { momentum } from "../optim/momentum.ts";

@@ -4,16 +4,19 @@
  * first argument (default wasm), and prints the ratios.
  *
  * ```sh
- * deno run --allow-read --allow-env src/models/_bn_timing.ts wasm
+ * deno run --allow-read --allow-env tools/bn_timing.ts wasm
  * ```
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, useBackend } from "../backend/backend.ts";
-import { batchNorm } from "./batch_norm.ts";
-import { batchNormElementwise, batchNormFusedAutodiff } from "./_batch_norm_reference.ts";
-import { ParamStore } from "./params.ts";
+import { type BackendName, useBackend } from "../src/backend/backend.ts";
+import { batchNorm } from "../src/models/batch_norm.ts";
+import {
+  batchNormElementwise,
+  batchNormFusedAutodiff,
+} from "../src/models/_test_batch_norm_reference.ts";
+import { ParamStore } from "../src/models/params.ts";
 
 const backend = (Deno.args[0] ?? "wasm") as BackendName;
 await useBackend(backend);
