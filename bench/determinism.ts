@@ -19,7 +19,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { parseCsv } from "../src/suite/csv.ts";
+import { parseCsv } from "../src/output/csv.ts";
 import { BIT_EXACT, compareRun, CONFIG_COLUMNS } from "../src/suite/drift.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;

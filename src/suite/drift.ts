@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { toCsv } from "./csv.ts";
+import { toCsv } from "../output/csv.ts";
 
 /**
  * Columns that describe where and how fast a run ran, not what it computed: never compared.

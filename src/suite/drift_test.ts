@@ -1,6 +1,6 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { compareRun, describeDrift, driftCsv, NOT_WRITTEN, spreadIndices } from "./drift.ts";
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "../output/csv.ts";
 
 const BIT = { absolute: 0 };
 

@@ -15,7 +15,7 @@ import type { BackendName } from "../backend/backend.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { nextCellRuns } from "./cell_plan.ts";
 import { runId } from "./plan.ts";
-import { parseCsv } from "./csv.ts";
+import { parseCsv } from "../output/csv.ts";
 import { BIT_EXACT, compareRun, spreadIndices } from "./drift.ts";
 import type { DriftRow, Tolerance } from "./drift.ts";
 import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
@@ -291,7 +291,7 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
   // Heavy modules load only once the folder is known to be readable.
   const [{ loadGridDataset }, { optimizerKit }, { trainRun }] = await Promise.all([
     import("./data.ts"),
-    import("./kit.ts"),
+    import("../methods/kit.ts"),
     import("../train/run.ts"),
   ]);
   let dataset;

@@ -6,7 +6,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
-import { toCsv } from "./csv.ts";
+import { toCsv } from "../output/csv.ts";
 import {
   backendTolerance,
   chooseRecords,
