@@ -8,6 +8,7 @@
  * @module
  */
 import { toCsv } from "../output/csv.ts";
+import { RUN_COLUMNS } from "./schema.ts";
 
 /**
  * Columns that describe where and how fast a run ran, not what it computed: never compared.
@@ -28,21 +29,10 @@ export const PROVENANCE_COLUMNS: ReadonlySet<string> = new Set([
  * Columns that say which run a row is. They are compared too (a changed recipe moves
  * `scaled_lr`), but a drift CSV lists them only where they differ.
  */
-export const CONFIG_COLUMNS: ReadonlySet<string> = new Set([
-  "run_id",
-  "preset",
-  "dataset",
-  "model",
-  "depth",
-  "width",
-  "method",
-  "batch_size",
-  "phase",
-  "lr_index",
-  "base_lr",
-  "scaled_lr",
-  "seed",
-]);
+export const CONFIG_COLUMNS: ReadonlySet<string> = new Set(
+  // runs.csv opens with them, from run_id to seed.
+  RUN_COLUMNS.slice(0, RUN_COLUMNS.indexOf("seed") + 1),
+);
 
 /** How far a reproduced number may be from the committed one. */
 export interface Tolerance {
