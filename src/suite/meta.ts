@@ -134,7 +134,8 @@ async function readText(path: string): Promise<string | undefined> {
 
 /**
  * The commit checked out at `root`, read from `.git` directly (no `git` process, so the grid
- * needs no --allow-run), or `unknown`.
+ * needs no --allow-run), or `unknown`. In a linked worktree or a submodule `.git` is a file
+ * (`gitdir: PATH`): HEAD is read there, and refs also in the repository's common directory.
  *
  * @example
  * ```ts
@@ -145,15 +146,33 @@ async function readText(path: string): Promise<string | undefined> {
  * ```
  */
 export async function gitCommit(root: string): Promise<string> {
-  const head = await readText(`${root}/.git/HEAD`);
+  const dirs = await gitDirs(root);
+  if (dirs === undefined) return "unknown";
+  const head = await readText(`${dirs.gitDir}/HEAD`);
   if (head === undefined) return "unknown";
   if (!head.startsWith("ref: ")) return head;
   const ref = head.slice(5);
-  const loose = await readText(`${root}/.git/${ref}`);
-  if (loose) return loose;
-  const packed = await readText(`${root}/.git/packed-refs`);
+  for (const dir of new Set([dirs.gitDir, dirs.commonDir])) {
+    const loose = await readText(`${dir}/${ref}`);
+    if (loose) return loose;
+  }
+  const packed = await readText(`${dirs.commonDir}/packed-refs`);
   const line = packed?.split("\n").find((l) => l.endsWith(` ${ref}`));
   return line?.split(" ")[0] ?? "unknown";
+}
+
+/** Where a checkout keeps HEAD (`gitDir`) and its shared refs (`commonDir`). */
+async function gitDirs(root: string): Promise<{ gitDir: string; commonDir: string } | undefined> {
+  const dotGit = `${root}/.git`;
+  const pointer = await readText(dotGit); // undefined for the usual .git folder
+  if (pointer === undefined || !pointer.startsWith("gitdir: ")) {
+    return { gitDir: dotGit, commonDir: dotGit };
+  }
+  const target = pointer.slice("gitdir: ".length);
+  const gitDir = target.startsWith("/") ? target : `${root}/${target}`;
+  const common = await readText(`${gitDir}/commondir`);
+  if (common === undefined) return { gitDir, commonDir: gitDir };
+  return { gitDir, commonDir: common.startsWith("/") ? common : `${gitDir}/${common}` };
 }
 
 /** Deno, tf.js and commit versions of this process. */
