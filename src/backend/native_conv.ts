@@ -108,16 +108,10 @@ function build(d: Dnnl, kind: Kind, info: tf.backend_util.Conv2DInfo): Built | n
     [info.batchSize, info.inChannels, info.inHeight, info.inWidth],
     TAG_NHWC,
   );
-  const weights = memoryDesc(
-    libs,
-    [info.outChannels, info.inChannels, info.filterHeight, info.filterWidth],
-    TAG_HWIO,
-  );
-  const weightsAny = memoryDesc(
-    libs,
-    [info.outChannels, info.inChannels, info.filterHeight, info.filterWidth],
-    TAG_ANY,
-  );
+  const weightDims = [info.outChannels, info.inChannels, info.filterHeight, info.filterWidth];
+  const weights = memoryDesc(libs, weightDims, TAG_HWIO);
+  // The same shape in the layout oneDNN prefers (reordered into before the convolution).
+  const weightsAny = memoryDesc(libs, weightDims, TAG_ANY);
   const dst = memoryDesc(
     libs,
     [info.batchSize, info.outChannels, info.outHeight, info.outWidth],
