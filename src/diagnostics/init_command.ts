@@ -16,6 +16,7 @@ import {
 } from "../cli/args.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { startBackend } from "../cli/guard.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 import { toCsv } from "../output/csv.ts";
 import { writePlot } from "../output/plot.ts";
 import {
@@ -205,8 +206,8 @@ export async function initMain(args: string[]): Promise<number> {
   }
   if (options.out !== undefined) {
     await Deno.mkdir(options.out, { recursive: true });
-    await Deno.writeTextFile(`${options.out}/sweep.csv`, toCsv(sweepTable(results)));
-    await Deno.writeTextFile(`${options.out}/layers.csv`, toCsv(layerTable(results)));
+    await writeFileAtomic(`${options.out}/sweep.csv`, toCsv(sweepTable(results)));
+    await writeFileAtomic(`${options.out}/layers.csv`, toCsv(layerTable(results)));
     const written = [`${options.out}/sweep.csv`, `${options.out}/layers.csv`];
     if (new Set(results.map((r) => r.config.batchSize)).size > 1) {
       written.push(...await writePlot(options.out, "ratio_vs_batch", ratioVsBatchSpec(results)));

@@ -16,6 +16,7 @@ import { choiceOption, intOption, listOption, numberOption, parseCommand } from 
 import { asInputError, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { TRACE_IO_OPTIONS } from "./trace_options.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 import { parseCsv, toCsv } from "../output/csv.ts";
 import { writePlot } from "../output/plot.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
@@ -144,7 +145,7 @@ export async function mechanismMain(args: string[]): Promise<number> {
     let endpoints;
     try {
       endpoints = endpointRows(parseCsv(await Deno.readTextFile(`${dir}/layers.csv`)));
-      await Deno.writeTextFile(`${dir}/endpoints.csv`, toCsv(endpoints));
+      await writeFileAtomic(`${dir}/endpoints.csv`, toCsv(endpoints));
     } catch (e) {
       console.error(
         `explode mechanism: cannot summarize ${dir}/layers.csv: ${(e as Error).message}`,
@@ -238,7 +239,7 @@ export async function mechanismMain(args: string[]): Promise<number> {
       ["tracking.csv", trackingRows(runs, depth)],
       ["plot_points.csv", pointRows],
     ];
-    for (const [name, rows] of files) await Deno.writeTextFile(`${v.out}/${name}`, toCsv(rows));
+    for (const [name, rows] of files) await writeFileAtomic(`${v.out}/${name}`, toCsv(rows));
     const written = files.map(([name]) => `${v.out}/${name}`);
     written.push(...await writePlots(v.out, points, asObjects(intervention)));
     console.log(`wrote ${written.join(", ")}`);

@@ -7,6 +7,7 @@
 import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { buildModel } from "../models/build.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 import { toCsv } from "../output/csv.ts";
 import { optimizerKit } from "../methods/kit.ts";
 import {
@@ -168,8 +169,8 @@ export async function trainMain(args: string[]): Promise<number> {
   }
   if (v.out !== undefined) {
     await Deno.mkdir(v.out, { recursive: true });
-    await Deno.writeTextFile(`${v.out}/steps.csv`, toCsv(stepTable(traces, depth)));
-    await Deno.writeTextFile(`${v.out}/layers.csv`, toCsv(layerStepTable(traces)));
+    await writeFileAtomic(`${v.out}/steps.csv`, toCsv(stepTable(traces, depth)));
+    await writeFileAtomic(`${v.out}/layers.csv`, toCsv(layerStepTable(traces)));
     const written = [`${v.out}/steps.csv`, `${v.out}/layers.csv`];
     written.push(
       ...await writePlot(

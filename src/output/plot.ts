@@ -8,6 +8,7 @@ import * as vega from "vega";
 import { compile } from "vega-lite";
 import type { TopLevelSpec } from "vega-lite";
 import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import { writeFileAtomic } from "./atomic.ts";
 
 /** The font every plot uses; Debian's `fonts-dejavu-core` installs it. */
 export const PLOT_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
@@ -109,7 +110,7 @@ export async function writePlot(dir: string, name: string, spec: TopLevelSpec): 
   const svg = await vegaLiteToSvg(spec);
   const svgPath = `${dir}/${name}.svg`;
   const pngPath = `${dir}/${name}.png`;
-  await Deno.writeTextFile(svgPath, svg);
-  await Deno.writeFile(pngPath, await svgToPng(svg));
+  await writeFileAtomic(svgPath, svg);
+  await writeFileAtomic(pngPath, await svgToPng(svg));
   return [svgPath, pngPath];
 }

@@ -12,7 +12,7 @@ import { deriveThresholds } from "./gate.ts";
 import type { CellReference, PresetThresholds, ThresholdsFile } from "./gate.ts";
 import type { RunRow } from "./schema.ts";
 import { summarizeCells } from "./select.ts";
-import { writeFileAtomic } from "./store.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 
 /**
  * The reference of every cell: the held-out accuracies of all `folders` (each the rows of

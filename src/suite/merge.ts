@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { writeFileAtomic } from "../output/atomic.ts";
 import { toCsv } from "../output/csv.ts";
 import { sameGrid } from "./grid_spec.ts";
 import { FolderLock } from "./lock.ts";
@@ -14,7 +15,7 @@ import { gridCells, runId } from "./plan.ts";
 import { CURVE_COLUMNS, LAYER_RATE_COLUMNS, RUN_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { inShard } from "./shard.ts";
-import { FILES, readResults, ResultsError, writeFileAtomic } from "./store.ts";
+import { FILES, readResults, ResultsError } from "./store.ts";
 import type { ResultsFolder } from "./store.ts";
 
 /** What {@link mergeShards} wrote. */

@@ -18,7 +18,7 @@ import {
   ReproduceError,
   reproduceFolder,
 } from "./reproduce.ts";
-import { writeFileAtomic } from "./store.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 
 const HELP = `usage: cli.ts reproduce DIR [--runs N | --run-ids ID,ID] [options]
 

@@ -19,6 +19,7 @@
  *
  * @module
  */
+import { appendDurably, writeFileAtomic } from "../output/atomic.ts";
 import { toCsv } from "../output/csv.ts";
 import { sameGrid } from "./grid_spec.ts";
 import { FolderBusyError, FolderLock } from "./lock.ts";
@@ -102,48 +103,6 @@ const LAYER_RATE_KINDS: Record<string, CellKind> = {
 
 /** How to leave a folder that cannot be resumed. */
 const START_FRESH = "to start fresh, move the folder away (or delete it) or pick another --out";
-
-/**
- * Writes `text` to `path` so that a reader sees the old file or the new one, never half
- * of one: temporary file, fsync, rename.
- *
- * @example
- * ```ts
- * import { writeFileAtomic } from "./store.ts";
- * const dir = await Deno.makeTempDir();
- * await writeFileAtomic(`${dir}/meta.json`, "{}");
- * if (await Deno.readTextFile(`${dir}/meta.json`) !== "{}") throw new Error("not written");
- * await Deno.remove(dir, { recursive: true });
- * ```
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${Deno.pid}`;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
-  try {
-    await writeAll(file, new TextEncoder().encode(text));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-  await Deno.rename(tmp, path);
-}
-
-async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) done += await file.write(bytes.subarray(done));
-}
-
-/** Appends `text` to `path` and flushes it to disk before returning. */
-async function appendDurably(path: string, text: string): Promise<void> {
-  if (text === "") return;
-  const file = await Deno.open(path, { append: true, create: true });
-  try {
-    await writeAll(file, new TextEncoder().encode(text));
-    await file.sync();
-  } finally {
-    file.close();
-  }
-}
 
 /** The file's text, or undefined when it does not exist. */
 async function readIfThere(path: string): Promise<string | undefined> {

@@ -8,7 +8,7 @@ import type { ClaimRow } from "./claims.ts";
 import { toCsv } from "../output/csv.ts";
 import { formatNumber } from "./schema.ts";
 import type { CellSummary } from "./select.ts";
-import { writeFileAtomic } from "./store.ts";
+import { writeFileAtomic } from "../output/atomic.ts";
 
 /** File names of the two tables in a results folder. */
 export const TABLE_FILES = { summary: "summary.csv", claims: "claims.csv" } as const;
