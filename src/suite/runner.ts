@@ -108,6 +108,8 @@ function shardTotal(grid: GridSpec, shard: ShardSpec | null | undefined): number
 interface ActiveCell {
   readonly cell: Cell;
   readonly queue: PlannedRun[];
+  /** Runs of the cell known so far: rows found in the folder plus every batch planned. */
+  planned: number;
   inFlight: number;
 }
 
@@ -175,7 +177,14 @@ async function schedule(
 ): Promise<{ ran: number; skipped: number }> {
   const { grid } = options;
   const cells = shardCells(gridCells(grid), options.shard);
-  const total = shardTotal(grid, options.shard);
+  // The plan's count is a floor: a search that extends past the grid's edge adds runs, and
+  // they join the total when the cell plans them, so done never exceeds total.
+  let total = shardTotal(grid, options.shard);
+  const perCell = totalRuns(grid) / gridCells(grid).length;
+  const plan = (cell: ActiveCell, runs: number) => {
+    total += Math.max(0, cell.planned + runs - Math.max(perCell, cell.planned));
+    cell.planned += runs;
+  };
   const started = performance.now();
   const limit = options.maxRuns ?? Infinity;
   let done = 0;
@@ -209,17 +218,23 @@ async function schedule(
     while (nextCell < cells.length) {
       const cell = cells[nextCell++];
       // Rows found in the folder count as done before this cell's first new run.
+      let found = 0;
       for (const row of store.rows) {
         if (
           row.method === cell.method && row.batchSize === cell.batchSize && row.depth === cell.depth
         ) {
           done++;
           skipped++;
+          found++;
         }
       }
+      const activeCell: ActiveCell = { cell, queue: [], inFlight: 0, planned: 0 };
+      plan(activeCell, found);
       const batch = await nextCellRuns(grid, cell, finished());
       if (batch.length > 0) {
-        active.push({ cell, queue: [...batch], inFlight: 0 });
+        plan(activeCell, batch.length);
+        activeCell.queue.push(...batch);
+        active.push(activeCell);
         return true;
       }
     }
@@ -259,8 +274,10 @@ async function schedule(
       // The batch is finished: ask for the cell's next one before any worker moves on, so
       // with one worker the order is the serial order.
       const next = await nextCellRuns(grid, cell.cell, finished());
-      if (next.length > 0) cell.queue.push(...next);
-      else active.splice(active.indexOf(cell), 1);
+      if (next.length > 0) {
+        plan(cell, next.length);
+        cell.queue.push(...next);
+      } else active.splice(active.indexOf(cell), 1);
     }
   }
   setComplete(!stopped && nextCell >= cells.length && active.length === 0);

@@ -40,8 +40,16 @@ Deno.test("runGrid runs every tuning rate, then the other seeds at the best rate
   const out = await Deno.makeTempDir();
   const before = tf.memory().numTensors;
   const built: BuiltOptimizer[] = [];
-  const result = await runGrid(options(out, { kit: recordingKit(built) }));
+  const progress: [number, number][] = [];
+  const result = await runGrid(options(out, {
+    kit: recordingKit(built),
+    onProgress: (p) => progress.push([p.done, p.total]),
+  }));
   assertEquals(tf.memory().numTensors, before);
+  // The plan's 40 is a floor; the search extensions join the total as they are planned, so
+  // the bar never reads more than 100% and ends at 72/72.
+  assert(progress.every(([done, total]) => done <= total), JSON.stringify(progress));
+  assertEquals(progress.at(-1), [72, 72]);
   // At least 5 methods x 2 batches x 1 depth x (3 rates + 1 held-out seed); the fake's
   // accuracy grows with the rate, so the searches extend past the top of the grid.
   assertEquals(totalRuns(grid), 40);
