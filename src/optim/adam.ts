@@ -17,8 +17,20 @@ import { type GradientTransformation, withSlots } from "./transform.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
+ * import { chain } from "./transform.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
  * import { scaleByAdam } from "./adam.ts";
  * const adamDirection = scaleByAdam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-6 });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.tensor1d([1, -3]));
+ * new ChainOptimizer(chain(adamDirection, scaleByLearningRate(0.1)))
+ *   .minimize(() => tf.sum(tf.square(w))); // gradient 2w = [2, -6]
+ * // Adam's first step is (almost exactly) the gradient's sign, whatever its size:
+ * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [0.9, -2.9]);
  * ```
  */
 export function scaleByAdam(

@@ -18,6 +18,9 @@ import type { GradientTransformation } from "./transform.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { ChainOptimizer } from "./optimizer.ts";
  * import { chain } from "./transform.ts";
  * import { clipByGlobalNorm } from "./clip.ts";
@@ -26,6 +29,10 @@ import type { GradientTransformation } from "./transform.ts";
  * const clippedMomentum = new ChainOptimizer(
  *   chain(clipByGlobalNorm(1), trace({ decay: 0.9 }), scaleByLearningRate(0.1)),
  * );
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.tensor1d([3, 4]));
+ * clippedMomentum.minimize(() => tf.sum(tf.square(w))); // gradient [6, 8], norm 10 -> [0.6, 0.8]
+ * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [2.94, 3.92]);
  * ```
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation {

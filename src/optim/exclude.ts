@@ -21,9 +21,16 @@ export interface DescribedPredicate extends VariablePredicate {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { rankAtMost } from "./exclude.ts";
  * import { lars } from "./lars.ts";
  * const opt = lars({ learningRate: 1, exclude: rankAtMost(1) });
+ * await useBackend("cpu");
+ * const [bias, kernel] = [tf.variable(tf.zeros([4])), tf.variable(tf.zeros([4, 4]))];
+ * assertEquals([bias, kernel].map((v) => opt.options.exclude(v)), [true, false]);
+ * assertEquals(opt.getConfig().exclude, { kind: "rankAtMost", maxRank: 1 }); // it can be saved
  * ```
  */
 export function rankAtMost(maxRank: number): DescribedPredicate {
@@ -40,9 +47,16 @@ export function rankAtMost(maxRank: number): DescribedPredicate {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { rankAbove } from "./exclude.ts";
  * import { lars } from "./lars.ts";
  * const opt = lars({ learningRate: 1, weightDecay: 1e-4, weightDecayMask: rankAbove(1) });
+ * await useBackend("cpu");
+ * const [bias, kernel] = [tf.variable(tf.zeros([4])), tf.variable(tf.zeros([4, 4]))];
+ * assertEquals([bias, kernel].map((v) => opt.options.weightDecayMask?.(v)), [false, true]);
+ * assertEquals(opt.getConfig().weightDecayMask, { kind: "rankAbove", minRank: 1 });
  * ```
  */
 export function rankAbove(minRank: number): DescribedPredicate {

@@ -36,12 +36,15 @@ const CLASSES: Record<LayerwiseMethod, abstract new (...args: never[]) => Layerw
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
  * import { isLayerwiseOptimizer } from "./layerwise.ts";
  * import { lalc } from "./lalc.ts";
  * import { momentum } from "./momentum.ts";
  * const opt: unknown = lalc({ learningRate: 0.1, recordLayerStats: true });
- * if (isLayerwiseOptimizer(opt, "lalc")) console.log(opt.options.maxRatio); // 1
- * console.log(isLayerwiseOptimizer(momentum({ learningRate: 0.1 }))); // false
+ * assert(isLayerwiseOptimizer(opt, "lalc"));
+ * assertEquals(opt.options.maxRatio, 1); // typed as LalcOptimizer, no cast
+ * assertEquals(isLayerwiseOptimizer(opt, "lars"), false);
+ * assertEquals(isLayerwiseOptimizer(momentum({ learningRate: 0.1 })), false);
  * ```
  */
 export function isLayerwiseOptimizer(

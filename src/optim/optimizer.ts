@@ -31,10 +31,17 @@ export interface NamedTensor {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
  * import { ChainOptimizer, inheritsFrom } from "./optimizer.ts";
  * import { momentum } from "./momentum.ts";
- * console.log(inheritsFrom(momentum({ learningRate: 0.1 }), ChainOptimizer)); // true
- * console.log(inheritsFrom({}, ChainOptimizer)); // false
+ * assertEquals(inheritsFrom(momentum({ learningRate: 0.1 }), ChainOptimizer), true);
+ * assertEquals(inheritsFrom({}, ChainOptimizer), false);
+ * await useBackend("cpu");
+ * const sgd = tf.train.sgd(0.1);
+ * assertEquals(sgd instanceof ChainOptimizer, true); // tf.Optimizer's duck-typed hasInstance
+ * assertEquals(inheritsFrom(sgd, ChainOptimizer), false);
  * ```
  */
 export function inheritsFrom<T>(
@@ -70,6 +77,7 @@ export interface ChainOptimizerParts {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "../backend/backend.ts";
  * import { ChainOptimizer } from "./optimizer.ts";
@@ -79,7 +87,10 @@ export interface ChainOptimizerParts {
  * await useBackend("cpu");
  * const opt = new ChainOptimizer(chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1)));
  * const w = tf.variable(tf.ones([2]));
- * opt.minimize(() => tf.sum(tf.square(w)));
+ * opt.minimize(() => tf.sum(tf.square(w))); // gradient 2w = 2: velocity 2, w = 1 - 0.1 * 2
+ * opt.minimize(() => tf.sum(tf.square(w))); // gradient 1.6: velocity 1.6 + 0.9 * 2 = 3.4
+ * assertEquals([...await w.data()].map((v) => Math.round(v * 1e6) / 1e6), [0.46, 0.46]);
+ * assertEquals(opt.iterations, 2);
  * ```
  */
 export class ChainOptimizer extends OptimizerBase {

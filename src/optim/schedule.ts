@@ -193,9 +193,10 @@ export function linearWarmup(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { piecewiseConstant } from "./schedule.ts";
  * const s = piecewiseConstant({ init: 1, boundariesAndScales: { 100: 0.1, 200: 0.1 } });
- * console.log(s(99), s(100), s(250)); // 1 0.1 0.010000000000000002
+ * assertEquals([s(99), s(100), s(250)], [1, 0.1, 0.1 * 0.1]); // 0.1 * 0.1 = 0.010000000000000002
  * ```
  */
 export function piecewiseConstant(
@@ -234,9 +235,10 @@ export function piecewiseConstant(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { exponentialDecay } from "./schedule.ts";
  * const s = exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0.5, staircase: true });
- * console.log(s(9), s(10), s(25)); // 1 0.5 0.25
+ * assertEquals([s(9), s(10), s(25)], [1, 0.5, 0.25]);
  * ```
  */
 export function exponentialDecay(options: {
@@ -285,12 +287,13 @@ export function exponentialDecay(options: {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { constant, joinSchedules, linearSchedule } from "./schedule.ts";
  * const s = joinSchedules({
  *   schedules: [linearSchedule({ init: 0, end: 1, steps: 10 }), constant(1)],
  *   boundaries: [10],
  * });
- * console.log(s(5), s(10), s(500)); // 0.5 1 1
+ * assertEquals([s(5), s(10), s(500)], [0.5, 1, 1]);
  * ```
  */
 export function joinSchedules(

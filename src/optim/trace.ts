@@ -14,8 +14,19 @@ import { type GradientTransformation, withSlots } from "./transform.ts";
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
+ * import { chain } from "./transform.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
  * import { trace } from "./trace.ts";
  * const heavyBall = trace({ decay: 0.9, nesterov: true });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.ones([2]));
+ * new ChainOptimizer(chain(heavyBall, scaleByLearningRate(0.1)))
+ *   .minimize(() => tf.sum(tf.square(w))); // gradient 2: m = 2, output 2 + 0.9 * 2 = 3.8
+ * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [0.62, 0.62]);
  * ```
  */
 export function trace(options: { decay: number; nesterov?: boolean }): GradientTransformation {

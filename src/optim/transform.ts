@@ -127,10 +127,23 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
  *
  * @example
  * ```ts
- * import { masked } from "./transform.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
+ * import { chain, masked } from "./transform.ts";
  * import { addDecayedWeights } from "./decay.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
  * // weight decay on kernels only
  * const decay = masked(addDecayedWeights(1e-4), (v) => v.rank > 1);
+ * await useBackend("cpu");
+ * const kernel = tf.variable(tf.ones([2, 2])), bias = tf.variable(tf.ones([2]));
+ * new ChainOptimizer(chain(decay, scaleByLearningRate(1)))
+ *   .minimize(() => tf.add(tf.sum(kernel), tf.sum(bias))); // every gradient is 1
+ * const rounded = async (v: tf.Variable) =>
+ *   [...await v.data()].map((x) => Math.round(x * 1e6) / 1e6);
+ * assertEquals(await rounded(kernel), [-1e-4, -1e-4, -1e-4, -1e-4]); // 1 - (1 + 1e-4 * 1)
+ * assertEquals(await rounded(bias), [0, 0]); // 1 - 1: the bias is not decayed
  * ```
  */
 export function masked(

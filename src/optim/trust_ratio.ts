@@ -53,8 +53,20 @@ export interface TrustRatioOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
+ * import { chain } from "./transform.ts";
+ * import { scaleByLearningRate } from "./learning_rate.ts";
  * import { scaleByTrustRatio } from "./trust_ratio.ts";
  * const lambRatio = scaleByTrustRatio();
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.tensor1d([3, 4])); // ||w|| = 5
+ * new ChainOptimizer(chain(lambRatio, scaleByLearningRate(0.1)))
+ *   .minimize(() => tf.sum(tf.square(w))); // gradient [6, 8], ||u|| = 10: ratio 0.5
+ * // the step is 0.1 * ratio * u = [0.3, 0.4], of length 0.1 * ||w||
+ * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [2.7, 3.6]);
  * ```
  */
 export function scaleByTrustRatio(options: TrustRatioOptions = {}): GradientTransformation {
@@ -110,8 +122,17 @@ export interface ClipLayerOptions {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { ChainOptimizer } from "./optimizer.ts";
  * import { clipLayerLearningRate } from "./trust_ratio.ts";
  * const clip = clipLayerLearningRate({ learningRate: 0.1 });
+ * await useBackend("cpu");
+ * const w = tf.variable(tf.tensor1d([3, 4])); // ||w|| = 5
+ * new ChainOptimizer(clip).minimize(() => tf.sum(tf.square(w))); // gradient [6, 8], ||u|| = 10
+ * // local = 0.02 * 5 / 10 = 0.01, inside [0.01 * 0.1, 0.1]: the layer's rate is 0.01
+ * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [2.94, 3.92]);
  * ```
  */
 export function clipLayerLearningRate(options: ClipLayerOptions): GradientTransformation {
