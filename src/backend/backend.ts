@@ -63,8 +63,11 @@ let device: string | null = null;
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { defaultBackend } from "./backend.ts";
- * console.log(await defaultBackend()); // "native" or "wasm"
+ * import { loadNativeLibs } from "./native_ffi.ts";
+ * const native = typeof loadNativeLibs() !== "string"; // --allow-ffi names the libraries
+ * assertEquals(await defaultBackend(), native ? "native" : "wasm");
  * ```
  */
 export function defaultBackend(): Promise<BackendName> {

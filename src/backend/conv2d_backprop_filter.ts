@@ -46,9 +46,19 @@ let im2colMaxChannels = IM2COL_MAX_CHANNELS;
  *
  * @example
  * ```ts
- * import { setIm2colMaxChannels } from "./conv2d_backprop_filter.ts";
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "./backend.ts";
+ * import { IM2COL_MAX_CHANNELS, setIm2colMaxChannels } from "./conv2d_backprop_filter.ts";
+ * await useBackend("wasm");
+ * const x = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;
+ * const dFilter = tf.grad((f) => tf.conv2d(x, f as tf.Tensor4D, 1, "valid"));
+ * const filterGrad = () => [...dFilter(tf.ones([2, 2, 1, 1])).dataSync()];
  * const before = setIm2colMaxChannels(0); // conv formulation only
- * setIm2colMaxChannels(before);
+ * assertEquals(before, IM2COL_MAX_CHANNELS);
+ * assertEquals(filterGrad(), [4, 4, 4, 4]); // each tap sees four of x's ones
+ * assertEquals(setIm2colMaxChannels(before), 0);
+ * assertEquals(filterGrad(), [4, 4, 4, 4]); // the patch matrix (1 channel) gives the same
  * ```
  */
 export function setIm2colMaxChannels(n: number): number {

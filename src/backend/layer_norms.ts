@@ -60,10 +60,12 @@ function squaredNormsWasm(args: {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
  * import { registerLayerNormKernels } from "./layer_norms.ts";
- * registerLayerNormKernels();
- * console.log(tf.getKernel("LayerSquaredNorms", "wasm") !== undefined); // true
+ * assertEquals(registerLayerNormKernels(), "LayerSquaredNorms");
+ * assert(tf.getKernel("LayerSquaredNorms", "wasm") !== undefined);
+ * assertEquals(registerLayerNormKernels(), "LayerSquaredNorms"); // a second call does nothing
  * ```
  */
 export function registerLayerNormKernels(): string {

@@ -9,9 +9,10 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { backendInfo, useBackend } from "./mod.ts";
  * await useBackend("cpu");
- * console.log(backendInfo().name); // "cpu"
+ * assertEquals(backendInfo().name, "cpu");
  * ```
  *
  * @module

@@ -66,8 +66,18 @@ function registerNativeKernels(libs: NativeLibs): string[] {
  *
  * @example
  * ```ts
+ * import { ok as assert, rejects } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import "@tensorflow/tfjs-backend-wasm";
  * import { installNativeBackend } from "./native.ts";
- * await installNativeBackend(1).catch((e) => console.log(e.message));
+ * import { loadNativeLibs } from "./native_ffi.ts";
+ * if (typeof loadNativeLibs() === "string") {
+ *   await rejects(installNativeBackend(1), /backend "native" unavailable/);
+ * } else {
+ *   const names = await installNativeBackend(1);
+ *   assert(names.includes("BatchMatMul")); // run by OpenBLAS
+ *   assert(names.every((name) => tf.getKernel(name, "native") !== undefined));
+ * }
  * ```
  */
 export async function installNativeBackend(threads: number): Promise<string[]> {

@@ -183,9 +183,17 @@ function ffiGranted(path: string): boolean {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
  * import { loadNativeLibs } from "./native_ffi.ts";
  * const libs = loadNativeLibs();
- * console.log(typeof libs === "string" ? `no native kernels: ${libs}` : "native kernels");
+ * strictEqual(loadNativeLibs(), libs); // opened once per process
+ * if (typeof libs === "string") console.log(`no native kernels: ${libs}`);
+ * else {
+ *   const [a, b, c] = [Float32Array.of(2), Float32Array.of(3), new Float32Array(1)];
+ *   // C = 1 * A B + 0 * C for 1x1 matrices (101: row-major, 111: no transpose)
+ *   libs.blas.cblas_sgemm(101, 111, 111, 1, 1, 1, 1, a, 1, b, 1, 0, c, 1);
+ *   assertEquals(c[0], 6);
+ * }
  * ```
  */
 export function loadNativeLibs(): NativeLibs | string {

@@ -23,8 +23,14 @@ export const TENSORFLOW_HELP = [
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
  * import { loadTensorflowBackend } from "./tensorflow.ts";
- * await loadTensorflowBackend().catch((e) => console.log(e.message));
+ * await loadTensorflowBackend().catch((e) => console.log(e.message)); // the real import()
+ * // `importer` stands in for import(): the GPU build fails to load, the CPU one loads
+ * const noGpu = (s: string) =>
+ *   s.endsWith("-gpu") ? Promise.reject(new Error("no CUDA")) : Promise.resolve();
+ * assertEquals(await loadTensorflowBackend(noGpu), "@tensorflow/tfjs-node");
+ * await rejects(loadTensorflowBackend(() => Promise.reject(new Error("absent"))), /npm install/);
  * ```
  */
 export async function loadTensorflowBackend(

@@ -52,11 +52,18 @@ function replaceKernel(config: tf.KernelConfig): void {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * import { setWasmMatMulOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
+ * const a = tf.tensor2d([[1, 2], [3, 4]]);
  * setWasmMatMulOverride(false); // back to tf.js' own kernels
+ * const own = tf.getKernel("BatchMatMul", "wasm");
+ * assertEquals(tf.matMul(a, a, true).arraySync(), [[10, 14], [14, 20]]); // a^T a
  * setWasmMatMulOverride(true);
+ * notStrictEqual(tf.getKernel("BatchMatMul", "wasm"), own);
+ * assertEquals(tf.matMul(a, a, true).arraySync(), [[10, 14], [14, 20]]); // the same product
  * ```
  */
 export function setWasmMatMulOverride(on: boolean): void {
@@ -85,11 +92,19 @@ function originalKernel(name: string): tf.KernelConfig {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * import { setWasmConvOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
+ * const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+ * const poolGrad = () => tf.grad((t) => tf.maxPool(t as tf.Tensor4D, 2, 2, "valid"))(x).dataSync();
  * setWasmConvOverride(false); // tf.js' own Conv2DBackpropInput and MaxPoolGrad
+ * const own = tf.getKernel("MaxPoolGrad", "wasm");
+ * assertEquals([...poolGrad()], [0, 0, 0, 1]); // the gradient goes to the window's max
  * setWasmConvOverride(true);
+ * notStrictEqual(tf.getKernel("MaxPoolGrad", "wasm"), own);
+ * assertEquals([...poolGrad()], [0, 0, 0, 1]);
  * ```
  */
 export function setWasmConvOverride(on: boolean): void {
@@ -105,11 +120,18 @@ export function setWasmConvOverride(on: boolean): void {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * import { setWasmReduceOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
+ * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
  * setWasmReduceOverride(false); // tf.js' own Sum and Mean
+ * const own = tf.getKernel("Sum", "wasm");
+ * assertEquals(tf.sum(x, 0).arraySync(), [5, 7, 9]);
  * setWasmReduceOverride(true);
+ * notStrictEqual(tf.getKernel("Sum", "wasm"), own);
+ * assertEquals(tf.sum(x, 0).arraySync(), [5, 7, 9]); // the same sums over the leading axis
  * ```
  */
 export function setWasmReduceOverride(on: boolean): void {
@@ -125,11 +147,21 @@ export function setWasmReduceOverride(on: boolean): void {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * import { setWasmBatchNormOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
+ * const x = tf.tensor2d([[1, 2], [3, 4]]);
+ * const [mean, variance] = [tf.tensor1d([2, 3]), tf.tensor1d([1, 1])];
+ * const [offset, scale] = [tf.tensor1d([0, 1]), tf.tensor1d([2, 2])];
+ * const normed = () => tf.batchNorm(x, mean, variance, offset, scale, 0).arraySync();
  * setWasmBatchNormOverride(false); // tf.js' own FusedBatchNorm
+ * const own = tf.getKernel("FusedBatchNorm", "wasm");
+ * assertEquals(normed(), [[-2, -1], [2, 3]]); // scale * (x - mean) / sqrt(variance) + offset
  * setWasmBatchNormOverride(true);
+ * notStrictEqual(tf.getKernel("FusedBatchNorm", "wasm"), own);
+ * assertEquals(normed(), [[-2, -1], [2, 3]]);
  * ```
  */
 export function setWasmBatchNormOverride(on: boolean): void {
@@ -143,12 +175,16 @@ export function setWasmBatchNormOverride(on: boolean): void {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
  * import { useBackend } from "./backend.ts";
  * import { installWasmKernels } from "./wasm_kernels.ts";
  * await useBackend("wasm");
- * installWasmKernels();
- * // ["Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput",
- * //  "MaxPoolGrad", "Sum", "Mean", "FusedBatchNorm"]
+ * assertEquals(installWasmKernels(), [
+ *   "Conv2DBackpropFilter", "BatchMatMul", "_FusedMatMul", "Conv2DBackpropInput",
+ *   "MaxPoolGrad", "Sum", "Mean", "FusedBatchNorm",
+ * ]);
+ * assert(tf.getKernel("Conv2DBackpropFilter", "wasm") !== undefined); // tf.js 4.22 lacks it
  * ```
  */
 export function installWasmKernels(): string[] {
