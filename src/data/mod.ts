@@ -4,9 +4,11 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { shuffledOrder } from "./mod.ts";
  * const order = shuffledOrder(10, 1, 0); // a seeded permutation of 0..9 for epoch 0
- * console.log(order.length); // 10
+ * assertEquals([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+ * assertEquals(shuffledOrder(10, 1, 0), order); // the same seed and epoch, the same order
  * ```
  *
  * @module

@@ -43,6 +43,7 @@ function take(split: Split, indices: Int32Array): Split {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { holdOutValidation } from "./validation.ts";
  * const split = (n: number) => ({
  *   x: Float32Array.from({ length: n }, (_, i) => i), y: new Int32Array(n), count: n,
@@ -51,8 +52,7 @@ function take(split: Split, indices: Int32Array): Split {
  * const d = holdOutValidation({
  *   name: "toy", train: split(60), test: split(10), numClasses: 2, source: "toy",
  * });
- * d.train.count + d.validation!.count; // 60
- * d.validation!.count; // 10
+ * assertEquals([d.train.count, d.validation?.count], [50, 10]); // 60 training samples split
  * ```
  */
 export function holdOutValidation(

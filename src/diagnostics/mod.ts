@@ -4,8 +4,9 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { THEORETICAL_RATIO } from "./mod.ts";
- * console.log(THEORETICAL_RATIO.toFixed(3)); // "1.211"
+ * assertEquals(THEORETICAL_RATIO.toFixed(3), "1.211");
  * ```
  *
  * @module

@@ -152,8 +152,9 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { rateAtIndex } from "./recipes.ts";
- * rateAtIndex("warmup", -1, 3, 10); // 0.001, one step below the grid [0.01, 0.1, 1]
+ * assertEquals(rateAtIndex("warmup", -1, 3, 10), 0.001); // one step below the grid [0.01, 0.1, 1]
  * ```
  */
 export function rateAtIndex(

@@ -4,8 +4,15 @@
  *
  * @example
  * ```ts
- * import { MODEL_KINDS } from "./mod.ts";
- * console.log(MODEL_KINDS); // ["mlp", "cnn", "resnet"]
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel, MODEL_KINDS } from "./mod.ts";
+ * assertEquals(MODEL_KINDS, ["mlp", "cnn", "resnet"]);
+ * await useBackend("cpu");
+ * const cnn = buildModel({ kind: "cnn", depth: 2, width: 4, seed: 0 }, [8, 8, 1], 10);
+ * assertEquals(cnn.forward(tf.ones([3, 8, 8, 1]), { training: false }).logits.shape, [3, 10]);
+ * cnn.dispose();
  * ```
  *
  * @module

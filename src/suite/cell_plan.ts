@@ -71,11 +71,12 @@ function argmax(
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { searchState } from "./cell_plan.ts";
  * import { PRESETS } from "./presets.ts";
  * const s = await searchState(PRESETS.smoke, { method: "lalc", batchSize: 32, depth: 2 },
  *   new Map());
- * s.pending.length; // the initial grid: PRESETS.smoke.lrGrid.points
+ * assertEquals(s.pending.length, PRESETS.smoke.lrGrid.points); // nothing ran: the initial grid
  * ```
  */
 export async function searchState(

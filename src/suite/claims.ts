@@ -76,6 +76,7 @@ export function verdictOf(low: number, high: number): Verdict {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { claimRows } from "./claims.ts";
  * const cell = (method: "lalc" | "warmup" | "linear-scaling", accuracies: number[]) => ({
  *   method, batchSize: 32, depth: 2, seeds: [2, 3, 4], accuracies,
@@ -86,7 +87,9 @@ export function verdictOf(low: number, high: number): Verdict {
  *   cell("linear-scaling", [0.70, 0.72, 0.71]),
  * ]);
  * // One batch size: only the large-batch claim, against the one baseline present.
- * rows.map((r) => `${r.claim} ${r.baseline} ${r.verdict}`); // ["large-batch linear-scaling supported"]
+ * assertEquals(rows.map((r) => `${r.claim} ${r.baseline} ${r.verdict}`), [
+ *   "large-batch linear-scaling supported",
+ * ]);
  * ```
  */
 export function claimRows(

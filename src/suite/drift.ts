@@ -155,9 +155,11 @@ export function driftCsv(rows: readonly DriftRow[]): string {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { describeDrift } from "./drift.ts";
- * describeDrift({ runId: "a1", column: "steps", committed: "375", reproduced: "374",
- *   absDiff: 1, withinTolerance: false }); // "run a1: steps committed 375, reproduced 374 (|diff| 1)"
+ * const line = describeDrift({ runId: "a1", column: "steps", committed: "375", reproduced: "374",
+ *   absDiff: 1, withinTolerance: false });
+ * assertEquals(line, "run a1: steps committed 375, reproduced 374 (|diff| 1)");
  * ```
  */
 export function describeDrift(r: DriftRow): string {
@@ -175,8 +177,10 @@ export function describeDrift(r: DriftRow): string {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { spreadIndices } from "./drift.ts";
- * spreadIndices(10, 3); // [0, 5, 9]
+ * assertEquals(spreadIndices(10, 3), [0, 5, 9]);
+ * assertEquals(spreadIndices(3, 5), [0, 1, 2]); // all of them
  * ```
  */
 export function spreadIndices(length: number, count: number): number[] {

@@ -93,9 +93,10 @@ export interface CellReference {
  *
  * @example
  * ```ts
+ * import { ok as assert } from "node:assert/strict";
  * import { floorOf } from "./gate.ts";
  * const f = floorOf([0.80, 0.81, 0.82, 0.80, 0.81, 0.79, 0.80, 0.81, 0.82, 0.80], 5, 20);
- * f.floor < f.refMean && f.refMean - f.floor > 0.005; // true
+ * assert(f.floor < f.refMean && f.refMean - f.floor > 0.005);
  * ```
  */
 export function floorOf(

@@ -5,8 +5,9 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { presetByName } from "./mod.ts";
- * console.log(presetByName("smoke").batchSizes); // [32, 512]
+ * assertEquals(presetByName("smoke").batchSizes, [32, 512]);
  * ```
  *
  * @module

@@ -122,9 +122,10 @@ export interface RowChoice {
  * @throws {ReproduceError} on a run id that is not in the folder.
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { chooseRecords } from "./reproduce.ts";
  * const rows = [{ run_id: "a" }, { run_id: "b" }, { run_id: "c" }];
- * chooseRecords(rows, { runs: 2 }).map((r) => r.run_id); // ["a", "c"]
+ * assertEquals(chooseRecords(rows, { runs: 2 }).map((r) => r.run_id), ["a", "c"]);
  * ```
  */
 export function chooseRecords(

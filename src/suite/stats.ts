@@ -85,8 +85,10 @@ function incompleteBeta(x: number, a: number, b: number): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
  * import { studentTCdf } from "./stats.ts";
- * Math.abs(studentTCdf(2.776445, 4) - 0.975) < 1e-6; // true
+ * assert(Math.abs(studentTCdf(2.776445, 4) - 0.975) < 1e-6);
+ * assertEquals(studentTCdf(0, 4), 0.5); // symmetric about 0
  * ```
  */
 export function studentTCdf(t: number, df: number): number {
@@ -100,8 +102,9 @@ export function studentTCdf(t: number, df: number): number {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { studentTQuantile } from "./stats.ts";
- * studentTQuantile(0.975, 4).toFixed(3); // "2.776"
+ * assertEquals(studentTQuantile(0.975, 4).toFixed(3), "2.776");
  * ```
  */
 export function studentTQuantile(p: number, df: number): number {
@@ -142,9 +145,11 @@ export interface Interval {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { tInterval } from "./stats.ts";
  * const i = tInterval([0.80, 0.82, 0.81, 0.83, 0.79]);
- * [i.mean.toFixed(3), i.low.toFixed(4), i.high.toFixed(4)]; // ["0.810", "0.7904", "0.8296"]
+ * const shown = [i.mean.toFixed(3), i.low.toFixed(4), i.high.toFixed(4)];
+ * assertEquals(shown, ["0.810", "0.7904", "0.8296"]);
  * ```
  */
 export function tInterval(xs: readonly number[], level = 0.95): Interval {

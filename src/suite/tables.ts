@@ -54,8 +54,9 @@ const round = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toFixed(
  *
  * @example
  * ```ts
+ * import { ok as assert } from "node:assert/strict";
  * import { summaryCsv } from "./tables.ts";
- * summaryCsv([]).startsWith("method,batch_size,depth,n,mean,sd,ci_low,ci_high,diverged"); // true
+ * assert(summaryCsv([]).startsWith("method,batch_size,depth,n,mean,sd,ci_low,ci_high,diverged"));
  * ```
  */
 export function summaryCsv(cells: readonly CellSummary[]): string {

@@ -4,8 +4,14 @@
  *
  * @example
  * ```ts
- * import { trainRun } from "./mod.ts";
- * console.log(typeof trainRun); // "function": trainRun(config) trains one fresh model
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import * as tf from "@tensorflow/tfjs-core";
+ * import { useBackend } from "../backend/backend.ts";
+ * import { crossEntropy } from "./mod.ts";
+ * await useBackend("cpu");
+ * // trainRun(config) trains one fresh model; its loss: equal logits over 4 classes cost ln 4
+ * const loss = crossEntropy(tf.zeros([2, 4]), tf.tensor1d([0, 3], "int32"));
+ * assertEquals(loss.dataSync()[0].toFixed(5), Math.log(4).toFixed(5));
  * ```
  *
  * @module
