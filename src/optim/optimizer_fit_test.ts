@@ -8,6 +8,7 @@ import { lars } from "./lars.ts";
 import { momentum } from "./momentum.ts";
 import type { ChainOptimizer } from "./optimizer.ts";
 import { cosineDecay } from "./schedule.ts";
+import { saveWithOptimizer } from "./_test_save.ts";
 
 await useBackend("cpu");
 
@@ -79,17 +80,8 @@ Deno.test("a model saved with includeOptimizer comes back with the same optimize
     loss: "categoricalCrossentropy",
   });
   await m.fit(x, y, { epochs: 1, batchSize: 32, verbose: 0 });
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler((artifacts) => {
-      saved = artifacts;
-      return Promise.resolve({
-        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
-      });
-    }),
-    { includeOptimizer: true },
-  );
-  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
+  const saved = await saveWithOptimizer(m);
+  const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved));
   const restored = loaded.optimizer as ChainOptimizer;
   assert.equal(restored.getClassName(), "LALC");
   const original = m.optimizer as ChainOptimizer;

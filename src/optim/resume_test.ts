@@ -13,6 +13,7 @@ import { lamb } from "./lamb.ts";
 import { lars } from "./lars.ts";
 import { momentum } from "./momentum.ts";
 import { cosineDecay } from "./schedule.ts";
+import { saveWithOptimizer } from "./_test_save.ts";
 
 await useBackend("cpu");
 
@@ -54,20 +55,6 @@ function model(optimizer: tf.Optimizer): tfl.LayersModel {
 }
 
 const FIT = { epochs: 1, batchSize: 8, shuffle: false, verbose: 0 } as const;
-
-async function save(m: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
-  let saved: tf.io.ModelArtifacts | undefined;
-  await m.save(
-    tf.io.withSaveHandler((artifacts) => {
-      saved = artifacts;
-      return Promise.resolve({
-        modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" },
-      });
-    }),
-    { includeOptimizer: true },
-  );
-  return saved!;
-}
 
 async function weights(m: tfl.LayersModel): Promise<number[][]> {
   return await Promise.all(m.getWeights().map(async (w) => Array.from(await w.data())));
@@ -138,7 +125,7 @@ Deno.test("save with includeOptimizer, reload (same process and a new one), one 
   for (const [name, make] of Object.entries(OPTIMIZERS)) {
     const original = model(make());
     await original.fit(x, y, { ...FIT, epochs: 2 });
-    const artifacts = await save(original);
+    const artifacts = await saveWithOptimizer(original);
     const savedSlots = await slotCount(original.optimizer);
 
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
