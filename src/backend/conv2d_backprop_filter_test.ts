@@ -60,6 +60,21 @@ function randomWeight(k: number, inC: number, outC: number): tf.Tensor {
   return tf.tensor(randomData(k * k * inC * outC, 3), [k, k, inC, outC]);
 }
 
+/** The current backend's Conv2DBackpropFilter kernel on `x` and `dy` (NHWC unless told). */
+function backpropFilter(
+  x: tf.Tensor,
+  dy: tf.Tensor,
+  attrs: {
+    strides: number;
+    pad: "same" | "valid";
+    filterShape: number[];
+    dataFormat?: "NHWC" | "NCHW";
+  },
+): tf.Tensor {
+  const all = { dataFormat: "NHWC", ...attrs };
+  return tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, all) as tf.Tensor;
+}
+
 Deno.test("Conv2DBackpropFilter on wasm frees its intermediates", async () => {
   await useBackend("wasm");
   const x = tf.tensor(randomData(2 * 8 * 8 * 3, 4), [2, 8, 8, 3]) as tf.Tensor4D;
@@ -67,12 +82,7 @@ Deno.test("Conv2DBackpropFilter on wasm frees its intermediates", async () => {
   const before = tf.memory().numTensors;
   const bytesBefore = tf.memory().numBytes;
   for (let i = 0; i < 3; i++) {
-    const dw = tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-      strides: 2,
-      pad: "same",
-      dataFormat: "NHWC",
-      filterShape: [3, 3, 3, 4],
-    }) as tf.Tensor;
+    const dw = backpropFilter(x, dy, { strides: 2, pad: "same", filterShape: [3, 3, 3, 4] });
     assert.deepEqual(dw.shape, [3, 3, 3, 4]);
     dw.dispose();
   }
@@ -81,12 +91,7 @@ Deno.test("Conv2DBackpropFilter on wasm frees its intermediates", async () => {
   // The wasm heap must not keep the kernel's temporaries either.
   const wasmBackend = tf.backend() as unknown as { dataIdMap: { numDataIds(): number } };
   const ids = wasmBackend.dataIdMap.numDataIds();
-  tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-    strides: 2,
-    pad: "same",
-    dataFormat: "NHWC",
-    filterShape: [3, 3, 3, 4],
-  });
+  backpropFilter(x, dy, { strides: 2, pad: "same", filterShape: [3, 3, 3, 4] });
   assert.deepEqual(wasmBackend.dataIdMap.numDataIds(), ids + 1);
   tf.dispose([x, dy]);
 });
@@ -98,7 +103,7 @@ Deno.test("Conv2DBackpropFilter on wasm rejects NCHW with a clear message", asyn
   try {
     let message = "";
     try {
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+      backpropFilter(x, dy, {
         strides: 1,
         pad: "same",
         dataFormat: "NCHW",
@@ -121,12 +126,7 @@ Deno.test("Conv2DBackpropFilter wasm: the patch-matrix path matches cpu for inC 
       { data: randomData(2 * 5 * 5 * 4, 7), shape: [2, 5, 5, 4] },
     ];
     const f = (x: tf.Tensor, dy: tf.Tensor) => [
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-        strides: 2,
-        pad: "same",
-        dataFormat: "NHWC",
-        filterShape: [3, 3, 3, 4],
-      }) as tf.Tensor,
+      backpropFilter(x, dy, { strides: 2, pad: "same", filterShape: [3, 3, 3, 4] }),
     ];
     const [cpu] = await runOn("cpu", inputs, f);
     const [wasm] = await runOn("wasm", inputs, f);
@@ -144,14 +144,7 @@ Deno.test("Conv2DBackpropFilter wasm: the patch-matrix path frees its intermedia
   const before = tf.memory().numTensors;
   const ids = wasmBackend.dataIdMap.numDataIds();
   for (let i = 0; i < 3; i++) {
-    tf.dispose(
-      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
-        strides: 1,
-        pad: "same",
-        dataFormat: "NHWC",
-        filterShape: [3, 3, 1, 4],
-      }) as tf.Tensor,
-    );
+    tf.dispose(backpropFilter(x, dy, { strides: 1, pad: "same", filterShape: [3, 3, 1, 4] }));
   }
   assert.equal(tf.memory().numTensors, before);
   assert.equal(wasmBackend.dataIdMap.numDataIds(), ids);

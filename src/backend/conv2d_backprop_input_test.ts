@@ -5,6 +5,17 @@ import { useBackend } from "./backend.ts";
 import { backpropInputPadding } from "./conv2d_backprop_input.ts";
 
 type Pad = "same" | "valid" | number;
+
+/** The current backend's Conv2DBackpropInput kernel on `dy` and `filter` (NHWC unless told). */
+function backpropInput(
+  dy: tf.Tensor,
+  filter: tf.Tensor,
+  attrs: { strides: number; pad: Pad; inputShape: number[]; dataFormat?: "NHWC" | "NCHW" },
+): tf.Tensor {
+  const all = { dataFormat: "NHWC", ...attrs };
+  return tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, all) as tf.Tensor;
+}
+
 /** [batch, height, width, inC, outC, kernel, stride, pad] */
 const CASES: [number, number, number, number, number, number, number, Pad][] = [
   [2, 8, 8, 1, 4, 3, 1, "same"],
@@ -41,12 +52,7 @@ for (const [b, h, w, inC, outC, k, stride, pad] of CASES) {
       { data: randomData(k * k * inC * outC, 12), shape: [k, k, inC, outC] },
     ];
     const f = (dy: tf.Tensor, filter: tf.Tensor) => [
-      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
-        strides: stride,
-        pad,
-        dataFormat: "NHWC",
-        inputShape: [b, h, w, inC],
-      }) as tf.Tensor,
+      backpropInput(dy, filter, { strides: stride, pad, inputShape: [b, h, w, inC] }),
     ];
     const [ref] = await runOn("cpu", inputs, f);
     const [got] = await runOn("wasm", inputs, f);
@@ -75,12 +81,12 @@ Deno.test("Conv2DBackpropInput on wasm falls back to tf.js' own kernel for NCHW"
     { data: randomData(3 * 3 * 3 * 4, 16), shape: [3, 3, 3, 4] },
   ];
   const f = (dy: tf.Tensor, filter: tf.Tensor) => [
-    tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
+    backpropInput(dy, filter, {
       strides: 1,
       pad: "same",
       dataFormat: "NCHW",
       inputShape: [2, 3, 5, 5],
-    }) as tf.Tensor,
+    }),
   ];
   const [ref] = await runOn("cpu", inputs, f);
   const [got] = await runOn("wasm", inputs, f);
@@ -119,12 +125,8 @@ Deno.test("Conv2DBackpropInput on wasm frees its intermediates", async () => {
   const ids = wasmBackend.dataIdMap.numDataIds();
   for (const strides of [1, 2]) {
     for (let i = 0; i < 3; i++) {
-      const dx = tf.engine().runKernel("Conv2DBackpropInput", { dy, filter }, {
-        strides,
-        pad: "same",
-        dataFormat: "NHWC",
-        inputShape: [2, 4 * strides, 4 * strides, 3],
-      }) as tf.Tensor;
+      const inputShape = [2, 4 * strides, 4 * strides, 3];
+      const dx = backpropInput(dy, filter, { strides, pad: "same", inputShape });
       assert.deepEqual(dx.shape, [2, 4 * strides, 4 * strides, 3]);
       dx.dispose();
     }
