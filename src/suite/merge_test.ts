@@ -4,26 +4,14 @@
  */
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { fakeRunFn } from "./_test_fakes.ts";
+import { fakeGridOptions, TEST_VERSIONS, twoMethodGrid } from "./_test_grid.ts";
 import { mergeShards } from "./merge.ts";
-import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
 import { readResults, ResultsError } from "./store.ts";
-import type { GridSpec } from "./types.ts";
 
-const grid: GridSpec = {
-  ...SMOKE,
-  name: "merge",
-  methods: ["lalc", "lamb"],
-  batchSizes: [16, 64],
-  depths: [2],
-  seeds: [1, 2],
-  lrGrid: { points: 2, factor: 10, tuneOn: "first-seed" },
-  traceSteps: 0,
-};
-const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+const grid = twoMethodGrid("merge");
 
 async function shard(
   root: string,
@@ -31,17 +19,7 @@ async function shard(
   extra: Partial<GridRunOptions> = {},
 ): Promise<string> {
   const out = `${root}/s${index}-${Math.random().toString(36).slice(2, 7)}`;
-  await runGrid({
-    grid,
-    out,
-    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
-    runFn: fakeRunFn(),
-    kit: recordingKit([]),
-    backend: "cpu",
-    versions,
-    shard: { index, count: 2 },
-    ...extra,
-  });
+  await runGrid(fakeGridOptions(grid, out, { shard: { index, count: 2 }, ...extra }));
   return out;
 }
 
@@ -70,7 +48,7 @@ Deno.test("merge refuses shards of other grids, backends, versions, unfinished o
       /ran another grid than/,
     ],
     ["backend", shard(root, 2, { backend: "wasm", runFn: fakeRunFn() }), /ran on backend wasm/],
-    ["versions", shard(root, 2, { versions: { ...versions, gitCommit: "c2" } }), /commit c2/],
+    ["versions", shard(root, 2, { versions: { ...TEST_VERSIONS, gitCommit: "c2" } }), /commit c2/],
     ["unfinished", shard(root, 2, { maxRuns: 2 }), /shard 2\/2 is unfinished \(2 runs\)/],
   ];
   for (const [name, other, pattern] of cases) {

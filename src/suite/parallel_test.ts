@@ -5,8 +5,8 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { fakeRunFn } from "./_test_fakes.ts";
+import { fakeGridOptions } from "./_test_grid.ts";
 import { parseCsv } from "../output/csv.ts";
 import { totalRuns } from "./plan.ts";
 import { SMOKE } from "./presets.ts";
@@ -23,22 +23,15 @@ const grid: GridSpec = {
   seeds: [1, 2, 3],
   lrGrid: { points: 3, factor: 10, tuneOn: "first-seed" },
 };
-const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
 /** Columns that measure time, not results. */
 const TIMING = ["wall_seconds", "samples_per_sec", "finished_at"];
 
 function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
-  return {
-    grid,
-    out,
-    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
+  return fakeGridOptions(grid, out, {
     runFn: fakeRunFn({ delayMs: 20 }),
-    kit: recordingKit([]),
-    backend: "cpu",
-    versions,
     workerModule: new URL("./_test_fake_worker.ts", import.meta.url),
     ...extra,
-  };
+  });
 }
 
 /** The rows of a CSV file without timing columns, sorted, as text. */

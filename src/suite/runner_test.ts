@@ -1,9 +1,9 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
-import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
 import type { BuiltOptimizer } from "./_test_fakes.ts";
+import { fakeGridOptions, TEST_VERSIONS } from "./_test_grid.ts";
 import { parseCsv } from "../output/csv.ts";
 import { totalRuns } from "./plan.ts";
 import { SMOKE } from "./presets.ts";
@@ -20,19 +20,9 @@ const grid: GridSpec = {
   seeds: [1, 2],
   lrGrid: { points: 3, factor: 10, tuneOn: "first-seed" },
 };
-const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
 
 function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
-  return {
-    grid,
-    out,
-    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
-    runFn: fakeRunFn(),
-    kit: recordingKit([]),
-    backend: "cpu",
-    versions,
-    ...extra,
-  };
+  return fakeGridOptions(grid, out, extra);
 }
 
 Deno.test("runGrid runs every tuning rate, then the other seeds at the best rate", async () => {
@@ -122,7 +112,7 @@ Deno.test("runGrid resumes: an interrupted grid finishes without duplicating a r
   const curves = parseCsv(await Deno.readTextFile(`${out}/curves.csv`));
   assertEquals(curves.length, 144);
   assert(!curves.some((c) => c.run_id === "00000000deadbeef"));
-  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions });
+  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions: TEST_VERSIONS });
   assertEquals(store.rows.length, 72);
   await store.close(true);
   await Deno.remove(out, { recursive: true });

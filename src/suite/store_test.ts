@@ -6,42 +6,21 @@
  */
 import assert, { deepStrictEqual as assertEquals, rejects } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { makeSyntheticDataset } from "../data/synthetic.ts";
-import { fakeRunFn, recordingKit } from "./_test_fakes.ts";
+import { fakeRunFn } from "./_test_fakes.ts";
+import { fakeGridOptions, TEST_VERSIONS, twoMethodGrid } from "./_test_grid.ts";
 import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
 import { runId } from "./plan.ts";
 import { RUN_COLUMNS } from "./schema.ts";
-import { SMOKE } from "./presets.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults, ResultsError, ResultsStore } from "./store.ts";
 import { summaryTables } from "./summary.ts";
-import type { GridSpec } from "./types.ts";
 
-const grid: GridSpec = {
-  ...SMOKE,
-  name: "store",
-  methods: ["lalc", "lamb"],
-  batchSizes: [16, 64],
-  depths: [2],
-  seeds: [1, 2],
-  lrGrid: { points: 2, factor: 10, tuneOn: "first-seed" },
-  traceSteps: 0,
-};
-const versions = { deno: "d", tfjs: "t", gitCommit: "c" };
+const grid = twoMethodGrid("store");
 
 function options(out: string, extra: Partial<GridRunOptions> = {}): GridRunOptions {
-  return {
-    grid,
-    out,
-    dataset: makeSyntheticDataset({ trainCount: 128, testCount: 32 }),
-    runFn: fakeRunFn(),
-    kit: recordingKit([]),
-    backend: "cpu",
-    versions,
-    ...extra,
-  };
+  return fakeGridOptions(grid, out, extra);
 }
 
 /** A finished folder of `grid` in a new temporary directory (its run count depends on where
@@ -70,14 +49,14 @@ async function editLine(path: string, line: number, edit: (text: string) => stri
 
 Deno.test("the lock refuses a second writer by pid and frees itself on close", async () => {
   const out = await Deno.makeTempDir();
-  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions });
+  const store = await ResultsStore.open(out, { grid, backend: "cpu", versions: TEST_VERSIONS });
   await rejects(
-    ResultsStore.open(out, { grid, backend: "cpu", versions }),
+    ResultsStore.open(out, { grid, backend: "cpu", versions: TEST_VERSIONS }),
     (e) => e instanceof FolderBusyError && e.message.includes(`pid ${Deno.pid} `),
   );
   await rejects(runGrid(options(out)), FolderBusyError);
   await store.close(false);
-  (await ResultsStore.open(out, { grid, backend: "cpu", versions })).close(false);
+  (await ResultsStore.open(out, { grid, backend: "cpu", versions: TEST_VERSIONS })).close(false);
   // A lock file left by a dead process (no flock held) is taken over, its text reported.
   await Deno.writeTextFile(`${out}/${LOCK_FILE}`, "pid 999999 on elsewhere since then\n");
   const lock = await FolderLock.acquire(out);
@@ -107,7 +86,7 @@ Deno.test("meta.json is not rewritten by a start that adds nothing; resumes are 
   const out = await Deno.makeTempDir();
   await useBackend("cpu");
   await runGrid(options(out, { maxRuns: 5 }));
-  await runGrid(options(out, { versions: { ...versions, gitCommit: "c2" } }));
+  await runGrid(options(out, { versions: { ...TEST_VERSIONS, gitCommit: "c2" } }));
   const meta = await Deno.readTextFile(`${out}/meta.json`);
   const parsed = JSON.parse(meta);
   assertEquals(parsed.resumes.length, 1);
@@ -116,7 +95,7 @@ Deno.test("meta.json is not rewritten by a start that adds nothing; resumes are 
   assertEquals(parsed.versions.gitCommit, "c", "the first start's provenance stays");
   assert(parsed.endedAt !== null);
   const stat = await Deno.stat(`${out}/meta.json`);
-  const again = await runGrid(options(out, { versions: { ...versions, gitCommit: "c3" } }));
+  const again = await runGrid(options(out, { versions: { ...TEST_VERSIONS, gitCommit: "c3" } }));
   assertEquals(again.ran, 0);
   assertEquals(await Deno.readTextFile(`${out}/meta.json`), meta);
   assertEquals((await Deno.stat(`${out}/meta.json`)).mtime, stat.mtime);
