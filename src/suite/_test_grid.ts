@@ -1,7 +1,8 @@
 /**
- * Grid fixtures shared by the runner's in-process tests: the versions a test folder
- * records, a small two-method grid and `runGrid` options with the fake training function
- * of `_test_fakes.ts`. Tests only.
+ * Grid fixtures shared by the runner's tests. For in-process tests: the versions a test
+ * folder records, a small two-method grid and `runGrid` options with the fake training
+ * function of `_test_fakes.ts`. For tests that start `deno run src/cli.ts grid`: a tiny grid
+ * of real runs, a temporary folder holding it as grid.json, and the command. Tests only.
  *
  * @module
  */
@@ -46,4 +47,41 @@ export function fakeGridOptions(
     versions: TEST_VERSIONS,
     ...extra,
   };
+}
+
+/** A grid.json of real runs small enough for a test: an 8-wide mlp of depth 2 on 256/64
+ * synthetic samples, one epoch, seeds 1 and 2, two rates; tests add the name, batch sizes
+ * and any methods. */
+export const TINY_GRID_JSON = {
+  extends: "smoke",
+  dataset: { name: "synthetic", trainSamples: 256, testSamples: 64 },
+  model: { kind: "mlp", width: 8 },
+  depths: [2],
+  seeds: [1, 2],
+  epochs: 1,
+  lrGrid: { points: 2, factor: 10 },
+  evalPoints: 2,
+  evalSamples: 64,
+  traceSteps: 3,
+};
+
+/** A new temporary folder with `spec` written to its grid.json; returns the folder. */
+export async function folderWithGrid(spec: Record<string, unknown>): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(spec));
+  return dir;
+}
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
+
+/** `deno run src/cli.ts ...args` allowed to read, to write only `dir`, and the environment. */
+export function cliCommand(
+  dir: string,
+  args: string[],
+  options: Omit<Deno.CommandOptions, "args"> = {},
+): Deno.Command {
+  return new Deno.Command("deno", {
+    args: ["run", "--allow-read", `--allow-write=${dir}`, "--allow-env", CLI, ...args],
+    ...options,
+  });
 }

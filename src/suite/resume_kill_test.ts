@@ -8,49 +8,27 @@ import { nextCellRuns } from "./cell_plan.ts";
 import { gridCells, totalRuns } from "./plan.ts";
 import { runRowFromRecord } from "./schema.ts";
 import { validateGridSpec } from "./grid_spec.ts";
+import { cliCommand, folderWithGrid, TINY_GRID_JSON } from "./_test_grid.ts";
 
-const GRID = {
-  extends: "smoke",
-  name: "kill-test",
-  dataset: { name: "synthetic", trainSamples: 256, testSamples: 64 },
-  model: { kind: "mlp", width: 8 },
-  depths: [2],
-  batchSizes: [32],
-  seeds: [1, 2],
-  epochs: 1,
-  lrGrid: { points: 2, factor: 10 },
-  evalPoints: 2,
-  evalSamples: 64,
-  traceSteps: 3,
-};
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
+const GRID = { ...TINY_GRID_JSON, name: "kill-test", batchSizes: [32] };
 
 function grid(dir: string, workers = "2", stderr: "null" | "piped" = "null"): Deno.ChildProcess {
   return command(dir, workers, stderr).spawn();
 }
 
 function command(dir: string, workers: string, stderr: "null" | "piped"): Deno.Command {
-  return new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-read",
-      `--allow-write=${dir}`,
-      "--allow-env",
-      CLI,
-      "grid",
-      "--grid",
-      `${dir}/grid.json`,
-      "--out",
-      `${dir}/out`,
-      "--backend",
-      "cpu",
-      "--no-plots",
-      "--workers",
-      workers,
-    ],
-    stdout: "null",
-    stderr,
-  });
+  return cliCommand(dir, [
+    "grid",
+    "--grid",
+    `${dir}/grid.json`,
+    "--out",
+    `${dir}/out`,
+    "--backend",
+    "cpu",
+    "--no-plots",
+    "--workers",
+    workers,
+  ], { stdout: "null", stderr });
 }
 
 async function finishedRuns(dir: string): Promise<number> {
@@ -63,8 +41,7 @@ async function finishedRuns(dir: string): Promise<number> {
 }
 
 Deno.test("a grid on 2 workers killed with SIGKILL resumes without losing or duplicating a run", async () => {
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(GRID));
+  const dir = await folderWithGrid(GRID);
   const total = totalRuns(validateGridSpec(GRID));
   assertEquals(total, 15);
   for (let start = 0; start < 2; start++) {
@@ -111,9 +88,8 @@ Deno.test("a grid on 2 workers killed with SIGKILL resumes without losing or dup
 });
 
 Deno.test("a second grid on a busy folder is refused with the holder's pid", async () => {
-  const dir = await Deno.makeTempDir();
   // Slow runs, so the first grid is still running when the second one asks.
-  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify({ ...GRID, epochs: 30 }));
+  const dir = await folderWithGrid({ ...GRID, epochs: 30 });
   const child = grid(dir, "1");
   const deadline = Date.now() + 60_000;
   while (await finishedRuns(dir) < 1 && Date.now() < deadline) {

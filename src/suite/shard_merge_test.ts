@@ -6,32 +6,18 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { parseCsv } from "../output/csv.ts";
+import { cliCommand, folderWithGrid, TINY_GRID_JSON } from "./_test_grid.ts";
 
 const GRID = {
-  extends: "smoke",
+  ...TINY_GRID_JSON,
   name: "shard-test",
-  dataset: { name: "synthetic", trainSamples: 256, testSamples: 64 },
-  model: { kind: "mlp", width: 8 },
   methods: ["lalc", "lars", "warmup"],
-  depths: [2],
   batchSizes: [32, 64],
-  seeds: [1, 2],
-  epochs: 1,
-  lrGrid: { points: 2, factor: 10 },
-  evalPoints: 2,
-  evalSamples: 64,
-  traceSteps: 3,
 };
-const CLI = new URL("../cli.ts", import.meta.url).pathname;
 const TIMING = ["wall_seconds", "samples_per_sec", "finished_at"];
 
 async function cli(dir: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command("deno", {
-    args: ["run", "--allow-read", `--allow-write=${dir}`, "--allow-env", CLI, ...args],
-    env,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+  const out = await cliCommand(dir, args, { env, stdout: "piped", stderr: "piped" }).output();
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   return { code: out.code, text };
 }
@@ -49,8 +35,7 @@ async function untimed(path: string): Promise<string[]> {
 }
 
 Deno.test("two shards merged, and two workers, equal one serial run", async () => {
-  const dir = await Deno.makeTempDir();
-  await Deno.writeTextFile(`${dir}/grid.json`, JSON.stringify(GRID));
+  const dir = await folderWithGrid(GRID);
   const runs = await Promise.all([
     cli(dir, grid(dir, "serial", "--workers", "1", "--no-plots")),
     cli(dir, grid(dir, "two", "--workers", "2", "--no-plots")),
