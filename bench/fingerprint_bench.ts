@@ -23,9 +23,9 @@ import {
 
 const SMOKE = new URL("../results/smoke", import.meta.url).pathname;
 const STANDARD = new URL("../results/standard", import.meta.url).pathname;
-/** Standard runs re-run: a few of the cheapest (28 steps each at batch 8192, depth 4). */
+/** Standard runs re-run: a few of the cheapest (168 steps each at batch 2048, depth 4). */
 const STANDARD_RUNS = 3;
-/** Smoke runs re-run, spread over the folder (all 60 take ~40 s alone, minutes when shared). */
+/** Smoke runs re-run, spread over the folder (of its 215; `deno task fingerprint` re-runs 12). */
 const SMOKE_RUNS = 20;
 
 /** Ids of `count` of the cheapest rows of `dir` (fewest steps x depth), spread evenly. */
