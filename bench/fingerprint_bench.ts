@@ -28,12 +28,17 @@ const STANDARD_RUNS = 3;
 /** Smoke runs re-run, spread over the folder (of its 215; `deno task fingerprint` re-runs 12). */
 const SMOKE_RUNS = 20;
 
-/** Ids of `count` of the cheapest rows of `dir` (fewest steps x depth), spread evenly. */
+/**
+ * Ids of `count` of the cheapest finished rows of `dir` (fewest steps x depth), spread evenly.
+ * Diverged and error rows are left out: they stop early, so they would always be the cheapest
+ * and the sample would be one odd run.
+ */
 async function cheapest(dir: string, count: number): Promise<string[]> {
   const { records } = await readCommitted(dir);
+  const finished = records.filter((r) => r.status === "ok");
   const cost = (r: Record<string, string>) => Number(r.steps) * Number(r.depth);
-  const least = Math.min(...records.map(cost));
-  const cheap = records.filter((r) => cost(r) === least);
+  const least = Math.min(...finished.map(cost));
+  const cheap = finished.filter((r) => cost(r) === least);
   const step = cheap.length / count;
   return Array.from(
     { length: Math.min(count, cheap.length) },
