@@ -103,8 +103,8 @@ export async function measureNetwork(model: Model, x: tf.Tensor): Promise<Networ
       const g2 = tf.square(gamma);
       const cos = centredCosine(u);
       const row = [
-        cos.gather(0),
-        cos.gather(1),
+        tf.gather(cos, 0),
+        tf.gather(cos, 1),
         gateAgreement(u),
         varianceRetention(u),
         tf.mean(p),

@@ -41,6 +41,11 @@ export const LAYER_FIELDS = [
 
 const KEYS = ["dataset", "correlation", "method", "seed"] as const;
 
+/** The `KEYS` cells of run `r`, then the step: the first columns of every per-step row. */
+function keyCells(r: MechanismRun, step: number): string[] {
+  return [r.dataset, String(r.correlation), r.method, String(r.seed), String(step)];
+}
+
 function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(6) : "NaN";
 }
@@ -70,11 +75,7 @@ export function stepRows(runs: readonly MechanismRun[], depth: number): string[]
     for (const s of r.steps) {
       const m = s.measures;
       rows.push([
-        r.dataset,
-        String(r.correlation),
-        r.method,
-        String(r.seed),
-        String(s.step),
+        ...keyCells(r, s.step),
         fmt(s.learningRate),
         fmt(s.loss),
         fmt(s.meanRatio),
@@ -104,11 +105,7 @@ export function layerRows(runs: readonly MechanismRun[]): string[][] {
       const diag = predictedRatios(s.measures, "retention");
       s.measures.blocks.forEach((b, i) => {
         rows.push([
-          r.dataset,
-          String(r.correlation),
-          r.method,
-          String(r.seed),
-          String(s.step),
+          ...keyCells(r, s.step),
           String(i + 1),
           fmt(s.ratios[i]),
           fmt(full[i]),

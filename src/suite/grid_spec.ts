@@ -127,6 +127,9 @@ export function validateGridSpec(value: unknown): GridSpec {
   const nonNegInt = (max: number) => (v: unknown) =>
     Number.isInteger(v) && (v as number) >= 0 && (v as number) <= max;
   const posNum = (v: unknown) => typeof v === "number" && Number.isFinite(v) && v > 0;
+  /** `need` for a whole number from 1 to `max`. */
+  const needPosInt = (path: string, v: unknown, max: number) =>
+    need(path, v, posInt(max)(v), `an integer from 1 to ${max}`);
   const list = (path: string, v: unknown, item: (x: unknown) => boolean, allowed: string) => {
     if (!Array.isArray(v) || v.length === 0 || v.length > L.listLength) {
       need(path, v, false, `a non-empty array (at most ${L.listLength}) of ${allowed}`);
@@ -180,12 +183,7 @@ export function validateGridSpec(value: unknown): GridSpec {
       (MODEL_KINDS as readonly unknown[]).includes(model.kind),
       `one of ${MODEL_KINDS.join(", ")}`,
     );
-    need(
-      "grid.model.width",
-      model.width,
-      posInt(L.width)(model.width),
-      `an integer from 1 to ${L.width}`,
-    );
+    needPosInt("grid.model.width", model.width, L.width);
   }
   list(
     "grid.methods",
@@ -210,12 +208,7 @@ export function validateGridSpec(value: unknown): GridSpec {
   const lr = merged.lrGrid;
   need("grid.lrGrid", lr, isObj(lr), "an object {points, factor, tuneOn}");
   if (isObj(lr)) {
-    need(
-      "grid.lrGrid.points",
-      lr.points,
-      posInt(L.lrPoints)(lr.points),
-      `an integer from 1 to ${L.lrPoints}`,
-    );
+    needPosInt("grid.lrGrid.points", lr.points, L.lrPoints);
     need(
       "grid.lrGrid.factor",
       lr.factor,
@@ -230,18 +223,8 @@ export function validateGridSpec(value: unknown): GridSpec {
       '"first-seed" or "all-seeds"',
     );
   }
-  need(
-    "grid.evalPoints",
-    merged.evalPoints,
-    posInt(L.evalPoints)(merged.evalPoints),
-    `an integer from 1 to ${L.evalPoints}`,
-  );
-  need(
-    "grid.evalSamples",
-    merged.evalSamples,
-    posInt(L.samples)(merged.evalSamples),
-    `an integer from 1 to ${L.samples}`,
-  );
+  needPosInt("grid.evalPoints", merged.evalPoints, L.evalPoints);
+  needPosInt("grid.evalSamples", merged.evalSamples, L.samples);
   need(
     "grid.targetAccuracy",
     merged.targetAccuracy,
