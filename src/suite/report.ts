@@ -29,30 +29,62 @@ function tunedRunIds(rows: readonly RunRow[]): Set<string> {
   return ids;
 }
 
+/** The grid axis an accuracy plot runs along; the other one makes its panels. */
+export type AccuracyAxis = "batch" | "depth";
+
 /**
- * Test accuracy vs batch size: the mean over the held-out seeds, one line per method, one
- * panel per depth, with the Student-t 95% interval of the mean as error bars; the x ticks
- * sit at the batch sizes that were run.
+ * The axis a grid's accuracy plot runs along: batch size, unless the grid ran one batch size
+ * and several depths (as the `cnn` preset does), where a batch axis would be one point.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { accuracyAxis } from "./report.ts";
+ * assertEquals(accuracyAxis([{ batchSize: 256, depth: 8 }, { batchSize: 256, depth: 20 }]), "depth");
+ * assertEquals(accuracyAxis([{ batchSize: 32, depth: 2 }, { batchSize: 512, depth: 2 }]), "batch");
+ * ```
  */
-export function accuracySpec(cells: readonly CellSummary[], title: string): TopLevelSpec {
+export function accuracyAxis(
+  cells: readonly { readonly batchSize: number; readonly depth: number }[],
+): AccuracyAxis {
+  const batches = new Set(cells.map((c) => c.batchSize)).size;
+  const depths = new Set(cells.map((c) => c.depth)).size;
+  return batches === 1 && depths > 1 ? "depth" : "batch";
+}
+
+/**
+ * Test accuracy vs batch size (or vs depth, `along = "depth"`): the mean over the held-out
+ * seeds, one line per method, one panel per depth (per batch size), with the Student-t 95%
+ * interval of the mean as error bars; the x ticks sit at the sizes that were run.
+ */
+export function accuracySpec(
+  cells: readonly CellSummary[],
+  title: string,
+  along: AccuracyAxis = "batch",
+): TopLevelSpec {
+  const byBatch = along === "batch";
   const values = cells.filter((c) => c.n > 0).map((c) => ({
     method: c.method,
-    batch: c.batchSize,
-    depth: `depth ${c.depth}`,
-    depthOrder: c.depth,
+    x: byBatch ? c.batchSize : c.depth,
+    panel: byBatch ? `depth ${c.depth}` : `batch ${c.batchSize}`,
+    panelOrder: byBatch ? c.depth : c.batchSize,
     mean: c.mean,
     // A single seed has no interval: the bar collapses to the mean.
     low: Number.isFinite(c.ciLow) ? c.ciLow : c.mean,
     high: Number.isFinite(c.ciHigh) ? c.ciHigh : c.mean,
   }));
-  const batches = [...new Set(cells.map((c) => c.batchSize))].sort((a, b) => a - b);
+  const ticks = [...new Set(cells.map((c) => byBatch ? c.batchSize : c.depth))]
+    .sort((a, b) => a - b);
   const n = Math.min(...cells.map((c) => c.n));
+  // Batch sizes grow by factors, so they sit on a log axis; depths on a linear one.
   const x = {
-    field: "batch",
+    field: "x",
     type: "quantitative",
-    scale: { type: "log", base: 2, domain: [batches[0] / 1.4, batches.at(-1)! * 1.4] },
-    axis: { values: batches, format: "d" },
-    title: "batch size",
+    scale: byBatch
+      ? { type: "log", base: 2, domain: [ticks[0] / 1.4, ticks.at(-1)! * 1.4] }
+      : { domain: [ticks[0] - 2, ticks.at(-1)! + 2], zero: false },
+    axis: { values: ticks, format: "d" },
+    title: byBatch ? "batch size" : "depth (layers)",
   };
   return {
     title: {
@@ -61,13 +93,13 @@ export function accuracySpec(cells: readonly CellSummary[], title: string): TopL
         "confidence interval of the mean",
     },
     data: { values },
-    // Panels in numeric depth order ("depth 4" before "depth 16"), not string order.
+    // Panels in numeric order ("depth 4" before "depth 16"), not string order.
     facet: {
       column: {
-        field: "depth",
+        field: "panel",
         type: "nominal",
         title: null,
-        sort: { field: "depthOrder", op: "min" },
+        sort: { field: "panelOrder", op: "min" },
       },
     },
     spec: {
@@ -119,6 +151,7 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
     }))
     .sort((a, b) => a.baseLr - b.baseLr);
   const batches = new Set(rows.map((r) => r.batchSize)).size;
+  const depths = new Set(rows.map((r) => r.depth)).size;
   return {
     title: {
       text: title,
@@ -131,7 +164,8 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
       title: null,
       sort: { field: "panelOrder", op: "min" },
     },
-    columns: batches,
+    // A row per depth, a column per batch size; with one batch size, the depths side by side.
+    columns: batches > 1 ? batches : Math.min(depths, 3),
     spec: {
       width: 200,
       height: 150,
@@ -278,11 +312,12 @@ export async function drawReport(dir: string, folder?: ResultsFolder): Promise<s
   const files: string[] = [];
   const cells = summarizeCells(f.rows);
   if (cells.length === 0) return files;
+  const along = accuracyAxis(cells);
   files.push(
     ...await writePlot(
       dir,
-      "accuracy_vs_batch",
-      accuracySpec(cells, `${name}: test accuracy at the validation-tuned rate`),
+      `accuracy_vs_${along}`,
+      accuracySpec(cells, `${name}: test accuracy at the validation-tuned rate`, along),
     ),
     ...await writePlot(
       dir,
