@@ -1,8 +1,9 @@
 /**
  * Fingerprints of the committed results: before timing anything, re-runs 20 runs spread over
- * `results/smoke` and the cheapest runs of `results/standard` (largest batch at the smallest
- * depth, three of them spread over the methods; skipped with a message when the full
- * Fashion-MNIST is not installed) through the grid's own code, and fails, naming run id,
+ * `results/smoke`, the cheapest runs of `results/standard` (largest batch at the smallest
+ * depth, three of them spread over the methods) and of `results/cnn` (one ResNet-8 run;
+ * both skipped with a message when the full Fashion-MNIST is not installed) through the
+ * grid's own code, and fails, naming run id,
  * column, committed and new value, unless every metric matches its committed row within the
  * backend's measured tolerance (fixtures/reproducibility.json; 0 on wasm: bit-exact).
  *
@@ -25,6 +26,9 @@ const SMOKE = new URL("../results/smoke", import.meta.url).pathname;
 const STANDARD = new URL("../results/standard", import.meta.url).pathname;
 /** Standard runs re-run: a few of the cheapest (168 steps each at batch 2048, depth 4). */
 const STANDARD_RUNS = 3;
+const CNN = new URL("../results/cnn", import.meta.url).pathname;
+/** CNN runs re-run: one of the cheapest (ResNet-8, 150 steps at batch 256, ~40 s). */
+const CNN_RUNS = 1;
 /** Smoke runs re-run, spread over the folder (of its 215; `deno task fingerprint` re-runs 12). */
 const SMOKE_RUNS = 20;
 
@@ -73,10 +77,12 @@ async function check(dir: string, choice: { runs?: number; runIds?: string[] }) 
 }
 
 const reports: ReproduceReport[] = [await check(SMOKE, { runs: SMOKE_RUNS })];
-if (await fullFashionMnist()) {
-  reports.push(await check(STANDARD, { runIds: await cheapest(STANDARD, STANDARD_RUNS) }));
-} else {
-  console.log(`fingerprint ${STANDARD}: skipped, the full Fashion-MNIST is not installed`);
+for (const [dir, runs] of [[STANDARD, STANDARD_RUNS], [CNN, CNN_RUNS]] as const) {
+  if (await fullFashionMnist()) {
+    reports.push(await check(dir, { runIds: await cheapest(dir, runs) }));
+  } else {
+    console.log(`fingerprint ${dir}: skipped, the full Fashion-MNIST is not installed`);
+  }
 }
 const mismatches = reports.flatMap((r) => r.mismatches);
 if (mismatches.length > 0) {
