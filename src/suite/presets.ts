@@ -84,7 +84,7 @@ export const STANDARD: GridSpec = {
  * one thread each, from runs measured that way (two at once): ResNet-8 trained 836 and
  * ResNet-20 383 samples/s at batch 256, 627 and 331 at batch 64. A run at batch 256 then
  * costs ~46 / ~69 / ~100 s at depth 8 / 14 / 20 (14 interpolated), and the 15 cells of 10+
- * runs ~1.8 h. A second, smaller batch size (64) would double that for the same steps, so
+ * runs ~1.8 h. Measured: 152 runs took 1 h 31 min, 38 / 64 / 88 s a run. A second, smaller batch size (64) would double that for the same steps, so
  * this preset answers only the large-batch claim; the small-batch claims are the standard
  * preset's (docs/protocol.md).
  */
