@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { parseCsv, toCsv } from "../output/csv.ts";
 import { accuracyAxis, accuracySpec, drawReport } from "./report.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults } from "./store.ts";
@@ -34,31 +35,35 @@ Deno.test("a grid of several batch sizes keeps the batch axis", async () => {
   assertEquals(spec.spec.layer[0].encoding.x.axis.values, [32, 512]);
 });
 
-/** A smoke CSV's header cells and data lines (its first columns hold no commas). */
-async function csvLines(file: string): Promise<{ header: string[]; lines: string[] }> {
-  const [header, ...lines] = (await Deno.readTextFile(`${SMOKE}/${file}`)).trimEnd().split("\n");
-  return { header: header.split(","), lines };
-}
-
-async function writeCsv(dir: string, file: string, header: string[], lines: string[]) {
-  await Deno.writeTextFile(`${dir}/${file}`, [header.join(","), ...lines].join("\n") + "\n");
+/**
+ * Copies `file` of the smoke folder into `dir`, keeping only the records `keep` accepts;
+ * returns the records kept.
+ */
+async function copyCsvWhere(
+  dir: string,
+  file: string,
+  keep: (r: Record<string, string>) => boolean,
+): Promise<Record<string, string>[]> {
+  const records = parseCsv(await Deno.readTextFile(`${SMOKE}/${file}`), file);
+  const header = Object.keys(records[0]); // the columns in the file's order
+  const kept = records.filter(keep);
+  assert(kept.length > 0 && kept.length < records.length, `${file}: a proper subset`);
+  await Deno.writeTextFile(
+    `${dir}/${file}`,
+    toCsv([header, ...kept.map((r) => header.map((h) => r[h]))]),
+  );
+  return kept;
 }
 
 Deno.test("drawReport names the one-batch plot accuracy_vs_depth", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await Deno.copyFile(`${SMOKE}/meta.json`, `${dir}/meta.json`);
-    const runs = await csvLines("runs.csv");
-    const col = runs.header.indexOf("batch_size");
-    const kept = runs.lines.filter((l) => l.split(",")[col] === "32");
-    assert(kept.length > 0 && kept.length < runs.lines.length);
-    await writeCsv(dir, "runs.csv", runs.header, kept);
+    const runs = await copyCsvWhere(dir, "runs.csv", (r) => r.batch_size === "32");
     // The store refuses curves of runs it does not have, so those follow the runs kept.
-    const ids = new Set(kept.map((l) => l.split(",")[runs.header.indexOf("run_id")]));
+    const ids = new Set(runs.map((r) => r.run_id));
     for (const f of ["curves.csv", "layer_rates.csv"]) {
-      const { header, lines } = await csvLines(f);
-      const id = header.indexOf("run_id");
-      await writeCsv(dir, f, header, lines.filter((l) => ids.has(l.split(",")[id])));
+      await copyCsvWhere(dir, f, (r) => ids.has(r.run_id));
     }
     const files = await drawReport(dir);
     assertEquals(files.slice(0, 2), [
