@@ -1,11 +1,11 @@
 /**
  * Fingerprints of the committed results: before timing anything, re-runs 20 runs spread over
  * `results/smoke`, the cheapest runs of `results/standard` (largest batch at the smallest
- * depth, three of them spread over the methods) and of `results/cnn` (one ResNet-8 run;
- * both skipped with a message when the full Fashion-MNIST is not installed) through the
- * grid's own code, and fails, naming run id,
- * column, committed and new value, unless every metric matches its committed row within the
- * backend's measured tolerance (fixtures/reproducibility.json; 0 on wasm: bit-exact).
+ * depth, three of them spread over the methods) and of `results/cnn` (one ResNet-8 run; both
+ * skipped with a message when the full Fashion-MNIST is not installed) through the grid's own
+ * code, and fails, naming run id, column, committed and new value, unless every metric
+ * matches its committed row within the backend's measured tolerance
+ * (fixtures/reproducibility.json; 0 on wasm: bit-exact).
  *
  * Run: `deno bench --allow-read --allow-env bench/fingerprint_bench.ts` (part of
  * `deno task bench`). When a change moves the numbers on purpose, re-run the committed
@@ -77,8 +77,9 @@ async function check(dir: string, choice: { runs?: number; runIds?: string[] }) 
 }
 
 const reports: ReproduceReport[] = [await check(SMOKE, { runs: SMOKE_RUNS })];
+const full = await fullFashionMnist();
 for (const [dir, runs] of [[STANDARD, STANDARD_RUNS], [CNN, CNN_RUNS]] as const) {
-  if (await fullFashionMnist()) {
+  if (full) {
     reports.push(await check(dir, { runIds: await cheapest(dir, runs) }));
   } else {
     console.log(`fingerprint ${dir}: skipped, the full Fashion-MNIST is not installed`);
