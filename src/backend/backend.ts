@@ -15,7 +15,13 @@ import "./gradients.ts";
 import { installWasmKernels } from "./wasm_kernels.ts";
 import { guardWebgpuErrors, loadWebgpuBackend } from "./webgpu.ts";
 import { installNativeBackend, NATIVE } from "./native.ts";
-import { loadNativeLibs, nativeThreads, OPENBLAS_PATH } from "./native_ffi.ts";
+import {
+  loadNativeLibs,
+  type NativeKernelMode,
+  nativeThreads,
+  setNativeKernelMode,
+} from "./native_ffi.ts";
+import type { KernelIdentity } from "./kernel_identity.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
 
 /** The backends this project knows how to start. */
@@ -41,6 +47,8 @@ export interface BackendInfo {
   readonly device: string | null;
   /** tf.js core version. */
   readonly tfjsVersion: string;
+  /** What determines the numbers of this backend's kernels (recorded in results folders). */
+  readonly kernels: KernelIdentity;
 }
 
 /** Options of {@link useBackend}. */
@@ -51,6 +59,12 @@ export interface UseBackendOptions {
    * the backend's own choice (native: all logical cores).
    */
   readonly threads?: number;
+  /**
+   * native: how OpenBLAS and oneDNN pick their kernels, fixed at the first native start of a
+   * process (see `NativeKernelMode`). Default `reproducible`: the same bits on every x86-64
+   * machine with AVX2; `fast` takes the processor's best kernels.
+   */
+  readonly kernels?: NativeKernelMode;
 }
 
 let overrides: string[] = [];
@@ -106,8 +120,10 @@ export async function useBackend(
   device = null;
   if (name === "wasm" || name === "native") overrides = installWasmKernels();
   if (name === "native") {
+    if (options.kernels !== undefined) setNativeKernelMode(options.kernels);
     native = await installNativeBackend(threads ?? navigator.hardwareConcurrency);
-    device = `OpenBLAS (${OPENBLAS_PATH}) + oneDNN 2.6`;
+    const libs = loadNativeLibs();
+    device = typeof libs === "string" ? null : libs.kernels.libraries;
   }
   if (name === "webgpu") device = await loadWebgpuBackend();
   if (name === "tensorflow") device = await loadTensorflowBackend();
@@ -149,6 +165,7 @@ export function backendInfo(): BackendInfo {
     name,
     threads,
     simd,
+    kernels: kernelIdentity(name, threads, simd),
     kernelOverrides: name === "wasm"
       ? [...overrides]
       : name === NATIVE
@@ -157,4 +174,23 @@ export function backendInfo(): BackendInfo {
     device,
     tfjsVersion: tf.version_core,
   };
+}
+
+/** The identity of the active backend's kernels (see {@link BackendInfo.kernels}). */
+function kernelIdentity(
+  name: BackendName,
+  threads: number | null,
+  simd: boolean | null,
+): KernelIdentity {
+  const base = { backend: name, threads, mode: null, isa: null, blasCore: null, device };
+  const wasm = `tfjs-backend-wasm ${tf.version_core}${simd ? " (SIMD)" : ""}`;
+  if (name === NATIVE) {
+    const libs = loadNativeLibs();
+    if (typeof libs !== "string") {
+      const { mode, isa, blasCore, libraries } = libs.kernels;
+      return { ...base, mode, isa, blasCore, device: null, libraries: `${wasm}, ${libraries}` };
+    }
+  }
+  if (name === "wasm") return { ...base, libraries: wasm };
+  return { ...base, libraries: `tfjs-backend-${name} ${tf.version_core}` };
 }
