@@ -3,9 +3,10 @@
  * `results/smoke`, the cheapest runs of `results/standard` (largest batch at the smallest
  * depth, three of them spread over the methods) and of `results/cnn` (one ResNet-8 run; both
  * skipped with a message when the full Fashion-MNIST is not installed) through the grid's own
- * code, and fails, naming run id, column, committed and new value, unless every metric
- * matches its committed row within the backend's measured tolerance
- * (fixtures/reproducibility.json; 0 on wasm: bit-exact).
+ * code, and fails, naming run id, column, committed and new value and the cause it can see,
+ * unless every metric matches its committed row: bit for bit where the same kernels run as
+ * made the folder (the default reproducible kernels on any x86-64 machine with AVX2), else
+ * within the measured across-kernels tolerance (fixtures/reproducibility.json).
  *
  * Run: `deno bench --allow-read --allow-env bench/fingerprint_bench.ts` (part of
  * `deno task bench`). When a change moves the numbers on purpose, re-run the committed
@@ -16,7 +17,7 @@
 import { DEFAULT_FASHION_MNIST_DIR } from "../src/data/fashion_mnist.ts";
 import { describeDrift } from "../src/suite/drift.ts";
 import {
-  backendTolerance,
+  driftCause,
   readCommitted,
   reproduceFolder,
   type ReproduceReport,
@@ -64,14 +65,14 @@ async function fullFashionMnist(): Promise<boolean> {
 }
 
 async function check(dir: string, choice: { runs?: number; runIds?: string[] }) {
-  const { backend } = await readCommitted(dir);
-  const { tolerance, source } = await backendTolerance(backend);
   const start = performance.now();
-  const report = await reproduceFolder({ dir, ...choice, tolerance });
+  // The tolerance follows from the kernels: bit-exact on the folder's own kernels, the
+  // measured across-kernels one on others (fixtures/reproducibility.json).
+  const report = await reproduceFolder({ dir, ...choice });
   const seconds = (performance.now() - start) / 1000;
   console.log(
     `fingerprint ${dir}: ${report.runIds.length - report.driftedRuns.length} of ` +
-      `${report.runIds.length} runs match (${source}) in ${seconds.toFixed(1)} s`,
+      `${report.runIds.length} runs match (${report.comparison.source}) in ${seconds.toFixed(1)} s`,
   );
   return report;
 }
@@ -85,11 +86,13 @@ for (const [dir, runs] of [[STANDARD, STANDARD_RUNS], [CNN, CNN_RUNS]] as const)
     console.log(`fingerprint ${dir}: skipped, the full Fashion-MNIST is not installed`);
   }
 }
-const mismatches = reports.flatMap((r) => r.mismatches);
-if (mismatches.length > 0) {
+const drifted = reports.filter((r) => r.mismatches.length > 0);
+if (drifted.length > 0) {
   throw new Error(
-    `committed results drifted (${mismatches.length} cells):\n` +
-      mismatches.map(describeDrift).join("\n"),
+    drifted.map((r) =>
+      `committed results drifted (${r.mismatches.length} cells); ${driftCause(r.comparison)}:\n` +
+      r.mismatches.map(describeDrift).join("\n")
+    ).join("\n"),
   );
 }
 

@@ -11,6 +11,8 @@ import type { BackendName } from "../backend/backend.ts";
 import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
 import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
+import { describeKernels } from "../backend/kernel_identity.ts";
+import { nativeUnpinnedWhy, setNativeKernelMode } from "../backend/native_ffi.ts";
 import { claimRows } from "./claims.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
 import { loadGridFile } from "./grid_spec.ts";
@@ -30,6 +32,13 @@ import type { GridSpec } from "./types.ts";
 /** Default thresholds file of `gate`. */
 export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
 
+/**
+ * Native threads per run of a grid unless `--threads` says otherwise. One: the committed
+ * results were made at one thread, and OpenBLAS's sums change with the thread count, so a
+ * fixed count keeps a folder's numbers independent of `--workers` and of the machine's cores.
+ */
+export const GRID_THREADS = 1;
+
 const GRID_HELP = `usage: cli.ts grid [--preset NAME | --grid FILE.json] [options]
 
 Runs every method x batch size x depth x seed (x tuned learning rate) of a grid, appending
@@ -41,11 +50,15 @@ with the same arguments.
   --out DIR       results folder (default: results/<grid name>)
   --backend NAME  ${BACKENDS.join(", ")} (default: native where its libraries load, else
                   wasm)
-  --threads N     threads of each worker's native kernels (default: as below)
+  --threads N     native kernels' threads per run, in any worker (default ${GRID_THREADS}); part of
+                  the folder's identity: the numbers depend on it, never on --workers
+  --fast          native: take this processor's best kernels (oneDNN's widest instruction
+                  set, OpenBLAS's own core type); default: reproducible kernels (AVX2,
+                  OpenBLAS Haswell), the same bits on every x86-64 machine with AVX2
   --max-runs N    stop after N new runs (the folder stays resumable)
-  --workers N     runs at a time, each on its own worker thread (default: the number of
-                  cores for wasm, cpu and native, 1 for webgpu and tensorflow); the backend gets
-                  max(1, floor(cores / N)) threads per worker
+  --workers N     runs at a time, each on its own worker thread (default: cores / threads
+                  for wasm, cpu and native, 1 for webgpu and tensorflow); changes the wall
+                  time only
   --shard K/N     run only the K-th of N parts of the grid, split by cell (default: from
                   SLURM_ARRAY_TASK_ID/_COUNT/_MIN, or JOB_COMPLETION_INDEX and
                   GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
@@ -61,8 +74,10 @@ interface GridPlan {
   grid: GridSpec;
   out: string;
   backend: BackendName;
-  /** --threads: each worker's native threads (default: the worker's share of the cores). */
-  threads?: number;
+  /** --threads: native threads per run, in any worker. */
+  threads: number;
+  /** --fast: the native libraries take this processor's best kernels. */
+  fast: boolean;
   maxRuns?: number;
   plots: boolean;
   workers: number;
@@ -71,8 +86,8 @@ interface GridPlan {
 }
 
 /**
- * Backends whose grids default to a worker per core. wasm and cpu use one thread each. native
- * runs one thread per worker too: whole runs in parallel beat threaded kernels on these models
+ * Backends whose grids default to a worker per core (per `--threads` cores). wasm and cpu use
+ * one thread each. native runs one thread per run by default: whole runs in parallel beat threaded kernels on these models
  * (W1, one run alone: 3,955 samples/s on 1 thread against 3,401 on 2; W2 gained 14% from a second
  * thread where a second worker gives 1.6-1.9x), and the committed standard results were made at
  * one thread, which native needs to re-make them bit for bit.
@@ -98,6 +113,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
       out: { type: "string" },
       backend: { type: "string" },
       threads: { type: "string" },
+      fast: { type: "boolean" },
       "max-runs": { type: "string" },
       workers: { type: "string" },
       shard: { type: "string" },
@@ -116,20 +132,23 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   } else {
     grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
+  // Before the default backend is probed: that opens the native libraries, in this mode.
+  const fast = values.fast === true;
+  setNativeKernelMode(fast ? "fast" : "reproducible");
   const backend: BackendName = choiceOption(
     "backend",
     values.backend ?? await defaultBackend(),
     BACKENDS,
   );
   const threads = values.threads === undefined
-    ? undefined
+    ? GRID_THREADS
     : intOption("threads", values.threads, 1, 1024);
   const maxRuns = values["max-runs"] === undefined
     ? undefined
     : intOption("max-runs", values["max-runs"], 1);
   const cores = navigator.hardwareConcurrency;
   const workers = values.workers === undefined
-    ? (WORKER_PER_CORE.includes(backend) ? cores : 1)
+    ? (WORKER_PER_CORE.includes(backend) ? Math.max(1, Math.floor(cores / threads)) : 1)
     : intOption("workers", values.workers, 1, 1024);
   let shard: ShardSpec | null;
   try {
@@ -145,6 +164,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     out: values.out ?? `results/${name}`,
     backend,
     threads,
+    fast,
     maxRuns,
     plots: !values["no-plots"],
     workers,
@@ -193,20 +213,25 @@ export function gridMain(args: string[]): Promise<number> {
     // The folder's identity first: a refused folder never starts tf.js.
     await checkFolder(out, plan);
     // Heavy modules load only now: argument errors above never start tf.js.
-    const [{ useBackend }, { loadGridDataset }, { runGrid }, { optimizerKit }, { trainRun }] =
-      await Promise.all([
-        import("../backend/backend.ts"),
-        import("./data.ts"),
-        import("./runner.ts"),
-        import("../methods/kit.ts"),
-        import("../train/run.ts"),
-      ]);
-    // workers x threads <= cores: each worker's backend gets its share of the cores.
-    const threads = plan.threads ??
-      Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
+    const [
+      { backendInfo, useBackend },
+      { loadGridDataset },
+      { runGrid },
+      { optimizerKit },
+      { trainRun },
+    ] = await Promise.all([
+      import("../backend/backend.ts"),
+      import("./data.ts"),
+      import("./runner.ts"),
+      import("../methods/kit.ts"),
+      import("../train/run.ts"),
+    ]);
+    const { threads } = plan;
     // The data first: a bad data folder is reported before a backend starts.
     const dataset = await asInputError(() => loadGridDataset(grid.dataset));
-    await startBackend(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
+    const kernels = plan.fast ? "fast" : "reproducible";
+    await startBackend(() => useBackend(plan.backend, { threads, kernels }));
+    const identity = backendInfo().kernels;
     const versions = await currentVersions();
     const tty = Deno.stderr.isTerminal();
     const encoder = new TextEncoder();
@@ -217,6 +242,11 @@ export function gridMain(args: string[]): Promise<number> {
         `${threads} thread${threads > 1 ? "s" : ""}, ` +
         (plan.shard ? `shard ${plan.shard.index}/${plan.shard.count}, ` : "") + `out ${out}`,
     );
+    console.error(`kernels ${describeKernels(identity)}`);
+    const unpinned = nativeUnpinnedWhy();
+    if (unpinned !== null) {
+      console.error(`warning: kernels not reproducible across machines: ${unpinned}`);
+    }
     const result = await runGrid({
       grid,
       out,
@@ -231,6 +261,7 @@ export function gridMain(args: string[]): Promise<number> {
       retryErrors: plan.retryErrors,
       workers: plan.workers,
       threads,
+      kernels: identity,
       onProgress: (p) => {
         const r = p.row;
         const what =

@@ -1,6 +1,6 @@
 /**
- * The worker module of `grid --workers N`: loads the backend (with its share of the cores'
- * threads) and the grid's data set once, then trains the runs the parent sends it.
+ * The worker module of `grid --workers N`: loads the backend (with the grid's threads per run
+ * and kernel mode) and the grid's data set once, then trains the runs the parent sends it.
  *
  * @module
  */
@@ -12,7 +12,10 @@ import { optimizerKit } from "../methods/kit.ts";
 import { serveWorker } from "./worker_pool.ts";
 
 serveWorker(async (init) => {
-  await useBackend(init.backend as BackendName, { threads: init.threads });
+  await useBackend(init.backend as BackendName, {
+    threads: init.threads,
+    ...(init.kernelMode ? { kernels: init.kernelMode } : {}),
+  });
   const dataset = await loadGridDataset(init.grid.dataset);
   return { ...init, dataset, runFn: trainRun, kit: optimizerKit };
 });

@@ -6,6 +6,8 @@
 import os from "node:os";
 import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
 import type { GridSpec } from "./types.ts";
+import { parseKernelIdentity } from "../backend/kernel_identity.ts";
+import type { KernelIdentity } from "../backend/kernel_identity.ts";
 
 /** The versions and commit written into every run row. */
 export interface Versions {
@@ -37,6 +39,8 @@ export interface Resume {
   readonly runsBefore: number;
   /** Error rows it removed to run again (`--retry-errors`). */
   readonly retriedErrors: number;
+  /** The kernels it ran on (absent in folders of older versions). */
+  readonly kernels?: KernelIdentity;
 }
 
 /** Contents of `meta.json`: the folder's identity (grid, backend, shard) and provenance. */
@@ -48,6 +52,11 @@ export interface Meta {
   readonly versions: Versions;
   /** Hardware of the first start. */
   readonly hardware: Record<string, unknown>;
+  /**
+   * What determined the numbers: backend, library versions, instruction set, core type and
+   * threads per run (every resume must match it). Absent in folders of older versions.
+   */
+  readonly kernels?: KernelIdentity;
   /** When the grid first started (kept across resumes). */
   readonly startedAt: string;
   /** When each resume that added runs started. */
@@ -114,6 +123,7 @@ export function parseMeta(text: string): Meta {
   );
   want(value.endedAt === null || typeof value.endedAt === "string", "endedAt");
   want(typeof value.runs === "number", "runs");
+  want(value.kernels === undefined || parseKernelIdentity(value.kernels) !== undefined, "kernels");
   const s = value.shard;
   want(
     s === undefined || s === null ||

@@ -10,7 +10,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { useBackend } from "../backend/backend.ts";
+import { backendInfo, useBackend } from "../backend/backend.ts";
+import {
+  describeKernels,
+  kernelDifferences,
+  parseKernelIdentity,
+} from "../backend/kernel_identity.ts";
+import type { KernelIdentity } from "../backend/kernel_identity.ts";
+import type { NativeKernelMode } from "../backend/native_ffi.ts";
 import type { BackendName } from "../backend/backend.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { nextCellRuns } from "./cell_plan.ts";
@@ -40,6 +47,11 @@ export interface CommittedFolder {
   readonly versions: Versions | undefined;
   /** `meta.json`'s backend threads per worker (`threads` or `hardware.threads`), when recorded. */
   readonly threads: number | undefined;
+  /**
+   * The kernels its runs ran on: `meta.json`'s `kernels`, or for a folder of an older version
+   * what it recorded (backend, threads), the rest unknown.
+   */
+  readonly kernels: KernelIdentity;
   /** The `runs.csv` records, cell text as written. */
   readonly records: readonly Record<string, string>[];
 }
@@ -99,11 +111,21 @@ export async function readCommitted(dir: string): Promise<CommittedFolder> {
     : typeof hardware.threads === "number"
     ? hardware.threads
     : undefined;
+  const kernels = parseKernelIdentity(meta.kernels) ?? {
+    backend: meta.backend,
+    threads: threads ?? null,
+    mode: null,
+    isa: null,
+    blasCore: null,
+    libraries: "unknown",
+    device: null,
+  };
   return {
     grid,
     backend: meta.backend,
     versions: meta.versions as Versions | undefined,
-    threads,
+    threads: threads ?? kernels.threads ?? undefined,
+    kernels,
     records,
   };
 }
@@ -180,9 +202,19 @@ export async function plannedRunOf(
 /** The per-backend tolerances of `reproduce` and the fingerprint bench. */
 export const TOLERANCES_FILE: URL = new URL("../../fixtures/reproducibility.json", import.meta.url);
 
+/** Which tolerance of fixtures/reproducibility.json: re-runs on the same kernels, or on others. */
+export type ToleranceSection = "sameKernels" | "acrossKernels";
+
+/** The JSON key of each {@link ToleranceSection}. */
+const SECTION_KEYS: Record<ToleranceSection, string> = {
+  sameKernels: "backends",
+  acrossKernels: "acrossKernels",
+};
+
 /**
  * The tolerance `backend` is held to, from `file` (fixtures/reproducibility.json): its
- * measured entry, or {@link BIT_EXACT} for a backend the file does not list.
+ * measured entry for re-runs on the same kernels (`backends`) or on other kernels
+ * (`acrossKernels`), or {@link BIT_EXACT} for a backend the section does not list.
  *
  * @throws {ReproduceError} when the file is unreadable or its entry is malformed.
  * @example
@@ -195,26 +227,30 @@ export const TOLERANCES_FILE: URL = new URL("../../fixtures/reproducibility.json
 export async function backendTolerance(
   backend: string,
   file: URL | string = TOLERANCES_FILE,
+  section: ToleranceSection = "sameKernels",
 ): Promise<{ tolerance: Tolerance; source: string; measured: string }> {
-  let parsed: {
-    backends?: Record<string, { absolute?: unknown; columns?: unknown; measured?: unknown }>;
-  };
+  let parsed: Record<
+    string,
+    Record<string, { absolute?: unknown; columns?: unknown; measured?: unknown }> | undefined
+  >;
   try {
     parsed = JSON.parse(await Deno.readTextFile(file));
   } catch (e) {
     throw new ReproduceError(`${file}: ${(e as Error).message}; expected the tolerances JSON`);
   }
-  const entry = parsed.backends?.[backend];
+  const key = SECTION_KEYS[section];
+  const entry = parsed[key]?.[backend];
   if (entry === undefined) {
     return {
       tolerance: BIT_EXACT,
       source: `${backend} bit-exact`,
-      measured: `${backend} is not in ${file}: held to bit-exact until a spread is measured`,
+      measured: `${backend} is not in ${key} of ${file}: held to bit-exact until a spread ` +
+        "is measured",
     };
   }
   if (typeof entry.absolute !== "number" || !(entry.absolute >= 0)) {
     throw new ReproduceError(
-      `${file}: backends.${backend}.absolute is ${JSON.stringify(entry.absolute)}; ` +
+      `${file}: ${key}.${backend}.absolute is ${JSON.stringify(entry.absolute)}; ` +
         "expected a number >= 0",
     );
   }
@@ -224,7 +260,7 @@ export async function backendTolerance(
     !Object.values(columns).every((v) => typeof v === "number" && v >= 0)
   ) {
     throw new ReproduceError(
-      `${file}: backends.${backend}.columns is ${JSON.stringify(entry.columns)}; ` +
+      `${file}: ${key}.${backend}.columns is ${JSON.stringify(entry.columns)}; ` +
         "expected {column: number >= 0}",
     );
   }
@@ -235,6 +271,93 @@ export async function backendTolerance(
   };
 }
 
+/** How a re-run is compared with its folder: which kernels ran, and the tolerance that follows. */
+export interface KernelComparison {
+  /** Whether the same kernels ran (then the same code must give the same bits). */
+  readonly sameKernels: boolean;
+  /** What differs, each as `what recorded -> now` (empty when the same kernels ran). */
+  readonly differences: readonly string[];
+  /** The folder's kernels and this process's, in words. */
+  readonly committed: string;
+  /** This process's kernels, in words. */
+  readonly current: string;
+  /** The tolerance the comparison uses. */
+  readonly tolerance: Tolerance;
+  /** The tolerance in words, e.g. `native bit-exact (same kernels)`. */
+  readonly source: string;
+  /** Where the tolerance comes from (a measurement, or the command line). */
+  readonly measured: string;
+}
+
+/**
+ * The comparison a re-run on `current` kernels of a folder made on `committed` ones gets: the
+ * same kernels are held to the backend's same-kernel tolerance (bit-exact), other kernels (an
+ * instruction set, core type, thread count or library version) to the measured across-kernels
+ * tolerance of fixtures/reproducibility.json.
+ *
+ * @throws {ReproduceError} when the tolerances file is unreadable or malformed.
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { kernelComparison } from "./reproduce.ts";
+ * const k = {
+ *   backend: "native", threads: 1, mode: "reproducible" as const, isa: "avx2",
+ *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null,
+ * };
+ * assertEquals((await kernelComparison(k, k)).tolerance.absolute, 0);
+ * const other = await kernelComparison(k, { ...k, isa: "avx512_core_bf16" });
+ * assertEquals(other.differences, ["instruction set avx2 -> avx512_core_bf16"]);
+ * assertEquals(other.tolerance.absolute > 0, true);
+ * ```
+ */
+export async function kernelComparison(
+  committed: KernelIdentity,
+  current: KernelIdentity,
+  file: URL | string = TOLERANCES_FILE,
+): Promise<KernelComparison> {
+  const differences = kernelDifferences(committed, current);
+  const sameKernels = differences.length === 0;
+  const { tolerance, source, measured } = await backendTolerance(
+    current.backend,
+    file,
+    sameKernels ? "sameKernels" : "acrossKernels",
+  );
+  return {
+    sameKernels,
+    differences,
+    committed: describeKernels(committed),
+    current: describeKernels(current),
+    tolerance,
+    source: sameKernels
+      ? `${source} (same kernels)`
+      : `${source} (kernels differ: ${differences.join("; ")})`,
+    measured,
+  };
+}
+
+/**
+ * The cause of a drift that the kernels show, in one clause: other kernels (naming what
+ * differs), or the same kernels, so the code, the data or the committed file moved.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { driftCause } from "./reproduce.ts";
+ * assertEquals(
+ *   driftCause({ sameKernels: false, differences: ["threads per run 1 -> 2"] }),
+ *   "other kernels than the folder's: threads per run 1 -> 2",
+ * );
+ * ```
+ */
+export function driftCause(
+  comparison: Pick<KernelComparison, "sameKernels" | "differences">,
+): string {
+  return comparison.sameKernels
+    ? "the same kernels ran as made the folder, so the code, the data or the committed " +
+      "file changed"
+    : `other kernels than the folder's: ${comparison.differences.join("; ")}`;
+}
+
 /** What {@link reproduceFolder} needs. */
 export interface ReproduceOptions extends RowChoice {
   /** The results folder. */
@@ -243,7 +366,9 @@ export interface ReproduceOptions extends RowChoice {
   readonly backend?: BackendName;
   /** Backend threads (default: the folder's when recorded). */
   readonly threads?: number;
-  /** Allowed difference (default {@link BIT_EXACT}). */
+  /** native kernel mode (default: the folder's, else `reproducible`). */
+  readonly kernels?: NativeKernelMode;
+  /** Allowed difference (default: from {@link kernelComparison}). */
   readonly tolerance?: Tolerance;
   /** Trains one run (default src/train/run.ts's `trainRun`). */
   readonly runFn?: (config: RunConfig) => Promise<RunResult>;
@@ -267,6 +392,8 @@ export interface ReproduceReport {
   readonly rows: readonly DriftRow[];
   /** The cells outside the tolerance. */
   readonly mismatches: readonly DriftRow[];
+  /** The kernels compared, and the tolerance they called for. */
+  readonly comparison: KernelComparison;
   /** Run ids with at least one mismatch. */
   readonly driftedRuns: readonly string[];
 }
@@ -288,7 +415,7 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
   const rows = folder.records.map(runRowFromRecord);
   const backend = options.backend ?? folder.backend as BackendName;
   const threads = options.threads ?? folder.threads;
-  const tolerance = options.tolerance ?? BIT_EXACT;
+  const kernels = options.kernels ?? folder.kernels.mode ?? "reproducible";
   // Heavy modules load only once the folder is known to be readable.
   const [{ loadGridDataset }, { optimizerKit }, { trainRun }] = await Promise.all([
     import("./data.ts"),
@@ -297,7 +424,7 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
   ]);
   let dataset;
   try {
-    await useBackend(backend, threads === undefined ? {} : { threads });
+    await useBackend(backend, threads === undefined ? { kernels } : { threads, kernels });
     dataset = await loadGridDataset(folder.grid.dataset);
   } catch (e) {
     // A missing data set or backend is the reader's setup, not a bug: one line, no stack.
@@ -307,6 +434,14 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
     );
   }
   const current = await currentVersions();
+  const measured = await kernelComparison(folder.kernels, backendInfo().kernels);
+  const comparison: KernelComparison = options.tolerance === undefined ? measured : {
+    ...measured,
+    tolerance: options.tolerance,
+    source: `|diff| <= ${options.tolerance.absolute} (given)`,
+    measured: "given by the caller",
+  };
+  const { tolerance } = comparison;
   const context = {
     grid: folder.grid,
     dataset,
@@ -358,6 +493,7 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
     runIds,
     rows: all,
     mismatches,
+    comparison,
     driftedRuns: [...new Set(mismatches.map((d) => d.runId))],
   };
 }

@@ -10,10 +10,10 @@ import { basename, dirname } from "node:path";
 import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { describeDrift, driftCsv } from "./drift.ts";
-import type { Tolerance } from "./drift.ts";
+import { describeKernels } from "../backend/kernel_identity.ts";
 import {
-  backendTolerance,
   chooseRecords,
+  driftCause,
   readCommitted,
   ReproduceError,
   reproduceFolder,
@@ -31,8 +31,11 @@ through the grid's own code, and compares every metric column with the committed
   --backend NAME   ${BACKENDS.join(", ")} (default: the folder's)
   --threads N      native kernels' threads (default: the folder's when recorded, else the
                    backend's default; a different count may move native's sums)
-  --tolerance X    allowed |committed - reproduced| (default: the backend's measured one in
-                   fixtures/reproducibility.json; 0 = bit-exact)
+  --fast           native: this processor's best kernels (default: the folder's kernel mode,
+                   reproducible for folders that record none)
+  --tolerance X    allowed |committed - reproduced| (default from
+                   fixtures/reproducibility.json: bit-exact when the same kernels run as
+                   made the folder, else the measured across-kernels tolerance)
 
 Exit status: 0 every cell within tolerance, 1 drift (or an unreadable folder), 2 bad arguments.`;
 
@@ -45,6 +48,7 @@ interface Plan {
   out: string;
   backend?: BackendName;
   threads?: number;
+  fast: boolean;
   tolerance?: number;
 }
 
@@ -61,6 +65,7 @@ function resolve(args: string[]): Plan | "help" {
         out: { type: "string" },
         backend: { type: "string" },
         threads: { type: "string" },
+        fast: { type: "boolean" },
         tolerance: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
@@ -124,6 +129,7 @@ function resolve(args: string[]): Plan | "help" {
     out: values.out ?? `results/reproduce/${basename(dir)}.csv`,
     backend: values.backend as BackendName | undefined,
     threads,
+    fast: values.fast === true,
     tolerance,
   };
 }
@@ -169,20 +175,10 @@ export async function reproduceMain(args: string[]): Promise<number> {
       return 2;
     }
     const backend = plan.backend ?? folder.backend;
-    let tolerance: Tolerance;
-    let source: string;
-    let measured: string;
-    if (plan.tolerance !== undefined) {
-      tolerance = { absolute: plan.tolerance };
-      source = `--tolerance ${plan.tolerance}`;
-      measured = "given on the command line";
-    } else {
-      ({ tolerance, source, measured } = await backendTolerance(backend));
-    }
     console.error(
-      `reproduce ${plan.dir}: grid ${folder.grid.name}, committed on ${folder.backend} at ` +
-        `${folder.versions?.gitCommit?.slice(0, 7) ?? "unknown"}; re-running on ${backend}; ` +
-        `tolerance ${source} (${measured})`,
+      `reproduce ${plan.dir}: grid ${folder.grid.name}, committed on ` +
+        `${describeKernels(folder.kernels)} at ` +
+        `${folder.versions?.gitCommit?.slice(0, 7) ?? "unknown"}; re-running on ${backend}`,
     );
     const report = await reproduceFolder({
       dir: plan.dir,
@@ -190,7 +186,8 @@ export async function reproduceMain(args: string[]): Promise<number> {
       runIds: plan.runIds,
       backend: backend as BackendName,
       threads: plan.threads,
-      tolerance,
+      ...(plan.fast ? { kernels: "fast" as const } : {}),
+      ...(plan.tolerance === undefined ? {} : { tolerance: { absolute: plan.tolerance } }),
       onRun: (done, total, run, drift) => {
         const bad = drift.filter((d) => !d.withinTolerance);
         console.error(
@@ -206,15 +203,23 @@ export async function reproduceMain(args: string[]): Promise<number> {
           `deno ${current.deno} / tf.js ${current.tfjs}`,
       );
     }
+    const { comparison } = report;
+    console.log(
+      comparison.sameKernels
+        ? `kernels: the same as the folder's (${comparison.current})`
+        : `kernels: the folder's ${comparison.committed}; now ${comparison.current}`,
+    );
+    console.log(`tolerance: ${comparison.source} (${comparison.measured})`);
     for (const d of report.mismatches) console.log(`DRIFT ${describeDrift(d)}`);
+    if (report.mismatches.length > 0) console.log(`cause: ${driftCause(comparison)}`);
     await Deno.mkdir(dirname(plan.out), { recursive: true });
     await writeFileAtomic(plan.out, driftCsv(report.rows));
     const n = report.runIds.length;
     console.log(
       report.driftedRuns.length === 0
-        ? `reproduce passed: ${n} of ${n} runs of ${plan.dir} reproduced (${source}); wrote ${plan.out}`
+        ? `reproduce passed: ${n} of ${n} runs of ${plan.dir} reproduced (${comparison.source}); wrote ${plan.out}`
         : `reproduce failed: ${report.driftedRuns.length} of ${n} runs of ${plan.dir} drifted ` +
-          `(${report.mismatches.length} cells outside ${source}); wrote ${plan.out}`,
+          `(${report.mismatches.length} cells outside ${comparison.source}); wrote ${plan.out}`,
     );
     return report.driftedRuns.length === 0 ? 0 : 1;
   } catch (e) {

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import type { KernelIdentity } from "../backend/kernel_identity.ts";
 import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import type { OptimizerKit } from "../methods/recipes.ts";
@@ -78,8 +79,10 @@ export interface GridRunOptions {
   readonly retryErrors?: boolean;
   /** Runs at a time, each on its own Web Worker; 1 (default) runs them in this thread. */
   readonly workers?: number;
-  /** Backend threads per worker (default 1). */
+  /** Backend threads per run, in any worker (default 1). */
   readonly threads?: number;
+  /** What determines the numbers (recorded in meta.json; a resume must match it). */
+  readonly kernels?: KernelIdentity;
   /** The worker module (default `grid_worker.ts`: the real backend, data and training). */
   readonly workerModule?: URL;
 }
@@ -141,6 +144,7 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
     versions: options.versions,
     hardware: options.hardware,
     retryErrors: options.retryErrors,
+    kernels: options.kernels,
   });
   const size = Math.min(workers, Math.max(1, left));
   const pool = size > 1
@@ -151,6 +155,7 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
         grid,
         backend: options.backend,
         threads: options.threads ?? 1,
+        kernelMode: options.kernels?.mode ?? undefined,
         versions: options.versions,
       },
     )

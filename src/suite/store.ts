@@ -38,6 +38,8 @@ import type { RunRow } from "./schema.ts";
 import { dropPartialLine, readTable, ResultsError } from "./table.ts";
 import type { CellKind, TableRecord } from "./table.ts";
 import type { GridSpec } from "./types.ts";
+import { describeKernels, kernelDifferences } from "../backend/kernel_identity.ts";
+import type { KernelIdentity } from "../backend/kernel_identity.ts";
 
 export { dropPartialLine, ResultsError };
 
@@ -292,6 +294,8 @@ export interface StoreOptions {
   readonly hardware?: Record<string, unknown>;
   /** Remove `error` rows (and the later rows of their cells) so they run again. */
   readonly retryErrors?: boolean;
+  /** The kernels this process runs; a folder made on other kernels is refused. */
+  readonly kernels?: KernelIdentity;
 }
 
 const shardText = (s: ShardSpec | null | undefined) =>
@@ -354,6 +358,28 @@ export async function checkFolder(
   }
   await readOwnRows(dir, options);
   return meta;
+}
+
+/**
+ * Refuses to add runs to a folder whose runs were made on other kernels (another instruction
+ * set, thread count or library version): its numbers would mix two machines' arithmetic. A
+ * folder of an older version that recorded no kernels is resumed as before.
+ *
+ * @throws {ResultsError} naming both kernels and what differs.
+ */
+export function checkKernels(
+  dir: string,
+  meta: Meta | undefined,
+  kernels: KernelIdentity | undefined,
+): void {
+  if (meta?.kernels === undefined || kernels === undefined || meta.runs === 0) return;
+  const differences = kernelDifferences(meta.kernels, kernels);
+  if (differences.length === 0) return;
+  throw new ResultsError(
+    `${dir} was made on other kernels (${differences.join("; ")}): its runs ran on ` +
+      `${describeKernels(meta.kernels)}, this process on ${describeKernels(kernels)}; resume ` +
+      `with the same --threads and kernel mode on a machine with the same libraries, or ${START_FRESH}`,
+  );
 }
 
 /**
@@ -469,6 +495,7 @@ export class ResultsStore {
     }
     try {
       const previous = await checkFolder(dir, options);
+      checkKernels(dir, previous, options.kernels);
       const { rows, retriedErrors } = await ResultsStore.#repair(dir, options);
       return new ResultsStore(dir, rows, lock, options, previous, retriedErrors);
     } catch (e) {
@@ -540,6 +567,7 @@ export class ResultsStore {
         endedAt: null,
         runs: this.#rows.length,
         shard: o.shard ?? null,
+        ...(o.kernels ? { kernels: o.kernels } : {}),
       };
     }
     const resume = {
@@ -548,6 +576,7 @@ export class ResultsStore {
       hardware,
       runsBefore: this.#rows.length,
       retriedErrors: this.#retriedErrors,
+      ...(o.kernels ? { kernels: o.kernels } : {}),
     };
     return {
       ...prev,

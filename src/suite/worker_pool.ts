@@ -13,6 +13,7 @@
 import type { ExecutedRun, RunContext } from "./execute.ts";
 import { executeRun } from "./execute.ts";
 import type { Versions } from "./meta.ts";
+import type { NativeKernelMode } from "../backend/native_ffi.ts";
 import type { GridSpec, PlannedRun } from "./types.ts";
 
 /** What a worker is set up with: enough to load its backend and data set itself. */
@@ -21,8 +22,10 @@ export interface WorkerInit {
   readonly grid: GridSpec;
   /** Backend name. */
   readonly backend: string;
-  /** Threads the backend may use in this worker (`max(1, floor(cores / workers))`). */
+  /** Threads the backend may use in this worker: the grid's threads per run. */
   readonly threads: number;
+  /** native: the kernel mode of the grid's process (every worker of a process shares it). */
+  readonly kernelMode?: NativeKernelMode;
   /** Versions written in every row. */
   readonly versions: Versions;
 }

@@ -8,6 +8,8 @@
  *
  * @module
  */
+import { describeKernels } from "../backend/kernel_identity.ts";
+import { setNativeKernelMode } from "../backend/native_ffi.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
@@ -56,6 +58,9 @@ Trains one model with one optimizer and prints its metrics.
   --backend NAME      ${BACKENDS.join(" | ")} (default native where its libraries load,
                       else wasm)
   --threads N         threads of the native kernels (default: all cores)
+  --fast              native: this processor's best kernels, not the reproducible
+                      ones (AVX2, OpenBLAS Haswell) that give the same bits on every
+                      x86-64 machine with AVX2
   --json              print the result as JSON on the last line
   -h, --help          show this text`;
 
@@ -75,6 +80,7 @@ const OPTIONS = {
   seed: { type: "string", default: "1" },
   backend: { type: "string" },
   threads: { type: "string" },
+  fast: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -127,7 +133,12 @@ export async function main(args: string[]): Promise<number> {
 
   const data = await asInputError(() => loadDataset(dataset, v["data-dir"]));
   // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
-  await startBackend(async () => useBackend(backend ?? await defaultBackend(), { threads }));
+  // Before the default backend is probed: that opens the native libraries, in this mode.
+  const kernels = v.fast === true ? "fast" : "reproducible";
+  setNativeKernelMode(kernels);
+  await startBackend(async () =>
+    useBackend(backend ?? await defaultBackend(), { threads, kernels })
+  );
   if (batchSize > data.train.count) {
     throw new CliError(
       `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
@@ -157,6 +168,7 @@ export async function main(args: string[]): Promise<number> {
     optimizer: optimizerName,
     lr,
     backend: backendInfo().name,
+    kernels: describeKernels(backendInfo().kernels),
     status: result.status,
     steps: result.steps,
     trainLoss: result.finalTrainLoss,
