@@ -179,11 +179,10 @@ Deno.test({
       if (before < 0 && state === "RUNNING" && await rowsIn(`${ROOT}/${folder(1)}`) >= 1) {
         await sh("scontrol", "requeue", requeued);
         // Killed and back in the queue: then nothing writes its folder.
-        while (
-          !["PENDING"].includes(
-            (await sh("squeue", "-h", "-j", requeued, "-o", "%T")).trim(),
-          )
-        ) await sleep(200);
+        while ((await sh("squeue", "-h", "-j", requeued, "-o", "%T")) !== "PENDING") {
+          assert(Date.now() - started < DEADLINE_MS, `${requeued} did not return to the queue`);
+          await sleep(200);
+        }
         before = (await readResults(`${ROOT}/${folder(1)}`)).rows.length;
         staleLock = (await Deno.readTextFile(`${ROOT}/${folder(1)}/.lock`)).trim();
         log(`requeued ${requeued} with ${before} runs in ${folder(1)}; .lock: "${staleLock}"`);
@@ -242,7 +241,8 @@ Deno.test({
       `${requeued}: ${before} runs before the requeue, ${finalRuns} after; the one-process ` +
         `run has ${shardOne.length} in shard 1`,
     );
-    assert(before >= 1 && before < shardOne.length, `requeued mid-run: ${before} runs`);
+    assert(before >= 1, `shard 1 ended before it could be requeued (${before})`);
+    assert(before < shardOne.length, `requeued after its last run: ${before} runs`);
     assert(/^pid \d+ on /.test(staleLock), "the killed task left its lock behind");
     assertEquals(finalRuns, shardOne.length);
     assertEquals(new Set(resumed.rows.map((r) => r.runId)).size, finalRuns);
