@@ -88,8 +88,12 @@ done
 host="$(hostname -s)"
 node="$(slurmd -C | head -1 | sed "s/^NodeName=[^ ]*/NodeName=$host/")"
 mkdir -p "$dir/state" "$dir/spool"
+# Job ids start from the clock (a new 10 s step gives a new range), not from 1: a job's log,
+# named by its id (slurm-%A_%a.log), then never lands in a log an earlier cluster left.
+first_id=$(($(date +%s) / 10 % 5000000 * 10 + 1))
 cat >"$dir/slurm.conf" <<EOF
 ClusterName=lalc-local
+FirstJobId=$first_id
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=16817
 SlurmdPort=16818
