@@ -21,6 +21,7 @@ import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
 import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
+import { gridCells } from "./plan.ts";
 import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
@@ -60,8 +61,8 @@ with the same arguments.
                   for wasm, cpu and native, 1 for webgpu and tensorflow); changes the wall
                   time only
   --shard K/N     run only the K-th of N parts of the grid, split by cell (default: from
-                  SLURM_ARRAY_TASK_ID/_COUNT/_MIN, or JOB_COMPLETION_INDEX and
-                  GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
+                  SLURM_ARRAY_TASK_ID/_MIN/_MAX/_STEP/_COUNT, or JOB_COMPLETION_INDEX
+                  and GRID_SHARD_COUNT; none: the whole grid); merge the parts with \`merge\`
   --retry-errors  run again the runs that ended as error (and their cells' later runs)
   --no-plots      skip the plots at the end
   -h, --help      show this text
@@ -156,6 +157,16 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   } catch (e) {
     throw new CliError(
       `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
+    );
+  }
+  // A shard without cells would finish at once without a meta.json, and merge would refuse
+  // its folder: more shards than cells is a mistake in the split (an array too large).
+  const cellCount = gridCells(grid).length;
+  if (shard && shard.count > cellCount) {
+    throw new CliError(
+      `shard ${shard.index}/${shard.count}: grid "${grid.name}" has ${cellCount} cells ` +
+        `(method x batch size x depth), so ${shard.count} shards leave some empty; split it ` +
+        `into at most ${cellCount}`,
     );
   }
   const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;

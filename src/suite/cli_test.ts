@@ -61,6 +61,11 @@ Deno.test("bad --workers and --shard exit 2; folders that cannot be trusted exit
   const usage: [string[], RegExp][] = [
     [["--preset", "smoke", "--workers", "0", "--out", out], /grid: --workers: "0" is not allowed/],
     [["--preset", "smoke", "--shard", "3/2", "--out", out], /grid: --shard: "3\/2" is not allowed/],
+    // 20 cells: a 21st shard would hold none (and leave no meta.json for merge).
+    [
+      ["--preset", "smoke", "--shard", "21/21", "--out", out],
+      /grid: shard 21\/21: grid "smoke" has 20 cells .* split it into at most 20$/m,
+    ],
   ];
   for (const [args, message] of usage) {
     const { value, err } = await quietly(() => gridMain(args));

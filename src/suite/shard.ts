@@ -14,6 +14,8 @@ export const SHARD_ENV = [
   "SLURM_ARRAY_TASK_ID",
   "SLURM_ARRAY_TASK_COUNT",
   "SLURM_ARRAY_TASK_MIN",
+  "SLURM_ARRAY_TASK_MAX",
+  "SLURM_ARRAY_TASK_STEP",
   "JOB_COMPLETION_INDEX",
   "GRID_SHARD_COUNT",
 ] as const;
@@ -46,9 +48,14 @@ export function parseShard(text: string): ShardSpec {
 
 /**
  * The shard the job engine asks for, from `env` (a reader of environment variables):
- * a Slurm job array (`SLURM_ARRAY_TASK_ID` - `SLURM_ARRAY_TASK_MIN` + 1 of
- * `SLURM_ARRAY_TASK_COUNT`), or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` + 1 of
+ * a Slurm job array, or a Kubernetes Indexed Job (`JOB_COMPLETION_INDEX` + 1 of
  * `GRID_SHARD_COUNT`, which the Job sets to its `completions`); null when neither is set.
+ *
+ * A Slurm array must be a range `--array=A-B` or `--array=A-B:S` (any A, B, step S; a `%`
+ * limit is fine): task `SLURM_ARRAY_TASK_ID` is shard `(ID - MIN) / STEP + 1` of
+ * `SLURM_ARRAY_TASK_COUNT`. Slurm 22.05 sets `_STEP` to 1 for a list such as `--array=1,2,5`,
+ * whose ids have no such rank, so `_MAX` is checked to be `MIN + (COUNT - 1) * STEP`: every
+ * task of a list is refused, rather than some running a wrong shard and one missing.
  *
  * @throws {Error} when the variables are set but inconsistent.
  * @example
@@ -57,20 +64,19 @@ export function parseShard(text: string): ShardSpec {
  * const env = { JOB_COMPLETION_INDEX: "0", GRID_SHARD_COUNT: "3" } as Record<string, string>;
  * const s = shardFromEnv((k) => env[k]);
  * if (s?.index !== 1 || s.count !== 3) throw new Error("misread");
+ * // --array=1-7:2, the task with id 5: the third of 4.
+ * const slurm: Record<string, string> = {
+ *   SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "7",
+ *   SLURM_ARRAY_TASK_STEP: "2", SLURM_ARRAY_TASK_COUNT: "4",
+ * };
+ * const t = shardFromEnv((k) => slurm[k]);
+ * if (t?.index !== 3 || t.count !== 4) throw new Error("misread");
  * if (shardFromEnv(() => undefined) !== null) throw new Error("a shard from nothing");
  * ```
  */
 export function shardFromEnv(env: (name: string) => string | undefined): ShardSpec | null {
   const id = env("SLURM_ARRAY_TASK_ID");
-  if (id !== undefined) {
-    const count = env("SLURM_ARRAY_TASK_COUNT");
-    const min = env("SLURM_ARRAY_TASK_MIN") ?? "0";
-    const k = Number(id) - Number(min) + 1;
-    return fromVariables(
-      `${k}/${count}`,
-      `SLURM_ARRAY_TASK_ID=${id}, SLURM_ARRAY_TASK_MIN=${min}, SLURM_ARRAY_TASK_COUNT=${count}`,
-    );
-  }
+  if (id !== undefined) return slurmShard(id, env);
   const index = env("JOB_COMPLETION_INDEX");
   if (index !== undefined) {
     const count = env("GRID_SHARD_COUNT");
@@ -86,6 +92,28 @@ export function shardFromEnv(env: (name: string) => string | undefined): ShardSp
     );
   }
   return null;
+}
+
+/** The shard of Slurm array task `id` (see {@link shardFromEnv}). */
+function slurmShard(id: string, env: (name: string) => string | undefined): ShardSpec {
+  const count = env("SLURM_ARRAY_TASK_COUNT");
+  // Absent in hand-set environments (and older Slurm): a plain range from 0, step 1.
+  const min = env("SLURM_ARRAY_TASK_MIN") ?? "0";
+  const step = env("SLURM_ARRAY_TASK_STEP") ?? "1";
+  const max = env("SLURM_ARRAY_TASK_MAX");
+  const what = `SLURM_ARRAY_TASK_ID=${id}, SLURM_ARRAY_TASK_MIN=${min}, ` +
+    `SLURM_ARRAY_TASK_COUNT=${count}, SLURM_ARRAY_TASK_STEP=${step}` +
+    (max === undefined ? "" : `, SLURM_ARRAY_TASK_MAX=${max}`);
+  const [i, lo, n, s] = [id, min, count ?? "", step].map((v) => /^\d+$/.test(v) ? Number(v) : NaN);
+  if (
+    !(s >= 1) || (max !== undefined && Number(max) !== lo + (n - 1) * s) || (i - lo) % s !== 0
+  ) {
+    throw new Error(
+      `${what} is not a range of ids; submit the array as --array=A-B or A-B:STEP ` +
+        "(not a list), or give --shard",
+    );
+  }
+  return fromVariables(`${(i - lo) / s + 1}/${count}`, what);
 }
 
 function fromVariables(text: string, what: string): ShardSpec {

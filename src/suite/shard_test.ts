@@ -40,6 +40,36 @@ Deno.test("--shard and the engines' variables give K/N; bad values say what is a
     ),
     { index: 4, count: 4 },
   );
+  // What Slurm 22.05 sets for --array=1-7:2 (seen under slurmctld, tools/slurm_local.sh):
+  // ids 1, 3, 5, 7 are shards 1..4 of 4, not 1, 3, 5, 7 of 4.
+  const stepped = (id: number) => ({
+    SLURM_ARRAY_TASK_ID: `${id}`,
+    SLURM_ARRAY_TASK_MIN: "1",
+    SLURM_ARRAY_TASK_MAX: "7",
+    SLURM_ARRAY_TASK_STEP: "2",
+    SLURM_ARRAY_TASK_COUNT: "4",
+  });
+  assertEquals([1, 3, 5, 7].map((id) => shardFromEnv(env(stepped(id)))?.index), [1, 2, 3, 4]);
+  assertEquals(shardFromEnv(env(stepped(7)))?.count, 4);
+  // --array=1,2,5: Slurm sets STEP=1, MIN=1, MAX=5, COUNT=3. Every task is refused (before,
+  // ids 1 and 2 ran as shards 1/3 and 2/3 and shard 3/3 never ran).
+  for (const id of [1, 2, 5]) {
+    throws(
+      () =>
+        shardFromEnv(env({
+          SLURM_ARRAY_TASK_ID: `${id}`,
+          SLURM_ARRAY_TASK_MIN: "1",
+          SLURM_ARRAY_TASK_MAX: "5",
+          SLURM_ARRAY_TASK_STEP: "1",
+          SLURM_ARRAY_TASK_COUNT: "3",
+        })),
+      /SLURM_ARRAY_TASK_MAX=5 is not a range of ids; submit the array as --array=A-B/,
+    );
+  }
+  throws(
+    () => shardFromEnv(env({ ...stepped(4) })),
+    /SLURM_ARRAY_TASK_ID=4, .* is not a range of ids/,
+  );
   assertEquals(shardFromEnv(env({ JOB_COMPLETION_INDEX: "2", GRID_SHARD_COUNT: "3" })), {
     index: 3,
     count: 3,
