@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../output/atomic.ts";
 import { toCsv } from "../output/csv.ts";
 import { sameGrid } from "./grid_spec.ts";
 import { FolderLock } from "./lock.ts";
+import { kernelDifferences } from "../backend/kernel_identity.ts";
 import type { Meta, ShardSpec } from "./meta.ts";
 import { gridCells, runId } from "./plan.ts";
 import { CURVE_COLUMNS, LAYER_RATE_COLUMNS, RUN_COLUMNS } from "./schema.ts";
@@ -82,6 +83,16 @@ export async function mergeShards(dirs: readonly string[], out: string): Promise
         }; merge only shards of the same versions`,
       );
     }
+    const kernelsDiffer = s.meta.kernels && first.meta.kernels
+      ? kernelDifferences(first.meta.kernels, s.meta.kernels)
+      : [];
+    if (kernelsDiffer.length > 0) {
+      throw new ResultsError(
+        `${s.dir} ran on other kernels than ${first.dir} (${kernelsDiffer.join("; ")}); ` +
+          "merge only shards of one kernel identity (the same --threads and kernel mode on " +
+          "machines with the same libraries)",
+      );
+    }
     if (s.shard.count !== count) {
       throw new ResultsError(
         `${s.dir} is shard ${s.shard.index}/${s.shard.count}, ${first.dir} is one of ${count}; ` +
@@ -151,6 +162,7 @@ export async function mergeShards(dirs: readonly string[], out: string): Promise
     backend: first.meta.backend,
     versions: first.meta.versions,
     hardware: first.meta.hardware,
+    ...(first.meta.kernels ? { kernels: first.meta.kernels } : {}),
     startedAt: shards.map((s) => s.meta.startedAt).sort()[0],
     resumedAt: [],
     resumes: [],

@@ -30,7 +30,7 @@ async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
 }
 
-Deno.test("merge refuses shards of other grids, backends, versions, unfinished or doubled runs", async () => {
+Deno.test("merge refuses shards of other grids, backends, versions, kernels, unfinished or doubled runs", async () => {
   await useBackend("cpu");
   const root = await Deno.makeTempDir();
   const s1 = await shard(root, 1);
@@ -56,6 +56,26 @@ Deno.test("merge refuses shards of other grids, backends, versions, unfinished o
     await rejects(mergeShards([s1, await other], out), refusedWith(pattern), name);
     assert(!await exists(`${out}/runs.csv`), `${name}: nothing written`);
   }
+  // Shards of other kernels (here: another thread count per run) would mix arithmetic.
+  const kernels = {
+    backend: "cpu",
+    threads: 1,
+    mode: null,
+    isa: null,
+    blasCore: null,
+    libraries: "tfjs-backend-cpu",
+    device: null,
+  };
+  const k1 = await shard(root, 1, { kernels });
+  const k2 = await shard(root, 2, { kernels: { ...kernels, threads: 2 } });
+  await rejects(
+    mergeShards([k1, k2], `${root}/bad-kernels`),
+    refusedWith(/ran on other kernels than .* \(threads per run 1 -> 2\)/),
+  );
+  assertEquals(
+    (await mergeShards([k1, await shard(root, 2, { kernels })], `${root}/ok-kernels`)).meta.kernels,
+    kernels,
+  );
   // A run twice: a row repeated inside one shard's runs.csv is refused at its line.
   const runs = await Deno.readTextFile(`${s2}/runs.csv`);
   await Deno.writeTextFile(`${s2}/runs.csv`, runs + runs.split("\n")[1] + "\n");
