@@ -47,15 +47,19 @@
  */
 
 // Optimizers and their building blocks (src/optim).
-export { lalc, LalcOptimizer, type LalcOptions } from "./src/optim/lalc.ts";
+// Registers LALC, LARS, LAMB and ScheduledMomentum for deserialization (tf.loadLayersModel).
+import "./src/optim/register.ts";
+export { OPTIMIZER_CLASSES, registerOptimizers } from "./src/optim/register.ts";
+export { lalc, LALC_DEFAULTS, LalcOptimizer, type LalcOptions } from "./src/optim/lalc.ts";
+export { lars, LARS_DEFAULTS, LarsOptimizer, type LarsOptions } from "./src/optim/lars.ts";
+export { lamb, LAMB_DEFAULTS, LambOptimizer, type LambOptions } from "./src/optim/lamb.ts";
 export {
-  lars,
-  LarsOptimizer,
-  type LarsOptions,
-  type LarsResolvedOptions,
-} from "./src/optim/lars.ts";
-export { lamb, LambOptimizer, type LambOptions } from "./src/optim/lamb.ts";
-export { momentum, MomentumOptimizer, type MomentumOptions } from "./src/optim/momentum.ts";
+  momentum,
+  MOMENTUM_DEFAULTS,
+  MomentumOptimizer,
+  type MomentumOptions,
+} from "./src/optim/momentum.ts";
+export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./src/optim/non_finite.ts";
 export {
   constant,
   cosineDecay,
@@ -95,11 +99,18 @@ export { scaleByAdam } from "./src/optim/adam.ts";
 export { trace } from "./src/optim/trace.ts";
 export { scaleByLearningRate } from "./src/optim/learning_rate.ts";
 export {
-  DEFAULT_EXCLUDE,
-  type DescribedPredicate,
+  allOf,
+  allTensors,
+  anyOf,
+  DEFAULT_MASK,
+  type DescribedMask,
+  type MaskConfig,
+  maskFromConfig,
+  nameMatches,
+  not,
   rankAbove,
   rankAtMost,
-} from "./src/optim/exclude.ts";
+} from "./src/optim/mask.ts";
 export { type LayerStat, LayerStatsRecorder } from "./src/optim/layer_stats.ts";
 export {
   isLayerwiseOptimizer,
