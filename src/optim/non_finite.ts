@@ -53,26 +53,34 @@ export function throwIfNonFinite(
 }
 
 /**
- * Runs `apply` (which assigns parameters and slots) so that its effect is undone, on the
- * device, when any gradient holds a NaN or an Inf: each of `targets` is reset to its value
- * before the step by `where(finite, new, old)`, and `count` (a scalar int32 variable) grows by
- * one. Call inside a `tf.tidy`. The old values are kept by reference (a clone shares the
- * data), so the cost is the check and a select per tensor.
+ * Applies one step, `params[i] += update[i]`, so that nothing changes when any gradient holds
+ * a NaN or an Inf, without reading anything back: `computeUpdates` (which also assigns the
+ * `slots`) runs as usual, then each slot is reset to its value before the step and each
+ * parameter keeps its value by `where(finite, new, old)`, and `count` (a scalar int32
+ * variable) grows by one. Call inside a `tf.tidy`. With finite gradients the result is
+ * bit-identical to the unguarded step (`where` selects the new value itself).
  */
 export function applyIfFinite(
   grads: readonly Tensor[],
-  targets: readonly Variable[],
+  params: readonly Variable[],
+  slots: readonly Variable[],
   count: Variable,
-  apply: () => void,
+  computeUpdates: () => Tensor[],
 ): void {
   const finite = tf.all(finiteFlags(grads));
-  const before = targets.map((t) => tf.clone(t));
-  apply();
-  targets.forEach((t, i) => {
-    // The flag spread to t's shape by a broadcasting logicalAnd: where() would broadcast it
-    // with Tile, which the cpu backend computes through a synchronous read.
-    const keep = tf.logicalAnd(tf.ones(t.shape, "bool"), finite);
-    t.assign(tf.where(keep, t, before[i]));
-  });
+  // The flag spread to each shape by a broadcasting logicalAnd (where() would broadcast it
+  // with Tile, which the cpu backend computes through a synchronous read); a parameter and
+  // its slots share a shape, so each shape is spread once.
+  const spread = new Map<string, Tensor>();
+  const keep = (t: Tensor) => {
+    const key = t.shape.join("x");
+    let c = spread.get(key);
+    if (c === undefined) spread.set(key, c = tf.logicalAnd(tf.ones(t.shape, "bool"), finite));
+    return c;
+  };
+  const before = slots.map((s) => tf.clone(s));
+  const updates = computeUpdates();
+  slots.forEach((s, i) => s.assign(tf.where(keep(s), s, before[i])));
+  params.forEach((p, i) => p.assign(tf.where(keep(p), tf.add(p, updates[i]), p)));
   count.assign(tf.add(count, tf.cast(tf.logicalNot(finite), "int32")));
 }

@@ -158,20 +158,20 @@ export class ChainOptimizer extends OptimizerBase {
       if (policy === "throw") throwIfNonFinite(this.getClassName(), params, grads, step);
       const state = this.stateFor(params);
       this.parts.recorder?.begin(params.map((p) => p.name), this.parts.rate?.(step) ?? NaN);
-      const apply = () => {
-        const updates = this.transform.update(grads, state, params, step);
-        const inputs = new Set(grads);
-        params.forEach((p, i) => {
-          p.assign(tf.add(p, updates[i]));
-          if (!inputs.has(updates[i])) updates[i].dispose();
-        });
-      };
+      const computeUpdates = () => this.transform.update(grads, state, params, step);
       if (policy === "skip") {
         this.skipped ??= tf.tidy(() => tf.variable(tf.scalar(0, "int32"), false));
         const count = this.skipped;
-        tf.tidy(() => applyIfFinite(grads, [...params, ...state], count, apply));
+        tf.tidy(() => applyIfFinite(grads, params, state, count, computeUpdates));
       } else {
-        tf.tidy(apply);
+        tf.tidy(() => {
+          const updates = computeUpdates();
+          const inputs = new Set(grads);
+          params.forEach((p, i) => {
+            p.assign(tf.add(p, updates[i]));
+            if (!inputs.has(updates[i])) updates[i].dispose();
+          });
+        });
       }
     }
     this.incrementIterations();
