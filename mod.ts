@@ -1,11 +1,13 @@
 /**
  * Large-batch training methods for TensorFlow.js as real `tf.Optimizer`s: LALC (Paik &
- * Choi), LARS and LAMB (as optax defines them), momentum SGD with a schedule, the
+ * Choi), LARS and LAMB (optax's formulas; docs/method.md lists the defaults that differ),
+ * momentum SGD with a schedule, the
  * optax-style gradient transformations they are built from, and learning-rate schedules
  * (including the linear scaling rule and WarmUp).
  *
  * This entry imports only `@tensorflow/tfjs-core`: it registers no backend and changes no
- * global state except tf.js' serialization registry (so saved models find the optimizers).
+ * global state except tf.js' serialization registry (it registers LALC, LARS, LAMB and
+ * ScheduledMomentum, in `src/optim/register.ts`, so saved models find the optimizers).
  * Load tf.js as you usually do: `@tensorflow/tfjs` brings the gradients `minimize` needs and
  * its backends; with `@tensorflow/tfjs-core` alone, add a backend and the gradients yourself. The benchmark suite, diagnostics, training loop, data, models and backend helpers
  * are separate entries: `./suite`, `./diagnostics`, `./train`, `./data`, `./models`,

@@ -76,7 +76,7 @@ function runOptimizer(opt: tf.Optimizer): number[][] {
 
 // ---- The documented methods with their documented defaults, in float64 ----
 
-/** LALC: mu 0.9, lambda 0, kappa 0.02, rho 0.01, maxRatio 1, eps 1e-9, exclude rank <= 1. */
+/** LALC: mu 0.9, lambda 0, kappa 0.02, rho 0.01, maxRatio 1, eps 1e-9, masks rank >= 2. */
 function lalcReference(): number[][] {
   const w = PROBLEM.map((p) => p.init.slice());
   const v = PROBLEM.map((p) => p.init.map(() => 0));
@@ -162,7 +162,7 @@ function momentumReference(): number[][] {
  * optimizers and six tensors: worst `|got - want| / |want|` 8.1e-7, worst
  * `|got - want| / max|want|` 2.0e-7, so both bounds have 5-10x headroom. Each of 20 one-value
  * changes of a documented default (LALC maxRatio 1 -> 2, LAMB eps 1e-6 -> 1e-8, LARS eps
- * 0 -> 1e-9, LAMB trustClip false -> true, exclude rank <= 1 -> rank <= 0, ...) was checked
+ * 0 -> 1e-9, LAMB trustClip false -> true, the masks rank >= 2 -> rank >= 1, ...) was checked
  * to fail these tests.
  */
 function compare(name: string, got: number[][], want: number[][]): void {
