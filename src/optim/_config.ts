@@ -47,7 +47,8 @@ export function optionsToConfig(
  * complement of `exclude`, which is what `exclude` meant.
  */
 export function optionsFromConfig(config: tf.serialization.ConfigDict): Record<string, unknown> {
-  const { exclude, ...rest } = config;
+  // tfjs-layers' deserializer adds its `customObjects` to every config it hands to fromConfig.
+  const { exclude, customObjects: _, ...rest } = config;
   const options: Record<string, unknown> = { ...rest };
   if (config.learningRate !== undefined) {
     options.learningRate = learningRateFromConfig(
