@@ -1,11 +1,13 @@
 /**
  * Large-batch training methods for TensorFlow.js as real `tf.Optimizer`s: LALC (Paik &
- * Choi), LARS and LAMB (as optax defines them), momentum SGD with a schedule, the
+ * Choi), LARS and LAMB (optax's formulas; docs/method.md lists the defaults that differ),
+ * momentum SGD with a schedule, the
  * optax-style gradient transformations they are built from, and learning-rate schedules
  * (including the linear scaling rule and WarmUp).
  *
  * This entry imports only `@tensorflow/tfjs-core`: it registers no backend and changes no
- * global state except tf.js' serialization registry (so saved models find the optimizers).
+ * global state except tf.js' serialization registry (it registers LALC, LARS, LAMB and
+ * ScheduledMomentum, in `src/optim/register.ts`, so saved models find the optimizers).
  * Load tf.js as you usually do: `@tensorflow/tfjs` brings the gradients `minimize` needs and
  * its backends; with `@tensorflow/tfjs-core` alone, add a backend and the gradients yourself. The benchmark suite, diagnostics, training loop, data, models and backend helpers
  * are separate entries: `./suite`, `./diagnostics`, `./train`, `./data`, `./models`,
@@ -47,15 +49,19 @@
  */
 
 // Optimizers and their building blocks (src/optim).
-export { lalc, LalcOptimizer, type LalcOptions } from "./src/optim/lalc.ts";
+// Registers LALC, LARS, LAMB and ScheduledMomentum for deserialization (tf.loadLayersModel).
+import "./src/optim/register.ts";
+export { OPTIMIZER_CLASSES, registerOptimizers } from "./src/optim/register.ts";
+export { lalc, LALC_DEFAULTS, LalcOptimizer, type LalcOptions } from "./src/optim/lalc.ts";
+export { lars, LARS_DEFAULTS, LarsOptimizer, type LarsOptions } from "./src/optim/lars.ts";
+export { lamb, LAMB_DEFAULTS, LambOptimizer, type LambOptions } from "./src/optim/lamb.ts";
 export {
-  lars,
-  LarsOptimizer,
-  type LarsOptions,
-  type LarsResolvedOptions,
-} from "./src/optim/lars.ts";
-export { lamb, LambOptimizer, type LambOptions } from "./src/optim/lamb.ts";
-export { momentum, MomentumOptimizer, type MomentumOptions } from "./src/optim/momentum.ts";
+  momentum,
+  MOMENTUM_DEFAULTS,
+  MomentumOptimizer,
+  type MomentumOptions,
+} from "./src/optim/momentum.ts";
+export { NON_FINITE_POLICIES, type NonFinitePolicy } from "./src/optim/non_finite.ts";
 export {
   constant,
   cosineDecay,
@@ -95,11 +101,18 @@ export { scaleByAdam } from "./src/optim/adam.ts";
 export { trace } from "./src/optim/trace.ts";
 export { scaleByLearningRate } from "./src/optim/learning_rate.ts";
 export {
-  DEFAULT_EXCLUDE,
-  type DescribedPredicate,
+  allOf,
+  allTensors,
+  anyOf,
+  DEFAULT_MASK,
+  type DescribedMask,
+  type MaskConfig,
+  maskFromConfig,
+  nameMatches,
+  not,
   rankAbove,
   rankAtMost,
-} from "./src/optim/exclude.ts";
+} from "./src/optim/mask.ts";
 export { type LayerStat, LayerStatsRecorder } from "./src/optim/layer_stats.ts";
 export {
   isLayerwiseOptimizer,

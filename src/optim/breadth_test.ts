@@ -1,14 +1,16 @@
 /**
- * optax's breadth, each against a float64 restatement: clipByGlobalNorm
- * (optax.clip_by_global_norm), LARS's separate weight-decay and trust-ratio masks
- * (optax.lars's weight_decay_mask / trust_ratio_mask) and LAMB's trust-ratio clip (timm's
- * trust_clip).
+ * optax's and timm's breadth, each against a float64 restatement: clipByGlobalNorm
+ * (optax.clip_by_global_norm), LARS's and LAMB's separate weight-decay and trust-ratio masks
+ * (optax.lars's weight_decay_mask / trust_ratio_mask, optax.lamb's mask with the ratio on
+ * every tensor), LAMB's trust-ratio clip (timm's trust_clip) and LARS's (timm's LARC
+ * trust_clip), and the savable masks.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { clipByGlobalNorm } from "./clip.ts";
-import { rankAbove } from "./exclude.ts";
+import { allOf, allTensors, maskFromConfig, nameMatches, not, rankAbove } from "./mask.ts";
+import "./register.ts";
 import { lamb } from "./lamb.ts";
 import { lars } from "./lars.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
@@ -139,8 +141,13 @@ Deno.test("lars's weightDecayMask and trustRatioMask act separately, as optax.la
   );
 });
 
-/** optax.lamb in float64 (wd 0, rank <= 1 excluded), with timm's trust_clip optional. */
-function lambReference(trustClip: boolean): { w: number[][]; ratios: number[] } {
+/** optax.lamb in float64 (rank <= 1 excluded by default), with timm's trust_clip optional. */
+function lambReference(
+  trustClip: boolean,
+  lambda = 0,
+  decayMask = [true, true, false],
+  ratioMask = [true, true, false],
+): { w: number[][]; ratios: number[] } {
   const eta = 0.05, b1 = 0.9, b2 = 0.999, eps = 1e-6;
   const w = PROBLEM.map((p) => p.init.slice());
   const m = PROBLEM.map((p) => p.init.map(() => 0));
@@ -153,7 +160,8 @@ function lambReference(trustClip: boolean): { w: number[][]; ratios: number[] } 
       v[i] = v[i].map((x, j) => b2 * x + (1 - b2) * g[j] * g[j]);
       const bc1 = 1 - b1 ** (t + 1), bc2 = 1 - b2 ** (t + 1);
       let u = m[i].map((x, j) => (x / bc1) / (Math.sqrt(v[i][j] / bc2) + eps));
-      if (PROBLEM[i].shape.length > 1) {
+      if (decayMask[i]) u = u.map((x, j) => x + lambda * wi[j]);
+      if (ratioMask[i]) {
         const wn = norm(wi), un = norm(u);
         let ratio = wn === 0 || un === 0 ? 1 : wn / un;
         ratios.push(ratio);
@@ -177,4 +185,100 @@ Deno.test("lamb's trustClip clamps the trust ratio at 1, as timm's trust_clip", 
     () => lamb({ learningRate: 0.05, trustClip: 1 as unknown as boolean }),
     /lamb: trustClip must be true or false, got 1/,
   );
+});
+
+Deno.test("lamb masks decay and the trust ratio separately: optax.lamb's default is expressible", () => {
+  const lambda = 0.1;
+  // optax.lamb(mask=kernels): the ratio on every tensor, the decay on kernels only.
+  compare(
+    "optax.lamb with a decay mask",
+    run(lamb({
+      learningRate: 0.05,
+      weightDecay: lambda,
+      weightDecayMask: rankAbove(1),
+      trustRatioMask: allTensors(),
+    })),
+    lambReference(false, lambda, [true, true, false], [true, true, true]).w,
+  );
+  // optax.lamb's own default (mask=None): both on every tensor.
+  compare(
+    "optax.lamb default",
+    run(lamb({
+      learningRate: 0.05,
+      weightDecay: lambda,
+      weightDecayMask: allTensors(),
+      trustRatioMask: allTensors(),
+    })),
+    lambReference(false, lambda, [true, true, true], [true, true, true]).w,
+  );
+  // This package's default: kernels only, for both.
+  compare(
+    "default",
+    run(lamb({ learningRate: 0.05, weightDecay: lambda })),
+    lambReference(false, lambda).w,
+  );
+});
+
+/** timm's Lars(trust_clip=True) in float64, with optax's `||g + lambda w||` in the ratio. */
+function larcReference(eta: number, kappa: number, lambda: number): number[][] {
+  const mu = 0.9;
+  const w = PROBLEM.map((p) => p.init.slice());
+  const m = PROBLEM.map((p) => p.init.map(() => 0));
+  const clipped: boolean[] = [];
+  for (let t = 0; t < STEPS; t++) {
+    w.forEach((wi, i) => {
+      let u = grad(i, t);
+      if (PROBLEM[i].shape.length > 1) {
+        u = u.map((x, j) => x + lambda * wi[j]);
+        const wn = norm(wi), un = norm(u);
+        const ratio = wn === 0 || un === 0 ? 1 : kappa * wn / un;
+        clipped.push(ratio / eta > 1);
+        // timm: trust_ratio = clamp(trust_ratio / lr, max=1), then the step is lr * ratio
+        const scale = Math.min(ratio / eta, 1);
+        u = u.map((x) => x * scale);
+      }
+      m[i] = m[i].map((mj, j) => -eta * u[j] + mu * mj);
+      w[i] = wi.map((x, j) => x + m[i][j]);
+    });
+  }
+  assert.ok(clipped.includes(true) && clipped.includes(false), "both sides of the clip");
+  return w;
+}
+
+Deno.test("lars's trustClip is timm's LARC clip: the ratio read as a rate, capped at eta", () => {
+  const eta = 0.2, kappa = 0.05, lambda = 0.01;
+  compare(
+    "trustClip",
+    run(lars({ learningRate: eta, trustCoefficient: kappa, weightDecay: lambda, trustClip: true })),
+    larcReference(eta, kappa, lambda),
+  );
+  assert.equal(lars({ learningRate: eta, trustClip: true }).getConfig().trustClip, true);
+});
+
+Deno.test("masks built from rankAbove, nameMatches, not, allOf survive getConfig/fromConfig", () => {
+  const notBias = allOf(rankAbove(0), not(nameMatches("/2$")));
+  const opt = lars({ learningRate: 0.5, weightDecay: 0.05, weightDecayMask: notBias });
+  const config = JSON.parse(JSON.stringify(opt.getConfig()));
+  assert.deepEqual(config.weightDecayMask, {
+    kind: "allOf",
+    masks: [
+      { kind: "rankAbove", minRank: 0 },
+      { kind: "not", mask: { kind: "nameMatches", pattern: "/2$", flags: "" } },
+    ],
+  });
+  const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap.LARS;
+  const copy = fromConfig(cls, config) as tf.Optimizer;
+  // Tensor 2 is the bias (named `.../2`): not decayed; both kernels are.
+  const want = larsReference([true, true, false], [true, true, false], 0.05);
+  compare("saved mask", run(copy), want);
+  compare("original", run(opt), want);
+  assert.throws(
+    () => maskFromConfig({ kind: "nameMatches", pattern: "(" } as never),
+    /^Error: nameMatches: "\(" \(flags ""\) is not a regular expression: /,
+  );
+  assert.throws(
+    () => maskFromConfig({ kind: "exclude" } as never),
+    /^Error: maskFromConfig: kind must be one of rankAtMost, rankAbove, allTensors, nameMatches, not, allOf, anyOf \(with its fields\), got \{"kind":"exclude"\}$/,
+  );
+  assert.throws(() => nameMatches("bias", "g"), /flags must not contain "g" or "y", got "g"/);
 });

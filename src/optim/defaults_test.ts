@@ -11,10 +11,12 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
-import { lalc } from "./lalc.ts";
-import { lamb } from "./lamb.ts";
-import { lars } from "./lars.ts";
-import { momentum } from "./momentum.ts";
+import assert from "node:assert/strict";
+import { lalc, LALC_DEFAULTS } from "./lalc.ts";
+import { lamb, LAMB_DEFAULTS } from "./lamb.ts";
+import { lars, LARS_DEFAULTS } from "./lars.ts";
+import { DEFAULT_MASK, maskToConfig } from "./mask.ts";
+import { momentum, MOMENTUM_DEFAULTS } from "./momentum.ts";
 import { assertClose } from "./_test_problem.ts";
 
 await useBackend("cpu");
@@ -74,7 +76,7 @@ function runOptimizer(opt: tf.Optimizer): number[][] {
 
 // ---- The documented methods with their documented defaults, in float64 ----
 
-/** LALC: mu 0.9, lambda 0, kappa 0.02, rho 0.01, maxRatio 1, eps 1e-9, exclude rank <= 1. */
+/** LALC: mu 0.9, lambda 0, kappa 0.02, rho 0.01, maxRatio 1, eps 1e-9, masks rank >= 2. */
 function lalcReference(): number[][] {
   const w = PROBLEM.map((p) => p.init.slice());
   const v = PROBLEM.map((p) => p.init.map(() => 0));
@@ -160,7 +162,7 @@ function momentumReference(): number[][] {
  * optimizers and six tensors: worst `|got - want| / |want|` 8.1e-7, worst
  * `|got - want| / max|want|` 2.0e-7, so both bounds have 5-10x headroom. Each of 20 one-value
  * changes of a documented default (LALC maxRatio 1 -> 2, LAMB eps 1e-6 -> 1e-8, LARS eps
- * 0 -> 1e-9, LAMB trustClip false -> true, exclude rank <= 1 -> rank <= 0, ...) was checked
+ * 0 -> 1e-9, LAMB trustClip false -> true, the masks rank >= 2 -> rank >= 1, ...) was checked
  * to fail these tests.
  */
 function compare(name: string, got: number[][], want: number[][]): void {
@@ -184,4 +186,54 @@ Deno.test("lamb with its defaults follows optax.lamb's documented defaults (floa
 
 Deno.test("momentum with its defaults follows tf.train.momentum's semantics (float64)", () => {
   compare("momentum", runOptimizer(momentum({ learningRate: ETA })), momentumReference());
+});
+
+Deno.test("the exported defaults are the documented literals (one place per optimizer)", () => {
+  const rankAbove1 = { kind: "rankAbove", minRank: 1 };
+  const described = (d: object) =>
+    Object.fromEntries(
+      Object.entries(d).map(([k, v]) => [k, typeof v === "function" ? maskToConfig("t", v, k) : v]),
+    );
+  assert.deepEqual(maskToConfig("t", DEFAULT_MASK, "mask"), rankAbove1);
+  assert.deepEqual(described(LALC_DEFAULTS), {
+    momentum: 0.9,
+    weightDecay: 0,
+    trustCoefficient: 0.02,
+    minRatio: 0.01,
+    maxRatio: 1,
+    epsilon: 1e-9,
+    weightDecayMask: rankAbove1,
+    trustRatioMask: rankAbove1,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+  assert.deepEqual(described(LARS_DEFAULTS), {
+    momentum: 0.9,
+    weightDecay: 0,
+    trustCoefficient: 0.001,
+    epsilon: 0,
+    nesterov: false,
+    trustClip: false,
+    weightDecayMask: rankAbove1,
+    trustRatioMask: rankAbove1,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+  assert.deepEqual(described(LAMB_DEFAULTS), {
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-6,
+    weightDecay: 0,
+    trustClip: false,
+    weightDecayMask: rankAbove1,
+    trustRatioMask: rankAbove1,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+  assert.deepEqual({ ...MOMENTUM_DEFAULTS }, {
+    momentum: 0.9,
+    useNesterov: false,
+    nonFinite: "apply",
+  });
+  assert.ok(Object.isFrozen(LALC_DEFAULTS), "a default cannot be changed at run time");
 });

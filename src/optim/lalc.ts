@@ -4,19 +4,27 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { optionsToConfig } from "./_config.ts";
-import { checkBoolean, checkNonNegative, checkPositive, checkUnitInterval } from "./_validate.ts";
+import {
+  checkBoolean,
+  checkKeys,
+  checkNonNegative,
+  checkOneOf,
+  checkOptionsObject,
+  checkPositive,
+  checkUnitInterval,
+} from "./_validate.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkExclude } from "./exclude.ts";
+import { checkMask, DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { clipLayerLearningRate } from "./trust_ratio.ts";
-import type { ConfigDict, Variable } from "../tf_types.ts";
+import type { ConfigDict } from "../tf_types.ts";
 
 /** Options of {@link lalc}. */
 export interface LalcOptions {
@@ -34,19 +42,58 @@ export interface LalcOptions {
   maxRatio?: number;
   /** Added to `||u||`. Default 1e-9. */
   epsilon?: number;
-  /** Tensors that get neither decay nor clipping (they use `eta`). Default: rank <= 1. */
-  exclude?: VariablePredicate;
-  /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
+  /**
+   * Tensors that get weight decay (true = decayed). Default `rankAbove(1)`: kernels, not
+   * biases or BN gamma/beta. Build it from `rankAbove`, `nameMatches`, ... to keep it savable.
+   */
+  weightDecayMask?: VariablePredicate;
+  /**
+   * Tensors whose rate LALC clips (true = clipped); the others take the global rate `eta`.
+   * Default `rankAbove(1)`.
+   */
+  trustRatioMask?: VariablePredicate;
+  /** What a step with a NaN or Inf gradient does. Default "apply" (see {@link NonFinitePolicy}). */
+  nonFinite?: NonFinitePolicy;
+  /** Record the per-tensor ratios of the latest step for {@link ChainOptimizer.layerStats}. Default false. */
   recordLayerStats?: boolean;
 }
+
+/**
+ * LALC's defaults, the only place they are stated (the transformation
+ * `clipLayerLearningRate` takes neutral ones). Every option but `learningRate`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { LALC_DEFAULTS, lalc } from "./lalc.ts";
+ * // a planted regression: LALC with a trust coefficient 10x too small
+ * const weak = lalc({ learningRate: 0.1, trustCoefficient: LALC_DEFAULTS.trustCoefficient / 10 });
+ * assertEquals(weak.options.trustCoefficient, 0.002);
+ * ```
+ */
+export const LALC_DEFAULTS: Readonly<Required<Omit<LalcOptions, "learningRate">>> = Object
+  .freeze({
+    momentum: 0.9,
+    weightDecay: 0,
+    trustCoefficient: 0.02,
+    minRatio: 0.01,
+    maxRatio: 1,
+    epsilon: 1e-9,
+    weightDecayMask: DEFAULT_MASK,
+    trustRatioMask: DEFAULT_MASK,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+
+const KEYS = ["learningRate", ...Object.keys(LALC_DEFAULTS)];
 
 /**
  * LALC, Layer-wise Asymmetric Learning rate Clipping (Paik & Choi, "The Disharmony between
  * BN and ReLU Causes Gradient Explosion, but is Offset by the Correlation between
  * Activations", arXiv 2304.11692; ICLR 2023 submission OpenReview BSUoWl5yfv), as this
- * project defines it. Per non-excluded tensor: `u = g + lambda*w`,
- * `local = kappa*||w||/(||u|| + eps)` (`eta` when a norm is 0),
- * `eta_w = min(max(local, rho*eta), maxRatio*eta)`; excluded tensors: `u = g`, `eta_w = eta`.
+ * project defines it. Per tensor: `u = g + lambda*w` where `weightDecayMask` says (else
+ * `u = g`); where `trustRatioMask` says, `local = kappa*||w||/(||u|| + eps)` (`eta` when a
+ * norm is 0) and `eta_w = min(max(local, rho*eta), maxRatio*eta)`, else `eta_w = eta`.
  * Then `v = mu*v + eta_w*u; w -= v` (the buffer stores `-v`, optax's sign convention).
  */
 export class LalcOptimizer extends ChainOptimizer {
@@ -61,17 +108,40 @@ export class LalcOptimizer extends ChainOptimizer {
   /** See {@link lalc}. */
   constructor(options: LalcOptions) {
     const owner = "lalc";
-    const rate = toRateFunction(owner, options?.learningRate);
+    checkOptionsObject(owner, options);
+    checkKeys(owner, options, KEYS);
+    const rate = toRateFunction(owner, options.learningRate);
+    const d = LALC_DEFAULTS;
     const o: Required<LalcOptions> = {
       learningRate: options.learningRate,
-      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
-      trustCoefficient: checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 0.02),
-      minRatio: checkNonNegative(owner, "minRatio", options.minRatio ?? 0.01),
-      maxRatio: checkNonNegative(owner, "maxRatio", options.maxRatio ?? 1),
-      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 1e-9),
-      exclude: checkExclude(owner, options.exclude),
-      recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
+      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? d.momentum),
+      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
+      trustCoefficient: checkPositive(
+        owner,
+        "trustCoefficient",
+        options.trustCoefficient ?? d.trustCoefficient,
+      ),
+      minRatio: checkNonNegative(owner, "minRatio", options.minRatio ?? d.minRatio),
+      maxRatio: checkNonNegative(owner, "maxRatio", options.maxRatio ?? d.maxRatio),
+      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
+      weightDecayMask: checkMask(
+        owner,
+        "weightDecayMask",
+        options.weightDecayMask,
+        d.weightDecayMask,
+      ),
+      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
+      nonFinite: checkOneOf(
+        owner,
+        "nonFinite",
+        options.nonFinite ?? d.nonFinite,
+        NON_FINITE_POLICIES,
+      ),
+      recordLayerStats: checkBoolean(
+        owner,
+        "recordLayerStats",
+        options.recordLayerStats ?? d.recordLayerStats,
+      ),
     };
     if (o.minRatio > o.maxRatio) {
       throw new Error(
@@ -79,10 +149,10 @@ export class LalcOptimizer extends ChainOptimizer {
       );
     }
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: Variable) => !o.exclude(v);
+    const clipped = o.trustRatioMask;
     super(
       chain(
-        masked(addDecayedWeights(o.weightDecay), include),
+        masked(addDecayedWeights(o.weightDecay), o.weightDecayMask),
         masked(
           clipLayerLearningRate({
             learningRate: rate,
@@ -92,22 +162,21 @@ export class LalcOptimizer extends ChainOptimizer {
             epsilon: o.epsilon,
             recorder,
           }),
-          include,
+          clipped,
         ),
-        masked(scaleByLearningRate(rate), o.exclude),
+        masked(scaleByLearningRate(rate), (v) => !clipped(v)),
         trace({ decay: o.momentum }),
       ),
-      { rate, recorder },
+      { rate, recorder, nonFinite: o.nonFinite },
     );
     this.options = o;
   }
 
-  /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
+  /** The options as a ConfigDict; throws for a plain-function learning rate or mask. */
   override getConfig(): ConfigDict {
     return optionsToConfig("lalc", { ...this.options });
   }
 }
-tf.serialization.registerClass(LalcOptimizer);
 
 /**
  * A LALC optimizer. With `minRatio: 0, maxRatio: 1` it is NVIDIA's LARC in clip mode.

@@ -2,6 +2,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
 import { lalc } from "./lalc.ts";
+import { allTensors } from "./mask.ts";
 import { warmupCosine } from "./schedule.ts";
 import {
   assertClose,
@@ -126,7 +127,7 @@ Deno.test("lalc with rho = 0 and maxRatio = 1 equals NVIDIA LARC in clip mode", 
     maxRatio: 1,
     epsilon: eps,
     momentum: mu,
-    exclude: () => false,
+    trustRatioMask: allTensors(),
   });
   runSteps(opt, params, 5);
   valuesOf(params).forEach((v, i) => assertClose(v, w[i], `p${i}`, 5e-5));

@@ -1,21 +1,29 @@
 /**
- * LAMB, the layer-wise adaptive Adam baseline, as `optax.lamb` (with the project's mask).
+ * LAMB, the layer-wise adaptive Adam baseline: `optax.lamb`'s formula, with separate decay and
+ * trust-ratio masks (default on kernels only) and timm's optional `trustClip`.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { optionsToConfig } from "./_config.ts";
-import { checkBoolean, checkNonNegative, checkUnitInterval } from "./_validate.ts";
+import {
+  checkBoolean,
+  checkKeys,
+  checkNonNegative,
+  checkOneOf,
+  checkOptionsObject,
+  checkUnitInterval,
+} from "./_validate.ts";
 import { scaleByAdam } from "./adam.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkExclude } from "./exclude.ts";
+import { checkMask, DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { scaleByTrustRatio } from "./trust_ratio.ts";
-import type { ConfigDict, Variable } from "../tf_types.ts";
+import type { ConfigDict } from "../tf_types.ts";
 
 /** Options of {@link lamb}. */
 export interface LambOptions {
@@ -34,18 +42,54 @@ export interface LambOptions {
    * step may shrink but never grow past `eta * ||u||`. Default false.
    */
   trustClip?: boolean;
-  /** Tensors that get neither decay nor the trust ratio. Default: rank <= 1. */
-  exclude?: VariablePredicate;
-  /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
+  /**
+   * Tensors that get weight decay (true = decayed; optax.lamb's `mask`). Default
+   * `rankAbove(1)` (optax: every tensor). Build it from `rankAbove`, `nameMatches`,
+   * `allTensors`, ... to keep it savable.
+   */
+  weightDecayMask?: VariablePredicate;
+  /**
+   * Tensors that get the trust ratio (true = adapted); the others take Adam's step at `eta`.
+   * Default `rankAbove(1)` (optax.lamb: every tensor, which `allTensors()` gives).
+   */
+  trustRatioMask?: VariablePredicate;
+  /** What a step with a NaN or Inf gradient does. Default "apply" (see {@link NonFinitePolicy}). */
+  nonFinite?: NonFinitePolicy;
+  /** Record the per-tensor ratios of the latest step for {@link ChainOptimizer.layerStats}. Default false. */
   recordLayerStats?: boolean;
 }
 
 /**
+ * LAMB's defaults, the only place they are stated. Every option but `learningRate`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { LAMB_DEFAULTS } from "./lamb.ts";
+ * assertEquals([LAMB_DEFAULTS.beta1, LAMB_DEFAULTS.beta2, LAMB_DEFAULTS.epsilon], [0.9, 0.999, 1e-6]);
+ * ```
+ */
+export const LAMB_DEFAULTS: Readonly<Required<Omit<LambOptions, "learningRate">>> = Object
+  .freeze({
+    beta1: 0.9,
+    beta2: 0.999,
+    epsilon: 1e-6,
+    weightDecay: 0,
+    trustClip: false,
+    weightDecayMask: DEFAULT_MASK,
+    trustRatioMask: DEFAULT_MASK,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+
+const KEYS = ["learningRate", ...Object.keys(LAMB_DEFAULTS)];
+
+/**
  * LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning: Training BERT in 76
- * minutes", Algorithm 2) as optax.lamb: bias-corrected Adam direction
- * `r = m_hat / (sqrt(v_hat) + eps)`, `u = r + lambda*w`, `u *= ||w||/||u||` (ratio 1 when a
- * norm is 0; with `trustClip`, at most 1), `w -= eta(t) * u`. The rate multiplies at the end (no momentum buffer holds
- * it). Excluded tensors (default rank <= 1) get neither the decay nor the ratio.
+ * minutes", Algorithm 2) in optax.lamb's order: bias-corrected Adam direction
+ * `r = m_hat / (sqrt(v_hat) + eps)`, `u = r + lambda*w` (on `weightDecayMask`),
+ * `u *= ||w||/||u||` (on `trustRatioMask`; ratio 1 when a norm is 0; with `trustClip`, at
+ * most 1), `w -= eta(t) * u`. The rate multiplies at the end (no momentum buffer holds it).
  */
 export class LambOptimizer extends ChainOptimizer {
   /** Registered serialization name. */
@@ -59,23 +103,42 @@ export class LambOptimizer extends ChainOptimizer {
   /** See {@link lamb}. */
   constructor(options: LambOptions) {
     const owner = "lamb";
-    const rate = toRateFunction(owner, options?.learningRate);
+    checkOptionsObject(owner, options);
+    checkKeys(owner, options, KEYS);
+    const rate = toRateFunction(owner, options.learningRate);
+    const d = LAMB_DEFAULTS;
     const o: Required<LambOptions> = {
       learningRate: options.learningRate,
-      beta1: checkUnitInterval(owner, "beta1", options.beta1 ?? 0.9),
-      beta2: checkUnitInterval(owner, "beta2", options.beta2 ?? 0.999),
-      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 1e-6),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
-      trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? false),
-      exclude: checkExclude(owner, options.exclude),
-      recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
+      beta1: checkUnitInterval(owner, "beta1", options.beta1 ?? d.beta1),
+      beta2: checkUnitInterval(owner, "beta2", options.beta2 ?? d.beta2),
+      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
+      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
+      trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? d.trustClip),
+      weightDecayMask: checkMask(
+        owner,
+        "weightDecayMask",
+        options.weightDecayMask,
+        d.weightDecayMask,
+      ),
+      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
+      nonFinite: checkOneOf(
+        owner,
+        "nonFinite",
+        options.nonFinite ?? d.nonFinite,
+        NON_FINITE_POLICIES,
+      ),
+      recordLayerStats: checkBoolean(
+        owner,
+        "recordLayerStats",
+        options.recordLayerStats ?? d.recordLayerStats,
+      ),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: Variable) => !o.exclude(v);
+    const adapted = o.trustRatioMask;
     super(
       chain(
         scaleByAdam({ beta1: o.beta1, beta2: o.beta2, epsilon: o.epsilon }),
-        masked(addDecayedWeights(o.weightDecay), include),
+        masked(addDecayedWeights(o.weightDecay), o.weightDecayMask),
         // The rate is folded into the ratio's multiply: one pass over each tensor, not two.
         masked(
           scaleByTrustRatio({
@@ -83,24 +146,23 @@ export class LambOptimizer extends ChainOptimizer {
             maxRatio: o.trustClip ? 1 : undefined,
             recorder,
           }),
-          include,
+          adapted,
         ),
-        masked(scaleByLearningRate(rate), o.exclude),
+        masked(scaleByLearningRate(rate), (v) => !adapted(v)),
       ),
-      { rate, recorder },
+      { rate, recorder, nonFinite: o.nonFinite },
     );
     this.options = o;
   }
 
-  /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
+  /** The options as a ConfigDict; throws for a plain-function learning rate or mask. */
   override getConfig(): ConfigDict {
     return optionsToConfig("lamb", { ...this.options });
   }
 }
-tf.serialization.registerClass(LambOptimizer);
 
 /**
- * A LAMB optimizer (optax.lamb semantics, excluded tensors skip decay and ratio).
+ * A LAMB optimizer (optax.lamb's formula; see docs/method.md for the defaults that differ).
  *
  * @example
  * ```ts

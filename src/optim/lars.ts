@@ -1,21 +1,30 @@
 /**
- * LARS, the layer-wise adaptive rate scaling baseline, exactly as `optax.lars`.
+ * LARS, the layer-wise adaptive rate scaling baseline: `optax.lars`'s formula and order, with
+ * the masks' default on kernels only and timm's optional `trustClip`.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
 import { optionsToConfig } from "./_config.ts";
-import { checkBoolean, checkNonNegative, checkPositive, checkUnitInterval } from "./_validate.ts";
+import {
+  checkBoolean,
+  checkKeys,
+  checkNonNegative,
+  checkOneOf,
+  checkOptionsObject,
+  checkPositive,
+  checkUnitInterval,
+} from "./_validate.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkExclude, checkPredicate } from "./exclude.ts";
+import { checkMask, DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
 import { scaleByTrustRatio } from "./trust_ratio.ts";
-import type { ConfigDict, Variable } from "../tf_types.ts";
+import type { ConfigDict } from "../tf_types.ts";
 
 /** Options of {@link lars}. */
 export interface LarsOptions {
@@ -31,34 +40,62 @@ export interface LarsOptions {
   epsilon?: number;
   /** Nesterov momentum. Default false. */
   nesterov?: boolean;
-  /** Tensors that get neither decay nor the trust ratio. Default: rank <= 1. */
-  exclude?: VariablePredicate;
+  /**
+   * LARC's clip mode, timm's `Lars(trust_clip=True)`: a tensor's rate is
+   * `eta * min(ratio / eta, 1)`, the trust ratio read as a rate and capped at `eta`, instead of
+   * `eta * ratio`. Default false.
+   */
+  trustClip?: boolean;
   /**
    * Tensors that get weight decay (true = decayed; optax.lars's `weight_decay_mask`).
-   * Default: those not excluded. Use `rankAbove(n)` or `rankAtMost(n)` to keep it savable.
+   * Default `rankAbove(1)` (optax: every tensor). Build it from `rankAbove`, `nameMatches`,
+   * `allTensors`, ... to keep it savable.
    */
   weightDecayMask?: VariablePredicate;
   /**
    * Tensors that get the trust ratio (true = adapted; optax.lars's `trust_ratio_mask`); the
-   * others take the plain rate `eta`. Default: those not excluded.
+   * others take the plain rate `eta`. Default `rankAbove(1)` (optax: every tensor).
    */
   trustRatioMask?: VariablePredicate;
-  /** Keep each step's per-tensor ratios for {@link ChainOptimizer.layerStats}. Default false. */
+  /** What a step with a NaN or Inf gradient does. Default "apply" (see {@link NonFinitePolicy}). */
+  nonFinite?: NonFinitePolicy;
+  /** Record the per-tensor ratios of the latest step for {@link ChainOptimizer.layerStats}. Default false. */
   recordLayerStats?: boolean;
 }
 
-/** {@link LarsOptions} as checked: defaults filled in, except the masks (undefined = derived). */
-export type LarsResolvedOptions =
-  & Required<Omit<LarsOptions, "weightDecayMask" | "trustRatioMask">>
-  & Pick<LarsOptions, "weightDecayMask" | "trustRatioMask">;
+/**
+ * LARS's defaults, the only place they are stated. Every option but `learningRate`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { LARS_DEFAULTS } from "./lars.ts";
+ * assertEquals([LARS_DEFAULTS.trustCoefficient, LARS_DEFAULTS.epsilon], [0.001, 0]);
+ * ```
+ */
+export const LARS_DEFAULTS: Readonly<Required<Omit<LarsOptions, "learningRate">>> = Object
+  .freeze({
+    momentum: 0.9,
+    weightDecay: 0,
+    trustCoefficient: 0.001,
+    epsilon: 0,
+    nesterov: false,
+    trustClip: false,
+    weightDecayMask: DEFAULT_MASK,
+    trustRatioMask: DEFAULT_MASK,
+    nonFinite: "apply",
+    recordLayerStats: false,
+  });
+
+const KEYS = ["learningRate", ...Object.keys(LARS_DEFAULTS)];
 
 /**
- * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks") with
- * optax.lars's exact order: `u = g + lambda*w`, `u *= kappa*||w||/(||u|| + eps)` (ratio 1
- * when a norm is 0), `u *= -eta(t)`, then the momentum trace `m = u + mu*m`, `w += m`. The
- * learning rate is applied BEFORE the trace, so it sits inside the momentum buffer. Excluded
- * tensors (default rank <= 1) skip the decay and the ratio; `weightDecayMask` and
- * `trustRatioMask` choose the two separately, as optax.lars's masks do.
+ * LARS (You, Gitman & Ginsburg 2017, "Large Batch Training of Convolutional Networks") in
+ * optax.lars's exact order: `u = g + lambda*w` (on `weightDecayMask`),
+ * `u *= kappa*||w||/(||u|| + eps)` (on `trustRatioMask`; ratio 1 when a norm is 0),
+ * `u *= -eta(t)`, then the momentum trace `m = u + mu*m`, `w += m`. The learning rate is
+ * applied BEFORE the trace, so it sits inside the momentum buffer. With `trustClip` the ratio
+ * and the rate become `min(ratio, eta)` (timm's LARC clip).
  */
 export class LarsOptimizer extends ChainOptimizer {
   /** Registered serialization name. */
@@ -66,59 +103,80 @@ export class LarsOptimizer extends ChainOptimizer {
     return "LARS";
   }
 
-  /** The checked options (defaults filled in; a mask left out stays undefined). */
-  readonly options: LarsResolvedOptions;
+  /** The checked options (defaults filled in). */
+  readonly options: Required<LarsOptions>;
 
   /** See {@link lars}. */
   constructor(options: LarsOptions) {
     const owner = "lars";
-    const rate = toRateFunction(owner, options?.learningRate);
-    const o: LarsResolvedOptions = {
+    checkOptionsObject(owner, options);
+    checkKeys(owner, options, KEYS);
+    const rate = toRateFunction(owner, options.learningRate);
+    const d = LARS_DEFAULTS;
+    const o: Required<LarsOptions> = {
       learningRate: options.learningRate,
-      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? 0),
-      trustCoefficient: checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 0.001),
-      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? 0),
-      nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? false),
-      exclude: checkExclude(owner, options.exclude),
-      weightDecayMask: checkPredicate(owner, "weightDecayMask", options.weightDecayMask),
-      trustRatioMask: checkPredicate(owner, "trustRatioMask", options.trustRatioMask),
-      recordLayerStats: checkBoolean(owner, "recordLayerStats", options.recordLayerStats ?? false),
+      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? d.momentum),
+      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
+      trustCoefficient: checkPositive(
+        owner,
+        "trustCoefficient",
+        options.trustCoefficient ?? d.trustCoefficient,
+      ),
+      epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
+      nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? d.nesterov),
+      trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? d.trustClip),
+      weightDecayMask: checkMask(
+        owner,
+        "weightDecayMask",
+        options.weightDecayMask,
+        d.weightDecayMask,
+      ),
+      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
+      nonFinite: checkOneOf(
+        owner,
+        "nonFinite",
+        options.nonFinite ?? d.nonFinite,
+        NON_FINITE_POLICIES,
+      ),
+      recordLayerStats: checkBoolean(
+        owner,
+        "recordLayerStats",
+        options.recordLayerStats ?? d.recordLayerStats,
+      ),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
-    const include = (v: Variable) => !o.exclude(v);
-    const decayMask = o.weightDecayMask ?? include;
-    const ratioMask = o.trustRatioMask ?? include;
+    const adapted = o.trustRatioMask;
     super(
       chain(
-        masked(addDecayedWeights(o.weightDecay), decayMask),
+        masked(addDecayedWeights(o.weightDecay), o.weightDecayMask),
         // The rate is folded into the ratio's multiply: one pass over each tensor, not two.
         masked(
           scaleByTrustRatio({
             trustCoefficient: o.trustCoefficient,
             epsilon: o.epsilon,
             learningRate: rate,
+            clipAtLearningRate: o.trustClip,
             recorder,
           }),
-          ratioMask,
+          adapted,
         ),
-        masked(scaleByLearningRate(rate), (v) => !ratioMask(v)),
+        masked(scaleByLearningRate(rate), (v) => !adapted(v)),
         trace({ decay: o.momentum, nesterov: o.nesterov }),
       ),
-      { rate, recorder },
+      { rate, recorder, nonFinite: o.nonFinite },
     );
     this.options = o;
   }
 
-  /** The options as a ConfigDict; throws for a plain-function learning rate or exclude. */
+  /** The options as a ConfigDict; throws for a plain-function learning rate or mask. */
   override getConfig(): ConfigDict {
     return optionsToConfig("lars", { ...this.options });
   }
 }
-tf.serialization.registerClass(LarsOptimizer);
 
 /**
- * A LARS optimizer (optax.lars semantics) as a `tf.Optimizer`.
+ * A LARS optimizer (optax.lars's formula; see docs/method.md for the defaults that differ) as
+ * a `tf.Optimizer`.
  *
  * @example
  * ```ts

@@ -96,9 +96,15 @@ Deno.test("lars: the zero kernel gets ratio 1 on its first step, excluded bias g
   tf.dispose(params);
 });
 
-Deno.test("lars: a custom exclude decides who gets decay and the ratio", () => {
+Deno.test("lars: masks that pick nothing give plain momentum-free SGD", () => {
   const params = makeParams();
-  const opt = lars({ learningRate: 0.1, weightDecay: 0.1, exclude: () => true, momentum: 0 });
+  const opt = lars({
+    learningRate: 0.1,
+    weightDecay: 0.1,
+    weightDecayMask: () => false,
+    trustRatioMask: () => false,
+    momentum: 0,
+  });
   runSteps(opt, params, 1);
   // Everything excluded: plain SGD.
   valuesOf(params).forEach((v, i) =>
@@ -121,7 +127,7 @@ Deno.test("lars rejects bad hyperparameters naming parameter and value", () => {
   );
   assert.throws(() => lars({ learningRate: 1, epsilon: -1e-9 }), /epsilon.*got -1e-9/);
   assert.throws(
-    () => lars({ learningRate: 1, exclude: 3 as unknown as () => boolean }),
-    /exclude must be a function/,
+    () => lars({ learningRate: 1, trustRatioMask: 3 as unknown as () => boolean }),
+    /lars: trustRatioMask must be a function \(variable\) => boolean \(true = apply\), got 3/,
   );
 });

@@ -1,6 +1,7 @@
 /**
  * Per-tensor trust ratio and effective learning rate of an optimizer's last step, kept on
- * the device until someone asks. An optimizer built without a recorder keeps nothing.
+ * the device until someone asks; each step replaces the previous one. An optimizer built
+ * without a recorder keeps nothing.
  *
  * @module
  */
@@ -11,9 +12,12 @@ import type { Tensor1D } from "../tf_types.ts";
 export interface LayerStat {
   /** The parameter's variable name. */
   readonly name: string;
-  /** Its trust ratio (1 for excluded tensors); for LALC the unclipped `kappa*||w||/(||u||+eps)`. */
+  /**
+   * Its trust ratio (1 outside `trustRatioMask`); for LALC, and LARS with `trustClip`, the
+   * unclipped `kappa*||w||/(||u||+eps)`.
+   */
   readonly trustRatio: number;
-  /** The learning rate it effectively got (the global rate for excluded tensors). */
+  /** The learning rate it effectively got (the global rate outside `trustRatioMask`). */
   readonly learningRate: number;
 }
 

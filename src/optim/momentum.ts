@@ -3,10 +3,17 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { optionsToConfig } from "./_config.ts";
-import { checkBoolean, checkUnitInterval } from "./_validate.ts";
+import {
+  checkBoolean,
+  checkKeys,
+  checkOneOf,
+  checkOptionsObject,
+  checkUnitInterval,
+} from "./_validate.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
+import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -21,7 +28,24 @@ export interface MomentumOptions {
   momentum?: number;
   /** Nesterov's variant (tf.js's name, in options and config alike). Default false. */
   useNesterov?: boolean;
+  /** What a step with a NaN or Inf gradient does. Default "apply" (see {@link NonFinitePolicy}). */
+  nonFinite?: NonFinitePolicy;
 }
+
+/**
+ * Momentum's defaults, the only place they are stated. Every option but `learningRate`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { MOMENTUM_DEFAULTS } from "./momentum.ts";
+ * assertEquals(MOMENTUM_DEFAULTS.momentum, 0.9);
+ * ```
+ */
+export const MOMENTUM_DEFAULTS: Readonly<Required<Omit<MomentumOptions, "learningRate">>> = Object
+  .freeze({ momentum: 0.9, useNesterov: false, nonFinite: "apply" });
+
+const KEYS = ["learningRate", ...Object.keys(MOMENTUM_DEFAULTS)];
 
 /**
  * Momentum SGD with `tf.train.momentum`'s semantics (the rate is OUTSIDE the buffer):
@@ -41,22 +65,31 @@ export class MomentumOptimizer extends ChainOptimizer {
   /** See {@link momentum}. */
   constructor(options: MomentumOptions) {
     const owner = "momentum";
-    const rate = toRateFunction(owner, options?.learningRate);
+    checkOptionsObject(owner, options);
+    checkKeys(owner, options, KEYS);
+    const rate = toRateFunction(owner, options.learningRate);
+    const d = MOMENTUM_DEFAULTS;
     const o: Required<MomentumOptions> = {
       learningRate: options.learningRate,
-      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? 0.9),
-      useNesterov: checkBoolean(owner, "useNesterov", options.useNesterov ?? false),
+      momentum: checkUnitInterval(owner, "momentum", options.momentum ?? d.momentum),
+      useNesterov: checkBoolean(owner, "useNesterov", options.useNesterov ?? d.useNesterov),
+      nonFinite: checkOneOf(
+        owner,
+        "nonFinite",
+        options.nonFinite ?? d.nonFinite,
+        NON_FINITE_POLICIES,
+      ),
     };
     super(
       chain(trace({ decay: o.momentum, nesterov: o.useNesterov }), scaleByLearningRate(rate)),
-      { rate },
+      { rate, nonFinite: o.nonFinite },
     );
     this.options = o;
   }
 
   /**
-   * `{learningRate, momentum, useNesterov}`, tf.js's `tf.train.momentum` keys; throws for a
-   * plain-function learning rate.
+   * `{learningRate, momentum, useNesterov, nonFinite}`: tf.js's `tf.train.momentum` keys and
+   * the guard; throws for a plain-function learning rate.
    */
   override getConfig(): ConfigDict {
     return optionsToConfig("momentum", { ...this.options });
@@ -74,7 +107,6 @@ export class MomentumOptimizer extends ChainOptimizer {
     );
   }
 }
-tf.serialization.registerClass(MomentumOptimizer);
 
 /**
  * Momentum SGD (tf.js `tf.train.momentum` semantics) taking a number or a schedule.

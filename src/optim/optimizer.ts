@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { optionsFromConfig } from "./_config.ts";
 import type { LayerStat, LayerStatsRecorder } from "./layer_stats.ts";
+import { applyIfFinite, type NonFinitePolicy, throwIfNonFinite } from "./non_finite.ts";
 import { type GradientTransformation, setSlotName, slotName } from "./transform.ts";
 import {
   type ConfigDict,
@@ -63,6 +64,8 @@ export interface ChainOptimizerParts {
   readonly rate?: (step: number) => number;
   /** Set when the optimizer records layer statistics. */
   readonly recorder?: LayerStatsRecorder;
+  /** What a step with a NaN or Inf gradient does (see {@link NonFinitePolicy}). Default "apply". */
+  readonly nonFinite?: NonFinitePolicy;
 }
 
 /**
@@ -107,6 +110,8 @@ export class ChainOptimizer extends OptimizerBase {
   private readonly slots = new Map<string, Variable>();
   /** Names of the slots restored by setWeights, in saved order, until the next step binds them. */
   private restored: string[] | null = null;
+  /** Steps skipped for a non-finite gradient (made on the first guarded step; int32 scalar). */
+  private skipped: Variable | null = null;
 
   /** Wraps `transform`; `parts` are for subclasses. */
   constructor(transform: GradientTransformation, parts: ChainOptimizerParts = {}) {
@@ -148,19 +153,37 @@ export class ChainOptimizer extends OptimizerBase {
       grads.push(grad);
     }
     const step = this.iterations;
+    const policy = this.parts.nonFinite ?? "apply";
     if (params.length > 0) {
+      if (policy === "throw") throwIfNonFinite(this.getClassName(), params, grads, step);
       const state = this.stateFor(params);
       this.parts.recorder?.begin(params.map((p) => p.name), this.parts.rate?.(step) ?? NaN);
-      tf.tidy(() => {
-        const updates = this.transform.update(grads, state, params, step);
-        const inputs = new Set(grads);
-        params.forEach((p, i) => {
-          p.assign(tf.add(p, updates[i]));
-          if (!inputs.has(updates[i])) updates[i].dispose();
+      const computeUpdates = () => this.transform.update(grads, state, params, step);
+      if (policy === "skip") {
+        this.skipped ??= tf.tidy(() => tf.variable(tf.scalar(0, "int32"), false));
+        const count = this.skipped;
+        tf.tidy(() => applyIfFinite(grads, params, state, count, computeUpdates));
+      } else {
+        tf.tidy(() => {
+          const updates = computeUpdates();
+          const inputs = new Set(grads);
+          params.forEach((p, i) => {
+            p.assign(tf.add(p, updates[i]));
+            if (!inputs.has(updates[i])) updates[i].dispose();
+          });
         });
-      });
+      }
     }
     this.incrementIterations();
+  }
+
+  /**
+   * How many steps were skipped because a gradient held a NaN or an Inf (one device read);
+   * always 0 unless the optimizer was built with `nonFinite: "skip"`. Counts from
+   * construction: the count is not part of `getWeights`.
+   */
+  async nonFiniteSteps(): Promise<number> {
+    return this.skipped === null ? 0 : (await this.skipped.data())[0];
   }
 
   /**
@@ -222,8 +245,11 @@ export class ChainOptimizer extends OptimizerBase {
   }
 
   /**
-   * The last step's per-tensor trust ratio and effective learning rate (one device read).
-   * Throws unless the optimizer was built with `recordLayerStats: true`.
+   * The per-tensor trust ratio and effective learning rate of the LAST step only (one device
+   * read): each step replaces the previous step's numbers, so to follow every step call it
+   * after each step (as `src/suite/layer_rates.ts` does, every few steps). Rejects unless the
+   * optimizer was built with `recordLayerStats: true`. A step skipped for a non-finite
+   * gradient (`nonFinite: "skip"`) still records what it computed (NaN where the gradient was).
    */
   layerStats(): Promise<LayerStat[]> {
     const recorder = this.parts.recorder;
@@ -245,6 +271,8 @@ export class ChainOptimizer extends OptimizerBase {
     this.params = [];
     this.state = [];
     this.parts.recorder?.dispose();
+    this.skipped?.dispose();
+    this.skipped = null;
     super.dispose();
   }
 
@@ -281,7 +309,8 @@ export class ChainOptimizer extends OptimizerBase {
 
   /**
    * Rebuilds a named optimizer from its config: `new cls(options)`, with the learning rate
-   * and `exclude` decoded from their describable forms.
+   * and the masks decoded from their describable forms (an `exclude` of an older config
+   * becomes the two masks it meant).
    */
   static fromConfig<T extends tf.serialization.Serializable>(
     cls: tf.serialization.SerializableConstructor<T>,

@@ -9,6 +9,7 @@ import { momentum } from "./momentum.ts";
 import type { ChainOptimizer } from "./optimizer.ts";
 import { cosineDecay } from "./schedule.ts";
 import { saveWithOptimizer } from "./_test_save.ts";
+import "./register.ts";
 
 await useBackend("cpu");
 

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { rankAtMost } from "./exclude.ts";
+import { allTensors, rankAbove } from "./mask.ts";
+import "./register.ts";
 import { lalc } from "./lalc.ts";
 import { lamb } from "./lamb.ts";
 import { lars } from "./lars.ts";
@@ -28,7 +29,17 @@ function makers(): Array<[string, () => ChainOptimizer]> {
       () =>
         lars({ learningRate: schedule, weightDecay: 1e-3, trustCoefficient: 0.01, nesterov: true }),
     ],
-    ["lamb", () => lamb({ learningRate: 0.01, weightDecay: 0.01, exclude: rankAtMost(0) })],
+    [
+      "lamb",
+      () =>
+        lamb({
+          learningRate: 0.01,
+          weightDecay: 0.01,
+          weightDecayMask: rankAbove(0),
+          trustRatioMask: allTensors(),
+          nonFinite: "skip",
+        }),
+    ],
     ["momentum", () => momentum({ learningRate: schedule, useNesterov: true })],
   ];
 }
@@ -126,8 +137,8 @@ Deno.test("getConfig says what cannot be serialized", () => {
     /lars: learningRate is a plain function/,
   );
   assert.throws(
-    () => lalc({ learningRate: 0.1, exclude: (v) => v.rank < 2 }).getConfig(),
-    /lalc: exclude is a plain function/,
+    () => lalc({ learningRate: 0.1, trustRatioMask: (v) => v.rank > 1 }).getConfig(),
+    /lalc: trustRatioMask is a plain function and cannot be serialized/,
   );
   assert.throws(
     () => new ChainOptimizer(scaleByLearningRate(0.1)).getConfig(),

@@ -14,6 +14,7 @@ import { lars } from "./lars.ts";
 import { momentum } from "./momentum.ts";
 import { cosineDecay } from "./schedule.ts";
 import { saveWithOptimizer } from "./_test_save.ts";
+import "./register.ts";
 
 await useBackend("cpu");
 

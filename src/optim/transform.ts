@@ -31,7 +31,7 @@ export interface GradientTransformation {
   ): Tensor[];
 }
 
-/** Decides which tensors a {@link masked} transformation (or an optimizer's `exclude`) picks. */
+/** Decides which tensors a {@link masked} transformation (or an optimizer's mask) picks: true = apply. */
 export type VariablePredicate = (variable: Variable) => boolean;
 
 // Slot variables need engine-unique names (two optimizers on one model, or a restored copy,

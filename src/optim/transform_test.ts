@@ -62,6 +62,26 @@ Deno.test("scaleByTrustRatio and clipLayerLearningRate on hand numbers", () => {
   tf.dispose([w, z, g, ...ratio, ...clipped]);
 });
 
+Deno.test("clipLayerLearningRate's defaults are neutral: kappa 1, no floor, ceiling eta, eps 0 (LARC)", () => {
+  const w = tf.variable(tf.tensor2d([[3, 4]]), true, "tr/neutral/w"); // ||w|| = 5
+  const eta = 0.2;
+  // ||g|| = 10: local = 1 * 5 / 10 = 0.5, above the ceiling eta -> eta.
+  // ||g|| = 100: local = 0.05, kept (no floor; LALC's floor 0.01 * eta = 0.002 is far below).
+  // ||g|| = 5e4: local = 1e-4, kept: LALC's floor would give 0.002 (the floor is off).
+  const grads = [tf.tensor2d([[0, 10]]), tf.tensor2d([[0, 100]]), tf.tensor2d([[0, 5e4]])];
+  const clip = clipLayerLearningRate({ learningRate: eta });
+  const out = grads.map((g) => clip.update([g], [], [w], 0)[0]);
+  assertClose(out[0].dataSync(), [0, -eta * 10], "ceiling");
+  assertClose(out[1].dataSync(), [0, -0.05 * 100], "inside");
+  assertClose(out[2].dataSync(), [0, -1e-4 * 5e4], "no floor");
+  // The scaleByTrustRatio clip LARS's trustClip uses: -min(ratio, eta).
+  const larc = scaleByTrustRatio({ learningRate: eta, clipAtLearningRate: true });
+  const capped = larc.update([grads[0], grads[1]], [], [w, w], 0);
+  assertClose(capped[0].dataSync(), [0, -eta * 10], "LARC ceiling");
+  assertClose(capped[1].dataSync(), [0, -0.05 * 100], "LARC inside: ratio 0.05 below eta");
+  tf.dispose([w, ...grads, ...out, ...capped]);
+});
+
 Deno.test("transforms reject bad parameters", () => {
   assert.throws(() => trace({ decay: 1 }), /trace: decay must be in \[0, 1\), got 1/);
   assert.throws(() => addDecayedWeights(-1), /weightDecay.*-1/);
@@ -72,4 +92,8 @@ Deno.test("transforms reject bad parameters", () => {
     /minRatio must be <= maxRatio \(1\), got 2/,
   );
   assert.throws(() => scaleByLearningRate(-1), /learningRate.*-1/);
+  assert.throws(
+    () => scaleByTrustRatio({ clipAtLearningRate: true }),
+    /scaleByTrustRatio: clipAtLearningRate needs learningRate; give both or neither/,
+  );
 });

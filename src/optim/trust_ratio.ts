@@ -6,7 +6,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { checkNonNegative, checkPositive } from "./_validate.ts";
+import { checkBoolean, checkNonNegative, checkPositive } from "./_validate.ts";
 import { squaredNorms } from "./_norms.ts";
 import type { LayerStatsRecorder } from "./layer_stats.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
@@ -40,6 +40,12 @@ export interface TrustRatioOptions {
    * You et al. 2017 eq. 6), saving one full pass over every tensor per step.
    */
   learningRate?: LearningRate;
+  /**
+   * LARC's clip mode (timm's LARS `trust_clip`): the factor becomes `-min(ratio, eta)`, the
+   * ratio read as a rate and capped at the global rate, instead of `-eta * ratio`. Needs
+   * `learningRate`. Default false.
+   */
+  clipAtLearningRate?: boolean;
   /** Receives the per-tensor ratios and rates of each step. */
   recorder?: LayerStatsRecorder;
 }
@@ -79,6 +85,10 @@ export function scaleByTrustRatio(options: TrustRatioOptions = {}): GradientTran
   const rate = options.learningRate === undefined
     ? null
     : toRateFunction(owner, options.learningRate);
+  const clipAtRate = checkBoolean(owner, "clipAtLearningRate", options.clipAtLearningRate ?? false);
+  if (clipAtRate && rate === null) {
+    throw new Error(`${owner}: clipAtLearningRate needs learningRate; give both or neither`);
+  }
   const recorder = options.recorder;
   return {
     init: () => [],
@@ -90,23 +100,32 @@ export function scaleByTrustRatio(options: TrustRatioOptions = {}): GradientTran
       const unclipped = tf.where(zero, tf.onesLike(raw), raw) as tf.Tensor1D;
       const ratio = maxRatio === null ? unclipped : tf.minimum(unclipped, maxRatio) as tf.Tensor1D;
       const eta = rate === null ? 1 : rate(step);
+      if (clipAtRate) {
+        const clipped = tf.minimum(ratio, eta) as tf.Tensor1D;
+        recorder?.record(params.map((p) => p.name), ratio, clipped);
+        return scaleEach(updates, tf.neg(clipped));
+      }
       recorder?.record(params.map((p) => p.name), ratio, tf.mul(ratio, eta));
       return scaleEach(updates, rate === null ? ratio : tf.mul(ratio, -eta));
     },
   };
 }
 
-/** Options of {@link clipLayerLearningRate}. */
+/**
+ * Options of {@link clipLayerLearningRate}. The defaults are neutral (no floor, ceiling at the
+ * global rate, `kappa` 1, no epsilon: LARC's clip mode); LALC's own values live in
+ * `LALC_DEFAULTS` (lalc.ts) alone.
+ */
 export interface ClipLayerOptions {
   /** The global rate `eta(t)`. */
   learningRate: LearningRate;
-  /** `kappa`. Default 0.02. */
+  /** `kappa` > 0. Default 1. */
   trustCoefficient?: number;
-  /** `rho`: the floor as a fraction of `eta`. Default 0.01. */
+  /** `rho`: the floor as a fraction of `eta`. Default 0 (no floor). */
   minRatio?: number;
   /** The ceiling as a fraction of `eta`. Default 1. */
   maxRatio?: number;
-  /** Added to `||u||`. Default 1e-9. */
+  /** Added to `||u||`. Default 0. */
   epsilon?: number;
   /** Receives the per-tensor local steps and clipped rates of each step. */
   recorder?: LayerStatsRecorder;
@@ -117,8 +136,8 @@ export interface ClipLayerOptions {
  * project defines it): `local = kappa * ||w|| / (||u|| + eps)` (`local = eta` when a norm is
  * 0), `eta_w = min(max(local, rho * eta), maxRatio * eta)`, output `-eta_w * u`. The clip
  * keeps an exploding layer's step small (an automatic per-layer warmup) without ever raising
- * a layer above the global rate. With `rho = 0, maxRatio = 1` this is NVIDIA's LARC in clip
- * mode.
+ * a layer above the global rate. With `rho = 0, maxRatio = 1` (the defaults) this is NVIDIA's
+ * LARC in clip mode.
  *
  * @example
  * ```ts
@@ -127,21 +146,29 @@ export interface ClipLayerOptions {
  * import { useBackend } from "../backend/backend.ts";
  * import { ChainOptimizer } from "./optimizer.ts";
  * import { clipLayerLearningRate } from "./trust_ratio.ts";
- * const clip = clipLayerLearningRate({ learningRate: 0.1 });
+ * import { LALC_DEFAULTS } from "./lalc.ts";
+ * const { trustCoefficient, minRatio, maxRatio, epsilon } = LALC_DEFAULTS;
+ * const clip = clipLayerLearningRate({
+ *   learningRate: 0.1,
+ *   trustCoefficient,
+ *   minRatio,
+ *   maxRatio,
+ *   epsilon,
+ * });
  * await useBackend("cpu");
  * const w = tf.variable(tf.tensor1d([3, 4])); // ||w|| = 5
  * new ChainOptimizer(clip).minimize(() => tf.sum(tf.square(w))); // gradient [6, 8], ||u|| = 10
- * // local = 0.02 * 5 / 10 = 0.01, inside [0.01 * 0.1, 0.1]: the layer's rate is 0.01
+ * // local = 0.02 * 5 / (10 + 1e-9) ~ 0.01, inside [0.01 * 0.1, 0.1]: the layer's rate is 0.01
  * assertEquals([...await w.data()].map((x) => Math.round(x * 1e6) / 1e6), [2.94, 3.92]);
  * ```
  */
 export function clipLayerLearningRate(options: ClipLayerOptions): GradientTransformation {
   const owner = "clipLayerLearningRate";
   const rate = toRateFunction(owner, options.learningRate);
-  const kappa = checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 0.02);
-  const minRatio = checkNonNegative(owner, "minRatio", options.minRatio ?? 0.01);
+  const kappa = checkPositive(owner, "trustCoefficient", options.trustCoefficient ?? 1);
+  const minRatio = checkNonNegative(owner, "minRatio", options.minRatio ?? 0);
   const maxRatio = checkNonNegative(owner, "maxRatio", options.maxRatio ?? 1);
-  const epsilon = checkNonNegative(owner, "epsilon", options.epsilon ?? 1e-9);
+  const epsilon = checkNonNegative(owner, "epsilon", options.epsilon ?? 0);
   if (minRatio > maxRatio) {
     throw new Error(
       `${owner}: minRatio must be <= maxRatio (${maxRatio}), got ${minRatio}`,
