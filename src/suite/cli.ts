@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { BACKENDS, defaultBackend } from "../backend/backend.ts";
+import { BACKENDS } from "../backend/backend.ts";
+import { defaultBackendWithNote } from "../cli/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
 import { asInputError, guard, startBackend } from "../cli/guard.ts";
@@ -118,7 +119,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   }
   const backend: BackendName = choiceOption(
     "backend",
-    values.backend ?? await defaultBackend(),
+    values.backend ?? await defaultBackendWithNote(),
     BACKENDS,
   );
   const threads = values.threads === undefined

@@ -9,7 +9,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
+import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
+import { defaultBackendWithNote } from "../cli/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
@@ -127,7 +128,9 @@ export async function main(args: string[]): Promise<number> {
 
   const data = await asInputError(() => loadDataset(dataset, v["data-dir"]));
   // A backend that cannot start (no libraries, no adapter) is the user's choice to change.
-  await startBackend(async () => useBackend(backend ?? await defaultBackend(), { threads }));
+  await startBackend(async () =>
+    useBackend(backend ?? await defaultBackendWithNote(), { threads })
+  );
   if (batchSize > data.train.count) {
     throw new CliError(
       `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
