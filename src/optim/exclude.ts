@@ -23,9 +23,9 @@ export interface DescribedPredicate extends VariablePredicate {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { rankAtMost } from "./exclude.ts";
- * import { lars } from "./lars.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { rankAtMost } from "@lalc/large-batch";
+ * import { lars } from "@lalc/large-batch";
  * const opt = lars({ learningRate: 1, exclude: rankAtMost(1) });
  * await useBackend("cpu");
  * const [bias, kernel] = [tf.variable(tf.zeros([4])), tf.variable(tf.zeros([4, 4]))];
@@ -49,9 +49,9 @@ export function rankAtMost(maxRank: number): DescribedPredicate {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { rankAbove } from "./exclude.ts";
- * import { lars } from "./lars.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { rankAbove } from "@lalc/large-batch";
+ * import { lars } from "@lalc/large-batch";
  * const opt = lars({ learningRate: 1, weightDecay: 1e-4, weightDecayMask: rankAbove(1) });
  * await useBackend("cpu");
  * const [bias, kernel] = [tf.variable(tf.zeros([4])), tf.variable(tf.zeros([4, 4]))];

@@ -145,7 +145,7 @@ export const PRESETS: Readonly<Record<string, GridSpec>> = {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { presetByName } from "./presets.ts";
+ * import { presetByName } from "@lalc/large-batch/suite";
  * assertEquals(presetByName("smoke").batchSizes, [32, 512]);
  * ```
  */
