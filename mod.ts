@@ -1,17 +1,27 @@
 /**
- * Large-batch training methods for TensorFlow.js as real `tf.Optimizer`s: LALC (Paik &
- * Choi), LARS and LAMB (optax's formulas; docs/method.md lists the defaults that differ),
- * momentum SGD with a schedule, the
- * optax-style gradient transformations they are built from, and learning-rate schedules
- * (including the linear scaling rule and WarmUp).
+ * LALC (Paik & Choi), the layer-wise adaptive learning-rate method, for TensorFlow.js, with
+ * the methods it is compared with: LARS and LAMB (optax's formulas; docs/method.md lists the
+ * defaults that differ), momentum SGD with
+ * a schedule, and learning-rate schedules including the linear scaling rule and WarmUp. Each
+ * is a real `tf.Optimizer` for `model.compile`, `minimize` and `applyGradients`.
+ *
+ * Where to start:
+ *
+ * - `lalc(options)`: the LALC optimizer (`lars`, `lamb`, `momentum` alike).
+ * - `linearScaling`, `warmupCosine` and the other schedules: a learning rate that changes
+ *   with the step.
+ * - `fileSystem(dir)`: save a model with its optimizer state to a folder, and load it back.
+ * - `chain`, `masked`, `scaleByTrustRatio`, `clipLayerLearningRate`, ... with
+ *   `ChainOptimizer`: the optax-style transformations the optimizers are built from.
  *
  * This entry imports only `@tensorflow/tfjs-core`: it registers no backend and changes no
- * global state except tf.js' serialization registry (it registers LALC, LARS, LAMB and
- * ScheduledMomentum, in `src/optim/register.ts`, so saved models find the optimizers).
- * Load tf.js as you usually do: `@tensorflow/tfjs` brings the gradients `minimize` needs and
- * its backends; with `@tensorflow/tfjs-core` alone, add a backend and the gradients yourself. The benchmark suite, diagnostics, training loop, data, models and backend helpers
- * are separate entries: `./suite`, `./diagnostics`, `./train`, `./data`, `./models`,
- * `./backend`.
+ * global state except tf.js's serialization registry (it registers `LALC`, `LARS`, `LAMB` and
+ * `ScheduledMomentum`, in `src/optim/register.ts`, so a saved model finds them: import this
+ * entry before `tf.loadLayersModel`). Load tf.js
+ * as you usually do: `@tensorflow/tfjs` brings the gradients `minimize` needs, the layers and
+ * its backends. The benchmark suite, diagnostics, training loop, data, models and backend
+ * helpers are separate entries: `@lalc/large-batch/suite`, `/diagnostics`, `/train`, `/data`,
+ * `/models` and `/backend`.
  *
  * LALC here is a reconstruction from the paper's published description (arXiv 2304.11692;
  * OpenReview BSUoWl5yfv), not the authors' code: docs/method.md gives the exact rule.
@@ -20,7 +30,7 @@
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs"; // core, gradients, layers, cpu and webgl backends
- * import { lalc, linearScaling } from "./mod.ts";
+ * import { lalc, linearScaling } from "@lalc/large-batch";
  *
  * await tf.setBackend("cpu");
  * const w = tf.variable(tf.randomNormal([4, 3], 0, 1, "float32", 1), true, "demo/dense/kernel");
@@ -40,7 +50,7 @@
  * @example A schedule with optax's values step for step
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { warmupCosine } from "./mod.ts";
+ * import { warmupCosine } from "@lalc/large-batch";
  * const schedule = warmupCosine({ init: 0, peak: 0.4, warmupSteps: 50, decaySteps: 1000 });
  * assertEquals([schedule(0), schedule(50)], [0, 0.4]);
  * ```
@@ -48,7 +58,7 @@
  * @module
  */
 
-// Optimizers and their building blocks (src/optim).
+// LALC first, then the optimizers it is compared with (src/optim).
 // Registers LALC, LARS, LAMB and ScheduledMomentum for deserialization (tf.loadLayersModel).
 import "./src/optim/register.ts";
 export { OPTIMIZER_CLASSES, registerOptimizers } from "./src/optim/register.ts";
@@ -77,6 +87,11 @@ export {
   scheduleFromConfig,
   warmupCosine,
 } from "./src/optim/schedule.ts";
+
+// Saving a model and its optimizer state to disk under Deno (src/io).
+export { fileSystem, type IOHandler } from "./src/io/file_system.ts";
+
+// The building blocks: the tf.Optimizer adapter and the optax-style transformations.
 export {
   ChainOptimizer,
   type ChainOptimizerParts,

@@ -8,11 +8,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { defaultBackend, useBackend } from "./backend.ts";
+import { useBackend } from "./backend.ts";
+import { defaultBackendWithNote } from "../cli/backend.ts";
 import { randomData } from "./_test_compare.ts";
 
 if (import.meta.main) {
-  const backend = await useBackend(await defaultBackend(), { threads: 1 });
+  const backend = await useBackend(await defaultBackendWithNote(), { threads: 1 });
   const x = tf.tensor4d(randomData(2 * 8 * 8 * 3, 1), [2, 8, 8, 3]);
   const w = tf.tensor4d(randomData(3 * 3 * 3 * 4, 2), [3, 3, 3, 4]);
   const m = tf.tensor2d(randomData(4 * 5, 3), [4, 5]);

@@ -1,8 +1,9 @@
 /**
  * Backend selection. `native` is the default where it loads: tf.js' wasm backend with its
  * matmuls and convolutions run by OpenBLAS and oneDNN through Deno FFI (native.ts). Without
- * `--allow-ffi` for the libraries, or without the libraries, the default is `wasm` (with a
- * one-line notice): embedded, it runs anywhere; this project adds the kernels it lacks for
+ * `--allow-ffi` for the libraries, or without the libraries, the default is `wasm`
+ * ({@link nativeUnavailableReason} says why; the library prints nothing, the CLIs word it):
+ * embedded, it runs anywhere; this project adds the kernels it lacks for
  * training CNNs and replaces its slow transposed matmuls. `webgpu` and `tensorflow` are
  * imported only when asked for.
  *
@@ -23,6 +24,9 @@ import {
 } from "./native_ffi.ts";
 import type { KernelIdentity } from "./kernel_identity.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
+import { BackendUnavailableError } from "./unavailable.ts";
+
+export { BackendUnavailableError };
 
 /** The backends this project knows how to start. */
 export const BACKENDS = ["native", "wasm", "cpu", "webgpu", "tensorflow"] as const;
@@ -72,36 +76,50 @@ let native: string[] = [];
 let device: string | null = null;
 
 /**
- * The default backend: `native` when its libraries open (and `--allow-ffi` names them), else
- * `wasm`, after one line on stderr saying why.
+ * Why the `native` backend cannot load here (no `--allow-ffi` for its libraries, or a library
+ * missing), or `null` when it can. Never prompts for a permission and prints nothing.
  *
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { defaultBackend } from "./backend.ts";
- * import { loadNativeLibs } from "./native_ffi.ts";
- * const native = typeof loadNativeLibs() !== "string"; // --allow-ffi names the libraries
- * assertEquals(await defaultBackend(), native ? "native" : "wasm");
+ * import { defaultBackend, nativeUnavailableReason } from "@lalc/large-batch/backend";
+ * const reason = nativeUnavailableReason(); // e.g. "no --allow-ffi for /usr/lib/..."
+ * assertEquals(await defaultBackend(), reason === null ? "native" : "wasm");
+ * ```
+ */
+export function nativeUnavailableReason(): string | null {
+  const libs = loadNativeLibs();
+  return typeof libs === "string" ? libs : null;
+}
+
+/**
+ * The default backend: `native` when its libraries open (and `--allow-ffi` names them), else
+ * `wasm`. Silent: {@link nativeUnavailableReason} says why it is not `native`.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { defaultBackend } from "@lalc/large-batch/backend";
+ * assertEquals(["native", "wasm"].includes(await defaultBackend()), true);
  * ```
  */
 export function defaultBackend(): Promise<BackendName> {
-  const libs = loadNativeLibs();
-  if (typeof libs !== "string") return Promise.resolve("native");
-  console.error(`note: native kernels off (${libs}); running on plain wasm`);
-  return Promise.resolve("wasm");
+  return Promise.resolve(nativeUnavailableReason() === null ? "native" : "wasm");
 }
 
 /**
  * Makes `name` the active tf.js backend and waits until it is ready. For `wasm` and `native`
  * it first installs this project's kernels (once per process); for `native` it also sets the
- * libraries' threads (`options.threads`, default all logical cores) and throws, saying why,
- * when the libraries cannot be opened.
+ * libraries' threads (`options.threads`, default all logical cores). A backend that cannot
+ * start here (native's libraries, webgpu's adapter, tensorflow's package) throws a
+ * {@link BackendUnavailableError} saying why. `wasm` and `native` read tf.js's `.wasm` binary
+ * from disk, so they need `--allow-read` (at least for the npm cache or `node_modules`).
  *
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * await useBackend("cpu");
  * assertEquals(tf.getBackend(), "cpu");
  * ```
@@ -142,7 +160,7 @@ export async function useBackend(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { backendInfo, useBackend } from "./backend.ts";
+ * import { backendInfo, useBackend } from "@lalc/large-batch/backend";
  * await useBackend("wasm");
  * assertEquals(backendInfo().name, "wasm");
  * ```

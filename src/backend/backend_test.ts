@@ -39,7 +39,7 @@ Deno.test("backendInfo reports wasm's threads, SIMD and kernel overrides", async
   await useBackend("wasm");
   const info = backendInfo();
   assert.equal(info.name, "wasm");
-  // Deno looks like Node to tf.js, which then forces the single-threaded build (see README).
+  // Deno looks like Node to tf.js, which then forces the single-threaded build (see docs/backends.md).
   assert.equal(info.threads, 1);
   assert.equal(info.simd, true);
   assert.deepEqual([...info.kernelOverrides].sort(), [

@@ -48,7 +48,7 @@ let im2colMaxChannels = IM2COL_MAX_CHANNELS;
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { IM2COL_MAX_CHANNELS, setIm2colMaxChannels } from "./conv2d_backprop_filter.ts";
  * await useBackend("wasm");
  * const x = tf.ones([1, 3, 3, 1]) as tf.Tensor4D;

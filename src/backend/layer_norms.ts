@@ -62,7 +62,7 @@ function squaredNormsWasm(args: {
  * ```ts
  * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { registerLayerNormKernels } from "./layer_norms.ts";
+ * import { registerLayerNormKernels } from "@lalc/large-batch/backend";
  * assertEquals(registerLayerNormKernels(), "LayerSquaredNorms");
  * assert(tf.getKernel("LayerSquaredNorms", "wasm") !== undefined);
  * assertEquals(registerLayerNormKernels(), "LayerSquaredNorms"); // a second call does nothing

@@ -22,7 +22,9 @@ export {
   backendInfo,
   type BackendName,
   BACKENDS,
+  BackendUnavailableError,
   defaultBackend,
+  nativeUnavailableReason,
   useBackend,
   type UseBackendOptions,
 } from "./backend.ts";

@@ -17,6 +17,7 @@ import { nativeBatchMatMulConfig, nativeFusedMatMulConfig } from "./native_matmu
 import { nativeConvConfigs } from "./native_conv.ts";
 import { nativeLeadingReduceConfig } from "./native_reduce.ts";
 import { loadNativeLibs, type NativeLibs, setNativeThreads } from "./native_ffi.ts";
+import { BackendUnavailableError } from "./unavailable.ts";
 
 /** The backend name. */
 export const NATIVE = "native";
@@ -83,7 +84,7 @@ function registerNativeKernels(libs: NativeLibs): string[] {
 export async function installNativeBackend(threads: number): Promise<string[]> {
   const libs = loadNativeLibs();
   if (typeof libs === "string") {
-    throw new Error(`backend "native" unavailable: ${libs}; use --backend wasm`);
+    throw new BackendUnavailableError("native", libs);
   }
   setNativeThreads(libs, threads);
   installWasmKernels();

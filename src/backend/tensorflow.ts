@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { BackendUnavailableError } from "./unavailable.ts";
 
 /** Packages that register the `tensorflow` backend, most wanted first. */
 export const TFJS_NODE_PACKAGES = ["@tensorflow/tfjs-node-gpu", "@tensorflow/tfjs-node"] as const;
@@ -19,7 +20,7 @@ export const TENSORFLOW_HELP = [
 
 /**
  * Imports the first tfjs-node package that loads (it registers the `tensorflow` backend), or
- * throws an Error that says how to install one. `importer` is for tests.
+ * throws a `BackendUnavailableError` that says how to install one. `importer` is for tests.
  *
  * @example
  * ```ts
@@ -45,5 +46,5 @@ export async function loadTensorflowBackend(
       failures.push(`${name}: ${(e as Error).message.split("\n")[0]}`);
     }
   }
-  throw new Error(`backend "tensorflow" unavailable: ${TENSORFLOW_HELP}\n${failures.join("\n")}`);
+  throw new BackendUnavailableError("tensorflow", `${TENSORFLOW_HELP}\n${failures.join("\n")}`);
 }

@@ -54,7 +54,7 @@ function replaceKernel(config: tf.KernelConfig): void {
  * ```ts
  * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { setWasmMatMulOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * const a = tf.tensor2d([[1, 2], [3, 4]]);
@@ -94,7 +94,7 @@ function originalKernel(name: string): tf.KernelConfig {
  * ```ts
  * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { setWasmConvOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * const x = tf.tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
@@ -122,7 +122,7 @@ export function setWasmConvOverride(on: boolean): void {
  * ```ts
  * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { setWasmReduceOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * const x = tf.tensor2d([[1, 2, 3], [4, 5, 6]]);
@@ -149,7 +149,7 @@ export function setWasmReduceOverride(on: boolean): void {
  * ```ts
  * import { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { setWasmBatchNormOverride } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * const x = tf.tensor2d([[1, 2], [3, 4]]);
@@ -177,7 +177,7 @@ export function setWasmBatchNormOverride(on: boolean): void {
  * ```ts
  * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "./backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { installWasmKernels } from "./wasm_kernels.ts";
  * await useBackend("wasm");
  * assertEquals(installWasmKernels(), [

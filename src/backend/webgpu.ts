@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { BackendUnavailableError } from "./unavailable.ts";
 import { installWebgpuAddN } from "./webgpu_addn.ts";
 
 /** The adapter Deno offers, or null when there is none. */
@@ -30,10 +31,10 @@ export async function webgpuAdapterInfo(): Promise<string | null> {
 export async function loadWebgpuBackend(): Promise<string> {
   const adapter = await webgpuAdapterInfo();
   if (adapter === null) {
-    throw new Error(
-      'backend "webgpu" unavailable: navigator.gpu has no adapter. Install a Vulkan driver ' +
-        "(Debian: apt-get install mesa-vulkan-drivers for the software lavapipe driver) " +
-        "or use --backend wasm",
+    throw new BackendUnavailableError(
+      "webgpu",
+      "navigator.gpu has no adapter. Install a Vulkan driver " +
+        "(Debian: apt-get install mesa-vulkan-drivers for the software lavapipe driver)",
     );
   }
   await import("@tensorflow/tfjs-backend-webgpu");

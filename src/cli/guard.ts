@@ -7,6 +7,8 @@
  * @module
  */
 import { CliError } from "./args.ts";
+import { BackendUnavailableError } from "../backend/unavailable.ts";
+import type { BackendName } from "../backend/backend.ts";
 
 /** A known failure: the line to print (without the command) and the exit code. */
 export interface Failure {
@@ -90,10 +92,20 @@ export async function guard(command: string, body: () => Promise<number>): Promi
   }
 }
 
+/** What to type instead when `backend` cannot start, after the library's reason. */
+function backendAdvice(backend: BackendName): string {
+  if (backend === "wasm") return "use --backend cpu";
+  if (backend === "tensorflow") return "or use --backend native or wasm";
+  return "use --backend wasm";
+}
+
 /**
  * Starts a backend with `start`; one that cannot start (its libraries, its adapter or its
  * package missing) is a usage error, exit 2: another `--backend` is the fix. The message
- * keeps every line of the backend's own explanation, joined into one.
+ * keeps every line of the backend's own explanation, joined into one, and a
+ * {@link BackendUnavailableError} gets the `--backend` to use instead. It first turns on
+ * tf.js's production mode, which silences tf.js's warnings, among them the Node banner the
+ * cpu backend prints ("Hi, looks like you are running TensorFlow.js in Node.js").
  *
  * @example
  * ```ts
@@ -106,10 +118,15 @@ export async function guard(command: string, body: () => Promise<number>): Promi
  * ```
  */
 export async function startBackend(start: () => Promise<unknown>): Promise<void> {
+  // Loaded here, not at the top: commands that start no backend (gate) skip tf.js.
+  (await import("@tensorflow/tfjs-core")).enableProdMode();
   try {
     await start();
   } catch (e) {
-    throw new CliError((e as Error).message.replaceAll("\n", "; "));
+    const message = (e as Error).message.replaceAll("\n", "; ");
+    throw new CliError(
+      e instanceof BackendUnavailableError ? `${message}; ${backendAdvice(e.backend)}` : message,
+    );
   }
 }
 

@@ -19,7 +19,7 @@ import type { Tensor, Tensor1D } from "../tf_types.ts";
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { shuffledOrder } from "./batch.ts";
+ * import { shuffledOrder } from "@lalc/large-batch/data";
  * const order = shuffledOrder(10, 42, 0);
  * assertEquals([...order].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // a permutation
  * assertEquals(shuffledOrder(10, 42, 0), order); // the same seed and epoch, the same order
@@ -60,9 +60,9 @@ export interface Batch {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { gatherBatch, shuffledOrder } from "./batch.ts";
- * import { makeGaussianInputs } from "./synthetic.ts";
- * import { useBackend } from "../backend/backend.ts";
+ * import { gatherBatch, shuffledOrder } from "@lalc/large-batch/data";
+ * import { makeGaussianInputs } from "@lalc/large-batch/data";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * await useBackend("cpu");
  * const split = makeGaussianInputs({ count: 100, features: 4 });
  * const { x, y } = gatherBatch(split, shuffledOrder(100, 1, 0), 0, 32);

@@ -59,7 +59,7 @@ function sampleSize(shape: readonly number[]): number {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { makeSyntheticDataset } from "./synthetic.ts";
+ * import { makeSyntheticDataset } from "@lalc/large-batch/data";
  * const data = makeSyntheticDataset({ sampleShape: [8, 8, 1], correlation: 0.3, seed: 1 });
  * assertEquals([data.train.count, data.numClasses], [2048, 10]);
  * ```
@@ -138,7 +138,7 @@ export interface GaussianInputOptions {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { makeGaussianInputs } from "./synthetic.ts";
+ * import { makeGaussianInputs } from "@lalc/large-batch/data";
  * const split = makeGaussianInputs({ count: 512, features: 64, correlation: 0.9, rank: 2 });
  * assertEquals(split.sampleShape, [64]);
  * ```

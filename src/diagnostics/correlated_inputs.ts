@@ -21,7 +21,7 @@ import { createRng, hashSeed } from "../data/random.ts";
  *
  * @example
  * ```ts
- * import { makeSyntheticDataset } from "../data/synthetic.ts";
+ * import { makeSyntheticDataset } from "@lalc/large-batch/data";
  * import { withClassCorrelation } from "./correlated_inputs.ts";
  * const data = makeSyntheticDataset({ correlation: 0, trainCount: 64, testCount: 16 });
  * const mixed = withClassCorrelation(data, 0.5, 1);

@@ -21,8 +21,8 @@ import type { Scalar, Tensor } from "../tf_types.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { meanPairwiseCosine } from "./correlation.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { meanPairwiseCosine } from "@lalc/large-batch/diagnostics";
  * await useBackend("cpu");
  * const same = tf.ones([4, 3]);
  * assertEquals(Math.round(meanPairwiseCosine(same).dataSync()[0] * 1e5) / 1e5, 1);

@@ -143,9 +143,9 @@ function mean(xs: readonly number[]): number {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "../models/build.ts";
- * import { measureExplosion } from "./explosion.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
+ * import { measureExplosion } from "@lalc/large-batch/diagnostics";
  * await useBackend("cpu");
  * const r = await measureExplosion(buildModel, { kind: "mlp", depth: 5, width: 32, batchSize: 32, seeds: 1 });
  * assertEquals([r.layers.length, r.ratios.length], [6, 5]); // 5 blocks and the classifier

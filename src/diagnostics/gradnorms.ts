@@ -37,8 +37,8 @@ export const PROBE_LOSSES: readonly ProbeLoss[] = ["ce", "random"];
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "../models/build.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
  * import { kernelGradNorms } from "./gradnorms.ts";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "mlp", depth: 3, width: 8, seed: 0 }, [4], 3);

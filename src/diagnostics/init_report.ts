@@ -37,9 +37,9 @@ function field(r: ExplosionResult, key: typeof KEYS[number]): string | number {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "../models/build.ts";
- * import { measureExplosion } from "./explosion.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
+ * import { measureExplosion } from "@lalc/large-batch/diagnostics";
  * import { sweepTable } from "./init_report.ts";
  * await useBackend("cpu");
  * const results = [await measureExplosion(buildModel, { kind: "mlp", depth: 3, width: 8, batchSize: 8, seeds: 1 })];

@@ -42,7 +42,7 @@ function asMatrix(x: Tensor, name: string): tf.Tensor2D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { centredCosine } from "./measures.ts";
  * await useBackend("cpu");
  * const line = tf.tensor2d([[1, 2], [-1, -2], [3, 6], [-3, -6]]); // all on one line
@@ -99,7 +99,7 @@ export function gateOpenFraction(x: Tensor): tf.Tensor1D {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { gateAgreement } from "./measures.ts";
  * await useBackend("cpu");
  * // unit 0 on for all, unit 1 on for half the samples: (1 + 0) / 2
@@ -121,7 +121,7 @@ export function gateAgreement(x: Tensor): Scalar {
  * @example
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { varianceRetention } from "./measures.ts";
  * await useBackend("cpu");
  * const r = varianceRetention(tf.tensor2d([[1], [2], [3]])).dataSync()[0]; // always on

@@ -72,9 +72,9 @@ export interface StepRecord {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { makeSyntheticDataset } from "../data/synthetic.ts";
- * import { buildModel } from "../models/build.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { makeSyntheticDataset } from "@lalc/large-batch/data";
+ * import { buildModel } from "@lalc/large-batch/models";
  * import { traceTraining } from "./trace.ts";
  * await useBackend("cpu");
  * const data = makeSyntheticDataset({ trainCount: 64, testCount: 8 });

@@ -10,7 +10,7 @@
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { METHODS } from "./names.ts";
+ * import { METHODS } from "@lalc/large-batch/suite";
  * assertEquals(METHODS[0], "lalc");
  * ```
  */

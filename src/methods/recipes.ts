@@ -214,7 +214,7 @@ export function methodSchedule(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { ChainOptimizer } from "../optim/optimizer.ts";
+ * import { ChainOptimizer } from "@lalc/large-batch";
  * import { optimizerKit } from "./kit.ts";
  * import { optimizerFactory } from "./recipes.ts";
  * const make = optimizerFactory(optimizerKit, "lalc", 0.4);

@@ -43,7 +43,7 @@ function reductionAxes(x: tf.Tensor): number[] {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { batchNorm } from "./batch_norm.ts";
  * import { ParamStore } from "./params.ts";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * await useBackend("cpu");
  * const store = new ParamStore("bnDoc", 0);
  * const p = store.batchNorm("bn", 3);

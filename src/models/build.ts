@@ -68,8 +68,8 @@ function validate(spec: ModelSpec, inputShape: readonly number[], numClasses: nu
  * ```ts
  * import * as tf from "@tensorflow/tfjs-core";
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { buildModel } from "./build.ts";
- * import { useBackend } from "../backend/backend.ts";
+ * import { buildModel } from "@lalc/large-batch/models";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 1 }, [4], 3);
  * const { logits } = model.forward(tf.ones([5, 4]), { training: false });

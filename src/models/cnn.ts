@@ -34,8 +34,8 @@ export function poolAfter(depth: number): number[] {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "./build.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "cnn", depth: 3, width: 4, seed: 0 }, [16, 16, 3], 10);
  * const { logits } = model.forward(tf.zeros([2, ...[16, 16, 3]]), { training: false });

@@ -19,8 +19,8 @@ import { blockName, type ForwardImpl } from "./_model.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "./build.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "mlp", depth: 4, width: 16, seed: 0 }, [28, 28, 1], 10);
  * const { logits } = model.forward(tf.zeros([2, ...[28, 28, 1]]), { training: false });

@@ -6,7 +6,7 @@
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * import { buildModel, MODEL_KINDS } from "./mod.ts";
  * assertEquals(MODEL_KINDS, ["mlp", "cnn", "resnet"]);
  * await useBackend("cpu");

@@ -31,7 +31,7 @@ export interface BatchNormParams {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { ParamStore } from "./params.ts";
- * import { useBackend } from "../backend/backend.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
  * await useBackend("cpu");
  * const store = new ParamStore("mlp9", 0);
  * const w = store.kernel("block01/dense", [4, 8], 4);

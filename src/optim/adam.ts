@@ -19,11 +19,11 @@ import { type GradientTransformation, withSlots } from "./transform.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
- * import { scaleByAdam } from "./adam.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
+ * import { scaleByAdam } from "@lalc/large-batch";
  * const adamDirection = scaleByAdam({ beta1: 0.9, beta2: 0.999, epsilon: 1e-6 });
  * await useBackend("cpu");
  * const w = tf.variable(tf.tensor1d([1, -3]));

@@ -20,12 +20,12 @@ import type { GradientTransformation } from "./transform.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { clipByGlobalNorm } from "./clip.ts";
- * import { trace } from "./trace.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { clipByGlobalNorm } from "@lalc/large-batch";
+ * import { trace } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
  * const clippedMomentum = new ChainOptimizer(
  *   chain(clipByGlobalNorm(1), trace({ decay: 0.9 }), scaleByLearningRate(0.1)),
  * );

@@ -17,11 +17,11 @@ import type { GradientTransformation } from "./transform.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { addDecayedWeights } from "./decay.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
- * import { chain } from "./transform.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { addDecayedWeights } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
  * const decay = addDecayedWeights(5e-4);
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2]));

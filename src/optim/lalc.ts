@@ -185,9 +185,9 @@ export class LalcOptimizer extends ChainOptimizer {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { lalc } from "./lalc.ts";
- * import { linearScaling } from "./schedule.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { lalc } from "@lalc/large-batch";
+ * import { linearScaling } from "@lalc/large-batch";
  * const opt = lalc({ learningRate: linearScaling(0.1, 4096), recordLayerStats: true });
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2, 2]), true, "doc/lalc/kernel");

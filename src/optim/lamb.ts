@@ -168,8 +168,8 @@ export class LambOptimizer extends ChainOptimizer {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { lamb } from "./lamb.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { lamb } from "@lalc/large-batch";
  * const opt = lamb({ learningRate: 0.01, weightDecay: 0.01 });
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2, 2]), true, "doc/lamb/kernel");

@@ -182,9 +182,9 @@ export class LarsOptimizer extends ChainOptimizer {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { lars } from "./lars.ts";
- * import { linearScaling, warmupCosine } from "./schedule.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { lars } from "@lalc/large-batch";
+ * import { linearScaling, warmupCosine } from "@lalc/large-batch";
  * const peak = linearScaling(0.1, 4096);
  * const opt = lars({
  *   learningRate: warmupCosine({ init: 0, peak, warmupSteps: 100, decaySteps: 2000 }),

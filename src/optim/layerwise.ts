@@ -37,9 +37,9 @@ const CLASSES: Record<LayerwiseMethod, abstract new (...args: never[]) => Layerw
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
- * import { isLayerwiseOptimizer } from "./layerwise.ts";
- * import { lalc } from "./lalc.ts";
- * import { momentum } from "./momentum.ts";
+ * import { isLayerwiseOptimizer } from "@lalc/large-batch";
+ * import { lalc } from "@lalc/large-batch";
+ * import { momentum } from "@lalc/large-batch";
  * const opt: unknown = lalc({ learningRate: 0.1, recordLayerStats: true });
  * assert(isLayerwiseOptimizer(opt, "lalc"));
  * assertEquals(opt.options.maxRatio, 1); // typed as LalcOptimizer, no cast

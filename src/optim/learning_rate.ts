@@ -16,10 +16,10 @@ import type { GradientTransformation } from "./transform.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
- * import { cosineDecay } from "./schedule.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
+ * import { cosineDecay } from "@lalc/large-batch";
  * const sgd = scaleByLearningRate(cosineDecay({ init: 0.1, decaySteps: 1000 }));
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2]));

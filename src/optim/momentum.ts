@@ -115,9 +115,9 @@ export class MomentumOptimizer extends ChainOptimizer {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { momentum } from "./momentum.ts";
- * import { warmupCosine } from "./schedule.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { momentum } from "@lalc/large-batch";
+ * import { warmupCosine } from "@lalc/large-batch";
  * const opt = momentum({
  *   learningRate: warmupCosine({ init: 0, peak: 0.4, warmupSteps: 50, decaySteps: 1000 }),
  * });

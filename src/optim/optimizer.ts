@@ -34,9 +34,9 @@ export interface NamedTensor {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer, inheritsFrom } from "./optimizer.ts";
- * import { momentum } from "./momentum.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer, inheritsFrom } from "@lalc/large-batch";
+ * import { momentum } from "@lalc/large-batch";
  * assertEquals(inheritsFrom(momentum({ learningRate: 0.1 }), ChainOptimizer), true);
  * assertEquals(inheritsFrom({}, ChainOptimizer), false);
  * await useBackend("cpu");
@@ -82,11 +82,11 @@ export interface ChainOptimizerParts {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { trace } from "./trace.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { trace } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
  * await useBackend("cpu");
  * const opt = new ChainOptimizer(chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1)));
  * const w = tf.variable(tf.ones([2]));

@@ -57,7 +57,7 @@ function tagged(fn: (step: number) => number, config: ScheduleConfig): Schedule 
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { constant } from "./schedule.ts";
+ * import { constant } from "@lalc/large-batch";
  * assertEquals(constant(0.1)(1000), 0.1);
  * ```
  */
@@ -74,7 +74,7 @@ export function constant(value: number): Schedule {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { linearSchedule } from "./schedule.ts";
+ * import { linearSchedule } from "@lalc/large-batch";
  * const s = linearSchedule({ init: 0, end: 1, steps: 4 });
  * assertEquals(s(1), 0.25);
  * ```
@@ -99,7 +99,7 @@ export function linearSchedule(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { cosineDecay } from "./schedule.ts";
+ * import { cosineDecay } from "@lalc/large-batch";
  * assertEquals(cosineDecay({ init: 1, decaySteps: 10 })(5), 0.5);
  * ```
  */
@@ -127,7 +127,7 @@ export function cosineDecay(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { warmupCosine } from "./schedule.ts";
+ * import { warmupCosine } from "@lalc/large-batch";
  * const s = warmupCosine({ init: 0, peak: 1, warmupSteps: 2, decaySteps: 6 });
  * assertEquals(s(1), 0.5); // warming up
  * assertEquals(Math.round(s(4) * 1e12) / 1e12, 0.5); // half way down the cosine
@@ -171,7 +171,7 @@ export function warmupCosine(options: {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { linearWarmup } from "./schedule.ts";
+ * import { linearWarmup } from "@lalc/large-batch";
  * assertEquals(linearWarmup({ init: 0, peak: 0.4, warmupSteps: 4 })(100), 0.4);
  * ```
  */
@@ -194,7 +194,7 @@ export function linearWarmup(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { piecewiseConstant } from "./schedule.ts";
+ * import { piecewiseConstant } from "@lalc/large-batch";
  * const s = piecewiseConstant({ init: 1, boundariesAndScales: { 100: 0.1, 200: 0.1 } });
  * assertEquals([s(99), s(100), s(250)], [1, 0.1, 0.1 * 0.1]); // 0.1 * 0.1 = 0.010000000000000002
  * ```
@@ -236,7 +236,7 @@ export function piecewiseConstant(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { exponentialDecay } from "./schedule.ts";
+ * import { exponentialDecay } from "@lalc/large-batch";
  * const s = exponentialDecay({ init: 1, transitionSteps: 10, decayRate: 0.5, staircase: true });
  * assertEquals([s(9), s(10), s(25)], [1, 0.5, 0.25]);
  * ```
@@ -288,7 +288,7 @@ export function exponentialDecay(options: {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { constant, joinSchedules, linearSchedule } from "./schedule.ts";
+ * import { constant, joinSchedules, linearSchedule } from "@lalc/large-batch";
  * const s = joinSchedules({
  *   schedules: [linearSchedule({ init: 0, end: 1, steps: 10 }), constant(1)],
  *   boundaries: [10],
@@ -345,7 +345,7 @@ export function joinSchedules(
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { linearScaling } from "./schedule.ts";
+ * import { linearScaling } from "@lalc/large-batch";
  * assertEquals(linearScaling(0.1, 1024), 0.4);
  * ```
  */
@@ -362,7 +362,7 @@ export function linearScaling(baseLr: number, batchSize: number, baseBatchSize =
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { cosineDecay, scheduleFromConfig } from "./schedule.ts";
+ * import { cosineDecay, scheduleFromConfig } from "@lalc/large-batch";
  * const s = scheduleFromConfig(cosineDecay({ init: 1, decaySteps: 10 }).config);
  * assertEquals(s(5), 0.5);
  * ```

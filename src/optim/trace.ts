@@ -16,11 +16,11 @@ import { type GradientTransformation, withSlots } from "./transform.ts";
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
- * import { trace } from "./trace.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
+ * import { trace } from "@lalc/large-batch";
  * const heavyBall = trace({ decay: 0.9, nesterov: true });
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2]));

@@ -86,11 +86,11 @@ export function withSlots(
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { trace } from "./trace.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { trace } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
  * const momentumSgd = chain(trace({ decay: 0.9 }), scaleByLearningRate(0.1));
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2]));
@@ -129,11 +129,11 @@ export function chain(...transforms: GradientTransformation[]): GradientTransfor
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain, masked } from "./transform.ts";
- * import { addDecayedWeights } from "./decay.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain, masked } from "@lalc/large-batch";
+ * import { addDecayedWeights } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
  * // weight decay on kernels only
  * const decay = masked(addDecayedWeights(1e-4), (v) => v.rank > 1);
  * await useBackend("cpu");

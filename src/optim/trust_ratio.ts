@@ -61,11 +61,11 @@ export interface TrustRatioOptions {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { chain } from "./transform.ts";
- * import { scaleByLearningRate } from "./learning_rate.ts";
- * import { scaleByTrustRatio } from "./trust_ratio.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { chain } from "@lalc/large-batch";
+ * import { scaleByLearningRate } from "@lalc/large-batch";
+ * import { scaleByTrustRatio } from "@lalc/large-batch";
  * const lambRatio = scaleByTrustRatio();
  * await useBackend("cpu");
  * const w = tf.variable(tf.tensor1d([3, 4])); // ||w|| = 5
@@ -143,10 +143,10 @@ export interface ClipLayerOptions {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { ChainOptimizer } from "./optimizer.ts";
- * import { clipLayerLearningRate } from "./trust_ratio.ts";
- * import { LALC_DEFAULTS } from "./lalc.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { ChainOptimizer } from "@lalc/large-batch";
+ * import { clipLayerLearningRate } from "@lalc/large-batch";
+ * import { LALC_DEFAULTS } from "@lalc/large-batch";
  * const { trustCoefficient, minRatio, maxRatio, epsilon } = LALC_DEFAULTS;
  * const clip = clipLayerLearningRate({
  *   learningRate: 0.1,

@@ -73,7 +73,7 @@ function argmax(
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { searchState } from "./cell_plan.ts";
- * import { PRESETS } from "./presets.ts";
+ * import { PRESETS } from "@lalc/large-batch/suite";
  * const s = await searchState(PRESETS.smoke, { method: "lalc", batchSize: 32, depth: 2 },
  *   new Map());
  * assertEquals(s.pending.length, PRESETS.smoke.lrGrid.points); // nothing ran: the initial grid
@@ -129,7 +129,7 @@ export async function searchState(
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { nextCellRuns } from "./cell_plan.ts";
- * import { PRESETS } from "./presets.ts";
+ * import { PRESETS } from "@lalc/large-batch/suite";
  * const grid = PRESETS.smoke;
  * const cell = { method: "lalc", batchSize: grid.batchSizes[0], depth: grid.depths[0] } as const;
  * const first = await nextCellRuns(grid, cell, new Map());

@@ -77,7 +77,7 @@ export function verdictOf(low: number, high: number): Verdict {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { claimRows } from "./claims.ts";
+ * import { claimRows } from "@lalc/large-batch/suite";
  * const cell = (method: "lalc" | "warmup" | "linear-scaling", accuracies: number[]) => ({
  *   method, batchSize: 32, depth: 2, seeds: [2, 3, 4], accuracies,
  * });

@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { BACKENDS, defaultBackend } from "../backend/backend.ts";
+import { BACKENDS } from "../backend/backend.ts";
+import { defaultBackendWithNote } from "../cli/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
 import { asInputError, guard, startBackend } from "../cli/guard.ts";
@@ -138,7 +139,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   setNativeKernelMode(fast ? "fast" : "reproducible");
   const backend: BackendName = choiceOption(
     "backend",
-    values.backend ?? await defaultBackend(),
+    values.backend ?? await defaultBackendWithNote(),
     BACKENDS,
   );
   const threads = values.threads === undefined
@@ -214,10 +215,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
 export function gridMain(args: string[]): Promise<number> {
   return guard("grid", async () => {
     const plan = await resolveGridArgs(args);
-    if (plan === "help") {
-      console.log(GRID_HELP);
-      return 0;
-    }
+    if (plan === "help") return 0; // parseCommand printed it
     const { grid, out } = plan;
     // Before anything loads: a folder this process may not write fails now, with how to run.
     await checkOutDir("grid", "out", out);

@@ -80,7 +80,7 @@ function cellNumber(cell: string): number {
  *
  * @example
  * ```ts
- * import { compareRun } from "./drift.ts";
+ * import { compareRun } from "@lalc/large-batch/suite";
  * const rows = compareRun(
  *   "a1",
  *   { run_id: "a1", final_test_accuracy: "0.814", wall_seconds: "0.9" },
@@ -128,7 +128,7 @@ export const DRIFT_COLUMNS = [
  *
  * @example
  * ```ts
- * import { driftCsv } from "./drift.ts";
+ * import { driftCsv } from "@lalc/large-batch/suite";
  * const csv = driftCsv([{ runId: "a1", column: "steps", committed: "375",
  *   reproduced: "375", absDiff: 0, withinTolerance: true }]);
  * if (csv !== "run_id,column,committed,reproduced,abs_diff,within_tolerance\na1,steps,375,375,0,true\n") {
@@ -156,7 +156,7 @@ export function driftCsv(rows: readonly DriftRow[]): string {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { describeDrift } from "./drift.ts";
+ * import { describeDrift } from "@lalc/large-batch/suite";
  * const line = describeDrift({ runId: "a1", column: "steps", committed: "375", reproduced: "374",
  *   absDiff: 1, withinTolerance: false });
  * assertEquals(line, "run a1: steps committed 375, reproduced 374 (|diff| 1)");

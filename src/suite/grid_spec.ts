@@ -82,7 +82,7 @@ export const GRID_LIMITS = {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { validateGridSpec } from "./grid_spec.ts";
+ * import { validateGridSpec } from "@lalc/large-batch/suite";
  * const grid = validateGridSpec({ extends: "smoke", name: "mine", batchSizes: [64] });
  * assertEquals(grid.batchSizes, [64]);
  * ```
@@ -257,7 +257,7 @@ export function validateGridSpec(value: unknown): GridSpec {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { loadGridFile } from "./grid_spec.ts";
+ * import { loadGridFile } from "@lalc/large-batch/suite";
  * const path = await Deno.makeTempFile({ suffix: ".json" });
  * await Deno.writeTextFile(path, JSON.stringify({ extends: "smoke", name: "mine", seeds: [7] }));
  * const grid = await loadGridFile(path);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { trainRun } from "../train/run.ts";
@@ -12,6 +13,7 @@ import { optimizerKit } from "../methods/kit.ts";
 import { serveWorker } from "./worker_pool.ts";
 
 serveWorker(async (init) => {
+  tf.enableProdMode(); // as startBackend does in the parent: no tf.js Node banner per worker
   await useBackend(init.backend as BackendName, {
     threads: init.threads,
     ...(init.kernelMode ? { kernels: init.kernelMode } : {}),

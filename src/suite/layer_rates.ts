@@ -45,8 +45,8 @@ export interface LayerRateTrace {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { lalc } from "../optim/lalc.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { lalc } from "@lalc/large-batch";
  * import { traceLayerRates } from "./layer_rates.ts";
  * await useBackend("cpu");
  * const w = tf.variable(tf.ones([2, 2]), true, "m/dense0/kernel");

@@ -65,5 +65,11 @@ export {
   type Tolerance,
 } from "./drift.ts";
 
+// Types of other entries that the signatures above name (the same types as there).
+export { type BackendName, BACKENDS } from "../backend/backend.ts";
+export type { Dataset, Split } from "../data/types.ts";
+export type { ForwardResult, LayerInfo, Model, ModelKind, ModelSpec } from "../models/types.ts";
+export type { CurvePoint, RunConfig, RunResult, RunStatus } from "../train/types.ts";
+
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -51,7 +51,7 @@ function canonicalJson(value: unknown): string {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { runId } from "./plan.ts";
- * import { PRESETS } from "./presets.ts";
+ * import { PRESETS } from "@lalc/large-batch/suite";
  * const run = { method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1 } as const;
  * const id = await runId(PRESETS.smoke, run);
  * if (id.length !== 16) throw new Error("not 16 hex digits");

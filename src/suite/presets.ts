@@ -1,5 +1,5 @@
 /**
- * The three shipped grids. Every number that defines them lives here, with why it was
+ * The four shipped grids (smoke, standard, cnn, paper). Every number that defines them lives here, with why it was
  * chosen; a user's own grid is a JSON file of the same shape (see `grid_spec.ts`).
  *
  * @module
@@ -145,7 +145,7 @@ export const PRESETS: Readonly<Record<string, GridSpec>> = {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { presetByName } from "./presets.ts";
+ * import { presetByName } from "@lalc/large-batch/suite";
  * assertEquals(presetByName("smoke").batchSizes, [32, 512]);
  * ```
  */

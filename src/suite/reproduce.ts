@@ -62,7 +62,7 @@ export interface CommittedFolder {
  * @throws {ReproduceError} when either is absent or invalid.
  * @example
  * ```ts
- * import { readCommitted } from "./reproduce.ts";
+ * import { readCommitted } from "@lalc/large-batch/suite";
  * const folder = await readCommitted("results/smoke");
  * if (folder.records.length === 0 || folder.grid.name !== "smoke") throw new Error("smoke");
  * ```
@@ -219,7 +219,7 @@ const SECTION_KEYS: Record<ToleranceSection, string> = {
  * @throws {ReproduceError} when the file is unreadable or its entry is malformed.
  * @example
  * ```ts
- * import { backendTolerance } from "./reproduce.ts";
+ * import { backendTolerance } from "@lalc/large-batch/suite";
  * const { tolerance } = await backendTolerance("wasm");
  * if (tolerance.absolute !== 0) throw new Error("wasm is measured bit-exact");
  * ```

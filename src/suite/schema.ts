@@ -1,5 +1,5 @@
 /**
- * The columns of `runs.csv` and `curves.csv` (the output contract, see the README) and the
+ * The columns of `runs.csv` and `curves.csv` (the output contract, see docs/suite.md) and the
  * typed rows they hold.
  *
  * @module

@@ -146,7 +146,7 @@ export interface Interval {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { tInterval } from "./stats.ts";
+ * import { tInterval } from "@lalc/large-batch/suite";
  * const i = tInterval([0.80, 0.82, 0.81, 0.83, 0.79]);
  * const shown = [i.mean.toFixed(3), i.low.toFixed(4), i.high.toFixed(4)];
  * assertEquals(shown, ["0.810", "0.7904", "0.8296"]);

@@ -11,7 +11,8 @@
 import { describeKernels } from "../backend/kernel_identity.ts";
 import { setNativeKernelMode } from "../backend/native_ffi.ts";
 import * as tf from "@tensorflow/tfjs-core";
-import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../backend/backend.ts";
+import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
+import { defaultBackendWithNote } from "../cli/backend.ts";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
@@ -137,7 +138,7 @@ export async function main(args: string[]): Promise<number> {
   const kernels = v.fast === true ? "fast" : "reproducible";
   setNativeKernelMode(kernels);
   await startBackend(async () =>
-    useBackend(backend ?? await defaultBackend(), { threads, kernels })
+    useBackend(backend ?? await defaultBackendWithNote(), { threads, kernels })
   );
   if (batchSize > data.train.count) {
     throw new CliError(

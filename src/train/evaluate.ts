@@ -17,10 +17,10 @@ const EVAL_CHUNK = 1000;
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { useBackend } from "../backend/backend.ts";
- * import { makeSyntheticDataset } from "../data/synthetic.ts";
- * import { buildModel } from "../models/build.ts";
- * import { accuracy } from "./evaluate.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { makeSyntheticDataset } from "@lalc/large-batch/data";
+ * import { buildModel } from "@lalc/large-batch/models";
+ * import { accuracy } from "@lalc/large-batch/train";
  * await useBackend("cpu");
  * const dataset = makeSyntheticDataset({ trainCount: 64, testCount: 64 });
  * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 0 }, dataset.test.sampleShape, dataset.numClasses);

@@ -66,10 +66,10 @@ export function runLength(config: RunConfig): { stepsPerEpoch: number; totalStep
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { useBackend } from "../backend/backend.ts";
- * import { makeSyntheticDataset } from "../data/synthetic.ts";
- * import { momentum } from "../optim/momentum.ts";
- * import { trainRun } from "./run.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { makeSyntheticDataset } from "@lalc/large-batch/data";
+ * import { momentum } from "@lalc/large-batch";
+ * import { trainRun } from "@lalc/large-batch/train";
  * await useBackend("cpu");
  * const result = await trainRun({
  *   dataset: makeSyntheticDataset({ trainCount: 256, testCount: 64 }),

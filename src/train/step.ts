@@ -40,9 +40,9 @@ export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import * as tf from "@tensorflow/tfjs-core";
- * import { useBackend } from "../backend/backend.ts";
- * import { buildModel } from "../models/build.ts";
- * import { trainStep } from "./step.ts";
+ * import { useBackend } from "@lalc/large-batch/backend";
+ * import { buildModel } from "@lalc/large-batch/models";
+ * import { trainStep } from "@lalc/large-batch/train";
  * await useBackend("cpu");
  * const model = buildModel({ kind: "mlp", depth: 2, width: 8, seed: 0 }, [4], 3);
  * const optimizer = tf.train.sgd(0.1);
