@@ -1,7 +1,7 @@
 /**
  * Tables and figures of the mechanism test: per-step and per-layer CSV rows, the intervention
  * table (steps until the explosion fades, per input correlation and method, with 95%
- * t-intervals over seeds) and the tracking table (which quantity follows the measured ratio).
+ * Student-t intervals over seeds) and the tracking table (which quantity follows the measured ratio).
  *
  * @module
  */
@@ -9,6 +9,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { MechanismStep } from "./mechanism.ts";
 import { stepsToFade } from "./mechanism.ts";
 import { predictedRatios } from "./prediction.ts";
+import { mean as meanOf, tInterval } from "../stats/stats.ts";
 
 /** One run of the test. */
 export interface MechanismRun {
@@ -50,9 +51,9 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(6) : "NaN";
 }
 
+/** The mean of the finite values (a measure is NaN where it is undefined, e.g. a dead layer). */
 function mean(values: readonly number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.reduce((a, b) => a + b, 0) / ok.length;
+  return meanOf(values.filter(Number.isFinite));
 }
 
 /** Interior ratio indices 1 .. depth-2 (as `interiorRatioIndices`). */
@@ -116,61 +117,6 @@ export function layerRows(runs: readonly MechanismRun[]): string[][] {
     }
   }
   return rows;
-}
-
-/** Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom. */
-const T975 = [
-  12.706,
-  4.303,
-  3.182,
-  2.776,
-  2.571,
-  2.447,
-  2.365,
-  2.306,
-  2.262,
-  2.228,
-  2.201,
-  2.179,
-  2.16,
-  2.145,
-  2.131,
-  2.12,
-  2.11,
-  2.101,
-  2.093,
-  2.086,
-  2.08,
-  2.074,
-  2.069,
-  2.064,
-  2.06,
-  2.056,
-  2.052,
-  2.048,
-  2.045,
-  2.042,
-];
-
-/**
- * Mean and 95% t-interval (over independent values, e.g. seeds) of `values`.
- *
- * @example
- * ```ts
- * import { tInterval } from "./mechanism_report.ts";
- * const { mean, low, high } = tInterval([1, 2, 3]);
- * if (mean !== 2 || Math.abs(high - 2 - 4.303 / Math.sqrt(3)) > 1e-9) throw new Error("wrong");
- * if (low >= mean) throw new Error("wrong");
- * ```
- */
-export function tInterval(values: readonly number[]): { mean: number; low: number; high: number } {
-  const n = values.length;
-  const m = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean: m, low: NaN, high: NaN };
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  const t = T975[Math.min(n - 1, T975.length) - 1] ?? 1.96;
-  const half = (n - 1 > T975.length ? 1.96 : t) * sd / Math.sqrt(n);
-  return { mean: m, low: m - half, high: m + half };
 }
 
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
