@@ -9,7 +9,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { MechanismStep } from "./mechanism.ts";
 import { stepsToFade } from "./mechanism.ts";
 import { predictedRatios } from "./prediction.ts";
-import { mean as meanOf, tInterval } from "../stats/stats.ts";
+import { mean, tInterval } from "../stats/stats.ts";
 
 /** One run of the test. */
 export interface MechanismRun {
@@ -52,13 +52,13 @@ function fmt(v: number): string {
 }
 
 /** The mean of the finite values (a measure is NaN where it is undefined, e.g. a dead layer). */
-function mean(values: readonly number[]): number {
-  return meanOf(values.filter(Number.isFinite));
+function finiteMean(values: readonly number[]): number {
+  return mean(values.filter(Number.isFinite));
 }
 
 /** Interior ratio indices 1 .. depth-2 (as `interiorRatioIndices`). */
 function interiorMean(values: readonly number[], depth: number): number {
-  return mean(values.slice(1, depth - 1));
+  return finiteMean(values.slice(1, depth - 1));
 }
 
 /** Rows (header first) of `steps.csv`: one per run and step. */
@@ -162,9 +162,9 @@ export function interventionRows(
     const values = fades.map((f, i) => f ?? list[i].steps.length);
     const ci = tInterval(values);
     const first = (f: "gateAgreement" | "varianceRetention" | "centredCosineRms") =>
-      mean(list.map((r) => {
+      finiteMean(list.map((r) => {
         const m = r.steps[0].measures;
-        return m ? mean(m.blocks.slice(1, -1).map((b) => b[f])) : NaN;
+        return m ? finiteMean(m.blocks.slice(1, -1).map((b) => b[f])) : NaN;
       }));
     rows.push([
       list[0].dataset,
@@ -176,7 +176,7 @@ export function interventionRows(
       ci.high.toFixed(1),
       String(fades.filter((f) => f === undefined).length),
       fades.map((f, i) => f ?? `>${list[i].steps.length - window}`).join(" "),
-      fmt(mean(list.map((r) => r.steps[0].meanRatio))),
+      fmt(finiteMean(list.map((r) => r.steps[0].meanRatio))),
       fmt(first("gateAgreement")),
       fmt(first("varianceRetention")),
       fmt(first("centredCosineRms")),
@@ -220,7 +220,7 @@ export function trackedSeries(run: MechanismRun, depth: number): Record<string, 
     const m = s.measures;
     if (m === undefined) continue;
     const inner = (f: (typeof LAYER_FIELDS)[number]) =>
-      mean(m.blocks.slice(1, depth - 1).map((b) => b[f]));
+      finiteMean(m.blocks.slice(1, depth - 1).map((b) => b[f]));
     out.push({
       step: s.step,
       meanRatio: s.meanRatio,
@@ -263,7 +263,7 @@ export function trackingRows(runs: readonly MechanismRun[], depth: number): stri
         .filter(Number.isFinite);
       const ci = tInterval(rs);
       const mae = q.startsWith("predicted")
-        ? mean(series.flatMap((s) => s.map((p) => Math.abs(p[q] - p.meanRatio))))
+        ? finiteMean(series.flatMap((s) => s.map((p) => Math.abs(p[q] - p.meanRatio))))
         : NaN;
       rows.push([
         list[0].dataset,
@@ -290,7 +290,7 @@ export function plotPoints(
   for (const list of groups.values()) {
     const series = list.map((r) => trackedSeries(r, depth));
     for (let k = 0; k < series[0].length; k++) {
-      const at = (q: string) => mean(series.map((s) => s[k]?.[q] ?? NaN));
+      const at = (q: string) => finiteMean(series.map((s) => s[k]?.[q] ?? NaN));
       const base = {
         dataset: list[0].dataset,
         correlation: list[0].correlation,
@@ -463,7 +463,7 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
     for (const step of [Math.min(...steps), Math.max(...steps)]) {
       const atStep = list.filter((r) => Number(r.step) === step);
       const bySeed = [...groupBy(atStep, (r) => r.seed).values()];
-      const seedMean = (f: string) => bySeed.map((rs) => mean(rs.map((r) => Number(r[f]))));
+      const seedMean = (f: string) => bySeed.map((rs) => finiteMean(rs.map((r) => Number(r[f]))));
       const ci = (f: string) => {
         const t = tInterval(seedMean(f));
         return `${t.low.toFixed(3)}..${t.high.toFixed(3)}`;
@@ -474,7 +474,7 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
         list[0].method,
         String(step),
         String(bySeed.length),
-        ...ENDPOINT_FIELDS.map((f) => mean(seedMean(f)).toFixed(5)),
+        ...ENDPOINT_FIELDS.map((f) => finiteMean(seedMean(f)).toFixed(5)),
         ci("measuredRatio"),
         ci("predictedRatio"),
         ci("predictedRetentionRatio"),
