@@ -43,16 +43,10 @@ Deno.test("tools/bench_workers.sh takes its --allow-ffi list from the code", asy
   // Run the module the script pipes to deno, as the script does.
   const module = script.match(/echo '([^']*)' \|\s*deno run --ext=ts -\)/)?.[1];
   assert.ok(module !== undefined, "no `echo '...' | deno run --ext=ts -` in the script");
-  const child = new Deno.Command("deno", {
-    args: ["run", "--ext=ts", "-"],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(module));
-  await writer.close();
+  const io = { stdin: "piped", stdout: "piped", stderr: "piped" } as const;
+  const child = new Deno.Command("deno", { args: ["run", "--ext=ts", "-"], cwd: root, ...io })
+    .spawn();
+  await ReadableStream.from([new TextEncoder().encode(module)]).pipeTo(child.stdin);
   const out = await child.output();
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), NATIVE_LIBRARY_PATHS.join(","));
