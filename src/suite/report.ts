@@ -264,7 +264,8 @@ export function curvesSpec(
   const keep = new Set(heldOut.map((r) => r.runId));
   const groups = new Map<string, CurvePoint & { all: number[] }>();
   for (const c of curves) {
-    const accuracy = c.val_accuracy || c.test_accuracy || "";
+    // A folder without the validation column falls back to test; an empty cell is skipped.
+    const accuracy = c.val_accuracy ?? c.test_accuracy ?? "";
     if (!keep.has(c.run_id) || accuracy === "") continue;
     const key = `${c.method}|${c.depth}|${c.batch_size}|${c.epoch}`;
     let g = groups.get(key);
@@ -338,8 +339,8 @@ export function curvesSpec(
 /**
  * LALC's per-layer rate divided by the global rate over the first steps (tuned rate, deepest
  * depth): one panel per layer (layers overlap where they sit at the same ratio, so each gets
- * its own), one line per batch size. The log axis ends at the data's largest ratio (LALC
- * clips at 1 times the global rate).
+ * its own), one line per batch size. The log axis ends just above the data's largest ratio
+ * (LALC clips at 1 times the global rate).
  */
 export function layerRateSpec(
   rows: readonly RunRow[],
