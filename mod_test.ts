@@ -1,6 +1,8 @@
 /**
- * The main entry stays light: its module graph (what `deno info --json` resolves) holds only
- * the optimizers and tfjs-core, and importing it registers no backend.
+ * The shape of the project: the main entry stays light (its module graph, what
+ * `deno info --json` resolves, holds only the optimizers and tfjs-core, and importing it
+ * registers no backend); each src/ folder imports only the folders listed for it; each
+ * shared fact has one definition.
  */
 import assert from "node:assert/strict";
 
@@ -40,13 +42,160 @@ async function graph(entry: string): Promise<{ local: string[]; npm: string[] }>
   return { local, npm };
 }
 
+/** Files at the root of src/ that any folder may import: types and names, no code. */
+const SHARED = ["src/tf_types.ts", "src/kernel_names.ts"];
+
+/**
+ * Which src/ folders each folder's code may import. Data flows one way: backend, optim, data,
+ * output and stats import no other folder; cli words what the backend reports; models use data's seeded random numbers;
+ * train runs models with optimizers on data; methods build optimizers; the suite and the
+ * diagnostics sit on top. (src/cli.ts, the command dispatcher, is not checked here.)
+ */
+const ALLOWED: Record<string, readonly string[]> = {
+  backend: [],
+  optim: [],
+  data: [],
+  output: [],
+  stats: [],
+  cli: ["backend"],
+  models: ["data"],
+  train: ["backend", "cli", "data", "models", "optim"],
+  methods: ["optim"],
+  diagnostics: ["backend", "cli", "data", "methods", "models", "optim", "output", "stats", "train"],
+  suite: ["backend", "cli", "data", "methods", "models", "optim", "output", "stats", "train"],
+};
+
+/**
+ * What tests (`*_test.ts`, `_test_*.ts`) and benches (`*_bench.ts`) may import beyond their folder's list: every test
+ * picks the backend it runs on; the backend's tests train the project's models to compare
+ * backends' curves; cli's errors test runs every command end to end.
+ */
+const TEST_EXTRA: Record<string, readonly string[]> = {
+  "*": ["backend"],
+  backend: ["cli", "models", "optim", "train"],
+  cli: ["suite"],
+};
+
+interface InfoDependency {
+  code?: { specifier: string };
+  type?: { specifier: string };
+}
+
+/** Every import between two different src/ folders, as "from -> to" file pairs. */
+async function crossFolderImports(): Promise<{ from: string; to: string }[]> {
+  const root = new URL(".", import.meta.url);
+  const files: string[] = [];
+  async function walk(dir: string): Promise<void> {
+    for await (const e of Deno.readDir(new URL(dir, root))) {
+      const path = `${dir}/${e.name}`;
+      if (e.isDirectory) await walk(path);
+      else if (e.name.endsWith(".ts")) files.push(path);
+    }
+  }
+  await walk("src");
+  // One entry that imports every file, so one `deno info` resolves the whole tree.
+  const entry = await Deno.makeTempFile({ suffix: ".ts" });
+  try {
+    await Deno.writeTextFile(
+      entry,
+      files.map((f) => `import "${new URL(f, root).href}";`).join("\n"),
+    );
+    const out = await new Deno.Command("deno", {
+      args: ["info", "--json", "--config", new URL("deno.json", root).pathname, entry],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      modules: { specifier: string; dependencies?: InfoDependency[] }[];
+    };
+    const src = new URL("src/", root).href;
+    const folder = (f: string) => f.includes("/") ? f.split("/")[0] : "";
+    const edges: { from: string; to: string }[] = [];
+    for (const m of info.modules) {
+      if (!m.specifier.startsWith(src)) continue;
+      const from = m.specifier.slice(src.length);
+      for (const d of m.dependencies ?? []) {
+        for (const target of [d.code?.specifier, d.type?.specifier]) {
+          if (target === undefined || !target.startsWith(src)) continue;
+          const to = target.slice(src.length);
+          if (folder(from) !== folder(to)) edges.push({ from, to });
+        }
+      }
+    }
+    return edges;
+  } finally {
+    await Deno.remove(entry);
+  }
+}
+
+Deno.test("each src/ folder imports only the folders its row of ALLOWED lists", async () => {
+  const edges = await crossFolderImports();
+  assert.ok(edges.length > 50, `only ${edges.length} cross-folder imports found`);
+  const isTest = (f: string) => /(^|\/)(_test_[^/]*|[^/]*_test|[^/]*_bench)\.ts$/.test(f);
+  const bad = new Set<string>();
+  for (const { from, to } of edges) {
+    const [a, b] = [from.split("/")[0], to.split("/")[0]];
+    if (!from.includes("/")) continue; // src/cli.ts: not checked (see ALLOWED)
+    if (SHARED.includes(`src/${to}`)) continue;
+    const allowed = ALLOWED[a];
+    if (allowed === undefined) {
+      bad.add(`src/${a}/ has no row in ALLOWED`);
+      continue;
+    }
+    const extra = isTest(from) ? [...TEST_EXTRA["*"], ...(TEST_EXTRA[a] ?? [])] : [];
+    if (!allowed.includes(b) && !extra.includes(b)) bad.add(`src/${from} -> src/${to}`);
+  }
+  assert.deepEqual([...bad].sort(), []);
+});
+
+/** The definitions of `name` in src/ (test files aside): `const`, `function` or `type`. */
+async function definitions(name: string): Promise<string[]> {
+  const found: string[] = [];
+  const pattern = new RegExp(`^(export )?(async )?(const|let|function|type) ${name}\\b`, "m");
+  async function walk(dir: URL, rel: string): Promise<void> {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.isDirectory) await walk(new URL(`${e.name}/`, dir), `${rel}${e.name}/`);
+      else if (e.name.endsWith(".ts") && !/_test\.ts$|^_test_/.test(e.name)) {
+        const text = await Deno.readTextFile(new URL(e.name, dir));
+        if (pattern.test(text)) found.push(`${rel}${e.name}`);
+      }
+    }
+  }
+  await walk(new URL("src/", import.meta.url), "src/");
+  return found.sort();
+}
+
+Deno.test("each shared fact is defined once in src/", async () => {
+  const facts: Record<string, string> = {
+    MODEL_KINDS: "src/models/types.ts",
+    ModelKind: "src/models/types.ts",
+    DATASETS: "src/data/by_name.ts",
+    DatasetName: "src/data/by_name.ts",
+    loadDataset: "src/data/by_name.ts",
+    NATIVE_LIBRARY_PATHS: "src/backend/native_ffi.ts",
+    SQUARED_NORMS_KERNEL: "src/kernel_names.ts",
+    linearScaling: "src/optim/schedule.ts",
+    mean: "src/stats/stats.ts",
+    tInterval: "src/stats/stats.ts",
+    studentTQuantile: "src/stats/stats.ts",
+    panelFacet: "src/output/plot.ts",
+  };
+  const wrong: Record<string, string[]> = {};
+  for (const [name, home] of Object.entries(facts)) {
+    const found = await definitions(name);
+    if (found.length !== 1 || found[0] !== home) wrong[name] = found;
+  }
+  assert.deepEqual(wrong, {});
+});
+
 Deno.test("the main entry's graph: tfjs-core, src/optim and the file handler only (no vega, resvg, wasm, webgpu)", async () => {
   const { local, npm } = await graph("mod.ts");
   const forbidden = npm.filter((n) => /vega|resvg|tfjs-backend|tfjs-layers|tfjs-node/.test(n));
   assert.deepEqual(forbidden, [], `npm packages in the main entry's graph: ${npm.join(", ")}`);
   assert.ok(npm.includes("@tensorflow/tfjs-core"), npm.join(", "));
   const outside = local.filter((f) =>
-    !(f === "mod.ts" || f === "src/tf_types.ts" || f.startsWith("src/optim/") ||
+    !(f === "mod.ts" || SHARED.includes(f) || f.startsWith("src/optim/") ||
       f === "src/io/file_system.ts")
   );
   assert.deepEqual(outside, [], "local modules outside src/optim");

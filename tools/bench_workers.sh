@@ -14,8 +14,9 @@ case "$backend" in wasm | cpu | native) ;; *)
   exit 2
   ;;
 esac
-libs=/usr/lib/x86_64-linux-gnu
-ffi="$libs/openblas-pthread/libopenblas.so.0,$libs/libdnnl.so.2,$libs/libgomp.so.1"
+# The native libraries, from the one list in the code (a module without permissions).
+ffi="$(echo 'import { NATIVE_LIBRARY_PATHS as p } from "./src/backend/native_ffi.ts"; console.log(p.join(","));' |
+  deno run --ext=ts -)"
 dir="$(mktemp -d)"
 trap 'rm -rf "$dir"' EXIT
 declare -A total=([1]=0 [2]=0)

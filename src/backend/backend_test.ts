@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, type BackendName, useBackend } from "./backend.ts";
 import { loadTensorflowBackend } from "./tensorflow.ts";
 import { tinyTrainingLosses } from "./_test_tiny_training.ts";
-import type { WebgpuProbe } from "./_webgpu_probe.ts";
+import type { WebgpuProbe } from "./_test_webgpu_probe.ts";
 import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { loadNativeLibs } from "./native_ffi.ts";
 
@@ -76,9 +76,9 @@ Deno.test("wasm trains a tiny CNN (BN, max-pool, stride-2 conv) like cpu", async
   assert.ok(cpu[3] < cpu[0], `cpu losses should fall: ${cpu}`);
 });
 
-/** Runs the webgpu half in a child process (see `_webgpu_probe.ts` for why). */
+/** Runs the webgpu half in a child process (see `_test_webgpu_probe.ts` for why). */
 async function probeWebgpu(): Promise<{ probe: WebgpuProbe; code: number; stderr: string }> {
-  const script = new URL("./_webgpu_probe.ts", import.meta.url).pathname;
+  const script = new URL("./_test_webgpu_probe.ts", import.meta.url).pathname;
   const out = await new Deno.Command("deno", {
     args: ["run", "--allow-read", "--allow-env", script],
     stdout: "piped",
@@ -146,7 +146,7 @@ Deno.test({
   name: "webgpu: a device error stops the run with one line instead of wrong results",
   ignore: webgpu.probe.adapter === null,
   fn: async () => {
-    const script = new URL("./_webgpu_probe.ts", import.meta.url).pathname;
+    const script = new URL("./_test_webgpu_probe.ts", import.meta.url).pathname;
     const out = await new Deno.Command("deno", {
       args: ["run", "--allow-read", "--allow-env", script, "invalid"],
       stdout: "piped",

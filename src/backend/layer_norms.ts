@@ -11,7 +11,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { SQUARED_NORMS_KERNEL } from "../optim/_norms.ts";
+import { SQUARED_NORMS_KERNEL } from "../kernel_names.ts";
 import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
 import type { WasmHeapBackend } from "./wasm_heap.ts";
 

@@ -232,9 +232,9 @@ Deno.test("--backend wasm stays pure: no native kernel is registered for wasm", 
   assert.deepEqual(nativeCalls, before);
 });
 
-/** Runs `_native_fallback_probe.ts` in a child process with `ffi` permission or without. */
+/** Runs `_test_native_fallback_probe.ts` in a child process with `ffi` permission or without. */
 async function probe(allowFfi: boolean): Promise<{ stdout: string; stderr: string }> {
-  const script = new URL("./_native_fallback_probe.ts", import.meta.url).pathname;
+  const script = new URL("./_test_native_fallback_probe.ts", import.meta.url).pathname;
   const flags = ["--allow-read", "--allow-env"];
   if (allowFfi) flags.push(`--allow-ffi=${NATIVE_LIBRARY_PATHS.join(",")}`);
   const out = await new Deno.Command("deno", {

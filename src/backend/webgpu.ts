@@ -22,7 +22,7 @@ export async function webgpuAdapterInfo(): Promise<string | null> {
  * checking that an adapter exists; returns the adapter's description.
  *
  * @example Not run by `deno test --doc`: WebGPU stays out of the test runner's process (see
- * `_webgpu_probe.ts`).
+ * `_test_webgpu_probe.ts`).
  * ```ts ignore
  * import { loadWebgpuBackend } from "./webgpu.ts";
  * await loadWebgpuBackend().catch((e) => console.log(e.message));

@@ -14,6 +14,7 @@
  * @module
  */
 export type { Dataset, Split } from "./types.ts";
+export { type DatasetName, DATASETS, loadDataset, type LoadDatasetOptions } from "./by_name.ts";
 export { type FashionMnistOptions, loadFashionMnist } from "./fashion_mnist.ts";
 export { loadCifar10 } from "./cifar10.ts";
 export {

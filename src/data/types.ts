@@ -18,7 +18,7 @@ export interface Split {
 
 /** A classification data set with its train and test splits. */
 export interface Dataset {
-  /** Short name used in CSV rows: `fashion-mnist`, `fashion-mnist-subset`, `cifar10`, `synthetic`. */
+  /** Short name used in CSV rows: one of `DATASETS` (`by_name.ts`). */
   readonly name: string;
   /** Training split. */
   readonly train: Split;

@@ -15,6 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Model, ModelSpec } from "../models/types.ts";
 import { type CorrelationStructure, makeGaussianInputs } from "../data/synthetic.ts";
 import { interiorRatioIndices, kernelGradNorms, layerRatios, type ProbeLoss } from "./gradnorms.ts";
+import { mean } from "../stats/stats.ts";
 
 /** `sqrt(pi / (pi - 1)) ~= 1.2111`: the per-layer gradient growth of a wide, large-batch BN-ReLU net. */
 export const THEORETICAL_RATIO: number = Math.sqrt(Math.PI / (Math.PI - 1));
@@ -130,10 +131,6 @@ export function resolveConfig(config: ExplosionConfig): Required<ExplosionConfig
     );
   }
   return resolved;
-}
-
-function mean(xs: readonly number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 /**

@@ -10,6 +10,7 @@ import { BACKENDS, useBackend } from "../backend/backend.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import type { Dataset } from "../data/types.ts";
+import type { DatasetName } from "../data/by_name.ts";
 import { buildModel } from "../models/build.ts";
 import { momentum } from "../optim/momentum.ts";
 import { choiceOption, intOption, listOption, numberOption, parseCommand } from "../cli/args.ts";
@@ -34,7 +35,8 @@ import {
   trackingRows,
 } from "./mechanism_report.ts";
 
-const DATASETS = ["synthetic", "fashion-mnist"] as const;
+// The data sets whose correlation the test controls: a subset of src/data's names.
+const MECHANISM_DATASETS = ["synthetic", "fashion-mnist"] as const satisfies readonly DatasetName[];
 const METHODS = ["momentum", "warmup"] as const;
 
 /** The usage text of `explode mechanism`. */
@@ -48,7 +50,7 @@ Gaussian patterns at strength c. Every step: the measured per-layer gradient rat
 and the ratios they predict (docs/mechanism.md).
 
 options:
-  --datasets LIST      ${DATASETS.join(", ")} (default both)
+  --datasets LIST      ${MECHANISM_DATASETS.join(", ")} (default both)
   --correlation LIST   input correlation levels c in [0, 1) (default 0,0.3,0.6,0.9)
   --methods LIST       ${METHODS.join(", ")} (default both)
   --seeds N            seeds 0..N-1 per condition (default 5)
@@ -88,7 +90,7 @@ function asObjects(rows: string[][]): Record<string, string>[] {
 }
 
 const MECHANISM_OPTIONS = {
-  datasets: { type: "string", default: DATASETS.join(",") },
+  datasets: { type: "string", default: MECHANISM_DATASETS.join(",") },
   correlation: { type: "string", default: "0,0.3,0.6,0.9" },
   methods: { type: "string", default: METHODS.join(",") },
   seeds: { type: "string", default: "5" },
@@ -112,7 +114,11 @@ export async function mechanismMain(args: string[]): Promise<number> {
   );
   if (parsed === undefined) return 0;
   const v = parsed.values;
-  const datasets = listOption("datasets", v.datasets, (n, s) => choiceOption(n, s, DATASETS));
+  const datasets = listOption(
+    "datasets",
+    v.datasets,
+    (n, s) => choiceOption(n, s, MECHANISM_DATASETS),
+  );
   const levels = listOption("correlation", v.correlation, (n, s) => numberOption(n, s, 0, 0.999));
   const methods = listOption("methods", v.methods, (n, s) => choiceOption(n, s, METHODS));
   const seeds = intOption("seeds", v.seeds, 1, 1000);

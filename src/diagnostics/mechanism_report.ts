@@ -1,7 +1,7 @@
 /**
  * Tables and figures of the mechanism test: per-step and per-layer CSV rows, the intervention
  * table (steps until the explosion fades, per input correlation and method, with 95%
- * t-intervals over seeds) and the tracking table (which quantity follows the measured ratio).
+ * Student-t intervals over seeds) and the tracking table (which quantity follows the measured ratio).
  *
  * @module
  */
@@ -9,6 +9,7 @@ import type { TopLevelSpec } from "vega-lite";
 import type { MechanismStep } from "./mechanism.ts";
 import { stepsToFade } from "./mechanism.ts";
 import { predictedRatios } from "./prediction.ts";
+import { mean, tInterval } from "../stats/stats.ts";
 
 /** One run of the test. */
 export interface MechanismRun {
@@ -50,14 +51,14 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(6) : "NaN";
 }
 
-function mean(values: readonly number[]): number {
-  const ok = values.filter(Number.isFinite);
-  return ok.reduce((a, b) => a + b, 0) / ok.length;
+/** The mean of the finite values (a measure is NaN where it is undefined, e.g. a dead layer). */
+function finiteMean(values: readonly number[]): number {
+  return mean(values.filter(Number.isFinite));
 }
 
 /** Interior ratio indices 1 .. depth-2 (as `interiorRatioIndices`). */
 function interiorMean(values: readonly number[], depth: number): number {
-  return mean(values.slice(1, depth - 1));
+  return finiteMean(values.slice(1, depth - 1));
 }
 
 /** Rows (header first) of `steps.csv`: one per run and step. */
@@ -118,61 +119,6 @@ export function layerRows(runs: readonly MechanismRun[]): string[][] {
   return rows;
 }
 
-/** Two-sided 95% quantiles of Student's t for 1..30 degrees of freedom. */
-const T975 = [
-  12.706,
-  4.303,
-  3.182,
-  2.776,
-  2.571,
-  2.447,
-  2.365,
-  2.306,
-  2.262,
-  2.228,
-  2.201,
-  2.179,
-  2.16,
-  2.145,
-  2.131,
-  2.12,
-  2.11,
-  2.101,
-  2.093,
-  2.086,
-  2.08,
-  2.074,
-  2.069,
-  2.064,
-  2.06,
-  2.056,
-  2.052,
-  2.048,
-  2.045,
-  2.042,
-];
-
-/**
- * Mean and 95% t-interval (over independent values, e.g. seeds) of `values`.
- *
- * @example
- * ```ts
- * import { tInterval } from "./mechanism_report.ts";
- * const { mean, low, high } = tInterval([1, 2, 3]);
- * if (mean !== 2 || Math.abs(high - 2 - 4.303 / Math.sqrt(3)) > 1e-9) throw new Error("wrong");
- * if (low >= mean) throw new Error("wrong");
- * ```
- */
-export function tInterval(values: readonly number[]): { mean: number; low: number; high: number } {
-  const n = values.length;
-  const m = values.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { mean: m, low: NaN, high: NaN };
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - m) ** 2, 0) / (n - 1));
-  const t = T975[Math.min(n - 1, T975.length) - 1] ?? 1.96;
-  const half = (n - 1 > T975.length ? 1.96 : t) * sd / Math.sqrt(n);
-  return { mean: m, low: m - half, high: m + half };
-}
-
 function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
   const out = new Map<string, T[]>();
   for (const t of items) {
@@ -216,9 +162,9 @@ export function interventionRows(
     const values = fades.map((f, i) => f ?? list[i].steps.length);
     const ci = tInterval(values);
     const first = (f: "gateAgreement" | "varianceRetention" | "centredCosineRms") =>
-      mean(list.map((r) => {
+      finiteMean(list.map((r) => {
         const m = r.steps[0].measures;
-        return m ? mean(m.blocks.slice(1, -1).map((b) => b[f])) : NaN;
+        return m ? finiteMean(m.blocks.slice(1, -1).map((b) => b[f])) : NaN;
       }));
     rows.push([
       list[0].dataset,
@@ -230,7 +176,7 @@ export function interventionRows(
       ci.high.toFixed(1),
       String(fades.filter((f) => f === undefined).length),
       fades.map((f, i) => f ?? `>${list[i].steps.length - window}`).join(" "),
-      fmt(mean(list.map((r) => r.steps[0].meanRatio))),
+      fmt(finiteMean(list.map((r) => r.steps[0].meanRatio))),
       fmt(first("gateAgreement")),
       fmt(first("varianceRetention")),
       fmt(first("centredCosineRms")),
@@ -274,7 +220,7 @@ export function trackedSeries(run: MechanismRun, depth: number): Record<string, 
     const m = s.measures;
     if (m === undefined) continue;
     const inner = (f: (typeof LAYER_FIELDS)[number]) =>
-      mean(m.blocks.slice(1, depth - 1).map((b) => b[f]));
+      finiteMean(m.blocks.slice(1, depth - 1).map((b) => b[f]));
     out.push({
       step: s.step,
       meanRatio: s.meanRatio,
@@ -317,7 +263,7 @@ export function trackingRows(runs: readonly MechanismRun[], depth: number): stri
         .filter(Number.isFinite);
       const ci = tInterval(rs);
       const mae = q.startsWith("predicted")
-        ? mean(series.flatMap((s) => s.map((p) => Math.abs(p[q] - p.meanRatio))))
+        ? finiteMean(series.flatMap((s) => s.map((p) => Math.abs(p[q] - p.meanRatio))))
         : NaN;
       rows.push([
         list[0].dataset,
@@ -344,7 +290,7 @@ export function plotPoints(
   for (const list of groups.values()) {
     const series = list.map((r) => trackedSeries(r, depth));
     for (let k = 0; k < series[0].length; k++) {
-      const at = (q: string) => mean(series.map((s) => s[k]?.[q] ?? NaN));
+      const at = (q: string) => finiteMean(series.map((s) => s[k]?.[q] ?? NaN));
       const base = {
         dataset: list[0].dataset,
         correlation: list[0].correlation,
@@ -517,7 +463,7 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
     for (const step of [Math.min(...steps), Math.max(...steps)]) {
       const atStep = list.filter((r) => Number(r.step) === step);
       const bySeed = [...groupBy(atStep, (r) => r.seed).values()];
-      const seedMean = (f: string) => bySeed.map((rs) => mean(rs.map((r) => Number(r[f]))));
+      const seedMean = (f: string) => bySeed.map((rs) => finiteMean(rs.map((r) => Number(r[f]))));
       const ci = (f: string) => {
         const t = tInterval(seedMean(f));
         return `${t.low.toFixed(3)}..${t.high.toFixed(3)}`;
@@ -528,7 +474,7 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
         list[0].method,
         String(step),
         String(bySeed.length),
-        ...ENDPOINT_FIELDS.map((f) => mean(seedMean(f)).toFixed(5)),
+        ...ENDPOINT_FIELDS.map((f) => finiteMean(seedMean(f)).toFixed(5)),
         ci("measuredRatio"),
         ci("predictedRatio"),
         ci("predictedRetentionRatio"),

@@ -5,13 +5,8 @@ import { buildModel } from "../models/build.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { momentum } from "../optim/momentum.ts";
 import { runMechanism, stepsToFade } from "./mechanism.ts";
-import {
-  interventionRows,
-  layerRows,
-  stepRows,
-  tInterval,
-  trackingRows,
-} from "./mechanism_report.ts";
+import { interventionRows, layerRows, stepRows, trackingRows } from "./mechanism_report.ts";
+import { tInterval } from "../stats/stats.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
 
 Deno.test("runMechanism measures every measureEvery steps, records every step, leaks nothing", async () => {
@@ -85,6 +80,32 @@ Deno.test("intervention rows count censored runs at their length and give a t-in
   const ci = tInterval([1, 2, 3]);
   assert.equal(r.stepsToFadeMean, ci.mean.toFixed(1));
   assert.equal(r.ci95Low, ci.low.toFixed(1));
+});
+
+Deno.test("intervention rows: 41 seeds get Student's t with 40 degrees of freedom, not 1.96", () => {
+  // Fades near step 10 or 110, alternating: 41 values with sd about 50, so the half-width
+  // is about 7.9 t, and t = 2.021 (40 df) and 1.96 differ by about 0.5 steps.
+  const mk = (seed: number) => ({
+    dataset: "d",
+    correlation: 0,
+    method: "m",
+    seed,
+    steps: Array.from({ length: 200 }, (_, step) => ({
+      step,
+      loss: 1,
+      learningRate: 0.1,
+      ratios: [1],
+      meanRatio: step < 10 + 100 * (seed % 2) ? 1.2 : 1.0,
+    })),
+  });
+  const rows = interventionRows(Array.from({ length: 41 }, (_, s) => mk(s)), 1.05, 1);
+  const r = Object.fromEntries(rows[0].map((h, i) => [h, rows[1][i]]));
+  const fades = rows[1][rows[0].indexOf("perSeed")].split(" ").map(Number);
+  const ci = tInterval(fades);
+  assert.deepEqual([r.ci95Low, r.ci95High], [ci.low.toFixed(1), ci.high.toFixed(1)]);
+  // What the 1.96 fallback gave, so this test tells the two apart.
+  const half196 = 1.96 * ci.sd / Math.sqrt(41);
+  assert.notEqual(r.ci95Low, (ci.mean - half196).toFixed(1));
 });
 
 Deno.test("withClassCorrelation: c = 0 is the identity; c raises same-class correlation to ~c", () => {

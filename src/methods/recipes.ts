@@ -10,6 +10,7 @@
  * @module
  */
 import type { MethodName } from "./names.ts";
+import { linearScaling } from "../optim/schedule.ts";
 import type { Optimizer } from "../tf_types.ts";
 
 /**
@@ -61,7 +62,7 @@ export interface Recipe {
   readonly summary: string;
   /** Which optimizer of the kit. */
   readonly optimizer: "lalc" | "lars" | "lamb" | "momentum";
-  /** `linear`: Goyal et al.'s rule, eta = base * B / 256; `sqrt`: eta = base * sqrt(B / 256). */
+  /** `linear`: Goyal et al.'s rule (`linearScaling` of src/optim/schedule.ts); `sqrt`: eta = base * sqrt(B / 256). */
   readonly scaling: ScalingRule;
   /** Gradual linear warmup from 0 over this fraction of the run, then cosine decay. */
   readonly warmupFraction: number;
@@ -140,8 +141,9 @@ export const REFERENCE_BATCH = 256;
  * ```
  */
 export function scaledLearningRate(method: MethodName, baseLr: number, batchSize: number): number {
-  const ratio = batchSize / REFERENCE_BATCH;
-  return RECIPES[method].scaling === "linear" ? baseLr * ratio : baseLr * Math.sqrt(ratio);
+  return RECIPES[method].scaling === "linear"
+    ? linearScaling(baseLr, batchSize, REFERENCE_BATCH)
+    : baseLr * Math.sqrt(batchSize / REFERENCE_BATCH);
 }
 
 /**

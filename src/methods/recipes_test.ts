@@ -1,7 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { recordingKit } from "../suite/_test_fakes.ts";
-import type { BuiltOptimizer } from "../suite/_test_fakes.ts";
+import { type BuiltOptimizer, recordingKit } from "./_test_recording_kit.ts";
 import {
   learningRateGrid,
   methodSchedule,

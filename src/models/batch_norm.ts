@@ -14,7 +14,7 @@
  * `dx = gamma / sqrt(var + eps) * (dy - mean(dy) - xhat * mean(dy * xhat))`,
  * `dgamma = sum(dy * xhat)`, `dbeta = sum(dy)`. Written with the fused `batchNorm` kernel it
  * costs 4 full-size kernels and 2 reductions, where autodiff through `tf.moments` and the
- * normalization runs about three times as many (see `tools/bn_timing.ts` for the measured ratio).
+ * normalization runs about three times as many (see `batch_norm_bench.ts` for the measured ratio).
  * `batch_norm_test.ts` checks it against autodiff on the cpu backend.
  *
  * @module

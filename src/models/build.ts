@@ -4,15 +4,12 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Model, ModelKind, ModelSpec } from "./types.ts";
+import { type Model, MODEL_KINDS, type ModelKind, type ModelSpec } from "./types.ts";
 import { ParamStore } from "./params.ts";
 import { assembleModel, type ForwardImpl } from "./_model.ts";
 import { buildMlp } from "./mlp.ts";
 import { buildCnn } from "./cnn.ts";
 import { buildResnet } from "./resnet.ts";
-
-/** The model families {@link buildModel} knows. */
-export const MODEL_KINDS: readonly ModelKind[] = ["mlp", "cnn", "resnet"];
 
 const builders: Record<
   ModelKind,
@@ -31,7 +28,7 @@ function uniqueName(kind: ModelKind): string {
 }
 
 function validate(spec: ModelSpec, inputShape: readonly number[], numClasses: number): void {
-  if (!MODEL_KINDS.includes(spec.kind)) {
+  if (!(MODEL_KINDS as readonly string[]).includes(spec.kind)) {
     throw new Error(`spec.kind must be one of ${MODEL_KINDS.join(", ")}, got "${spec.kind}"`);
   }
   if (!Number.isInteger(spec.depth) || spec.depth < 1) {

@@ -18,7 +18,8 @@
  * @module
  */
 export type { ForwardResult, LayerInfo, Model, ModelKind, ModelSpec } from "./types.ts";
-export { buildModel, MODEL_KINDS } from "./build.ts";
+export { buildModel } from "./build.ts";
+export { MODEL_KINDS } from "./types.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -9,8 +9,21 @@
  */
 import type { Tensor, Tensor2D, Variable } from "../tf_types.ts";
 
-/** The model families of the benchmark. */
-export type ModelKind = "mlp" | "cnn" | "resnet";
+/**
+ * The model families of the benchmark, as values (a grid's validation needs them without
+ * loading tf.js, so they live here rather than beside the builders).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { MODEL_KINDS } from "./types.ts";
+ * assertEquals(MODEL_KINDS, ["mlp", "cnn", "resnet"]);
+ * ```
+ */
+export const MODEL_KINDS = ["mlp", "cnn", "resnet"] as const;
+
+/** One of {@link MODEL_KINDS}. */
+export type ModelKind = typeof MODEL_KINDS[number];
 
 /** What to build. */
 export interface ModelSpec {

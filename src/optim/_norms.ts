@@ -10,12 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-
-/**
- * The kernel a backend may register to batch the norms: inputs a list of float32 tensors,
- * output a float32 `[n]` vector of their squared L2 norms, in input order.
- */
-export const SQUARED_NORMS_KERNEL = "LayerSquaredNorms";
+import { SQUARED_NORMS_KERNEL } from "../kernel_names.ts";
 
 /** `[||x_0||^2, ..., ||x_k||^2]` as one float32 vector (empty input gives shape [0]). */
 export function squaredNorms(tensors: readonly tf.Tensor[]): tf.Tensor1D {

@@ -1,7 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { SQUARED_NORMS_KERNEL, squaredNorms } from "./_norms.ts";
+import { SQUARED_NORMS_KERNEL } from "../kernel_names.ts";
+import { squaredNorms } from "./_norms.ts";
 import { lalc } from "./lalc.ts";
 import { lars } from "./lars.ts";
 import { assertClose } from "./_test_problem.ts";

@@ -15,6 +15,33 @@ export const PLOT_FONT_PATH = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
 /** Its family name, set in every spec so Vega's text measure and resvg's glyphs agree. */
 export const PLOT_FONT_FAMILY = "DejaVu Sans";
 
+/** A facet field whose panels come in the order of a numeric field. */
+export interface PanelFacet {
+  /** The field that names each panel. */
+  readonly field: string;
+  /** Always nominal: a panel's name is a label. */
+  readonly type: "nominal";
+  /** No facet title: each panel's name says what it is. */
+  readonly title: null;
+  /** Panels in the numeric order of `field`'s companion, not in string order. */
+  readonly sort: { readonly field: string; readonly op: "min" };
+}
+
+/**
+ * The facet of a panelled plot: one panel per value of `field`, ordered by the number in
+ * `orderField` ("depth 4" before "depth 16", which string order would swap).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { panelFacet } from "./plot.ts";
+ * assertEquals(panelFacet("batch", "batchOrder").sort, { field: "batchOrder", op: "min" });
+ * ```
+ */
+export function panelFacet(field = "panel", orderField = "panelOrder"): PanelFacet {
+  return { field, type: "nominal", title: null, sort: { field: orderField, op: "min" } };
+}
+
 /** The config every plot gets: one font, white background. */
 const CONFIG = { font: PLOT_FONT_FAMILY, background: "white" };
 

@@ -7,7 +7,7 @@
  * @module
  */
 import type { CellSummary } from "./select.ts";
-import { tInterval } from "./stats.ts";
+import { tInterval } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 /** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */

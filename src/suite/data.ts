@@ -1,11 +1,9 @@
 /**
- * Loads the data set a grid names, through the loaders of src/data.
+ * Loads the data set a grid names, through src/data's loader by name.
  *
  * @module
  */
-import { FASHION_MNIST_SUBSET_DIR, loadFashionMnist } from "../data/fashion_mnist.ts";
-import { loadCifar10 } from "../data/cifar10.ts";
-import { makeSyntheticDataset } from "../data/synthetic.ts";
+import { loadDataset } from "../data/by_name.ts";
 import type { Dataset, Split } from "../data/types.ts";
 import { holdOutValidation } from "../data/validation.ts";
 import type { DatasetSpec } from "./types.ts";
@@ -31,30 +29,14 @@ function head(split: Split, count: number | undefined): Split {
  * ```
  */
 export async function loadGridDataset(spec: DatasetSpec): Promise<Dataset> {
-  let data: Dataset;
-  switch (spec.name) {
-    case "fashion-mnist":
-      data = await loadFashionMnist({ dataDir: spec.dataDir, allowSubset: false });
-      break;
-    case "fashion-mnist-subset":
-      data = await loadFashionMnist({
-        dataDir: spec.dataDir ?? FASHION_MNIST_SUBSET_DIR,
-        allowSubset: false,
-      });
-      data = { ...data, name: "fashion-mnist-subset" };
-      break;
-    case "cifar10":
-      data = await loadCifar10({ dataDir: spec.dataDir });
-      break;
-    case "synthetic":
-      data = makeSyntheticDataset({
-        trainCount: spec.trainSamples || undefined,
-        testCount: spec.testSamples || undefined,
-      });
-      break;
-    default:
-      throw new Error(`dataset.name "${(spec as DatasetSpec).name}" is not known`);
-  }
+  const data = await loadDataset(spec.name, {
+    dataDir: spec.dataDir,
+    allowSubset: false,
+    synthetic: {
+      trainCount: spec.trainSamples || undefined,
+      testCount: spec.testSamples || undefined,
+    },
+  });
   return holdOutValidation({
     ...data,
     train: head(data.train, spec.trainSamples),

@@ -14,7 +14,7 @@
  * @module
  */
 import type { CellSummary } from "./select.ts";
-import { mean, sampleSd, studentTQuantile } from "./stats.ts";
+import { mean, sampleSd, studentTQuantile } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 /** The family-wise false-alarm rate the floors are set for (over all cells of a preset). */

@@ -1,7 +1,7 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { checkThresholds, deriveThresholds, floorOf, GATE_ALPHA, parseThresholds } from "./gate.ts";
 import type { CellSummary } from "./select.ts";
-import { tInterval } from "./stats.ts";
+import { tInterval } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 const cell = (

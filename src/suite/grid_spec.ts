@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { MODEL_KINDS } from "./_model_kinds.ts";
+import { MODEL_KINDS } from "../models/types.ts";
 import { PRESETS } from "./presets.ts";
 import { DATASETS, METHODS } from "./types.ts";
 import type { GridSpec } from "./types.ts";

@@ -43,7 +43,7 @@ export {
   type PresetThresholds,
 } from "./gate.ts";
 export { type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
-export { type Interval, tInterval } from "./stats.ts";
+export { type Interval, tInterval } from "../stats/stats.ts";
 export { checkProtocol, type ProtocolCheck, type ProtocolInput } from "./protocol_check.ts";
 export type { CellSummary } from "./select.ts";
 export {

@@ -6,7 +6,8 @@
  * @module
  */
 import type { TopLevelSpec } from "vega-lite";
-import { writePlot } from "../output/plot.ts";
+import { panelFacet, writePlot } from "../output/plot.ts";
+import { mean } from "../stats/stats.ts";
 import { parseNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
@@ -52,10 +53,38 @@ export function accuracyAxis(
   return batches === 1 && depths > 1 ? "depth" : "batch";
 }
 
+/** Width in pixels of one panel of the accuracy plot. */
+const ACCURACY_PANEL_WIDTH = 260;
+
+/**
+ * Where each method's marks sit along x: the methods spread around the true value, 8 pixels
+ * apart (less where the sizes run are close), so their error bars do not cover each other.
+ * The shift is a factor on the log batch axis and a step on the depth axis; the ticks stay
+ * at the true values.
+ */
+function dodge(
+  methods: readonly string[],
+  ticks: readonly number[],
+  domain: readonly [number, number],
+  byBatch: boolean,
+): (method: string, x: number) => number {
+  const span = (a: number, b: number) => byBatch ? Math.log2(b / a) : b - a;
+  const perPixel = span(domain[0], domain[1]) / ACCURACY_PANEL_WIDTH;
+  const gaps = ticks.slice(1).map((t, i) => span(ticks[i], t));
+  // All the methods together take at most half of the narrowest gap.
+  const step = Math.min(8 * perPixel, Math.min(...gaps) / 2 / methods.length);
+  const mid = (methods.length - 1) / 2;
+  return (method, x) => {
+    const shift = (methods.indexOf(method) - mid) * step;
+    return byBatch ? x * 2 ** shift : x + shift;
+  };
+}
+
 /**
  * Test accuracy vs batch size (or vs depth, `along = "depth"`): the mean over the held-out
  * seeds, one line per method, one panel per depth (per batch size), with the Student-t 95%
- * interval of the mean as error bars; the x ticks sit at the sizes that were run.
+ * interval of the mean as error bars, the methods side by side around each size that was run
+ * (the x ticks).
  */
 export function accuracySpec(
   cells: readonly CellSummary[],
@@ -63,9 +92,17 @@ export function accuracySpec(
   along: AccuracyAxis = "batch",
 ): TopLevelSpec {
   const byBatch = along === "batch";
+  const ticks = [...new Set(cells.map((c) => byBatch ? c.batchSize : c.depth))]
+    .sort((a, b) => a - b);
+  const methods = [...new Set(cells.map((c) => c.method))];
+  // Batch sizes grow by factors, so they sit on a log axis; depths on a linear one.
+  const domain: [number, number] = byBatch
+    ? [ticks[0] / 1.4, ticks.at(-1)! * 1.4]
+    : [ticks[0] - 2, ticks.at(-1)! + 2];
+  const at = dodge(methods, ticks, domain, byBatch);
   const values = cells.filter((c) => c.n > 0).map((c) => ({
     method: c.method,
-    x: byBatch ? c.batchSize : c.depth,
+    x: at(c.method, byBatch ? c.batchSize : c.depth),
     panel: byBatch ? `depth ${c.depth}` : `batch ${c.batchSize}`,
     panelOrder: byBatch ? c.depth : c.batchSize,
     mean: c.mean,
@@ -73,37 +110,29 @@ export function accuracySpec(
     low: Number.isFinite(c.ciLow) ? c.ciLow : c.mean,
     high: Number.isFinite(c.ciHigh) ? c.ciHigh : c.mean,
   }));
-  const ticks = [...new Set(cells.map((c) => byBatch ? c.batchSize : c.depth))]
-    .sort((a, b) => a - b);
   const n = Math.min(...cells.map((c) => c.n));
-  // Batch sizes grow by factors, so they sit on a log axis; depths on a linear one.
   const x = {
     field: "x",
     type: "quantitative",
-    scale: byBatch
-      ? { type: "log", base: 2, domain: [ticks[0] / 1.4, ticks.at(-1)! * 1.4] }
-      : { domain: [ticks[0] - 2, ticks.at(-1)! + 2], zero: false },
+    scale: byBatch ? { type: "log", base: 2, domain } : { domain, zero: false },
     axis: { values: ticks, format: "d" },
     title: byBatch ? "batch size" : "depth (layers)",
   };
+  const color = { field: "method", type: "nominal" };
   return {
     title: {
       text: title,
-      subtitle: `mean test accuracy over ${n}+ held-out seeds; error bars: 95% Student-t ` +
-        "confidence interval of the mean",
+      // Two short lines: Vega sizes the figure by an estimate of the text's width that
+      // runs wide, so one long line left a third of the figure blank.
+      subtitle: [
+        `mean test accuracy over ${n}+ held-out seeds`,
+        "error bars: 95% Student-t interval of the mean",
+      ],
     },
     data: { values },
-    // Panels in numeric order ("depth 4" before "depth 16"), not string order.
-    facet: {
-      column: {
-        field: "panel",
-        type: "nominal",
-        title: null,
-        sort: { field: "panelOrder", op: "min" },
-      },
-    },
+    facet: { column: panelFacet() },
     spec: {
-      width: 220,
+      width: ACCURACY_PANEL_WIDTH,
       height: 200,
       layer: [
         {
@@ -117,7 +146,7 @@ export function accuracySpec(
               scale: { zero: false },
             },
             y2: { field: "high" },
-            color: { field: "method", type: "nominal" },
+            color,
           },
         },
         {
@@ -125,7 +154,181 @@ export function accuracySpec(
           encoding: {
             x,
             y: { field: "mean", type: "quantitative", scale: { zero: false } },
-            color: { field: "method", type: "nominal" },
+            color,
+          },
+        },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** How the sensitivity plot names a tuning run's outcome (its legend). */
+const TRAINED = "trained";
+const DIVERGED = "diverged, drawn at 0";
+
+/**
+ * Learning-rate sensitivity, as DeepOBS draws it: the validation accuracy of every tuning
+ * run against its base rate (log scale), one line per method, one panel per (depth, batch
+ * size) cell. A run that diverged has no accuracy: it is drawn at 0 as a cross. The chosen
+ * rate of each method is the peak of its line.
+ */
+export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLevelSpec {
+  const tuning = rows.filter((r) => r.phase === "tune");
+  const values = tuning
+    .map((r) => {
+      const trained = r.status === "ok" && Number.isFinite(r.valAccuracy);
+      return {
+        method: r.method,
+        panel: `depth ${r.depth}, batch ${r.batchSize}`,
+        panelOrder: r.depth * 1e6 + r.batchSize,
+        baseLr: r.baseLr,
+        accuracy: trained ? r.valAccuracy : 0,
+        outcome: trained ? TRAINED : DIVERGED,
+      };
+    })
+    .sort((a, b) => a.baseLr - b.baseLr);
+  const batches = new Set(rows.map((r) => r.batchSize)).size;
+  const depths = new Set(rows.map((r) => r.depth)).size;
+  const seeds = [...new Set(tuning.map((r) => r.seed))].sort((a, b) => a - b);
+  const x = {
+    field: "baseLr",
+    type: "quantitative",
+    scale: { type: "log" },
+    title: "base learning rate (per 256 samples)",
+  };
+  const y = { field: "accuracy", type: "quantitative", title: "validation accuracy" };
+  const color = { field: "method", type: "nominal" };
+  return {
+    title: {
+      text: title,
+      subtitle: [
+        `validation accuracy of each tuning run (seed ${seeds.join(", ")})`,
+        "a run whose loss went to NaN or infinity has no accuracy: a cross at 0",
+      ],
+    },
+    data: { values },
+    facet: panelFacet(),
+    // A row per depth, a column per batch size; with one batch size, the depths side by side.
+    columns: batches > 1 ? batches : Math.min(depths, 3),
+    spec: {
+      width: 200,
+      height: 150,
+      layer: [
+        { mark: { type: "line" }, encoding: { x, y, color } },
+        {
+          mark: { type: "point", filled: true, size: 40, opacity: 1 },
+          encoding: {
+            x,
+            y,
+            color,
+            shape: {
+              field: "outcome",
+              type: "nominal",
+              title: "tuning run",
+              scale: { domain: [TRAINED, DIVERGED], range: ["circle", "cross"] },
+              // Vega's estimate of a label's width runs wide: room for the whole label.
+              legend: { labelLimit: 250 },
+            },
+          },
+        },
+      ],
+    },
+  } as TopLevelSpec;
+}
+
+/** Per method, panel and epoch: the mean and range of `accuracy` over the held-out seeds. */
+interface CurvePoint {
+  method: string;
+  panel: string;
+  panelOrder: number;
+  epoch: number;
+  mean: number;
+  low: number;
+  high: number;
+  seeds: number;
+}
+
+/**
+ * Validation accuracy over epochs at each cell's tuned rate, over the held-out seeds (the
+ * runs the accuracy plot reports, not the tuning run that chose the rate): their mean as a
+ * line, their lowest to highest as a band; panels depth x batch. (The test set is evaluated
+ * only at the end; older folders without validation fall back to their test curves.)
+ */
+export function curvesSpec(
+  rows: readonly RunRow[],
+  curves: readonly Record<string, string>[],
+  title: string,
+): TopLevelSpec {
+  const tuned = tunedRunIds(rows);
+  const heldOut = rows.filter((r) => tuned.has(r.runId) && r.phase === "seed");
+  const keep = new Set(heldOut.map((r) => r.runId));
+  const groups = new Map<string, CurvePoint & { all: number[] }>();
+  for (const c of curves) {
+    // A folder without the validation column falls back to test; an empty cell is skipped.
+    const accuracy = c.val_accuracy ?? c.test_accuracy ?? "";
+    if (!keep.has(c.run_id) || accuracy === "") continue;
+    const key = `${c.method}|${c.depth}|${c.batch_size}|${c.epoch}`;
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = {
+        method: c.method,
+        panel: `depth ${c.depth}, batch ${c.batch_size}`,
+        panelOrder: parseNumber(c.depth) * 1e6 + parseNumber(c.batch_size),
+        epoch: parseNumber(c.epoch),
+        mean: NaN,
+        low: NaN,
+        high: NaN,
+        seeds: 0,
+        all: [],
+      };
+      groups.set(key, g);
+    }
+    g.all.push(parseNumber(accuracy));
+  }
+  const values: CurvePoint[] = [...groups.values()].map(({ all, ...g }) => ({
+    ...g,
+    mean: mean(all),
+    low: Math.min(...all),
+    high: Math.max(...all),
+    seeds: all.length,
+  })).sort((a, b) => a.epoch - b.epoch);
+  const seeds = [...new Set(heldOut.map((r) => r.seed))].length;
+  const x = { field: "epoch", type: "quantitative" };
+  // Full-strength legend symbols: the band's opacity would otherwise pale them.
+  const color = { field: "method", type: "nominal", legend: { symbolOpacity: 1 } };
+  return {
+    title: {
+      text: title,
+      subtitle: `line: mean of the ${seeds} held-out seeds at the tuned rate; ` +
+        "band: lowest to highest seed",
+    },
+    data: { values },
+    facet: panelFacet(),
+    columns: 3,
+    spec: {
+      width: 200,
+      height: 150,
+      layer: [
+        {
+          mark: { type: "area", opacity: 0.2 },
+          encoding: {
+            x,
+            y: { field: "low", type: "quantitative", scale: { zero: false } },
+            y2: { field: "high" },
+            color,
+          },
+        },
+        {
+          mark: { type: "line", point: true },
+          encoding: {
+            x,
+            y: {
+              field: "mean",
+              type: "quantitative",
+              title: "validation accuracy",
+              scale: { zero: false },
+            },
+            color,
           },
         },
       ],
@@ -134,109 +337,11 @@ export function accuracySpec(
 }
 
 /**
- * Learning-rate sensitivity, as DeepOBS draws it: the validation accuracy of every tuning
- * run against its base rate (log scale), one line per method, one panel per (depth, batch
- * size) cell. A diverged run is drawn at 0. The chosen rate of each method is the peak of
- * its line.
+ * LALC's per-layer rate divided by the global rate over the first steps (tuned rate, deepest
+ * depth): one panel per layer (layers overlap where they sit at the same ratio, so each gets
+ * its own), one line per batch size. The log axis ends just above the data's largest ratio
+ * (LALC clips at 1 times the global rate).
  */
-export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLevelSpec {
-  const values = rows
-    .filter((r) => r.phase === "tune")
-    .map((r) => ({
-      method: r.method,
-      panel: `depth ${r.depth}, batch ${r.batchSize}`,
-      panelOrder: r.depth * 1e6 + r.batchSize,
-      baseLr: r.baseLr,
-      accuracy: r.status === "ok" && Number.isFinite(r.valAccuracy) ? r.valAccuracy : 0,
-    }))
-    .sort((a, b) => a.baseLr - b.baseLr);
-  const batches = new Set(rows.map((r) => r.batchSize)).size;
-  const depths = new Set(rows.map((r) => r.depth)).size;
-  return {
-    title: {
-      text: title,
-      subtitle: "validation accuracy of each tuning run (seed 1); diverged = 0",
-    },
-    data: { values },
-    facet: {
-      field: "panel",
-      type: "nominal",
-      title: null,
-      sort: { field: "panelOrder", op: "min" },
-    },
-    // A row per depth, a column per batch size; with one batch size, the depths side by side.
-    columns: batches > 1 ? batches : Math.min(depths, 3),
-    spec: {
-      width: 200,
-      height: 150,
-      mark: { type: "line", point: true },
-      encoding: {
-        x: {
-          field: "baseLr",
-          type: "quantitative",
-          scale: { type: "log" },
-          title: "base learning rate (per 256 samples)",
-        },
-        y: { field: "accuracy", type: "quantitative", title: "validation accuracy" },
-        color: { field: "method", type: "nominal" },
-      },
-    },
-  } as TopLevelSpec;
-}
-
-/** Validation accuracy over epochs at each cell's tuned rate (first seed), panels depth x
- * batch (the test set is evaluated only at the end; older folders without validation fall
- * back to their test curves). */
-export function curvesSpec(
-  rows: readonly RunRow[],
-  curves: readonly Record<string, string>[],
-  title: string,
-): TopLevelSpec {
-  const tuned = tunedRunIds(rows);
-  const firstSeed = Math.min(...rows.map((r) => r.seed));
-  const keep = new Set(
-    rows.filter((r) => tuned.has(r.runId) && r.seed === firstSeed).map((r) => r.runId),
-  );
-  const values = curves
-    .filter((c) => keep.has(c.run_id) && (c.val_accuracy ?? c.test_accuracy ?? "") !== "")
-    .map((c) => ({
-      method: c.method,
-      panel: `depth ${c.depth}, batch ${c.batch_size}`,
-      panelOrder: parseNumber(c.depth) * 1e6 + parseNumber(c.batch_size),
-      epoch: parseNumber(c.epoch),
-      accuracy: parseNumber(c.val_accuracy ?? c.test_accuracy),
-      loss: parseNumber(c.train_loss),
-    }));
-  return {
-    title,
-    data: { values },
-    facet: {
-      field: "panel",
-      type: "nominal",
-      title: null,
-      sort: { field: "panelOrder", op: "min" },
-    },
-    columns: 3,
-    spec: {
-      width: 200,
-      height: 150,
-      mark: { type: "line", point: true },
-      encoding: {
-        x: { field: "epoch", type: "quantitative" },
-        y: {
-          field: "accuracy",
-          type: "quantitative",
-          title: "validation accuracy",
-          scale: { zero: false },
-        },
-        color: { field: "method", type: "nominal" },
-      },
-    },
-  } as TopLevelSpec;
-}
-
-/** LALC's per-layer rate divided by the global rate over the first steps (tuned rate, deepest
- * depth), one line per layer coloured by its depth in the network, one panel per batch size. */
 export function layerRateSpec(
   rows: readonly RunRow[],
   layerRates: readonly Record<string, string>[],
@@ -247,42 +352,52 @@ export function layerRateSpec(
   const values = layerRates
     .filter((r) => tuned.has(r.run_id) && Number(r.depth) === depth)
     .map((r) => ({
-      batch: `batch ${r.batch_size}`,
+      batch: String(r.batch_size),
       batchOrder: Number(r.batch_size),
       step: Number(r.step),
       layer: Number(r.layer_index),
       ratio: parseNumber(r.layer_lr) / parseNumber(r.global_lr),
     }))
-    .filter((v) => Number.isFinite(v.ratio));
+    .filter((v) => Number.isFinite(v.ratio) && v.ratio > 0);
+  const last = Math.max(...values.map((v) => v.layer));
+  const panels = values.map((v) => ({
+    ...v,
+    panel: v.layer === 0
+      ? "layer 0 (input)"
+      : v.layer === last
+      ? `layer ${v.layer} (classifier)`
+      : `layer ${v.layer}`,
+  }));
+  const ratios = values.map((v) => v.ratio);
+  // Headroom above the largest ratio, so a layer held at the ceiling is not drawn on the frame.
+  const high = Math.max(...ratios) * 1.25;
+  const low = Math.min(...ratios, high / 10);
+  const ticks = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10]
+    .filter((t) => t >= low && t <= high);
   return {
     title: `${title} (depth ${depth})`,
-    data: { values },
-    facet: {
-      column: {
-        field: "batch",
-        type: "nominal",
-        title: null,
-        sort: { field: "batchOrder", op: "min" },
-      },
-    },
+    data: { values: panels },
+    facet: panelFacet("panel", "layer"),
+    columns: 5,
     spec: {
-      width: 220,
-      height: 200,
+      width: 180,
+      height: 90,
       mark: { type: "line" },
       encoding: {
         x: { field: "step", type: "quantitative", title: "step" },
         y: {
           field: "ratio",
           type: "quantitative",
-          scale: { type: "log" },
+          scale: { type: "log", domain: [low, high], nice: false },
+          axis: { values: ticks },
           title: "layer rate / global rate",
         },
-        detail: { field: "layer", type: "quantitative" },
         color: {
-          field: "layer",
-          type: "quantitative",
-          title: "layer (0 = input)",
-          scale: { scheme: "viridis" },
+          field: "batch",
+          type: "ordinal",
+          title: "batch size",
+          sort: { field: "batchOrder" },
+          scale: { scheme: "category10" },
         },
       },
     },
@@ -333,7 +448,7 @@ export async function drawReport(dir: string, folder?: ResultsFolder): Promise<s
         curvesSpec(
           f.rows,
           f.curves,
-          `${name}: validation accuracy during training (tuned rate, first seed)`,
+          `${name}: validation accuracy during training (tuned rate, held-out seeds)`,
         ),
       ),
     );

@@ -1,6 +1,13 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { parseCsv, toCsv } from "../output/csv.ts";
-import { accuracyAxis, accuracySpec, drawReport } from "./report.ts";
+import {
+  accuracyAxis,
+  accuracySpec,
+  curvesSpec,
+  drawReport,
+  layerRateSpec,
+  sensitivitySpec,
+} from "./report.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults } from "./store.ts";
 
@@ -22,7 +29,86 @@ Deno.test("a grid of one batch size plots accuracy along depth, ticks at the dep
   assertEquals(spec.spec.layer[0].encoding.x.axis.values, [2, 8]);
   assertEquals(spec.spec.layer[0].encoding.x.title, "depth (layers)");
   assertEquals([...new Set(spec.data.values.map((v) => v.panel))], ["batch 32"]);
-  assertEquals([...new Set(spec.data.values.map((v) => v.x))].sort((a, b) => a - b), [2, 8]);
+  // Each method sits beside its depth, within a third of the way to the next one.
+  const xs = spec.data.values.map((v) => v.x);
+  assert(xs.every((x) => Math.abs(x - 2) < 2 || Math.abs(x - 8) < 2), xs.join(" "));
+});
+
+Deno.test("accuracy plot: the methods' error bars at one batch size sit side by side", async () => {
+  const { rows } = await readResults(SMOKE);
+  const cells = summarizeCells(rows);
+  const spec = accuracySpec(cells, "t") as unknown as {
+    data: { values: { method: string; x: number; panel: string }[] };
+  };
+  for (const batch of [32, 512]) {
+    const near = spec.data.values.filter((v) =>
+      v.panel === "depth 8" && Math.abs(Math.log2(v.x / batch)) < 1
+    );
+    const methods = new Set(cells.map((c) => c.method));
+    assertEquals(near.length, methods.size);
+    // As many x positions as methods, in the methods' order, around the true size.
+    const xs = near.map((v) => v.x);
+    assertEquals(new Set(xs).size, methods.size);
+    assertEquals([...xs].sort((a, b) => a - b), xs);
+    assert(Math.min(...xs) < batch && Math.max(...xs) > batch, xs.join(" "));
+  }
+});
+
+Deno.test("sensitivity plot: a diverged tuning run is a cross at 0 with a legend that says so", async () => {
+  const { rows } = await readResults(SMOKE);
+  const diverged = { ...rows.find((r) => r.phase === "tune")!, status: "diverged" as const };
+  const spec = sensitivitySpec([diverged, ...rows], "t") as unknown as {
+    title: { subtitle: string[] };
+    data: { values: { accuracy: number; outcome: string }[] };
+    spec: { layer: { encoding: { shape?: { scale: { domain: string[]; range: string[] } } } }[] };
+  };
+  const shape = spec.spec.layer[1].encoding.shape!;
+  const crossed = spec.data.values.filter((v) =>
+    shape.scale.range[shape.scale.domain.indexOf(v.outcome)] === "cross"
+  );
+  assertEquals(crossed.map((v) => v.accuracy), [0]);
+  assert(/diverged, drawn at 0/.test(crossed[0].outcome));
+  assert(!spec.title.subtitle.join(" ").includes("diverged = 0"));
+});
+
+Deno.test("training curves: the held-out seeds' mean and range, not the tuning seed", async () => {
+  const { rows, curves } = await readResults(SMOKE);
+  const spec = curvesSpec(rows, curves, "t") as unknown as {
+    data: {
+      values: { method: string; panel: string; epoch: number; mean: number; seeds: number }[];
+    };
+  };
+  const heldOut = new Set(rows.filter((r) => r.phase === "seed").map((r) => r.runId));
+  const tuning = new Set(rows.filter((r) => r.phase === "tune").map((r) => r.seed));
+  const point = spec.data.values.find((v) =>
+    v.method === "lalc" && v.panel === "depth 8, batch 512" && v.epoch === 3
+  )!;
+  const expected = curves.filter((c) =>
+    heldOut.has(c.run_id) && c.method === "lalc" && c.depth === "8" && c.batch_size === "512" &&
+    c.epoch === "3"
+  );
+  assert(expected.every((c) => !tuning.has(Number(c.seed))));
+  assertEquals(point.seeds, expected.length);
+  assert(point.seeds > 1);
+  const mean = expected.reduce((a, c) => a + Number(c.val_accuracy), 0) / expected.length;
+  assert(Math.abs(point.mean - mean) < 1e-12, `${point.mean} vs ${mean}`);
+});
+
+Deno.test("LALC layer rates: a log axis that ends near the data, a panel per layer", async () => {
+  const { rows, layerRates } = await readResults(SMOKE);
+  const spec = layerRateSpec(rows, layerRates, "t") as unknown as {
+    data: { values: { ratio: number; panel: string }[] };
+    facet: { field: string };
+    spec: { encoding: { y: { scale: { domain: number[] } }; color: { field: string } } };
+  };
+  const max = Math.max(...spec.data.values.map((v) => v.ratio));
+  assert(max <= 1 + 1e-6, `LALC rate above the global rate: ${max}`);
+  const top = spec.spec.encoding.y.scale.domain[1];
+  assert(top >= max && top < 2 * max, `axis top ${top} for a largest ratio of ${max}`);
+  // Layers in panels of their own, so one at the ceiling cannot hide another.
+  assertEquals(spec.facet.field, "panel");
+  assertEquals(new Set(spec.data.values.map((v) => v.panel)).size, 9);
+  assertEquals(spec.spec.encoding.color.field, "batch");
 });
 
 Deno.test("a grid of several batch sizes keeps the batch axis", async () => {

@@ -6,7 +6,7 @@
  * @module
  */
 import type { RunRow } from "./schema.ts";
-import { tInterval } from "./stats.ts";
+import { tInterval } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 /** What a run counts for in the statistics: its final accuracy on the whole test set when

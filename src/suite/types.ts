@@ -4,17 +4,12 @@
  *
  * @module
  */
+import type { DatasetName } from "../data/by_name.ts";
 import type { ModelKind } from "../models/types.ts";
 import type { MethodName } from "../methods/names.ts";
 
 export { type MethodName, METHODS } from "../methods/names.ts";
-
-/** The data sets a grid can train on. */
-/** The data sets a grid can name. */
-export const DATASETS = ["fashion-mnist", "fashion-mnist-subset", "cifar10", "synthetic"] as const;
-
-/** One of {@link DATASETS}. */
-export type DatasetName = typeof DATASETS[number];
+export { type DatasetName, DATASETS } from "../data/by_name.ts";
 
 /** Which data a grid uses. */
 export interface DatasetSpec {

@@ -9,7 +9,7 @@
  * of the test runner's process keeps that teardown crash from failing unrelated runs; the
  * test reads the losses this script printed before it exited.
  *
- * Run: `deno run --allow-read --allow-env src/backend/_webgpu_probe.ts`. With the argument
+ * Run: `deno run --allow-read --allow-env src/backend/_test_webgpu_probe.ts`. With the argument
  * `invalid` it instead makes the device report a validation error, to check that the run
  * stops (see `guardWebgpuErrors`).
  *

@@ -3,7 +3,7 @@
  * CLIs do, computes a small conv + matmul, and prints `{backend, values}` as one JSON line.
  * Run with and without `--allow-ffi` to see both paths.
  *
- * Run: `deno run --allow-read --allow-env src/backend/_native_fallback_probe.ts`
+ * Run: `deno run --allow-read --allow-env src/backend/_test_native_fallback_probe.ts`
  *
  * @module
  */
