@@ -13,6 +13,7 @@ import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { claimRows } from "./claims.ts";
 import { checkThresholds, parseThresholds } from "./gate.ts";
+import type { ThresholdsFile } from "./gate.ts";
 import { loadGridFile } from "./grid_spec.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
@@ -278,6 +279,20 @@ async function readFolder(dir: string): Promise<Awaited<ReturnType<typeof readRe
   return folder;
 }
 
+/** The thresholds file at `path`, every field checked (thresholds_file.ts); a file that is
+ * absent, not JSON or not a thresholds file is one line, exit 1. */
+async function readThresholdsFile(path: string): Promise<ThresholdsFile> {
+  let text: string;
+  let value: unknown;
+  try {
+    text = await Deno.readTextFile(path);
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
+  }
+  return parseThresholds(value, path);
+}
+
 const GATE_HELP = `usage: cli.ts gate DIR [--thresholds FILE] [--preset NAME]
 
 Checks the results in DIR against the floors of FILE (default ${DEFAULT_THRESHOLDS}) for
@@ -319,12 +334,7 @@ export function gateMain(args: string[]): Promise<number> {
     if (parsed === undefined) return 0;
     const { values, positionals: [dir] } = parsed;
     const path = values.thresholds;
-    let thresholds;
-    try {
-      thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
-    } catch (e) {
-      throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
-    }
+    const thresholds = await readThresholdsFile(path);
     const folder = await readFolder(dir);
     const preset = values.preset ?? folder.rows[0].preset;
     const t = preset === undefined ? undefined : thresholds.presets[preset];
