@@ -12,9 +12,10 @@ import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts"
 import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { claimRows } from "./claims.ts";
-import { checkThresholds, parseThresholds } from "./gate.ts";
-import type { ThresholdsFile } from "./gate.ts";
+import { checkThresholds } from "./gate.ts";
+import { DEFAULT_THRESHOLDS, readThresholdsFile } from "./thresholds_file.ts";
 import { loadGridFile } from "./grid_spec.ts";
+import { FolderBusyError, FolderLock } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
@@ -27,9 +28,6 @@ import { checkFolder, FILES, readResults } from "./store.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
-
-/** Default thresholds file of `gate`. */
-export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
 
 const GRID_HELP = `usage: cli.ts grid [--preset NAME | --grid FILE.json] [options]
 
@@ -279,20 +277,6 @@ async function readFolder(dir: string): Promise<Awaited<ReturnType<typeof readRe
   return folder;
 }
 
-/** The thresholds file at `path`, every field checked (thresholds_file.ts); a file that is
- * absent, not JSON or not a thresholds file is one line, exit 1. */
-async function readThresholdsFile(path: string): Promise<ThresholdsFile> {
-  let text: string;
-  let value: unknown;
-  try {
-    text = await Deno.readTextFile(path);
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
-  }
-  return parseThresholds(value, path);
-}
-
 const GATE_HELP = `usage: cli.ts gate DIR [--thresholds FILE] [--preset NAME]
 
 Checks the results in DIR against the floors of FILE (default ${DEFAULT_THRESHOLDS}) for
@@ -359,6 +343,21 @@ export function gateMain(args: string[]): Promise<number> {
   });
 }
 
+/** The lock of `dir` for writing its tables and plots; a folder a running grid holds is
+ * refused (exit 1), naming the holder. */
+async function lockForReport(dir: string): Promise<FolderLock> {
+  try {
+    return await FolderLock.acquire(dir);
+  } catch (e) {
+    if (!(e instanceof FolderBusyError)) throw e;
+    throw new CliError(
+      `${dir} is being written by another process (${e.holder || "holder unknown"}); ` +
+        "report it when that grid has finished (nothing was written)",
+      1,
+    );
+  }
+}
+
 /**
  * `report DIR`: prints the summary tables and claims of DIR and draws its plots into it.
  *
@@ -393,14 +392,21 @@ export function reportMain(args: string[]): Promise<number> {
     if (parsed === undefined) return 0;
     const { values, positionals } = parsed;
     const folder = await readFolder(positionals[0]);
-    const cells = summarizeCells(folder.rows);
-    const claims = claimRows(cells);
-    console.log(summaryTables(cells));
-    console.log(claimsTable(claims));
-    for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
-    if (!values["no-plots"]) {
-      const { drawReport } = await import("./report.ts");
-      for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+    // The folder's lock, as a grid takes it: a grid still writing the folder would get
+    // tables and plots of its first runs among its files.
+    const lock = await lockForReport(positionals[0]);
+    try {
+      const cells = summarizeCells(folder.rows);
+      const claims = claimRows(cells);
+      console.log(summaryTables(cells));
+      console.log(claimsTable(claims));
+      for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
+      if (!values["no-plots"]) {
+        const { drawReport } = await import("./report.ts");
+        for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+      }
+    } finally {
+      lock.release();
     }
     if (values["check-protocol"]) {
       const checks = checkProtocol(await readProtocolInput(positionals[0]));

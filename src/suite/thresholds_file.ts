@@ -8,6 +8,9 @@
 import type { CellThreshold, ThresholdsFile } from "./gate.ts";
 import { METHODS } from "./types.ts";
 
+/** The thresholds file `gate`, `derive-thresholds` and `gate-power` use by default. */
+export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
+
 /** A thresholds file that is not what `derive-thresholds` writes; exit 1 (a data error). */
 export class ThresholdsError extends Error {
   /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
@@ -120,4 +123,25 @@ function checkCell(
   const key = `${cell.method} batch ${cell.batchSize} depth ${cell.depth}`;
   if (seen.has(key)) fail(at, key, "each cell once");
   seen.add(key);
+}
+
+/**
+ * Reads and checks the thresholds file at `path` ({@link parseThresholds}).
+ *
+ * @throws {ThresholdsError} when it cannot be read, is not JSON or is not a thresholds file.
+ * @example
+ * ```ts
+ * import { readThresholdsFile } from "./thresholds_file.ts";
+ * const t = await readThresholdsFile(new URL("../../fixtures/thresholds.json", import.meta.url).pathname);
+ * if (t.presets.smoke === undefined) throw new Error("no smoke floors");
+ * ```
+ */
+export async function readThresholdsFile(path: string): Promise<ThresholdsFile> {
+  let value: unknown;
+  try {
+    value = JSON.parse(await Deno.readTextFile(path));
+  } catch (e) {
+    throw new ThresholdsError(`--thresholds ${path}: ${(e as Error).message}`);
+  }
+  return parseThresholds(value, path);
 }
