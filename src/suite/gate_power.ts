@@ -277,7 +277,10 @@ export function gatePowerMain(args: string[]): Promise<number> {
       console.error(
         `${dir}: ${result.ran} runs (${((performance.now() - started) / 1000).toFixed(0)} s)`,
       );
-      prefillCurves.push(...(await readResults(dir)).curves);
+      // Only runs not seen yet: a prefilled row keeps its id when the grid's settings that
+      // the id hashes are the same, and its curve points must not be copied twice.
+      const known = new Set(prefillCurves.map((c) => c.run_id));
+      prefillCurves.push(...(await readResults(dir)).curves.filter((c) => !known.has(c.run_id)));
       return [...result.rows];
     };
     const clean: RunRow[][] = [];
