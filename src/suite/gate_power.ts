@@ -101,6 +101,28 @@ export function repeatSeeds(k: number): number[] {
 }
 
 /**
+ * Appends to `curves` the points of `more` whose run is not in `curves` yet: a row prefilled
+ * into a repeat keeps its id where the settings the id hashes are the same (the reference
+ * and a clean repeat share their tuning runs), and its points must not be copied twice.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { addNewRuns } from "./gate_power.ts";
+ * const curves = [{ run_id: "a", step: "1" }];
+ * addNewRuns(curves, [{ run_id: "a", step: "1" }, { run_id: "b", step: "1" }]);
+ * assertEquals(curves.map((c) => c.run_id), ["a", "b"]);
+ * ```
+ */
+export function addNewRuns(
+  curves: Record<string, string>[],
+  more: readonly Record<string, string>[],
+): void {
+  const known = new Set(curves.map((c) => c.run_id));
+  curves.push(...more.filter((c) => !known.has(c.run_id)));
+}
+
+/**
  * Starts `dir` as a results folder of `grid` with `rows` (and their curve points) already
  * finished, unless it exists (then the grid resumes it). The rows go through the store, with
  * the ids `grid` gives them, so the folder is one the runner accepts.
@@ -277,10 +299,7 @@ export function gatePowerMain(args: string[]): Promise<number> {
       console.error(
         `${dir}: ${result.ran} runs (${((performance.now() - started) / 1000).toFixed(0)} s)`,
       );
-      // Only runs not seen yet: a prefilled row keeps its id when the grid's settings that
-      // the id hashes are the same, and its curve points must not be copied twice.
-      const known = new Set(prefillCurves.map((c) => c.run_id));
-      prefillCurves.push(...(await readResults(dir)).curves.filter((c) => !known.has(c.run_id)));
+      addNewRuns(prefillCurves, (await readResults(dir)).curves);
       return [...result.rows];
     };
     const clean: RunRow[][] = [];
