@@ -41,6 +41,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "re-run rows of a results folder and report drift from the committed values",
     load: async () => (await import("./suite/reproduce_cli.ts")).reproduceMain,
   },
+  "derive-thresholds": {
+    summary: "derive a preset's gate floors from results folders of it",
+    load: async () => (await import("./suite/derive_thresholds.ts")).deriveThresholdsMain,
+  },
+  "gate-power": {
+    summary: "measure the gate's false alarms and power, and write the preset's floors",
+    load: async () => (await import("./suite/gate_power.ts")).gatePowerMain,
+  },
   merge: {
     summary: "merge the results folders of a sharded grid into one",
     load: async () => (await import("./suite/cli.ts")).mergeMain,
@@ -48,7 +56,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMai
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(17)} ${c.summary}`);
   return `usage: cli.ts <command> [options]\n\ncommands:\n${lines.join("\n")}\n\n` +
     "Run `cli.ts <command> --help` for a command's options.";
 }

@@ -227,6 +227,7 @@ export async function mechanismMain(args: string[]): Promise<number> {
   }
   const intervention = interventionRows(runs, threshold, window);
   if (v.out !== undefined) {
+    await Deno.mkdir(v.out, { recursive: true });
     const points = plotPoints(runs, depth);
     const layers = layerRows(runs);
     const pointRows = [

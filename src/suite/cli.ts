@@ -15,8 +15,10 @@ import { checkOutDir } from "../cli/out_dir.ts";
 import { describeKernels } from "../backend/kernel_identity.ts";
 import { nativeUnpinnedWhy, setNativeKernelMode } from "../backend/native_ffi.ts";
 import { claimRows } from "./claims.ts";
-import { checkThresholds, parseThresholds } from "./gate.ts";
+import { checkThresholds } from "./gate.ts";
+import { DEFAULT_THRESHOLDS, readThresholdsFile } from "./thresholds_file.ts";
 import { loadGridFile } from "./grid_spec.ts";
+import { FolderBusyError, FolderLock } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
@@ -30,9 +32,6 @@ import { checkFolder, FILES, readResults } from "./store.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
-
-/** Default thresholds file of `gate`. */
-export const DEFAULT_THRESHOLDS = "fixtures/thresholds.json";
 
 /**
  * Native threads per run of a grid unless `--threads` says otherwise. One: the committed
@@ -359,12 +358,7 @@ export function gateMain(args: string[]): Promise<number> {
     if (parsed === undefined) return 0;
     const { values, positionals: [dir] } = parsed;
     const path = values.thresholds;
-    let thresholds;
-    try {
-      thresholds = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
-    } catch (e) {
-      throw new CliError(`--thresholds ${path}: ${(e as Error).message}`, 1);
-    }
+    const thresholds = await readThresholdsFile(path);
     const folder = await readFolder(dir);
     const preset = values.preset ?? folder.rows[0].preset;
     const t = preset === undefined ? undefined : thresholds.presets[preset];
@@ -387,6 +381,21 @@ export function gateMain(args: string[]): Promise<number> {
     );
     return failures.length === 0 ? 0 : 1;
   });
+}
+
+/** The lock of `dir` for writing its tables and plots; a folder a running grid holds is
+ * refused (exit 1), naming the holder. */
+async function lockForReport(dir: string): Promise<FolderLock> {
+  try {
+    return await FolderLock.acquire(dir);
+  } catch (e) {
+    if (!(e instanceof FolderBusyError)) throw e;
+    throw new CliError(
+      `${dir} is being written by another process (${e.holder || "holder unknown"}); ` +
+        "report it when that grid has finished (nothing was written)",
+      1,
+    );
+  }
 }
 
 /**
@@ -423,14 +432,21 @@ export function reportMain(args: string[]): Promise<number> {
     if (parsed === undefined) return 0;
     const { values, positionals } = parsed;
     const folder = await readFolder(positionals[0]);
-    const cells = summarizeCells(folder.rows);
-    const claims = claimRows(cells);
-    console.log(summaryTables(cells));
-    console.log(claimsTable(claims));
-    for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
-    if (!values["no-plots"]) {
-      const { drawReport } = await import("./report.ts");
-      for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+    // The folder's lock, as a grid takes it: a grid still writing the folder would get
+    // tables and plots of its first runs among its files.
+    const lock = await lockForReport(positionals[0]);
+    try {
+      const cells = summarizeCells(folder.rows);
+      const claims = claimRows(cells);
+      console.log(summaryTables(cells));
+      console.log(claimsTable(claims));
+      for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
+      if (!values["no-plots"]) {
+        const { drawReport } = await import("./report.ts");
+        for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
+      }
+    } finally {
+      lock.release();
     }
     if (values["check-protocol"]) {
       const checks = checkProtocol(await readProtocolInput(positionals[0]));

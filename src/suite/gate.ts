@@ -159,7 +159,8 @@ export function deriveThresholds(
 
 /**
  * The failures of `cells` against `thresholds` (empty when the gate passes). A cell the
- * thresholds name but the results lack is a failure too.
+ * thresholds name but the results lack is a failure too, and so is a cell of the results
+ * that no floor covers.
  *
  * @example
  * ```ts
@@ -208,6 +209,20 @@ export function checkThresholds(
       });
     }
   }
+  // A cell no floor covers would pass unchecked: the results are of another grid, or the
+  // thresholds were derived from a folder that lacked it.
+  for (const c of cells) {
+    const covered = thresholds.cells.some((t) =>
+      t.method === c.method && t.batchSize === c.batchSize && t.depth === c.depth
+    );
+    if (!covered) {
+      failures.push({
+        cell: `${c.method} batch ${c.batchSize} depth ${c.depth}`,
+        message: "in the results but without a floor in the thresholds (derive the floors " +
+          "from a folder of this grid: deno task derive-thresholds)",
+      });
+    }
+  }
   const total = cells.reduce((s, c) => s + c.divergedHeldOut, 0);
   if (total > thresholds.maxDivergedTotal) {
     failures.push({
@@ -218,42 +233,4 @@ export function checkThresholds(
   return failures;
 }
 
-/**
- * Checks that `value` (parsed JSON) is a thresholds file; the error names the bad field.
- *
- * @example
- * ```ts
- * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { throws } from "node:assert/strict";
- * import { parseThresholds } from "./gate.ts";
- * const path = new URL("../../fixtures/thresholds.json", import.meta.url).pathname;
- * const t = parseThresholds(JSON.parse(await Deno.readTextFile(path)), path);
- * assertEquals(t.presets.smoke.cells.length > 0, true);
- * throws(() => parseThresholds({ presets: 3 }, "bad.json"), /bad\.json/);
- * ```
- */
-export function parseThresholds(value: unknown, source = "thresholds"): ThresholdsFile {
-  const fail = (what: string): never => {
-    throw new Error(`${source}: ${what}`);
-  };
-  const v = value as ThresholdsFile;
-  if (typeof v !== "object" || v === null || typeof v.presets !== "object" || v.presets === null) {
-    fail('must be an object with a "presets" object');
-  }
-  for (const [name, p] of Object.entries(v.presets)) {
-    if (typeof p.derivation !== "string") fail(`presets.${name}.derivation must be text`);
-    if (!Number.isInteger(p.maxDivergedTotal) || p.maxDivergedTotal < 0) {
-      fail(`presets.${name}.maxDivergedTotal must be an integer >= 0, got ${p.maxDivergedTotal}`);
-    }
-    if (!Array.isArray(p.cells)) fail(`presets.${name}.cells must be an array`);
-    p.cells.forEach((c, i) => {
-      if (!(c.minAccuracy >= 0 && c.minAccuracy <= 1)) {
-        fail(`presets.${name}.cells[${i}].minAccuracy must be in [0, 1], got ${c.minAccuracy}`);
-      }
-      if (!Number.isInteger(c.maxDiverged) || c.maxDiverged < 0) {
-        fail(`presets.${name}.cells[${i}].maxDiverged must be an integer >= 0`);
-      }
-    });
-  }
-  return v;
-}
+export { parseThresholds, ThresholdsError } from "./thresholds_file.ts";

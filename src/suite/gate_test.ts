@@ -1,5 +1,12 @@
 import assert, { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { checkThresholds, deriveThresholds, floorOf, GATE_ALPHA, parseThresholds } from "./gate.ts";
+import {
+  checkThresholds,
+  deriveThresholds,
+  floorOf,
+  GATE_ALPHA,
+  parseThresholds,
+  ThresholdsError,
+} from "./gate.ts";
 import type { CellSummary } from "./select.ts";
 import { tInterval } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
@@ -120,19 +127,52 @@ Deno.test("the derived gate's false-alarm rate is about alpha on simulated clean
   assert(alarms <= 4 * GATE_ALPHA * trials, `${alarms} false alarms in ${trials}`);
 });
 
-Deno.test("parseThresholds rejects a malformed file with the field named", () => {
-  throws(() => parseThresholds({}), /"presets" object/);
-  throws(
-    () =>
-      parseThresholds({
-        presets: {
-          smoke: {
-            derivation: "x",
-            maxDivergedTotal: 0,
-            cells: [{ minAccuracy: 2, maxDiverged: 0 }],
-          },
-        },
-      }),
-    /presets\.smoke\.cells\[0\]\.minAccuracy must be in \[0, 1\], got 2/,
+Deno.test("a cell of the results without a floor fails the gate", () => {
+  const five = [0.8, 0.8, 0.8, 0.8, 0.8];
+  const floor = {
+    method: "lalc" as const,
+    batchSize: 32,
+    depth: 2,
+    minAccuracy: 0.7,
+    maxDiverged: 0,
+  };
+  const t = { derivation: "two cells dropped", maxDivergedTotal: 0, cells: [floor] };
+  assertEquals(
+    checkThresholds([cell("lalc", 32, five), cell("lars", 64, five)], t).map((f) => f.cell),
+    ["lars batch 64 depth 2"],
   );
+});
+
+Deno.test("parseThresholds rejects every bad field with its path, value and range", () => {
+  const good = { method: "lalc", batchSize: 32, depth: 2, minAccuracy: 0.7, maxDiverged: 0 };
+  const file = (cells: unknown, extra: Record<string, unknown> = {}) => ({
+    presets: { smoke: { derivation: "x", maxDivergedTotal: 0, cells, ...extra } },
+  });
+  const cases: [unknown, RegExp][] = [
+    [{}, /^t\.json: presets is missing; expected an object of presets by name$/],
+    [[], /^t\.json: the file is \[\]; expected an object/],
+    [file([]), /presets\.smoke\.cells is \[\]; expected a non-empty array/],
+    [file(undefined), /presets\.smoke\.cells is missing; expected a non-empty array/],
+    [
+      file([{ ...good, minAccuracy: "0.99" }]),
+      /presets\.smoke\.cells\[0\]\.minAccuracy is "0\.99" \(text\); expected a number in \[0, 1\]/,
+    ],
+    [file([{ ...good, minAccuracy: null, minSeeds: -3 }]), /cells\[0\]\.minAccuracy is null/],
+    [file([{ ...good, minSeeds: -3 }]), /cells\[0\]\.minSeeds is -3; expected an integer >= 1/],
+    [file([{ ...good, minAccuracy: 2 }]), /cells\[0\]\.minAccuracy is 2; expected/],
+    [file([{ ...good, maxDiverged: 0.5 }]), /cells\[0\]\.maxDiverged is 0\.5; expected an integer/],
+    [file([{ ...good, method: "adam" }]), /cells\[0\]\.method is "adam" \(text\); expected one of/],
+    [file([{ ...good, batchSize: 0 }]), /cells\[0\]\.batchSize is 0; expected an integer >= 1/],
+    [file([{ ...good, measured: [0.5, 7.5] }]), /cells\[0\]\.measured is \[0\.5,7\.5\]/],
+    [file([good, good]), /cells\[1\] is "lalc batch 32 depth 2" \(text\); expected each cell once/],
+    [file([good], { maxDivergedTotal: -1 }), /presets\.smoke\.maxDivergedTotal is -1/],
+    [file([good], { derivation: 3 }), /presets\.smoke\.derivation is 3; expected text/],
+  ];
+  for (const [value, pattern] of cases) {
+    throws(
+      () => parseThresholds(value, "t.json"),
+      (e) => e instanceof ThresholdsError && pattern.test(e.message),
+    );
+  }
+  assertEquals(parseThresholds(file([good]), "t.json").presets.smoke.cells.length, 1);
 });

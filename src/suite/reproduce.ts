@@ -22,7 +22,6 @@ import type { BackendName } from "../backend/backend.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { nextCellRuns } from "./cell_plan.ts";
 import { runId } from "./plan.ts";
-import { parseCsv } from "../output/csv.ts";
 import { BIT_EXACT, compareRun, spreadIndices } from "./drift.ts";
 import type { DriftRow, Tolerance } from "./drift.ts";
 import { GridSpecError, validateGridSpec } from "./grid_spec.ts";
@@ -31,11 +30,14 @@ import type { Versions } from "./meta.ts";
 import { executeRun } from "./execute.ts";
 import { RUN_COLUMNS, runRowCells, runRowFromRecord } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
-import { FILES } from "./store.ts";
+import { FILES, readResults, ResultsError } from "./store.ts";
 import type { GridSpec, PlannedRun } from "./types.ts";
 
 /** A results folder that cannot be checked (absent, unreadable, or an unknown run id). */
-export class ReproduceError extends Error {}
+export class ReproduceError extends Error {
+  /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
+  readonly exitCode = 1;
+}
 
 /** What a results folder records, as `reproduce` reads it. */
 export interface CommittedFolder {
@@ -57,9 +59,10 @@ export interface CommittedFolder {
 }
 
 /**
- * Reads `dir`'s `meta.json` and `runs.csv` (a torn last line is ignored).
+ * Reads `dir`'s `meta.json` and `runs.csv`, every file of the folder checked as every
+ * command checks it (`readResults`; a torn last line is ignored).
  *
- * @throws {ReproduceError} when either is absent or invalid.
+ * @throws {ReproduceError} when a file is absent or invalid.
  * @example
  * ```ts
  * import { readCommitted } from "@lalc/large-batch/suite";
@@ -96,13 +99,14 @@ export async function readCommitted(dir: string): Promise<CommittedFolder> {
   if (typeof meta.backend !== "string") {
     throw new ReproduceError(`${dir}/${FILES.meta}: no "backend"; expected the grid's backend`);
   }
-  const text = await read(FILES.runs);
-  const whole = text.endsWith("\n") ? text : text.slice(0, text.lastIndexOf("\n") + 1);
+  // Every file through the reader of every other command (store.ts): a lost curves.csv,
+  // orphan curve rows or a metric out of range is refused here as there.
   let records: Record<string, string>[];
   try {
-    records = parseCsv(whole);
+    records = (await readResults(dir)).runRecords;
   } catch (e) {
-    throw new ReproduceError(`${dir}/${FILES.runs}: ${(e as Error).message}`);
+    if (!(e instanceof ResultsError)) throw e;
+    throw new ReproduceError(e.message);
   }
   // The grid records each worker's backend threads under hardware (native sums depend on it).
   const hardware = (meta.hardware ?? {}) as Record<string, unknown>;

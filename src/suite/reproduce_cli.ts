@@ -5,8 +5,10 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { basename, dirname } from "node:path";
+import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../cli/args.ts";
+import { guard } from "../cli/guard.ts";
+import { checkOutFile } from "../cli/out_dir.ts";
 import { BACKENDS } from "../backend/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { describeDrift, driftCsv } from "./drift.ts";
@@ -39,8 +41,6 @@ through the grid's own code, and compares every metric column with the committed
 
 Exit status: 0 every cell within tolerance, 1 drift (or an unreadable folder), 2 bad arguments.`;
 
-class Usage extends Error {}
-
 interface Plan {
   dir: string;
   runs?: number;
@@ -53,73 +53,44 @@ interface Plan {
 }
 
 function resolve(args: string[]): Plan | "help" {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        runs: { type: "string" },
-        "run-ids": { type: "string" },
-        out: { type: "string" },
-        backend: { type: "string" },
-        threads: { type: "string" },
-        fast: { type: "boolean" },
-        tolerance: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new Usage(`${(e as Error).message}; allowed: see reproduce --help`);
-  }
+  const parsed = parseCommand({
+    name: "reproduce",
+    help: HELP,
+    options: {
+      runs: { type: "string" },
+      "run-ids": { type: "string" },
+      out: { type: "string" },
+      backend: { type: "string" },
+      threads: { type: "string" },
+      fast: { type: "boolean" },
+      tolerance: { type: "string" },
+    },
+    positionals: { min: 1, max: 1, what: "one results folder (cli.ts reproduce DIR)" },
+  }, args);
+  if (parsed === undefined) return "help";
   const { values, positionals } = parsed;
-  if (values.help) return "help";
-  if (positionals.length !== 1) {
-    throw new Usage(
-      `expected one results folder, got ${positionals.length} (${positionals.join(" ")}); ` +
-        "allowed: reproduce DIR [options]",
-    );
-  }
   const dir = positionals[0].replace(/\/+$/, "");
   if (values.runs !== undefined && values["run-ids"] !== undefined) {
-    throw new Usage("--runs and --run-ids exclude each other; allowed: one of them");
+    throw new CliError("--runs and --run-ids exclude each other; give one of them");
   }
   let runs: number | undefined;
   if (values.runs !== undefined) {
-    runs = values.runs === "all" ? Infinity : Number(values.runs);
-    if (!(runs === Infinity || (Number.isInteger(runs) && runs >= 1))) {
-      throw new Usage(`--runs: "${values.runs}" is not allowed; allowed: an integer >= 1 or all`);
+    if (values.runs === "all") runs = Infinity;
+    else {
+      const n = Number(values.runs);
+      if (!/^\d+$/.test(values.runs.trim()) || !Number.isSafeInteger(n) || n < 1) {
+        throw new CliError(
+          `--runs: "${values.runs}" is not allowed; expected an integer >= 1 or all`,
+        );
+      }
+      runs = n;
     }
   }
   let runIds: string[] | undefined;
   if (values["run-ids"] !== undefined) {
     runIds = values["run-ids"].split(",").map((s) => s.trim()).filter((s) => s !== "");
     if (runIds.length === 0) {
-      throw new Usage(`--run-ids: "${values["run-ids"]}" names no run; allowed: ID,ID,...`);
-    }
-  }
-  if (values.backend !== undefined && !(BACKENDS as readonly string[]).includes(values.backend)) {
-    throw new Usage(
-      `--backend: "${values.backend}" is not allowed; allowed: ${BACKENDS.join(", ")}`,
-    );
-  }
-  let threads: number | undefined;
-  if (values.threads !== undefined) {
-    threads = Number(values.threads);
-    if (!Number.isInteger(threads) || threads < 1 || threads > 1024) {
-      throw new Usage(
-        `--threads: "${values.threads}" is not allowed; allowed: an integer from 1 to 1024`,
-      );
-    }
-  }
-  let tolerance: number | undefined;
-  if (values.tolerance !== undefined) {
-    tolerance = Number(values.tolerance);
-    if (values.tolerance.trim() === "" || !(tolerance >= 0) || !Number.isFinite(tolerance)) {
-      throw new Usage(
-        `--tolerance: "${values.tolerance}" is not allowed; allowed: a number >= 0`,
-      );
+      throw new CliError(`--run-ids: "${values["run-ids"]}" names no run; expected ID,ID,...`);
     }
   }
   return {
@@ -127,10 +98,16 @@ function resolve(args: string[]): Plan | "help" {
     runs,
     runIds,
     out: values.out ?? `results/reproduce/${basename(dir)}.csv`,
-    backend: values.backend as BackendName | undefined,
-    threads,
+    backend: values.backend === undefined
+      ? undefined
+      : choiceOption("backend", values.backend, BACKENDS),
+    threads: values.threads === undefined
+      ? undefined
+      : intOption("threads", values.threads, 1, 1024),
     fast: values.fast === true,
-    tolerance,
+    tolerance: values.tolerance === undefined
+      ? undefined
+      : numberOption("tolerance", values.tolerance, 0),
   };
 }
 
@@ -143,36 +120,19 @@ function resolve(args: string[]): Plan | "help" {
  * Deno.exit(await reproduceMain(["results/smoke", "--runs", "12"]));
  * ```
  */
-export async function reproduceMain(args: string[]): Promise<number> {
-  let plan: Plan | "help";
-  try {
-    plan = resolve(args);
-  } catch (e) {
-    if (!(e instanceof Usage)) throw e;
-    console.error(`reproduce: ${e.message}`);
-    return 2;
-  }
-  if (plan === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  // Refuse an --out this process may not write before training anything.
-  const write = await Deno.permissions.query({ name: "write", path: plan.out });
-  if (write.state !== "granted") {
-    console.error(
-      `reproduce: --out ${plan.out} is not writable with this task's permissions; ` +
-        "allowed: a file under results/",
-    );
-    return 2;
-  }
-  try {
+export function reproduceMain(args: string[]): Promise<number> {
+  return guard("reproduce", async () => {
+    const plan = resolve(args);
+    if (plan === "help") return 0;
+    // The drift CSV's path is checked before anything is trained: a folder there, or a
+    // path this process may not write, fails now and not after every run.
+    await checkOutFile("reproduce", "out", plan.out);
     const folder = await readCommitted(plan.dir);
     try {
       chooseRecords(folder.records, plan); // an unknown --run-ids is a usage error
     } catch (e) {
       if (!(e instanceof ReproduceError)) throw e;
-      console.error(`reproduce: --run-ids: ${e.message}`);
-      return 2;
+      throw new CliError(`--run-ids: ${e.message}`);
     }
     const backend = plan.backend ?? folder.backend;
     console.error(
@@ -222,11 +182,5 @@ export async function reproduceMain(args: string[]): Promise<number> {
           `(${report.mismatches.length} cells outside ${comparison.source}); wrote ${plan.out}`,
     );
     return report.driftedRuns.length === 0 ? 0 : 1;
-  } catch (e) {
-    if (e instanceof ReproduceError) {
-      console.error(`reproduce: ${e.message}`);
-      return 1;
-    }
-    throw e;
-  }
+  });
 }

@@ -17,14 +17,17 @@ import {
 } from "./reproduce.ts";
 import { reproduceMain } from "./reproduce_cli.ts";
 import { runRowFromRecord } from "./schema.ts";
+import { assertOneLine, cli, copyResults, inResults } from "../cli/_test_cli.ts";
 
 const SMOKE_DIR = new URL("../../results/smoke", import.meta.url).pathname;
 const ROOT = new URL("../..", import.meta.url).pathname;
 
-/** A copy of the smoke folder's meta.json and runs.csv with one cell replaced. */
+/** A copy of the smoke folder's results files with one cell of runs.csv replaced. */
 async function editedSmoke(runId: string, column: string, value: string): Promise<string> {
   const dir = await Deno.makeTempDir();
-  await Deno.copyFile(`${SMOKE_DIR}/meta.json`, `${dir}/meta.json`);
+  for (const f of ["meta.json", "curves.csv", "layer_rates.csv"]) {
+    await Deno.copyFile(`${SMOKE_DIR}/${f}`, `${dir}/${f}`);
+  }
   const text = await Deno.readTextFile(`${SMOKE_DIR}/runs.csv`);
   const [header, ...lines] = text.trimEnd().split("\n");
   const cols = header.split(",");
@@ -140,7 +143,50 @@ Deno.test("reproduce refuses bad folders and arguments before training", async (
     console.error = error;
   }
   assert(seen.every((m) => m.startsWith("reproduce")), seen.join("\n"));
-  assert(seen.some((m) => m.includes('--runs: "0" is not allowed; allowed:')), seen.join("\n"));
+  assert(
+    seen.some((m) => m.includes('--runs: "0" is not allowed; expected an integer >= 1 or all')),
+    seen.join("\n"),
+  );
+});
+
+Deno.test("reproduce refuses, before training, what every other command refuses", async () => {
+  await inResults(async (dir) => {
+    const smoke = await copyResults("smoke", `${ROOT}/${dir}`);
+    const curves = await Deno.readTextFile(`${smoke}/curves.csv`);
+    const [header, first, ...rest] = curves.split("\n");
+    // A curve row of a run runs.csv lacks, in the middle of the file: not a write cut short.
+    const orphan = first.replace(/^\w+/, "0123456789abcdef");
+    await Deno.writeTextFile(`${smoke}/curves.csv`, [header, orphan, first, ...rest].join("\n"));
+    assertOneLine(
+      await cli("reproduce", [smoke, "--runs", "1"]),
+      "reproduce",
+      1,
+      /curves\.csv:2: run_id 0123456789abcdef is not a run of runs\.csv/,
+    );
+    await Deno.remove(`${smoke}/curves.csv`);
+    assertOneLine(
+      await cli("reproduce", [smoke, "--runs", "1"]),
+      "reproduce",
+      1,
+      /curves\.csv is missing while runs\.csv has 215 finished runs/,
+    );
+    assertOneLine(
+      await cli("reproduce", ["results/smoke", "--runs", "-2"]),
+      "reproduce",
+      2,
+      /^reproduce: --runs: "-2" is not allowed; expected an integer >= 1 or all$/,
+    );
+    assertOneLine(
+      await cli("reproduce", ["results/smoke", "--tolerance", "-1"]),
+      "reproduce",
+      2,
+      /^reproduce: --tolerance: "-1" is not allowed; expected a number >= 0$/,
+    );
+    // An existing folder as --out: refused at once, not after re-running every row.
+    const r = await cli("reproduce", ["results/smoke", "--runs", "all", "--out", dir]);
+    assertOneLine(r, "reproduce", 2, /--out: ".*" is a folder; expected a file path/);
+    assertEquals(r.stdout, "");
+  });
 });
 
 Deno.test("a committed row today's procedure would not run is reported, not trained", async () => {

@@ -10,7 +10,7 @@ import { fakeRunFn } from "./_test_fakes.ts";
 import { fakeGridOptions, TEST_VERSIONS, twoMethodGrid } from "./_test_grid.ts";
 import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
 import { runId } from "./plan.ts";
-import { RUN_COLUMNS } from "./schema.ts";
+import { CURVE_COLUMNS, RUN_COLUMNS } from "./schema.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
 import { summarizeCells } from "./select.ts";
@@ -129,6 +129,36 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
           (l) => l.split(",").map((c, i) => i === accuracyAt ? "0.9x" : c).join(","),
         ),
       /runs\.csv:3: final_test_accuracy is "0\.9x"; expected a number/,
+    ],
+    ...([
+      ["final_test_accuracy", "7.5", "a number in \\[0, 1\\] or empty"],
+      ["val_accuracy", "-0.1", "a number in \\[0, 1\\] or empty"],
+      ["loss_spikes", "-3", "an integer >= 0"],
+      ["steps", "2.5", "an integer >= 0"],
+      ["wall_seconds", "-1", "a finite number >= 0"],
+      ["test_samples", "", "an integer >= 0"],
+    ] as const).map(([column, value, allowed]): [string, () => Promise<void>, RegExp] => [
+      `${column} out of range`,
+      () =>
+        editLine(
+          runs,
+          3,
+          (l) =>
+            l.split(",").map((c, i) => i === RUN_COLUMNS.indexOf(column) ? value : c).join(","),
+        ),
+      new RegExp(`runs\\.csv:3: ${column} is "${value}"; expected ${allowed}`),
+    ]),
+    [
+      "curve accuracy out of range",
+      () =>
+        editLine(
+          curves,
+          2,
+          (l) =>
+            l.split(",").map((c, i) => i === CURVE_COLUMNS.indexOf("val_accuracy") ? "1.5" : c)
+              .join(","),
+        ),
+      /curves\.csv:2: val_accuracy is "1\.5"; expected a number in \[0, 1\] or empty/,
     ],
     [
       "renamed header",

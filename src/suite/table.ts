@@ -19,14 +19,27 @@ export class ResultsError extends Error {
   }
 }
 
-/** What a cell may hold. `?` kinds also accept an empty cell (NaN) and `inf`/`-inf`. */
+/**
+ * What a cell may hold. `num?` also accepts an empty cell (NaN) and `inf`/`-inf`; `int?`,
+ * `count?` and `fraction?` an empty cell; `nonneg?` an empty cell and `inf`. The ranged kinds
+ * say what a metric can be at all, so a value no run can produce (an accuracy of 7.5, a
+ * negative count) stops the read instead of being averaged into a table or a gate:
+ * `count` an integer >= 0, `positive` an integer >= 1, `nonneg` a finite number >= 0,
+ * `fraction` a number in [0, 1] (accuracies).
+ */
 export type CellKind =
   | "id"
   | "text"
   | "int"
   | "int?"
+  | "count"
+  | "count?"
+  | "positive"
   | "num"
   | "num?"
+  | "nonneg"
+  | "nonneg?"
+  | "fraction?"
   | "method"
   | "phase"
   | "status"
@@ -36,14 +49,23 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i;
 const isNum = (c: string) => NUMBER.test(c);
 const isInt = (c: string) => /^-?\d+$/.test(c);
 const nanOrInf = (c: string) => c === "" || c === "inf" || c === "-inf";
+const isCount = (c: string) => /^\d+$/.test(c) && Number.isSafeInteger(Number(c));
+const isNonneg = (c: string) => isNum(c) && Number(c) >= 0 && Number.isFinite(Number(c));
+const isFraction = (c: string) => isNum(c) && Number(c) >= 0 && Number(c) <= 1;
 
 const CHECKS: Record<CellKind, [(c: string) => boolean, string]> = {
   id: [(c) => /^[0-9a-f]{16}$/.test(c), "a run id (16 hex digits)"],
   text: [() => true, "text"],
   int: [isInt, "an integer"],
   "int?": [(c) => c === "" || isInt(c), "an integer or empty"],
+  count: [isCount, "an integer >= 0"],
+  "count?": [(c) => c === "" || isCount(c), "an integer >= 0 or empty"],
+  positive: [(c) => isCount(c) && Number(c) >= 1, "an integer >= 1"],
   num: [isNum, "a number"],
   "num?": [(c) => nanOrInf(c) || isNum(c), "a number, inf, -inf or empty"],
+  nonneg: [isNonneg, "a finite number >= 0"],
+  "nonneg?": [(c) => c === "" || c === "inf" || isNonneg(c), "a number >= 0, inf or empty"],
+  "fraction?": [(c) => c === "" || isFraction(c), "a number in [0, 1] or empty"],
   method: [(c) => (METHODS as readonly string[]).includes(c), `one of ${METHODS.join(", ")}`],
   phase: [(c) => c === "tune" || c === "seed", "tune or seed"],
   status: [(c) => c === "ok" || c === "diverged" || c === "error", "ok, diverged or error"],
