@@ -11,7 +11,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { guard } from "../src/cli/guard.ts";
+import { intOption, parseCommand } from "../src/cli/args.ts";
 import { useBackend } from "../src/backend/backend.ts";
 import { setWasmConvOverride } from "../src/backend/wasm_kernels.ts";
 
@@ -33,12 +34,21 @@ export function medianMs(f: () => tf.Tensor, n: number): number {
   return times[Math.floor(n / 2)];
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({ options: { n: { type: "string", default: "5" } } });
-  const n = Number(values.n);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--n: got "${values.n}"; allowed: an integer >= 1`);
-  }
+const HELP = `usage: backend_kernels.ts [--n N]
+
+wasm conv and pool kernels on W2's shapes against the matmul of the same multiply-adds.
+
+  --n N       timed calls per kernel, median reported (default 5)
+  -h, --help  show this text`;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseCommand({
+    name: "backend_kernels",
+    help: HELP,
+    options: { n: { type: "string", default: "5" } },
+  }, args);
+  if (parsed === undefined) return 0;
+  const n = intOption("n", parsed.values.n, 1);
   await useBackend("wasm");
   const rows: [string, number][] = [];
   const time = (name: string, f: () => tf.Tensor) => rows.push([name, medianMs(f, n)]);
@@ -85,4 +95,7 @@ if (import.meta.main) {
   }
   console.log(`| kernel | median ms (n=${n}) |\n|---|---:|`);
   for (const [name, ms] of rows) console.log(`| ${name} | ${ms.toFixed(1)} |`);
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await guard("backend_kernels", () => main(Deno.args)));

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { guard } from "../src/cli/guard.ts";
+import { intOption, listOption, parseCommand } from "../src/cli/args.ts";
 import { parseCsv } from "../src/output/csv.ts";
 import { BIT_EXACT, compareRun, CONFIG_COLUMNS } from "../src/suite/drift.ts";
 
@@ -272,42 +273,46 @@ export function determinismTable(rows: readonly DeterminismRow[]): string {
   return lines.join("\n");
 }
 
-if (import.meta.main) {
-  const list = (s: string | undefined) => s?.split(",").map((x) => x.trim()).filter(Boolean);
-  const counts = (name: string, s: string | undefined) => {
-    const xs = list(s)?.map(Number);
-    if (xs && (xs.length < 1 || !xs.every((x) => Number.isInteger(x) && x >= 1))) {
-      console.error(
-        `determinism: --${name} "${s}" is not allowed; allowed: integers >= 1 (the first is the base)`,
-      );
-      Deno.exit(2);
-    }
-    return xs;
-  };
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        backends: { type: "string" },
-        threads: { type: "string" },
-        workers: { type: "string" },
-        methods: { type: "string" },
-        depths: { type: "string" },
-        batch: { type: "string" },
-      },
-    }));
-  } catch (e) {
-    console.error(`determinism: ${(e as Error).message}; allowed: see the usage in the file`);
-    Deno.exit(2);
-  }
+const HELP = `usage: determinism.ts [--backends A,B] [--threads 1,N] [--workers 1,N] [options]
+
+Runs the same small grid in separate grid processes and compares their runs.csv cell by cell.
+
+  --backends A,B   backends to measure (default: every one that starts)
+  --threads 1,N    thread counts; the first is the base the others are compared with
+  --workers 1,N    grid worker counts; the first is the base
+  --methods A,B    methods of the grid (default: every method)
+  --depths A,B     depths (default 2,8)
+  --batch A,B      batch sizes (default 512)
+  -h, --help       show this text`;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseCommand({
+    name: "determinism",
+    help: HELP,
+    options: {
+      backends: { type: "string" },
+      threads: { type: "string" },
+      workers: { type: "string" },
+      methods: { type: "string" },
+      depths: { type: "string" },
+      batch: { type: "string" },
+    },
+  }, args);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
+  const text = (_: string, item: string) => item;
+  const list = (name: string, value: string | undefined) =>
+    value === undefined ? undefined : listOption(name, value, text);
+  const ints = (name: string, value: string | undefined) =>
+    value === undefined ? undefined : listOption(name, value, (n, s) => intOption(n, s, 1));
   const start = performance.now();
   const rows = await measureDeterminism({
-    backends: list(values.backends),
-    threads: counts("threads", values.threads),
-    workers: counts("workers", values.workers),
-    methods: list(values.methods),
-    depths: list(values.depths)?.map(Number),
-    batchSizes: list(values.batch)?.map(Number),
+    backends: list("backends", values.backends),
+    threads: ints("threads", values.threads),
+    workers: ints("workers", values.workers),
+    methods: list("methods", values.methods),
+    depths: ints("depths", values.depths),
+    batchSizes: ints("batch", values.batch),
   });
   console.log(determinismTable(rows));
   // Every column's largest |diff|: what a tolerance in fixtures/reproducibility.json is set from.
@@ -317,4 +322,7 @@ if (import.meta.main) {
     }
   }
   console.log(`(${((performance.now() - start) / 1000).toFixed(0)} s)`);
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await guard("determinism", () => main(Deno.args)));
