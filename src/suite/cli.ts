@@ -183,10 +183,8 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
 export function gridMain(args: string[]): Promise<number> {
   return guard("grid", async () => {
     const plan = await resolveGridArgs(args);
-    if (plan === "help") {
-      console.log(GRID_HELP);
-      return 0;
-    }
+    // parseCommand printed the help text already.
+    if (plan === "help") return 0;
     const { grid, out } = plan;
     // Before anything loads: a folder this process may not write fails now, with how to run.
     await checkOutDir("grid", "out", out);
