@@ -252,15 +252,27 @@ export function gridMain(args: string[]): Promise<number> {
     if (result.complete) {
       for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
     }
+    const errors = result.rows.filter((r) => r.status === "error").length;
     console.log(
       `${result.ran} runs done now, ${result.skipped} found done; ` +
-        (result.complete ? "grid complete" : "grid incomplete (run again to resume)"),
+        (!result.complete
+          ? "grid incomplete (run again to resume)"
+          : errors > 0
+          ? `grid finished with ${errors} error row${errors > 1 ? "s" : ""} (see the error ` +
+            `column of ${out}/${FILES.runs}); to run them again, run the same command with ` +
+            `--retry-errors`
+          : "grid complete"),
     );
-    if (plan.plots && result.complete && result.ran > 0 && !plan.shard) {
-      const { drawReport } = await import("./report.ts");
-      for (const f of await drawReport(out)) console.log(`wrote ${f}`);
+    // Drawn when a plot is missing or older than the results: a resume after a kill during
+    // the drawing (nothing left to run) draws them too.
+    if (plan.plots && result.complete && !plan.shard) {
+      const { drawReport, plotsOutOfDate } = await import("./report.ts");
+      if (await plotsOutOfDate(out)) {
+        for (const f of await drawReport(out)) console.log(`wrote ${f}`);
+      }
     }
-    return 0;
+    // Error rows are not a finished grid: a script or CI step must not take them as one.
+    return result.complete && errors > 0 ? 1 : 0;
   });
 }
 
