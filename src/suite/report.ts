@@ -376,7 +376,9 @@ async function modified(path: string): Promise<number | undefined> {
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
  * import { plotsOutOfDate } from "./report.ts";
  * const dir = await Deno.makeTempDir();
- * await Deno.copyFile(new URL("../../results/smoke/runs.csv", import.meta.url), `${dir}/runs.csv`);
+ * for (const f of ["meta.json", "runs.csv", "curves.csv", "layer_rates.csv"]) {
+ *   await Deno.copyFile(new URL(`../../results/smoke/${f}`, import.meta.url), `${dir}/${f}`);
+ * }
  * assertEquals(await plotsOutOfDate(dir), true); // no plot drawn yet
  * await Deno.remove(dir, { recursive: true });
  * ```
