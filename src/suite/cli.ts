@@ -23,6 +23,7 @@ import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
 import { checkFolder, FILES, readResults } from "./store.ts";
+import { batchProblem } from "../train/limits.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
@@ -204,6 +205,17 @@ export function gridMain(args: string[]): Promise<number> {
       Math.max(1, Math.floor(navigator.hardwareConcurrency / plan.workers));
     // The data first: a bad data folder is reported before a backend starts.
     const dataset = await asInputError(() => loadGridDataset(grid.dataset));
+    // The rule `train` applies (src/train/limits.ts), before any run: a batch larger than the
+    // training split would otherwise end as an error row for each of its runs.
+    const batches = grid.batchSizes
+      .map((b, i) => [i, b, batchProblem(b, dataset.train.count, dataset.name)] as const)
+      .filter(([, , why]) => why !== undefined);
+    if (batches.length > 0) {
+      throw new CliError(
+        batches.map(([i, b, why]) => `grid.batchSizes[${i}]: ${b} is not allowed; ${why}`)
+          .join("; "),
+      );
+    }
     await startBackend(() => useBackend(plan.backend, { threads: plan.workers > 1 ? 1 : threads }));
     const versions = await currentVersions();
     const tty = Deno.stderr.isTerminal();

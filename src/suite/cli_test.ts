@@ -180,3 +180,27 @@ Deno.test("a resume with nothing to run draws missing plots; error rows exit 1 w
   assertEquals((await Deno.stat(`${out}/lr_sensitivity.png`)).mtime, drawn);
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a grid batch larger than the training split is refused before any run, as train refuses it", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/grid.json`,
+    JSON.stringify({
+      extends: "smoke",
+      name: "bigbatch",
+      description: "cli test grid",
+      batchSizes: [32, 128],
+      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+    }),
+  );
+  const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu"];
+  const r = await gridQuietly(args);
+  assertEquals(r.code, 2, r.out);
+  assert(
+    /grid: grid\.batchSizes\[1\]: 128 is not allowed; synthetic has \d+ training samples/
+      .test(r.out),
+    r.out,
+  );
+  assert(!await exists(`${dir}/out/runs.csv`), "no run was made");
+  await Deno.remove(dir, { recursive: true });
+});

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { ModelKind } from "../models/types.ts";
+import { modelProblem, TRAIN_LIMITS } from "../train/limits.ts";
 import { MODEL_KINDS } from "./_model_kinds.ts";
 import { PRESETS } from "./presets.ts";
 import { DATASETS, METHODS } from "./types.ts";
@@ -59,11 +61,11 @@ const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
  * batch 16384, 90 epochs, 5 rates, 10000 eval samples).
  */
 export const GRID_LIMITS = {
-  width: 4096,
-  depth: 1000,
+  width: TRAIN_LIMITS.width,
+  depth: TRAIN_LIMITS.depth,
   batchSize: 1 << 20,
   seed: 2 ** 31 - 1,
-  epochs: 10_000,
+  epochs: TRAIN_LIMITS.epochs,
   lrPoints: 100,
   lrFactor: 1000,
   evalPoints: 10_000,
@@ -198,6 +200,15 @@ export function validateGridSpec(value: unknown): GridSpec {
     `integers from 1 to ${L.batchSize}`,
   );
   list("grid.depths", merged.depths, posInt(L.depth), `integers from 1 to ${L.depth}`);
+  // Each depth with the model, by the rules `train` applies (src/train/limits.ts): a ResNet
+  // depth that is not 6n + 2, or a model too large to hold, is refused before any run.
+  if (isObj(model) && Array.isArray(merged.depths) && posInt(L.width)(model.width)) {
+    merged.depths.forEach((depth, i) => {
+      if (!posInt(L.depth)(depth)) return;
+      const problem = modelProblem(model.kind as ModelKind, depth as number, model.width as number);
+      if (problem !== undefined) problems.push(`grid.depths[${i}]: ${problem}`);
+    });
+  }
   list("grid.seeds", merged.seeds, nonNegInt(L.seed), `integers from 0 to ${L.seed}`);
   need(
     "grid.epochs",
