@@ -77,8 +77,9 @@ export const GRID_LIMITS = {
 
 /**
  * Checks `value` (parsed JSON) and returns the grid it describes. `"extends": "<preset>"`
- * starts from a preset and overrides the fields given; without it every field of
- * {@link GridSpec} must be present except `description` and `traceSteps`.
+ * starts from a preset and overrides the fields given (all but `description`, which is the
+ * file's own or derived from the preset's name and the fields changed); without it every
+ * field of {@link GridSpec} must be present except `description` and `traceSteps`.
  *
  * @throws {GridSpecError} listing every problem found.
  * @example
@@ -115,6 +116,14 @@ export function validateGridSpec(value: unknown): GridSpec {
   if (isObj(base.model) && isObj(value.model)) merged.model = { ...base.model, ...value.model };
   if (isObj(base.lrGrid) && isObj(value.lrGrid)) {
     merged.lrGrid = { ...base.lrGrid, ...value.lrGrid };
+  }
+  // A preset's description describes the preset's runs: a grid that extends it and changes
+  // them must not carry it (it would label the new grid's results). Without its own
+  // description it gets one that says where it came from and what it changed.
+  if (value.extends !== undefined && value.description === undefined) {
+    const changed = Object.keys(value).filter((k) => !["extends", "name"].includes(k));
+    merged.description = `user grid from preset ${show(value.extends)}` +
+      (changed.length > 0 ? `, changing ${changed.join(", ")}` : "");
   }
   merged.description ??= "user grid";
   merged.traceSteps ??= 0;
