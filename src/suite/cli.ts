@@ -22,7 +22,7 @@ import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
-import { checkFolder, FILES, readResults } from "./store.ts";
+import { checkFolder, FILES, folderBackend, readResults } from "./store.ts";
 import { batchProblem } from "../train/limits.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
@@ -40,8 +40,9 @@ with the same arguments.
   --preset NAME   ${Object.keys(PRESETS).join(", ")} (default: standard)
   --grid FILE     a JSON grid (the shape of a preset; "extends": "smoke" to start from one)
   --out DIR       results folder (default: results/<grid name>)
-  --backend NAME  ${BACKENDS.join(", ")} (default: native where its libraries load, else
-                  wasm)
+  --backend NAME  ${BACKENDS.join(", ")} (default: the backend of the folder being resumed,
+                  else native where its libraries load, else wasm; a folder resumes only
+                  on its own backend)
   --threads N     threads of each worker's native kernels (default: as below)
   --max-runs N    stop after N new runs (the folder stays resumable)
   --workers N     runs at a time, each on its own worker thread (default: the number of
@@ -117,9 +118,23 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   } else {
     grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
+  const shardOrError = (): ShardSpec | null => {
+    try {
+      return values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
+    } catch (e) {
+      throw new CliError(
+        `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
+      );
+    }
+  };
+  const shard = shardOrError();
+  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
+  const out = values.out ?? `results/${name}`;
+  // A resume without --backend keeps the backend its folder was started with; an explicit
+  // other one is refused when the folder is opened (store.ts), as it would mix backends.
   const backend: BackendName = choiceOption(
     "backend",
-    values.backend ?? await defaultBackend(),
+    values.backend ?? await folderBackend(out) ?? await defaultBackend(),
     BACKENDS,
   );
   const threads = values.threads === undefined
@@ -132,18 +147,9 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   const workers = values.workers === undefined
     ? (WORKER_PER_CORE.includes(backend) ? cores : 1)
     : intOption("workers", values.workers, 1, 1024);
-  let shard: ShardSpec | null;
-  try {
-    shard = values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
-  } catch (e) {
-    throw new CliError(
-      `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
-    );
-  }
-  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
   return {
     grid,
-    out: values.out ?? `results/${name}`,
+    out,
     backend,
     threads,
     maxRuns,

@@ -204,3 +204,37 @@ Deno.test("a grid batch larger than the training split is refused before any run
   assert(!await exists(`${dir}/out/runs.csv`), "no run was made");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a resume without --backend keeps the folder's backend; another --backend is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/grid.json`,
+    JSON.stringify({
+      extends: "smoke",
+      name: "resume",
+      description: "cli test grid",
+      methods: ["lalc"],
+      batchSizes: [32],
+      depths: [2],
+      seeds: [1],
+      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+      model: { kind: "mlp", width: 8 },
+      epochs: 1,
+      lrGrid: { points: 1, factor: 10 },
+      evalPoints: 1,
+      evalSamples: 32,
+    }),
+  );
+  const out = `${dir}/out`;
+  const args = ["--grid", `${dir}/grid.json`, "--out", out, "--no-plots", "--workers", "1"];
+  // cpu is never the default backend: a resume that fell back to the default would differ.
+  const first = await gridQuietly([...args, "--backend", "cpu", "--max-runs", "1"]);
+  assertEquals(first.code, 0, first.out);
+  const resumed = await gridQuietly(args);
+  assertEquals(resumed.code, 0, resumed.out);
+  assert(/backend cpu, /.test(resumed.out) && /grid complete/.test(resumed.out), resumed.out);
+  const other = await gridQuietly([...args, "--backend", "wasm"]);
+  assertEquals(other.code, 1, other.out);
+  assert(/was started with --backend cpu; resume with the same backend/.test(other.out), other.out);
+  await Deno.remove(dir, { recursive: true });
+});
