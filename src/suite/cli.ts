@@ -233,34 +233,53 @@ export function gridMain(args: string[]): Promise<number> {
         `${threads} thread${threads > 1 ? "s" : ""}, ` +
         (plan.shard ? `shard ${plan.shard.index}/${plan.shard.count}, ` : "") + `out ${out}`,
     );
-    const result = await runGrid({
-      grid,
-      out,
-      dataset,
-      runFn: trainRun,
-      kit: optimizerKit,
-      backend: plan.backend,
-      versions,
-      hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
-      maxRuns: plan.maxRuns,
-      shard: plan.shard,
-      retryErrors: plan.retryErrors,
-      workers: plan.workers,
-      threads,
-      onProgress: (p) => {
-        const r = p.row;
-        const what =
-          `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
-          (r
-            ? ` ${r.status} val ${Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"}`
-            : "") +
-          (p.skipped ? " (done before)" : "") +
-          (plan.workers > 1 ? ` [${p.running} running]` : "");
-        const line = progressLine({ ...p, label: what });
-        if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
-        else console.error(line);
-      },
-    });
+    // `deno task grid` runs this process under a wrapper; a wrapper killed with SIGKILL
+    // cannot pass the signal on, and this process would train on as an orphan. Its parent
+    // changing (the orphan is adopted by init) stops it as a kill would, minus the kill.
+    const parentGone = watchParent();
+    let result: Awaited<ReturnType<typeof runGrid>>;
+    try {
+      result = await runGrid({
+        signal: parentGone.signal,
+        grid,
+        out,
+        dataset,
+        runFn: trainRun,
+        kit: optimizerKit,
+        backend: plan.backend,
+        versions,
+        hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
+        maxRuns: plan.maxRuns,
+        shard: plan.shard,
+        retryErrors: plan.retryErrors,
+        workers: plan.workers,
+        threads,
+        onProgress: (p) => {
+          const r = p.row;
+          const what =
+            `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
+            (r
+              ? ` ${r.status} val ${
+                Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"
+              }`
+              : "") +
+            (p.skipped ? " (done before)" : "") +
+            (plan.workers > 1 ? ` [${p.running} running]` : "");
+          const line = progressLine({ ...p, label: what });
+          if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+          else console.error(line);
+        },
+      });
+    } finally {
+      parentGone.stop();
+    }
+    if (parentGone.signal.aborted) {
+      console.error(
+        `grid: its parent process (pid ${parentGone.parent}) is gone; stopped after ` +
+          `${result.ran} new runs (runs in flight dropped). Run the same command again to resume`,
+      );
+      return 1;
+    }
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
     if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
@@ -292,6 +311,25 @@ export function gridMain(args: string[]): Promise<number> {
     // Error rows are not a finished grid: a script or CI step must not take them as one.
     return result.complete && errors > 0 ? 1 : 0;
   });
+}
+
+/** How often {@link watchParent} looks at the parent pid. */
+const PARENT_POLL_MS = 1000;
+
+/**
+ * Aborts its signal when this process's parent changes (the parent died and the process was
+ * adopted); `stop()` ends the watching.
+ */
+function watchParent(): { signal: AbortSignal; parent: number; stop: () => void } {
+  const parent = Deno.ppid;
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    if (Deno.ppid !== parent) {
+      clearInterval(timer);
+      controller.abort();
+    }
+  }, PARENT_POLL_MS);
+  return { signal: controller.signal, parent, stop: () => clearInterval(timer) };
 }
 
 /** The results of `dir`, or a one-line data error (exit 1) when it holds none. */

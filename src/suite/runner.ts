@@ -82,6 +82,11 @@ export interface GridRunOptions {
   readonly threads?: number;
   /** The worker module (default `grid_worker.ts`: the real backend, data and training). */
   readonly workerModule?: URL;
+  /**
+   * Stops the grid when aborted: no run starts after it, runs in flight are abandoned
+   * unwritten, and the folder stays resumable (`grid` aborts when its parent process dies).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -262,7 +267,16 @@ async function schedule(
     return false;
   };
 
+  const signal = options.signal;
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
   while (true) {
+    if (signal?.aborted) {
+      stopped = true;
+      break;
+    }
     // Fill the free workers, earliest cell first.
     while (inFlight.size < workers && !stopped) {
       const cell = active.find((c) => c.queue.length > 0);
@@ -284,7 +298,12 @@ async function schedule(
       inFlight.set(k, pending);
     }
     if (inFlight.size === 0) break;
-    const { key: k, cell, run, out } = await Promise.race(inFlight.values());
+    const next = await Promise.race([...inFlight.values(), aborted]);
+    if (next === "aborted") {
+      stopped = true;
+      break;
+    }
+    const { key: k, cell, run, out } = next;
     inFlight.delete(k);
     await store.append(out.row, out.curveRows, out.rateRows);
     done++;
