@@ -114,7 +114,9 @@ export async function executeRun(
     result = failedResult(message);
     if (isFatalBackendError(e)) fatal = message;
   }
-  // A fatal error's trace may be half-read from a broken backend: its points are dropped.
+  // A fatal error's trace may be half-read from a broken backend: its points are dropped,
+  // and reads that fail later are caught here rather than ending the thread as unhandled.
+  if (fatal !== undefined) traced?.points().catch(() => {});
   const points = traced === undefined || fatal !== undefined ? [] : await traced.points();
   const rows = runRows(options, run, result, points);
   return fatal === undefined ? rows : { ...rows, fatal };
