@@ -117,6 +117,17 @@ Deno.test("old flag spellings are refused with the new one; -h works everywhere"
   });
 });
 
+Deno.test("every command's --help prints its usage once on stdout and exits 0", async () => {
+  const commands = ["train", "explode", "grid", "gate", "report", "reproduce", "merge"];
+  const outcomes = await Promise.all(commands.map((c) => cli(c, ["--help"])));
+  commands.forEach((c, i) => {
+    const { code, stdout, stderr } = outcomes[i];
+    assertEquals(code, 0, `${c} --help: exit ${code}, ${stderr}`);
+    assertEquals(stdout.match(/^usage: /gm)?.length, 1, `${c} --help printed:\n${stdout}`);
+    assertMatch(stdout, new RegExp(`^usage: cli\\.ts ${c} `), c);
+  });
+});
+
 /** Writes a copy of the shipped Fashion-MNIST subset into `dir` with one file spoiled. */
 async function spoiledData(
   dir: string,

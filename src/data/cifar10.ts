@@ -124,6 +124,12 @@ export async function loadCifar10(options: { dataDir?: string } = {}): Promise<D
     fromEnv = undefined; // no --allow-env: behave as if unset
   }
   const dir = options.dataDir ?? fromEnv ?? DEFAULT_CIFAR10_DIR;
+  // An empty path would read the current folder, hiding the typo.
+  if (dir.trim() === "") {
+    throw new Error(
+      `dataDir: "${dir}" is not allowed; expected the cifar-10-batches-bin folder`,
+    );
+  }
   // one file after the other, so a missing or bad file is always reported as the first one
   const parts: Split[] = [];
   for (const f of CIFAR10_TRAIN_FILES) parts.push(await readBatch(join(dir, f)));

@@ -87,6 +87,12 @@ export async function loadFashionMnist(options: FashionMnistOptions = {}): Promi
   const fromEnv = readEnv("FASHION_MNIST_DIR");
   const explicit = options.dataDir ?? fromEnv;
   const dir = explicit ?? DEFAULT_FASHION_MNIST_DIR;
+  // An empty path would read the current folder and say "no files in .", hiding the typo.
+  if (dir.trim() === "") {
+    throw new Error(
+      `dataDir: "${dir}" is not allowed; expected the folder of the Fashion-MNIST files`,
+    );
+  }
   const allowSubset = options.allowSubset ?? explicit === undefined;
   const found = await findFiles(dir);
   if (found.missing.length === 0) {

@@ -35,14 +35,10 @@ interface BasicBlock {
   readonly pad: [number, number];
 }
 
-/** The number of blocks per stage for a ResNet of total depth `depth` (= 6n + 2). */
-export function resnetBlocksPerStage(depth: number): number {
-  const n = (depth - 2) / 6;
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`resnet depth must be 6n + 2 with n >= 1 (8, 14, 20, 32, ...), got ${depth}`);
-  }
-  return n;
-}
+// Kept in a module without tf.js, so the checks of a configuration (src/train/limits.ts) can
+// use the same rule without loading it.
+export { resnetBlocksPerStage } from "./resnet_depth.ts";
+import { resnetBlocksPerStage } from "./resnet_depth.ts";
 
 /**
  * Creates the ResNet's variables in `store` (`stem/conv`, `stem/bn`,

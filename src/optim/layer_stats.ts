@@ -55,7 +55,10 @@ export class LayerStatsRecorder {
     const { names, rate, parts } = this;
     const byName = new Map<string, { trustRatio: number; learningRate: number }>();
     if (parts.length > 0) {
-      const all = tf.concat(parts.flatMap((p) => [p.trustRatio, p.learningRate]));
+      // Kept: a caller inside a tf.tidy (a wrapped applyGradients in a training step) would
+      // otherwise have it disposed when the tidy ends, before an asynchronous read (webgpu's)
+      // has finished. Disposed below once read.
+      const all = tf.keep(tf.concat(parts.flatMap((p) => [p.trustRatio, p.learningRate])));
       const values = await all.data();
       all.dispose();
       let offset = 0;

@@ -27,7 +27,8 @@
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const tmp = `${path}.tmp-${Deno.pid}`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const file = await Deno.open(tmp, { write: true, create: true, truncate: true });
+  const file = await Deno.open(tmp, { write: true, create: true, truncate: true })
+    .catch((e) => Promise.reject(namingPath(e, path)));
   try {
     try {
       await writeAll(file, bytes);
@@ -39,7 +40,7 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   } catch (e) {
     // The old file (if any) is untouched; take the partial temporary file away too.
     await Deno.remove(tmp).catch(() => {});
-    throw e;
+    throw namingPath(e, path);
   }
 }
 
@@ -60,13 +61,38 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
  */
 export async function appendDurably(path: string, text: string): Promise<void> {
   if (text === "") return;
-  const file = await Deno.open(path, { append: true, create: true });
   try {
-    await writeAll(file, new TextEncoder().encode(text));
-    await file.sync();
-  } finally {
-    file.close();
+    const file = await Deno.open(path, { append: true, create: true });
+    try {
+      await writeAll(file, new TextEncoder().encode(text));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+  } catch (e) {
+    throw namingPath(e, path);
   }
+}
+
+/**
+ * `error` with `path` named in its message, when it does not name it already: Deno's errors
+ * of a write or a sync on an open file (`No space left on device (os error 28)`) name no
+ * file, and the user must know which one to make room for. The error keeps its class and
+ * `code`, so callers still tell a full disk from a refused write.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { namingPath } from "./atomic.ts";
+ * const full = Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" });
+ * assertEquals(namingPath(full, "results/x/runs.csv").message, "No space left on device (os error 28), writing results/x/runs.csv");
+ * ```
+ */
+export function namingPath<E>(error: E, path: string): E {
+  if (error instanceof Error && !error.message.includes(path)) {
+    error.message = `${error.message}, writing ${path}`;
+  }
+  return error;
 }
 
 /** `Deno.FsFile.write` may write fewer bytes than asked; loop until all are out. */

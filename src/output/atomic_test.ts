@@ -39,3 +39,28 @@ Deno.test("appendDurably appends, and an empty text creates no file", async () =
   assert.equal(await Deno.readTextFile(`${dir}/runs.csv`), "a\nb\n");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("a full disk names the file being written, for appends and whole files", async () => {
+  // A full disk, as Deno reports it: a write on an open file fails naming no file. (/dev/full
+  // would need --allow-all.)
+  const write = Deno.FsFile.prototype.write;
+  Deno.FsFile.prototype.write = () =>
+    Promise.reject(
+      Object.assign(new Error("No space left on device (os error 28)"), { code: "ENOSPC" }),
+    );
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const save of [appendDurably, writeFileAtomic]) {
+      const path = `${dir}/runs.csv`;
+      await assert.rejects(
+        save(path, "a row\n"),
+        (e: Error & { code?: string }) =>
+          e.message === `No space left on device (os error 28), writing ${path}` &&
+          e.code === "ENOSPC",
+      );
+    }
+  } finally {
+    Deno.FsFile.prototype.write = write;
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -55,3 +55,23 @@ export function fakeRunFn(
     };
   };
 }
+
+/**
+ * {@link fakeRunFn}, except that a run `abortsAt` picks dies as a wasm out-of-memory abort
+ * does, and leaves this instance broken: every later run of it dies the same way, as every
+ * later run in a thread whose wasm heap was corrupted did (issue 23).
+ */
+export function abortingRunFn(
+  abortsAt: (config: RunConfig) => boolean,
+  options: { delayMs?: number } = {},
+): (config: RunConfig) => Promise<RunResult> {
+  const fake = fakeRunFn(options);
+  let broken = false;
+  return (config) => {
+    if (broken || abortsAt(config)) {
+      broken = true;
+      return Promise.reject(new WebAssembly.RuntimeError("memory access out of bounds"));
+    }
+    return fake(config);
+  };
+}

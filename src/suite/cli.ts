@@ -28,7 +28,8 @@ import { gridCells } from "./plan.ts";
 import { progressLine } from "./progress.ts";
 import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
-import { checkFolder, FILES, readResults } from "./store.ts";
+import { checkFolder, FILES, folderBackend, readResults } from "./store.ts";
+import { batchProblem } from "../train/limits.ts";
 import { claimsTable, summaryTables } from "./summary.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
@@ -49,8 +50,9 @@ with the same arguments.
   --preset NAME   ${Object.keys(PRESETS).join(", ")} (default: standard)
   --grid FILE     a JSON grid (the shape of a preset; "extends": "smoke" to start from one)
   --out DIR       results folder (default: results/<grid name>)
-  --backend NAME  ${BACKENDS.join(", ")} (default: native where its libraries load, else
-                  wasm)
+  --backend NAME  ${BACKENDS.join(", ")} (default: the backend of the folder being resumed,
+                  else native where its libraries load, else wasm; a folder resumes only
+                  on its own backend)
   --threads N     native kernels' threads per run, in any worker (default ${GRID_THREADS}); part of
                   the folder's identity: the numbers depend on it, never on --workers
   --fast          native: take this processor's best kernels (oneDNN's widest instruction
@@ -133,12 +135,36 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   } else {
     grid = PRESETS[choiceOption("preset", values.preset ?? "standard", Object.keys(PRESETS))];
   }
+  const shardOrError = (): ShardSpec | null => {
+    try {
+      return values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
+    } catch (e) {
+      throw new CliError(
+        `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
+      );
+    }
+  };
+  const shard = shardOrError();
+  // A shard without cells would finish at once without a meta.json, and merge would refuse
+  // its folder: more shards than cells is a mistake in the split (an array too large).
+  const cellCount = gridCells(grid).length;
+  if (shard && shard.count > cellCount) {
+    throw new CliError(
+      `shard ${shard.index}/${shard.count}: grid "${grid.name}" has ${cellCount} cells ` +
+        `(method x batch size x depth), so ${shard.count} shards leave some empty; split it ` +
+        `into at most ${cellCount}`,
+    );
+  }
+  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
+  const out = values.out ?? `results/${name}`;
   // Before the default backend is probed: that opens the native libraries, in this mode.
   const fast = values.fast === true;
   setNativeKernelMode(fast ? "fast" : "reproducible");
+  // A resume without --backend keeps the backend its folder was started with; an explicit
+  // other one is refused when the folder is opened (store.ts), as it would mix backends.
   const backend: BackendName = choiceOption(
     "backend",
-    values.backend ?? await defaultBackendWithNote(),
+    values.backend ?? await folderBackend(out) ?? await defaultBackendWithNote(),
     BACKENDS,
   );
   const threads = values.threads === undefined
@@ -151,28 +177,9 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
   const workers = values.workers === undefined
     ? (WORKER_PER_CORE.includes(backend) ? Math.max(1, Math.floor(cores / threads)) : 1)
     : intOption("workers", values.workers, 1, 1024);
-  let shard: ShardSpec | null;
-  try {
-    shard = values.shard !== undefined ? parseShard(values.shard) : shardFromEnv(envVar);
-  } catch (e) {
-    throw new CliError(
-      `${values.shard !== undefined ? "--shard: " : ""}${(e as Error).message}`,
-    );
-  }
-  // A shard without cells would finish at once without a meta.json, and merge would refuse
-  // its folder: more shards than cells is a mistake in the split (an array too large).
-  const cellCount = gridCells(grid).length;
-  if (shard && shard.count > cellCount) {
-    throw new CliError(
-      `shard ${shard.index}/${shard.count}: grid "${grid.name}" has ${cellCount} cells ` +
-        `(method x batch size x depth), so ${shard.count} shards leave some empty; split it ` +
-        `into at most ${cellCount}`,
-    );
-  }
-  const name = shard ? `${grid.name}.shard-${shard.index}-of-${shard.count}` : grid.name;
   return {
     grid,
-    out: values.out ?? `results/${name}`,
+    out,
     backend,
     threads,
     fast,
@@ -237,6 +244,17 @@ export function gridMain(args: string[]): Promise<number> {
     const { threads } = plan;
     // The data first: a bad data folder is reported before a backend starts.
     const dataset = await asInputError(() => loadGridDataset(grid.dataset));
+    // The rule `train` applies (src/train/limits.ts), before any run: a batch larger than the
+    // training split would otherwise end as an error row for each of its runs.
+    const batches = grid.batchSizes
+      .map((b, i) => [i, b, batchProblem(b, dataset.train.count, dataset.name)] as const)
+      .filter(([, , why]) => why !== undefined);
+    if (batches.length > 0) {
+      throw new CliError(
+        batches.map(([i, b, why]) => `grid.batchSizes[${i}]: ${b} is not allowed; ${why}`)
+          .join("; "),
+      );
+    }
     const kernels = plan.fast ? "fast" : "reproducible";
     await startBackend(() => useBackend(plan.backend, { threads, kernels }));
     const identity = backendInfo().kernels;
@@ -255,35 +273,54 @@ export function gridMain(args: string[]): Promise<number> {
     if (unpinned !== null) {
       console.error(`warning: kernels not reproducible across machines: ${unpinned}`);
     }
-    const result = await runGrid({
-      grid,
-      out,
-      dataset,
-      runFn: trainRun,
-      kit: optimizerKit,
-      backend: plan.backend,
-      versions,
-      hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
-      maxRuns: plan.maxRuns,
-      shard: plan.shard,
-      retryErrors: plan.retryErrors,
-      workers: plan.workers,
-      threads,
-      kernels: identity,
-      onProgress: (p) => {
-        const r = p.row;
-        const what =
-          `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
-          (r
-            ? ` ${r.status} val ${Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"}`
-            : "") +
-          (p.skipped ? " (done before)" : "") +
-          (plan.workers > 1 ? ` [${p.running} running]` : "");
-        const line = progressLine({ ...p, label: what });
-        if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
-        else console.error(line);
-      },
-    });
+    // `deno task grid` runs this process under a wrapper; a wrapper killed with SIGKILL
+    // cannot pass the signal on, and this process would train on as an orphan. Its parent
+    // changing (the orphan is adopted by init) stops it as a kill would, minus the kill.
+    const parentGone = watchParent();
+    let result: Awaited<ReturnType<typeof runGrid>>;
+    try {
+      result = await runGrid({
+        signal: parentGone.signal,
+        grid,
+        out,
+        dataset,
+        runFn: trainRun,
+        kit: optimizerKit,
+        backend: plan.backend,
+        versions,
+        hardware: { ...hardwareInfo(), dataset: dataset.source, workers: plan.workers, threads },
+        maxRuns: plan.maxRuns,
+        shard: plan.shard,
+        retryErrors: plan.retryErrors,
+        workers: plan.workers,
+        threads,
+        kernels: identity,
+        onProgress: (p) => {
+          const r = p.row;
+          const what =
+            `${p.run.method} b${p.run.batchSize} d${p.run.depth} s${p.run.seed} lr${p.run.baseLr}` +
+            (r
+              ? ` ${r.status} val ${
+                Number.isFinite(r.valAccuracy) ? r.valAccuracy.toFixed(3) : "-"
+              }`
+              : "") +
+            (p.skipped ? " (done before)" : "") +
+            (plan.workers > 1 ? ` [${p.running} running]` : "");
+          const line = progressLine({ ...p, label: what });
+          if (tty) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${line}`));
+          else console.error(line);
+        },
+      });
+    } finally {
+      parentGone.stop();
+    }
+    if (parentGone.signal.aborted) {
+      console.error(
+        `grid: its parent process (pid ${parentGone.parent}) is gone; stopped after ` +
+          `${result.ran} new runs (runs in flight dropped). Run the same command again to resume`,
+      );
+      return 1;
+    }
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
     if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
@@ -293,16 +330,47 @@ export function gridMain(args: string[]): Promise<number> {
     if (result.complete) {
       for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
     }
+    const errors = result.rows.filter((r) => r.status === "error").length;
     console.log(
       `${result.ran} runs done now, ${result.skipped} found done; ` +
-        (result.complete ? "grid complete" : "grid incomplete (run again to resume)"),
+        (!result.complete
+          ? "grid incomplete (run again to resume)"
+          : errors > 0
+          ? `grid finished with ${errors} error row${errors > 1 ? "s" : ""} (see the error ` +
+            `column of ${out}/${FILES.runs}); to run them again, run the same command with ` +
+            `--retry-errors`
+          : "grid complete"),
     );
-    if (plan.plots && result.complete && result.ran > 0 && !plan.shard) {
-      const { drawReport } = await import("./report.ts");
-      for (const f of await drawReport(out)) console.log(`wrote ${f}`);
+    // Drawn when a plot is missing or older than the results: a resume after a kill during
+    // the drawing (nothing left to run) draws them too.
+    if (plan.plots && result.complete && !plan.shard) {
+      const { drawReport, plotsOutOfDate } = await import("./report.ts");
+      if (await plotsOutOfDate(out)) {
+        for (const f of await drawReport(out)) console.log(`wrote ${f}`);
+      }
     }
-    return 0;
+    // Error rows are not a finished grid: a script or CI step must not take them as one.
+    return result.complete && errors > 0 ? 1 : 0;
   });
+}
+
+/** How often {@link watchParent} looks at the parent pid. */
+const PARENT_POLL_MS = 1000;
+
+/**
+ * Aborts its signal when this process's parent changes (the parent died and the process was
+ * adopted); `stop()` ends the watching.
+ */
+function watchParent(): { signal: AbortSignal; parent: number; stop: () => void } {
+  const parent = Deno.ppid;
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    if (Deno.ppid !== parent) {
+      clearInterval(timer);
+      controller.abort();
+    }
+  }, PARENT_POLL_MS);
+  return { signal: controller.signal, parent, stop: () => clearInterval(timer) };
 }
 
 /** The results of `dir`, or a one-line data error (exit 1) when it holds none. */

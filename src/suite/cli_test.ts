@@ -119,3 +119,127 @@ Deno.test("gate's static imports reach neither vega nor resvg (report loads them
   const heavy = [...seen].filter((s) => /vega|resvg/.test(s));
   assertEquals(heavy, []);
 });
+
+/** Runs `gridMain(args)` with its stdout and stderr captured. */
+async function gridQuietly(args: string[]): Promise<{ code: number; out: string }> {
+  const [log, error] = [console.log, console.error];
+  let out = "";
+  console.log = console.error = (...a: unknown[]) => (out += a.join(" ") + "\n");
+  try {
+    return { code: await gridMain(args), out };
+  } finally {
+    [console.log, console.error] = [log, error];
+  }
+}
+
+Deno.test("a resume with nothing to run draws missing plots; error rows exit 1 with how to retry", async () => {
+  const dir = await Deno.makeTempDir();
+  const out = `${dir}/out`;
+  await Deno.writeTextFile(
+    `${dir}/grid.json`,
+    JSON.stringify({
+      extends: "smoke",
+      name: "tiny",
+      description: "cli test grid",
+      methods: ["lalc"],
+      batchSizes: [32],
+      depths: [2],
+      seeds: [1, 2],
+      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+      model: { kind: "mlp", width: 8 },
+      epochs: 1,
+      lrGrid: { points: 1, factor: 10 },
+      evalPoints: 1,
+      evalSamples: 32,
+    }),
+  );
+  const args = ["--grid", `${dir}/grid.json`, "--out", out, "--backend", "cpu", "--workers", "1"];
+  // Finished without plots: as after a kill while they were being drawn.
+  const first = await gridQuietly([...args, "--no-plots"]);
+  assertEquals(first.code, 0, first.out);
+  assert(/grid complete/.test(first.out), first.out);
+  assert(!await exists(`${out}/lr_sensitivity.svg`));
+  // The held-out seed's run (the last) ended as an error, as a wasm abort leaves it.
+  const csv = await Deno.readTextFile(`${out}/runs.csv`);
+  const [header, ...rest] = csv.trimEnd().split("\n");
+  const row = rest.pop()!;
+  const cols = header.split(",");
+  const cells = row.split(",");
+  cells[cols.indexOf("status")] = "error";
+  cells[cols.indexOf("error")] = "memory access out of bounds";
+  await Deno.writeTextFile(`${out}/runs.csv`, [header, ...rest, cells.join(",")].join("\n") + "\n");
+  const second = await gridQuietly(args);
+  assertEquals(second.code, 1, second.out);
+  assert(
+    /0 runs done now, \d+ found done; grid finished with 1 error row .*--retry-errors/.test(
+      second.out,
+    ),
+    second.out,
+  );
+  assert(!/grid complete/.test(second.out), second.out);
+  assert(await exists(`${out}/lr_sensitivity.svg`), "plots drawn on a resume that ran nothing");
+  const drawn = (await Deno.stat(`${out}/lr_sensitivity.png`)).mtime;
+  // Up to date: not drawn again.
+  const third = await gridQuietly(args);
+  assert(!/wrote .*\.svg/.test(third.out), third.out);
+  assertEquals((await Deno.stat(`${out}/lr_sensitivity.png`)).mtime, drawn);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a grid batch larger than the training split is refused before any run, as train refuses it", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/grid.json`,
+    JSON.stringify({
+      extends: "smoke",
+      name: "bigbatch",
+      description: "cli test grid",
+      batchSizes: [32, 128],
+      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+    }),
+  );
+  const args = ["--grid", `${dir}/grid.json`, "--out", `${dir}/out`, "--backend", "cpu"];
+  const r = await gridQuietly(args);
+  assertEquals(r.code, 2, r.out);
+  assert(
+    /grid: grid\.batchSizes\[1\]: 128 is not allowed; synthetic has \d+ training samples/
+      .test(r.out),
+    r.out,
+  );
+  assert(!await exists(`${dir}/out/runs.csv`), "no run was made");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a resume without --backend keeps the folder's backend; another --backend is refused", async () => {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeTextFile(
+    `${dir}/grid.json`,
+    JSON.stringify({
+      extends: "smoke",
+      name: "resume",
+      description: "cli test grid",
+      methods: ["lalc"],
+      batchSizes: [32],
+      depths: [2],
+      seeds: [1],
+      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+      model: { kind: "mlp", width: 8 },
+      epochs: 1,
+      lrGrid: { points: 1, factor: 10 },
+      evalPoints: 1,
+      evalSamples: 32,
+    }),
+  );
+  const out = `${dir}/out`;
+  const args = ["--grid", `${dir}/grid.json`, "--out", out, "--no-plots", "--workers", "1"];
+  // cpu is never the default backend: a resume that fell back to the default would differ.
+  const first = await gridQuietly([...args, "--backend", "cpu", "--max-runs", "1"]);
+  assertEquals(first.code, 0, first.out);
+  const resumed = await gridQuietly(args);
+  assertEquals(resumed.code, 0, resumed.out);
+  assert(/backend cpu, /.test(resumed.out) && /grid complete/.test(resumed.out), resumed.out);
+  const other = await gridQuietly([...args, "--backend", "wasm"]);
+  assertEquals(other.code, 1, other.out);
+  assert(/was started with --backend cpu; resume with the same backend/.test(other.out), other.out);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -39,6 +39,33 @@ export interface ExecutedRun {
   readonly curveRows: string[][];
   /** Its `layer_rates.csv` rows, cells in column order. */
   readonly rateRows: string[][];
+  /**
+   * Set when the run died of an error that leaves the backend unusable (see
+   * {@link isFatalBackendError}): the thread that ran it must not run another.
+   */
+  readonly fatal?: string;
+}
+
+/**
+ * Whether `error` leaves the backend of its thread unusable. A WebAssembly trap (wasm's
+ * out-of-memory `memory access out of bounds`, an Emscripten `Aborted()`) leaves the module's
+ * heap in an unknown state: every later run in the same thread failed with it in the probe of
+ * issue 23, including one that trains fine alone. Ordinary errors (bad configuration, a
+ * diverged loss) leave the backend as it was.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { isFatalBackendError } from "./execute.ts";
+ * assertEquals(isFatalBackendError(new WebAssembly.RuntimeError("unreachable")), true);
+ * assertEquals(isFatalBackendError(new Error("Aborted(). Build with -sASSERTIONS")), true);
+ * assertEquals(isFatalBackendError(new Error("batch 64 > 32 training samples")), false);
+ * ```
+ */
+export function isFatalBackendError(error: unknown): boolean {
+  if (error instanceof WebAssembly.RuntimeError) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /\bAborted\(|memory access out of bounds/.test(message);
 }
 
 /** The number of optimizer steps a run of `grid` does at `batchSize` on `trainCount` samples. */
@@ -79,12 +106,20 @@ export async function executeRun(
     divergenceFactor: grid.divergenceFactor,
   };
   let result: RunResult;
+  let fatal: string | undefined;
   try {
     result = await options.runFn(config);
   } catch (e) {
-    result = failedResult(e instanceof Error ? e.message : String(e));
+    const message = e instanceof Error ? e.message : String(e);
+    result = failedResult(message);
+    if (isFatalBackendError(e)) fatal = message;
   }
-  return runRows(options, run, result, traced === undefined ? [] : await traced.points());
+  // A fatal error's trace may be half-read from a broken backend: its points are dropped,
+  // and reads that fail later are caught here rather than ending the thread as unhandled.
+  if (fatal !== undefined) traced?.points().catch(() => {});
+  const points = traced === undefined || fatal !== undefined ? [] : await traced.points();
+  const rows = runRows(options, run, result, points);
+  return fatal === undefined ? rows : { ...rows, fatal };
 }
 
 /**

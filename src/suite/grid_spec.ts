@@ -5,6 +5,8 @@
  * @module
  */
 import { MODEL_KINDS } from "../models/types.ts";
+import type { ModelKind } from "../models/types.ts";
+import { modelProblem, TRAIN_LIMITS } from "../train/limits.ts";
 import { PRESETS } from "./presets.ts";
 import { DATASETS, METHODS } from "./types.ts";
 import type { GridSpec } from "./types.ts";
@@ -59,11 +61,11 @@ const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
  * batch 16384, 90 epochs, 5 rates, 10000 eval samples).
  */
 export const GRID_LIMITS = {
-  width: 4096,
-  depth: 1000,
+  width: TRAIN_LIMITS.width,
+  depth: TRAIN_LIMITS.depth,
   batchSize: 1 << 20,
   seed: 2 ** 31 - 1,
-  epochs: 10_000,
+  epochs: TRAIN_LIMITS.epochs,
   lrPoints: 100,
   lrFactor: 1000,
   evalPoints: 10_000,
@@ -75,8 +77,9 @@ export const GRID_LIMITS = {
 
 /**
  * Checks `value` (parsed JSON) and returns the grid it describes. `"extends": "<preset>"`
- * starts from a preset and overrides the fields given; without it every field of
- * {@link GridSpec} must be present except `description` and `traceSteps`.
+ * starts from a preset and overrides the fields given (all but `description`, which is the
+ * file's own or derived from the preset's name and the fields changed); without it every
+ * field of {@link GridSpec} must be present except `description` and `traceSteps`.
  *
  * @throws {GridSpecError} listing every problem found.
  * @example
@@ -113,6 +116,14 @@ export function validateGridSpec(value: unknown): GridSpec {
   if (isObj(base.model) && isObj(value.model)) merged.model = { ...base.model, ...value.model };
   if (isObj(base.lrGrid) && isObj(value.lrGrid)) {
     merged.lrGrid = { ...base.lrGrid, ...value.lrGrid };
+  }
+  // A preset's description describes the preset's runs: a grid that extends it and changes
+  // them must not carry it (it would label the new grid's results). Without its own
+  // description it gets one that says where it came from and what it changed.
+  if (value.extends !== undefined && value.description === undefined) {
+    const changed = Object.keys(value).filter((k) => !["extends", "name"].includes(k));
+    merged.description = `user grid from preset ${show(value.extends)}` +
+      (changed.length > 0 ? `, changing ${changed.join(", ")}` : "");
   }
   merged.description ??= "user grid";
   merged.traceSteps ??= 0;
@@ -198,6 +209,15 @@ export function validateGridSpec(value: unknown): GridSpec {
     `integers from 1 to ${L.batchSize}`,
   );
   list("grid.depths", merged.depths, posInt(L.depth), `integers from 1 to ${L.depth}`);
+  // Each depth with the model, by the rules `train` applies (src/train/limits.ts): a ResNet
+  // depth that is not 6n + 2, or a model too large to hold, is refused before any run.
+  if (isObj(model) && Array.isArray(merged.depths) && posInt(L.width)(model.width)) {
+    merged.depths.forEach((depth, i) => {
+      if (!posInt(L.depth)(depth)) return;
+      const problem = modelProblem(model.kind as ModelKind, depth as number, model.width as number);
+      if (problem !== undefined) problems.push(`grid.depths[${i}]: ${problem}`);
+    });
+  }
   list("grid.seeds", merged.seeds, nonNegInt(L.seed), `integers from 0 to ${L.seed}`);
   need(
     "grid.epochs",

@@ -111,3 +111,11 @@ Deno.test("nested keys with typos are refused, and every number has an upper bou
     assert(pattern.test(text), `${JSON.stringify(spec).slice(0, 60)}: ${text}`);
   }
 });
+
+Deno.test("a grid that extends a preset does not inherit its description", () => {
+  const derived = validateGridSpec({ extends: "smoke", name: "gputiny", methods: ["lalc"] });
+  assertEquals(derived.description, 'user grid from preset "smoke", changing methods');
+  assert(!derived.description.includes("CI check"), derived.description);
+  const own = validateGridSpec({ extends: "smoke", name: "mine", description: "my own words" });
+  assertEquals(own.description, "my own words");
+});

@@ -76,12 +76,15 @@ export function traceLayerRates(
       : Object.entries(grads).map(([name, tensor]) => ({ name, tensor }));
     const variables = tf.engine().registeredVariables;
     const kernels = named.filter(({ name, tensor }) => tensor.rank > 1 && variables[name]);
-    // The norms before the update: the weights the optimizer's rule saw.
+    // The norms before the update: the weights the optimizer's rule saw. Kept: `trainStep`
+    // calls this inside its `tf.tidy`, which would dispose them before the asynchronous read
+    // below finishes (on webgpu the read outlives the step; cpu's happens to finish first).
+    // The read is disposed of once done, so nothing leaks and no extra sync is made.
     const norms = kernels.length === 0
       ? undefined
-      : tf.tidy(() =>
+      : tf.keep(tf.tidy(() =>
         tf.stack(kernels.flatMap(({ name, tensor }) => [tf.norm(variables[name]), tf.norm(tensor)]))
-      );
+      ));
     apply(grads);
     // layerStats() takes its tensors now, before the next step replaces them.
     const stats = optimizer.layerStats();

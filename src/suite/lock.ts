@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { namingPath } from "../output/atomic.ts";
 
 /** File name of the lock inside a results folder. */
 export const LOCK_FILE = ".lock";
@@ -77,7 +78,10 @@ export class FolderLock {
     await file.truncate(0);
     await file.seek(0, Deno.SeekMode.Start);
     const me = `pid ${Deno.pid} on ${hostname()} since ${new Date().toISOString()}`;
-    await file.write(new TextEncoder().encode(me + "\n"));
+    await file.write(new TextEncoder().encode(me + "\n")).catch((e) => {
+      file.close();
+      throw namingPath(e, path);
+    });
     return new FolderLock(file, previous);
   }
 

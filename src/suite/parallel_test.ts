@@ -5,12 +5,12 @@
  */
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { useBackend } from "../backend/backend.ts";
-import { fakeRunFn } from "./_test_fakes.ts";
+import { abortingRunFn, fakeRunFn } from "./_test_fakes.ts";
 import { fakeGridOptions } from "./_test_grid.ts";
 import { parseCsv } from "../output/csv.ts";
 import { totalRuns } from "./plan.ts";
 import { SMOKE } from "./presets.ts";
-import { runGrid } from "./runner.ts";
+import { BackendAborted, runGrid } from "./runner.ts";
 import type { GridProgress, GridRunOptions } from "./runner.ts";
 import type { GridSpec } from "./types.ts";
 
@@ -117,5 +117,43 @@ Deno.test("a worker that fails stops the grid with its error; the folder stays r
   // The lock was freed and nothing was recorded: the same folder starts normally.
   const result = await runGrid(options(out, { workers: 2 }));
   assert(result.complete && result.ran >= 30);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a wasm abort ends its worker: a fresh one takes the next runs, only the aborted rows are errors", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const aborting = new URL("./_test_aborting_worker.ts", import.meta.url);
+  const result = await runGrid(options(out, { workers: 2, workerModule: aborting }));
+  assert(result.complete);
+  const errors = result.rows.filter((r) => r.status === "error");
+  // The batch-64 seed-2 run of each method aborts; a worker left running after one would
+  // turn every later run it took into an error row too.
+  assertEquals(
+    errors.map((r) => `${r.method} ${r.batchSize} ${r.seed}`).sort(),
+    grid.methods.map((m) => `${m} 64 2`).sort(),
+  );
+  assert(errors.every((r) => r.error === "memory access out of bounds"), errors[0]?.error);
+  assert(result.rows.filter((r) => r.status === "ok").length >= 30);
+  await Deno.remove(out, { recursive: true });
+});
+
+Deno.test("a wasm abort in the grid's own thread stops the grid after its error row", async () => {
+  await useBackend("cpu");
+  const out = await Deno.makeTempDir();
+  const runFn = abortingRunFn((c) => c.batchSize === 64 && c.seed === 2);
+  await assert.rejects(
+    () => runGrid(options(out, { workers: 1, runFn })),
+    (e: Error) =>
+      e instanceof BackendAborted &&
+      /broke the cpu backend of this process \(memory access out of bounds\)/.test(e.message) &&
+      /Run the same command again to resume in a fresh process/.test(e.message),
+  );
+  const rows = parseCsv(await Deno.readTextFile(`${out}/runs.csv`));
+  assertEquals(rows.filter((r) => r.status === "error").length, 1, "only the aborted run");
+  // A fresh process resumes the folder and finishes it.
+  const result = await runGrid(options(out, { workers: 1 }));
+  assert(result.complete);
+  assertEquals(result.rows.filter((r) => r.status === "error").length, 1);
   await Deno.remove(out, { recursive: true });
 });

@@ -12,7 +12,7 @@ import { parseNumber } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
 import type { CellSummary } from "./select.ts";
-import { readResults } from "./store.ts";
+import { FILES, readResults } from "./store.ts";
 import type { ResultsFolder } from "./store.ts";
 
 /** The run ids at each cell's tuned rate. */
@@ -422,45 +422,93 @@ export function layerRateSpec(
  * ```
  */
 export async function drawReport(dir: string, folder?: ResultsFolder): Promise<string[]> {
-  const f = folder ?? await readResults(dir);
-  const name = f.rows[0]?.preset ?? "grid";
   const files: string[] = [];
+  for (const plot of reportPlots(folder ?? await readResults(dir))) {
+    files.push(...await writePlot(dir, plot.name, plot.spec()));
+  }
+  return files;
+}
+
+/** One plot of {@link drawReport}: its file name (without `.svg` / `.png`) and its spec. */
+interface ReportPlot {
+  readonly name: string;
+  readonly spec: () => TopLevelSpec;
+}
+
+/** The plots {@link drawReport} draws for folder `f`, in order. */
+function reportPlots(f: ResultsFolder): ReportPlot[] {
+  const name = f.rows[0]?.preset ?? "grid";
   const cells = summarizeCells(f.rows);
-  if (cells.length === 0) return files;
+  if (cells.length === 0) return [];
   const along = accuracyAxis(cells);
-  files.push(
-    ...await writePlot(
-      dir,
-      `accuracy_vs_${along}`,
-      accuracySpec(cells, `${name}: test accuracy at the validation-tuned rate`, along),
-    ),
-    ...await writePlot(
-      dir,
-      "lr_sensitivity",
-      sensitivitySpec(f.rows, `${name}: learning-rate sensitivity`),
-    ),
-  );
+  const plots: ReportPlot[] = [
+    {
+      name: `accuracy_vs_${along}`,
+      spec: () => accuracySpec(cells, `${name}: test accuracy at the validation-tuned rate`, along),
+    },
+    {
+      name: "lr_sensitivity",
+      spec: () => sensitivitySpec(f.rows, `${name}: learning-rate sensitivity`),
+    },
+  ];
   if (f.curves.length > 0) {
-    files.push(
-      ...await writePlot(
-        dir,
-        "training_curves",
+    plots.push({
+      name: "training_curves",
+      spec: () =>
         curvesSpec(
           f.rows,
           f.curves,
           `${name}: validation accuracy during training (tuned rate, held-out seeds)`,
         ),
-      ),
-    );
+    });
   }
   if (f.layerRates.length > 0) {
-    files.push(
-      ...await writePlot(
-        dir,
-        "lalc_layer_rates",
-        layerRateSpec(f.rows, f.layerRates, `${name}: LALC per-layer rate, first steps`),
-      ),
-    );
+    plots.push({
+      name: "lalc_layer_rates",
+      spec: () => layerRateSpec(f.rows, f.layerRates, `${name}: LALC per-layer rate, first steps`),
+    });
   }
-  return files;
+  return plots;
+}
+
+/** Modification time of `path` in ms, or undefined when it does not exist. */
+async function modified(path: string): Promise<number | undefined> {
+  try {
+    return (await Deno.stat(path)).mtime?.getTime() ?? 0;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+}
+
+/**
+ * Whether {@link drawReport} has work to do in `dir`: one of its plots is missing (never
+ * drawn, or a kill stopped the drawing) or older than a results CSV it is drawn from. A grid
+ * that resumes with nothing left to run draws then, instead of leaving the plots missing.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { plotsOutOfDate } from "./report.ts";
+ * const dir = await Deno.makeTempDir();
+ * for (const f of ["meta.json", "runs.csv", "curves.csv", "layer_rates.csv"]) {
+ *   await Deno.copyFile(new URL(`../../results/smoke/${f}`, import.meta.url), `${dir}/${f}`);
+ * }
+ * assertEquals(await plotsOutOfDate(dir), true); // no plot drawn yet
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function plotsOutOfDate(dir: string, folder?: ResultsFolder): Promise<boolean> {
+  const plots = reportPlots(folder ?? await readResults(dir));
+  let newest = 0;
+  for (const file of [FILES.runs, FILES.curves, FILES.layerRates]) {
+    newest = Math.max(newest, await modified(`${dir}/${file}`) ?? 0);
+  }
+  for (const { name } of plots) {
+    for (const ext of ["svg", "png"]) {
+      const at = await modified(`${dir}/${name}.${ext}`);
+      if (at === undefined || at < newest) return true;
+    }
+  }
+  return false;
 }

@@ -104,3 +104,69 @@ Deno.test("a second grid on a busy folder is refused with the holder's pid", asy
   assert(!err.includes("    at "), "no stack trace");
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test({
+  name: "a grid whose wrapper (deno task) is killed with SIGKILL stops instead of running on",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const dir = await folderWithGrid({ ...GRID, name: "orphan-test", epochs: 200 });
+    const wrapper = new URL("./_test_wrapper.ts", import.meta.url).pathname;
+    const cli = new URL("../cli.ts", import.meta.url).pathname;
+    const child = new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-run=deno",
+        wrapper,
+        "run",
+        "--allow-read",
+        `--allow-write=${dir}`,
+        "--allow-env",
+        cli,
+        "grid",
+        "--grid",
+        `${dir}/grid.json`,
+        "--out",
+        `${dir}/out`,
+        "--backend",
+        "cpu",
+        "--no-plots",
+        "--workers",
+        "1",
+        // Bounds an orphan's life should it not stop (the test cannot kill it).
+        "--max-runs",
+        "4",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const pid = Number((await reader.read()).value?.trim());
+    assert(Number.isInteger(pid) && pid > 0, `the wrapper printed pid ${pid}`);
+    const deadline = Date.now() + 60_000;
+    while (await finishedRuns(dir) < 1 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill("SIGKILL");
+    await child.status;
+    const before = await finishedRuns(dir);
+    // The grid inherited the wrapper's stderr: the pipe ends when the grid exits too. It
+    // polls its parent every second, so it stops within a few (before the fix: after its
+    // --max-runs, a minute or more later).
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stderr = await Promise.race([
+      new Response(child.stderr).text(),
+      new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), 15_000)),
+    ]);
+    clearTimeout(timer);
+    await reader.cancel();
+    assert(
+      stderr !== undefined,
+      `the orphaned grid (pid ${pid}) still runs 15 s after its wrapper died`,
+    );
+    assert(/grid: its parent process \(pid \d+\) is gone; stopped after/.test(stderr), stderr);
+    const after = await finishedRuns(dir);
+    assert(after < 4, `${after} runs: the grid stopped before its --max-runs`);
+    assert(after >= before);
+    await Deno.remove(dir, { recursive: true });
+  },
+});

@@ -85,6 +85,31 @@ export interface GridRunOptions {
   readonly kernels?: KernelIdentity;
   /** The worker module (default `grid_worker.ts`: the real backend, data and training). */
   readonly workerModule?: URL;
+  /**
+   * Stops the grid when aborted: no run starts after it, runs in flight are abandoned
+   * unwritten, and the folder stays resumable (`grid` aborts when its parent process dies).
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A run ended in a fatal backend error (`ExecutedRun.fatal`) in the grid's own thread: its
+ * error row is recorded and the grid stops, since every later run in this process would fail
+ * with it. The command exits 1 with this one line; running it again resumes in a fresh process.
+ */
+export class BackendAborted extends Error {
+  /** A command meeting it exits 1, as one line (src/cli/guard.ts). */
+  readonly exitCode = 1;
+  /** @param run the run that died, @param options its grid's options, @param fatal its error. */
+  constructor(run: PlannedRun, options: GridRunOptions, fatal: string) {
+    super(
+      `run ${run.runId} (${run.method}, depth ${run.depth}, batch ${run.batchSize}) broke the ` +
+        `${options.backend} backend of this process (${fatal.split("\n")[0]}); its error row is ` +
+        `recorded and the grid stopped, since later runs here would fail with it. Run the same ` +
+        `command again to resume in a fresh process (add --retry-errors to run that row again)`,
+    );
+    this.name = "BackendAborted";
+  }
 }
 
 /** What {@link runGrid} did. */
@@ -165,7 +190,7 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
   let complete = false;
   let state: { ran: number; skipped: number } = { ran: 0, skipped: 0 };
   try {
-    state = await schedule(options, store, pool?.size ?? 1, execute, (c) => complete = c);
+    state = await schedule(options, store, pool?.size ?? 1, execute, (c) => complete = c, !pool);
   } finally {
     pool?.close();
     await store.close(complete);
@@ -179,6 +204,7 @@ async function schedule(
   workers: number,
   execute: (run: PlannedRun) => Promise<ExecutedRun>,
   setComplete: (complete: boolean) => void,
+  stopOnFatal: boolean,
 ): Promise<{ ran: number; skipped: number }> {
   const { grid } = options;
   const cells = shardCells(gridCells(grid), options.shard);
@@ -246,7 +272,16 @@ async function schedule(
     return false;
   };
 
+  const signal = options.signal;
+  const aborted = new Promise<"aborted">((resolve) => {
+    if (signal?.aborted) resolve("aborted");
+    signal?.addEventListener("abort", () => resolve("aborted"), { once: true });
+  });
   while (true) {
+    if (signal?.aborted) {
+      stopped = true;
+      break;
+    }
     // Fill the free workers, earliest cell first.
     while (inFlight.size < workers && !stopped) {
       const cell = active.find((c) => c.queue.length > 0);
@@ -268,12 +303,20 @@ async function schedule(
       inFlight.set(k, pending);
     }
     if (inFlight.size === 0) break;
-    const { key: k, cell, run, out } = await Promise.race(inFlight.values());
+    const next = await Promise.race([...inFlight.values(), aborted]);
+    if (next === "aborted") {
+      stopped = true;
+      break;
+    }
+    const { key: k, cell, run, out } = next;
     inFlight.delete(k);
     await store.append(out.row, out.curveRows, out.rateRows);
     done++;
     ran++;
     report(run, out.row, false);
+    // In this thread a fatal backend error cannot be left behind with the worker that had
+    // it (worker_pool.ts replaces such a worker): stop, and let a fresh process resume.
+    if (out.fatal !== undefined && stopOnFatal) throw new BackendAborted(run, options, out.fatal);
     cell.inFlight--;
     if (cell.inFlight === 0 && cell.queue.length === 0) {
       // The batch is finished: ask for the cell's next one before any worker moves on, so

@@ -136,6 +136,27 @@ export interface ResultsFolder {
   readonly meta: Meta | undefined;
 }
 
+/**
+ * The backend the results folder `dir` was started with (its `meta.json`), or undefined
+ * when it has none or it cannot be read (then opening the folder reports why). A resume
+ * without `--backend` keeps it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { folderBackend } from "./store.ts";
+ * assertEquals(await folderBackend(new URL("../../results/smoke", import.meta.url).pathname), "wasm");
+ * assertEquals(await folderBackend("/nonexistent"), undefined);
+ * ```
+ */
+export async function folderBackend(dir: string): Promise<string | undefined> {
+  try {
+    return (await readMetaFile(dir))?.backend;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and checks `meta.json` of `dir`: undefined when absent, an error when corrupt. */
 async function readMetaFile(dir: string): Promise<Meta | undefined> {
   const path = `${dir}/${FILES.meta}`;

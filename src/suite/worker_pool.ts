@@ -96,7 +96,8 @@ interface Slot {
 
 /**
  * A fixed number of workers running runs as they are submitted, first come first served.
- * A worker that fails (its setup throws, or it dies) breaks the pool: every run in flight or
+ * A worker whose run ended in a fatal backend error (`ExecutedRun.fatal`) is ended and
+ * replaced by a fresh one; the run's error row stands. A worker that fails (its setup throws, or it dies) breaks the pool: every run in flight or
  * queued, and every later one, is rejected with that failure, and the grid stops with it
  * (its finished runs stay in the folder; starting it again resumes).
  *
@@ -113,9 +114,20 @@ export class WorkerPool {
   #next = 0;
   #failure: Error | undefined;
 
+  readonly #module: URL;
+  readonly #init: WorkerInit;
+  #replaced = 0;
+
   /** Starts `size` workers of `module`, each set up with `init`. */
   constructor(size: number, module: URL, init: WorkerInit) {
+    this.#module = module;
+    this.#init = init;
     this.#slots = Array.from({ length: size }, () => this.#start(module, init));
+  }
+
+  /** Workers ended after a fatal backend error and replaced by fresh ones. */
+  get replaced(): number {
+    return this.#replaced;
   }
 
   #start(module: URL, init: WorkerInit): Slot {
@@ -133,6 +145,9 @@ export class WorkerPool {
       } else if (m.type === "done" && slot.job?.id === m.id) {
         const job = slot.job;
         slot.job = undefined;
+        // A fatal backend error (a wasm abort) poisons this worker's backend: end it and let
+        // a fresh worker, with a backend of its own, take the next runs.
+        if (m.result.fatal !== undefined) this.#replace(slot);
         job.resolve(m.result);
       }
       this.#feed();
@@ -167,6 +182,14 @@ export class WorkerPool {
       slot.job = job;
       slot.worker.postMessage({ type: "run", id: job.id, run: job.run } satisfies ToWorker);
     }
+  }
+
+  #replace(slot: Slot): void {
+    slot.worker.onmessage = null;
+    slot.worker.onerror = null;
+    slot.worker.terminate();
+    this.#slots[this.#slots.indexOf(slot)] = this.#start(this.#module, this.#init);
+    this.#replaced++;
   }
 
   #fail(error: Error): void {

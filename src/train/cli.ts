@@ -21,6 +21,7 @@ import { lars } from "../optim/lars.ts";
 import { momentum } from "../optim/momentum.ts";
 import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../cli/args.ts";
 import { asInputError, startBackend } from "../cli/guard.ts";
+import { batchProblem, modelProblem, TRAIN_LIMITS } from "./limits.ts";
 import { trainRun } from "./run.ts";
 
 /** Optimizers selectable with `--optimizer`, each at a constant `--lr`. */
@@ -114,13 +115,22 @@ export async function main(args: string[]): Promise<number> {
     ? undefined
     : choiceOption("backend", v.backend, BACKENDS);
   const threads = v.threads === undefined ? undefined : intOption("threads", v.threads, 1, 1024);
-  const depth = intOption("depth", v.depth, 1, 1000);
-  const width = intOption("width", v.width, 1, 65536);
+  const L = TRAIN_LIMITS;
+  const depth = intOption("depth", v.depth, 1, L.depth);
+  const width = intOption("width", v.width, 1, L.width);
+  // The rules a grid's cells meet too (limits.ts): refused before any data or backend loads.
+  const model = modelProblem(kind, depth, width);
+  if (model !== undefined) throw new CliError(`--model/--depth/--width: ${model}`);
   const batchSize = intOption("batch-size", v["batch-size"], 1);
   const lr = numberOption("lr", v.lr, 0);
   const weightDecay = numberOption("weight-decay", v["weight-decay"], 0);
-  const steps = v.steps === undefined ? undefined : intOption("steps", v.steps, 1);
-  const epochs = v.epochs === undefined ? undefined : numberOption("epochs", v.epochs, 1e-9);
+  const steps = v.steps === undefined ? undefined : intOption("steps", v.steps, 1, L.steps);
+  const epochs = v.epochs === undefined
+    ? undefined
+    : numberOption("epochs", v.epochs, 1e-9, L.epochs);
+  if (v["data-dir"] !== undefined && v["data-dir"].trim() === "") {
+    throw new CliError(`--data-dir: "${v["data-dir"]}" is not allowed; expected a folder path`);
+  }
   const evalEvery = intOption("eval-every", v["eval-every"], 0);
   const seed = intOption("seed", v.seed, 0, 2 ** 31 - 1);
 
@@ -134,10 +144,9 @@ export async function main(args: string[]): Promise<number> {
   await startBackend(async () =>
     useBackend(backend ?? await defaultBackendWithNote(), { threads, kernels })
   );
-  if (batchSize > data.train.count) {
-    throw new CliError(
-      `--batch-size: "${batchSize}" is not allowed; ${data.name} has ${data.train.count} training samples`,
-    );
+  const batch = batchProblem(batchSize, data.train.count, data.name);
+  if (batch !== undefined) {
+    throw new CliError(`--batch-size: "${batchSize}" is not allowed; ${batch}`);
   }
   const result = await trainRun({
     dataset: data,
