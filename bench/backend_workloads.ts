@@ -2,28 +2,37 @@
  * Reference training workloads on tf.js vs PyTorch (CPU) and numpy's matmul, in one run so the
  * numbers are comparable as ratios on a shared machine.
  *
+ * - S1: `buildModel({kind: "mlp", depth: 16, width: 64})` with `lalc` (rate 0.1): the
+ *   standard preset's depth-16 cell, batch 128; almost all of its step is kernel launches.
  * - W1: `buildModel({kind: "mlp", depth: 16, width: 256})`: 16 Dense(256, no bias)-BN-ReLU
- *   blocks on 28x28x1 (784) inputs, Dense(10) with bias; batch 256.
+ *   blocks on 28x28x1 (784) inputs, Dense(10) with bias; batch 256; `momentum`.
  * - W2: `buildModel({kind: "cnn", depth: 6, width: 32})`: 6 Conv3x3(32, same, no bias)-BN-ReLU
- *   blocks, 2x2 max-pool after blocks 2 and 4, global average pool, Dense(10); batch 128.
+ *   blocks, 2x2 max-pool after blocks 2 and 4, global average pool, Dense(10); batch 128;
+ *   `momentum`.
  *
  * Each step is the project's `trainStep` (forward, cross-entropy, tf.variableGrads, per-layer
- * gradient norms) with `momentum({learningRate: 0.01, momentum: 0.9})`; bench/pytorch_peer.py
- * builds the same networks and step in PyTorch.
+ * gradient norms, update); `momentum` is `momentum({learningRate: 0.01, momentum: 0.9})`.
+ * bench/pytorch_peer.py builds the same networks and step in PyTorch (LALC written per tensor,
+ * as a PyTorch user would) and runs them at PyTorch's best: every layout of torch threads x
+ * OpenBLAS threads (1, half or all cores each), 3 warm-up steps, `zero_grad(set_to_none=True)`,
+ * the fastest layout wins; the report gives every layout's figure, the winner, the BLAS that
+ * torch loaded and the kernels OpenBLAS picked for this processor.
  *
- * The peer runs on as many threads as this machine has cores (`torch.set_num_threads`), and
- * its BLAS is whatever `/usr/lib/x86_64-linux-gnu/libblas.so.3` resolves to (Debian's
- * python3-torch links the generic libblas.so.3; with only the reference BLAS it is ~6x
- * slower on W1): the report names it (`peerBlas`). The machine's sgemm rate is measured in
- * the same run with OpenBLAS' `cblas_sgemm` through FFI (1024³, `--threads` threads), and
- * W1's rate is reported as a fraction of it.
+ * Both sides are timed alike: 3 warm-up steps, then 3 runs of `--steps` steps, the fastest
+ * counts. Ours runs on `--threads` threads (default 1, as the grid runs each cell) and, on
+ * native, in the default reproducible mode (oneDNN capped at AVX2, OpenBLAS pinned to Haswell)
+ * unless `--fast` (the processor's best kernels). The machine's sgemm rate is measured in the
+ * same run with OpenBLAS' `cblas_sgemm` through FFI (1024³, ours' threads and mode), and W1's
+ * rate is reported as a fraction of it.
  *
- * Usage (`deno task bench:workloads` runs the first line with the default backend):
+ * Usage (`deno task bench:workloads` runs it with the default backend):
  *   deno run --allow-read --allow-env --allow-run=python3 --allow-ffi=<the native libraries>
- *     bench/backend_workloads.ts [--backend native|wasm|...] [--threads N] [--steps 20]
- *     [--also wasm]
- *     [--no-peer] [--python /usr/bin/python3] [--numpy-python python3]
+ *     bench/backend_workloads.ts [--backend native|wasm|...] [--threads 1] [--fast]
+ *     [--steps 20] [--also wasm] [--no-peer] [--python /usr/bin/python3]
+ *     [--numpy-python python3]
  * (--allow-run must name both pythons when they differ, e.g. --allow-run=python3,/usr/bin/python3)
+ * It prints the whole report as JSON, then a Markdown table: ms per step and samples/s of
+ * both sides, and ours / PyTorch (best) in samples/s.
  *
  * @module
  */
@@ -35,9 +44,11 @@ import {
   defaultBackend,
   useBackend,
 } from "../src/backend/backend.ts";
-import { loadNativeLibs } from "../src/backend/native_ffi.ts";
+import { loadNativeLibs, setNativeKernelMode } from "../src/backend/native_ffi.ts";
+import { describeKernels } from "../src/backend/kernel_identity.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelSpec } from "../src/models/types.ts";
+import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
 
@@ -45,14 +56,30 @@ import { type StepTensors, trainStep } from "../src/train/step.ts";
 export const W1_FORWARD_FLOPS = 2 * (784 * 256 + 15 * 256 * 256 + 256 * 10);
 
 /** The reference workloads. */
-export const WORKLOADS = ["W1", "W2"] as const;
+export const WORKLOADS = ["S1", "W1", "W2"] as const;
 
 /** One of {@link WORKLOADS}. */
 export type WorkloadName = typeof WORKLOADS[number];
 
-const SPECS: Record<WorkloadName, { spec: ModelSpec; batch: number }> = {
-  W1: { spec: { kind: "mlp", depth: 16, width: 256, seed: 1 }, batch: 256 },
-  W2: { spec: { kind: "cnn", depth: 6, width: 32, seed: 1 }, batch: 128 },
+const SPECS: Record<
+  WorkloadName,
+  { spec: ModelSpec; batch: number; optimizer: () => tf.Optimizer }
+> = {
+  S1: {
+    spec: { kind: "mlp", depth: 16, width: 64, seed: 1 },
+    batch: 128,
+    optimizer: () => lalc({ learningRate: 0.1 }),
+  },
+  W1: {
+    spec: { kind: "mlp", depth: 16, width: 256, seed: 1 },
+    batch: 256,
+    optimizer: () => momentum({ learningRate: 0.01, momentum: 0.9 }),
+  },
+  W2: {
+    spec: { kind: "cnn", depth: 6, width: 32, seed: 1 },
+    batch: 128,
+    optimizer: () => momentum({ learningRate: 0.01, momentum: 0.9 }),
+  },
 };
 
 /** A workload ready to step: the real model, optimizer and one fixed batch. */
@@ -68,13 +95,13 @@ export interface Workload {
 }
 
 /**
- * Builds `name` with the project's `buildModel`, `momentum` (rate 0.01, mu 0.9) and
- * `trainStep` on 28x28x1 inputs and 10 classes.
+ * Builds `name` with the project's `buildModel`, its optimizer (`lalc` rate 0.1 for S1,
+ * `momentum` rate 0.01, mu 0.9 otherwise) and `trainStep` on 28x28x1 inputs and 10 classes.
  */
 export function makeWorkload(name: WorkloadName): Workload {
   const { spec, batch } = SPECS[name];
   const model = buildModel(spec, [28, 28, 1], 10);
-  const optimizer = momentum({ learningRate: 0.01, momentum: 0.9 });
+  const optimizer = SPECS[name].optimizer();
   const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, "float32", 7);
   const labels = tf.randomUniform([batch], 0, 10, "int32", 8) as tf.Tensor1D;
   let last: StepTensors | undefined;
@@ -95,34 +122,83 @@ export function makeWorkload(name: WorkloadName): Workload {
   };
 }
 
-/** Times `steps` training steps of `name` (after one warm-up); returns samples per second. */
+/** Warm-up steps before timing, on both sides (the peer's `--warmup`). */
+export const WARMUP = 3;
+/** Timed runs of `steps` steps, on both sides; the fastest counts (the peer's `--repeats`). */
+export const REPEATS = 3;
+
+/**
+ * Times `name`: {@link WARMUP} steps, then {@link REPEATS} runs of `steps` steps; returns the
+ * fastest run's samples per second, as bench/pytorch_peer.py times the peer.
+ */
 export async function timeWorkload(name: WorkloadName, steps: number): Promise<number> {
   const w = makeWorkload(name);
   try {
-    await w.step();
+    for (let i = 0; i < WARMUP; i++) await w.step();
     await w.finish();
-    const start = performance.now();
-    for (let i = 0; i < steps; i++) await w.step();
-    await w.finish();
-    return (steps * w.batch) / ((performance.now() - start) / 1000);
+    let best = Infinity;
+    for (let r = 0; r < REPEATS; r++) {
+      const start = performance.now();
+      for (let i = 0; i < steps; i++) await w.step();
+      await w.finish();
+      best = Math.min(best, performance.now() - start);
+    }
+    return (steps * w.batch) / (best / 1000);
   } finally {
     w.dispose();
   }
 }
 
+/**
+ * Runs a python script and parses its last stdout line as JSON; the error's last line when it
+ * fails. OPENBLAS_CORETYPE is left out of its environment: the reproducible mode sets it in
+ * this process (and this machine may set it for everyone), and the peer runs OpenBLAS as a
+ * user does, on the kernels it picks for the processor.
+ */
 async function python(
   exe: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Record<string, unknown> | string> {
+  const inherited = Deno.env.toObject();
+  delete inherited.OPENBLAS_CORETYPE;
   try {
-    const out = await new Deno.Command(exe, { args, env, stderr: "piped" }).output();
+    const out = await new Deno.Command(exe, {
+      args,
+      env: { ...inherited, ...env },
+      clearEnv: true,
+      stderr: "piped",
+    }).output();
     const text = new TextDecoder().decode(out.stdout).trim();
     if (!out.success) return new TextDecoder().decode(out.stderr).trim().split("\n").at(-1)!;
     return JSON.parse(text.split("\n").at(-1)!);
   } catch (e) {
     return (e as Error).message;
   }
+}
+
+/** Prints the processor's model name and flags as JSON (Deno reads /proc only with -A). */
+const CPUINFO = "import json\n" +
+  "f = {l.split(':')[0].strip(): l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') " +
+  "if ':' in l}\n" +
+  "print(json.dumps({'model': f.get('model name', 'unknown'), 'flags': f.get('flags', '')}))";
+
+/** The processor's model name and its vector instruction sets, read by `exe` (a python). */
+export async function cpuInfo(
+  exe: string,
+): Promise<{ model: string; avx512f: boolean | null; avx2: boolean | null; cores: number }> {
+  const info = await python(exe, ["-c", CPUINFO]);
+  const cores = navigator.hardwareConcurrency;
+  if (typeof info === "string") {
+    return { model: `unknown (${info})`, avx512f: null, avx2: null, cores };
+  }
+  const flags = new Set(String(info.flags).split(/\s+/));
+  return {
+    model: String(info.model),
+    avx512f: flags.has("avx512f"),
+    avx2: flags.has("avx2"),
+    cores,
+  };
 }
 
 const NUMPY = "import numpy as np, time, json\n" +
@@ -156,13 +232,57 @@ export function sgemmGflops(reps = 10): number | null {
   return (reps * 2 * n ** 3) / ((performance.now() - start) / 1000) / 1e9;
 }
 
+/** "yes", "no" or "unknown". */
+function yesNo(x: boolean | null): string {
+  return x === null ? "unknown" : x ? "yes" : "no";
+}
+
+/** A number with `digits` decimals, or "-" when missing. */
+function fixed(x: unknown, digits: number): string {
+  return typeof x === "number" && Number.isFinite(x) ? x.toFixed(digits) : "-";
+}
+
+/** The report's Markdown table: both sides per workload and their ratio in samples/s. */
+export function summaryTable(report: Record<string, unknown>): string {
+  const lines = [
+    "| workload | ours, ms/step | PyTorch (best), ms/step | PyTorch layout (torch x BLAS threads) " +
+    "| ours / PyTorch (samples/s) |",
+    "| --- | ---: | ---: | --- | ---: |",
+  ];
+  for (const name of WORKLOADS) {
+    const row = report[name] as Record<string, unknown> | undefined;
+    if (row === undefined) continue;
+    const batch = SPECS[name].batch;
+    const ours = 1000 * batch / (row.tfjsSamplesPerSec as number);
+    const torch = row.torch as Record<string, unknown> | string | undefined;
+    let peer = "-", layout = typeof torch === "string" ? `failed: ${torch}` : "not run";
+    if (typeof torch === "object") {
+      peer = fixed(torch.msPerStep, 2);
+      const best = torch.best as { torchThreads: number; blasThreads: number };
+      const all =
+        (torch.layouts as { torchThreads: number; blasThreads: number; msPerStep: number }[])
+          .map((l) => `${l.torchThreads}x${l.blasThreads} ${l.msPerStep.toFixed(1)}`).join(", ");
+      layout = `**${best.torchThreads}x${best.blasThreads}** (all, ms: ${all})`;
+    }
+    lines.push(
+      `| ${name} | ${ours.toFixed(2)} | ${peer} | ${layout} | ${
+        typeof row.ratioVsTorch === "number" ? `**${row.ratioVsTorch.toFixed(2)}x**` : "-"
+      } |`,
+    );
+  }
+  return lines.join("\n");
+}
+
 if (import.meta.main) {
   const { values } = parseArgs({
     options: {
       backend: { type: "string" },
       // Also time another backend (e.g. wasm) in the same run, for a same-run ratio.
       also: { type: "string" },
-      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
+      // One thread by default, as the grid runs each cell (src/suite: threads per run).
+      threads: { type: "string", default: "1" },
+      // native: the processor's best kernels instead of the reproducible AVX2/Haswell ones.
+      fast: { type: "boolean", default: false },
       steps: { type: "string", default: "20" },
       "no-peer": { type: "boolean", default: false },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
@@ -171,23 +291,35 @@ if (import.meta.main) {
       "numpy-python": { type: "string", default: "python3" },
     },
   });
+  const fail = (line: string): never => {
+    console.error(line);
+    Deno.exit(2);
+  };
   const steps = Number(values.steps);
   if (!Number.isInteger(steps) || steps < 1) {
-    throw new Error(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
+    fail(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
   }
   const threads = Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new Error(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
+    fail(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
   }
+  const kernels = values.fast ? "fast" : "reproducible";
+  // Before the default backend is probed: that opens the native libraries, in this mode.
+  setNativeKernelMode(kernels);
   await useBackend((values.backend as BackendName | undefined) ?? await defaultBackend(), {
     threads,
+    kernels,
   });
-  const peerThreads = navigator.hardwareConcurrency;
+  const info = backendInfo();
   const report: Record<string, unknown> = {
-    backend: backendInfo(),
+    date: new Date().toISOString(),
+    cpu: await cpuInfo(values.python),
+    backend: info,
+    kernels: describeKernels(info.kernels),
     steps,
-    peerBlas: systemBlas(),
-    peerThreads,
+    warmup: WARMUP,
+    repeats: REPEATS,
+    peerSystemBlas: systemBlas(),
   };
   const sgemm = sgemmGflops();
   report.sgemmGflops1024 = sgemm;
@@ -198,9 +330,7 @@ if (import.meta.main) {
       // Another backend on the same workload, right after: a ratio from one run.
       await useBackend(values.also as BackendName, { threads });
       const other = await timeWorkload(name, steps);
-      await useBackend((report.backend as { name: BackendName }).name, {
-        threads,
-      });
+      await useBackend(info.name, { threads });
       row.also = { backend: values.also, samplesPerSec: other, ratio: tfjs / other };
     }
     if (!values["no-peer"]) {
@@ -208,7 +338,10 @@ if (import.meta.main) {
         "bench/pytorch_peer.py",
         name,
         String(steps),
-        String(peerThreads),
+        "--warmup",
+        String(WARMUP),
+        "--repeats",
+        String(REPEATS),
       ]);
       row.torch = torch;
       if (typeof torch === "object") row.ratioVsTorch = tfjs / (torch.samplesPerSec as number);
@@ -237,4 +370,20 @@ if (import.meta.main) {
     }
   }
   console.log(JSON.stringify(report, null, 2));
+  const cpu = report.cpu as Awaited<ReturnType<typeof cpuInfo>>;
+  const peer = WORKLOADS.map((n) => (report[n] as Record<string, unknown>).torch)
+    .find((t) => typeof t === "object") as Record<string, unknown> | undefined;
+  const blas = peer?.blas as Record<string, unknown> | undefined;
+  console.log(
+    `\n${report.date}, ${cpu.model}, ${cpu.cores} cores, avx512f ${yesNo(cpu.avx512f)}, ` +
+      `avx2 ${yesNo(cpu.avx2)}\n` +
+      `ours: ${report.kernels}\n` +
+      (peer === undefined
+        ? "PyTorch: not run (--no-peer or failed)\n"
+        : `PyTorch ${peer.torch}, ${blas?.api ?? ""} ${blas?.version ?? ""} (${blas?.library}, ${
+          blas?.architecture ?? "?"
+        } kernels), best of the layouts torch x BLAS threads, ${WARMUP} warm-up steps, ` +
+          `zero_grad(set_to_none=True), fastest of ${REPEATS} runs of ${steps} steps\n`),
+  );
+  console.log(summaryTable(report));
 }

@@ -23,6 +23,7 @@ import { choiceOption, CliError, intOption, numberOption, parseCommand } from ".
 import { asInputError, startBackend } from "../cli/guard.ts";
 import { batchProblem, modelProblem, TRAIN_LIMITS } from "./limits.ts";
 import { trainRun } from "./run.ts";
+import { formatProfile, profileTraining } from "./profile.ts";
 
 /** Optimizers selectable with `--optimizer`, each at a constant `--lr`. */
 const OPTIMIZERS: Record<string, (lr: number, weightDecay: number) => tf.Optimizer> = {
@@ -58,6 +59,9 @@ Trains one model with one optimizer and prints its metrics.
   --fast              native: this processor's best kernels, not the reproducible
                       ones (AVX2, OpenBLAS Haswell) that give the same bits on every
                       x86-64 machine with AVX2
+  --profile           after training, profile a few extra steps of a fresh model:
+                      kernels per step, the top kernels by count and by time, the
+                      matmul and conv share (JSON: the "profile" field)
   --json              print the result as JSON on the last line
   -h, --help          show this text`;
 
@@ -78,6 +82,7 @@ const OPTIONS = {
   backend: { type: "string" },
   threads: { type: "string" },
   fast: { type: "boolean" },
+  profile: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
 
@@ -163,6 +168,17 @@ export async function main(args: string[]): Promise<number> {
           `test acc ${Number.isNaN(p.testAccuracy) ? "-" : p.testAccuracy.toFixed(4)}`,
       ),
   });
+  // Extra steps on a fresh model: the run's numbers above are untouched.
+  const profile = v.profile === true && result.status !== "error"
+    ? await profileTraining({
+      dataset: data,
+      model: { kind, depth, width, seed },
+      makeOptimizer: () => OPTIMIZERS[optimizerName](lr, weightDecay),
+      batchSize,
+      seed,
+    })
+    : undefined;
+  if (profile !== undefined && !v.json) console.log(formatProfile(profile));
   const summary = {
     dataset: data.name,
     model: kind,
@@ -181,6 +197,7 @@ export async function main(args: string[]): Promise<number> {
     wallSeconds: result.wallSeconds,
     maxGradNorm: result.maxGradNorm,
     ...(result.error !== undefined ? { error: result.error } : {}),
+    ...(profile !== undefined && v.json ? { profile } : {}),
   };
   console.log(v.json ? JSON.stringify(summary) : summary);
   return result.status === "error" ? 1 : 0;
