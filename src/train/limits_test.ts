@@ -1,21 +1,12 @@
 /**
  * One set of rules for a training configuration (limits.ts), applied by `train` before it
- * loads anything and by a grid before its first run: the bad configurations of issue 23 are
- * refused everywhere with one line, and every shipped preset passes.
+ * loads anything (here) and by a grid before its first run (src/suite/grid_limits_test.ts).
  */
-import {
-  deepStrictEqual as assertEquals,
-  match as assertMatch,
-  rejects,
-  throws,
-} from "node:assert/strict";
+import { deepStrictEqual as assertEquals, match as assertMatch, rejects } from "node:assert/strict";
 import { loadCifar10 } from "../data/cifar10.ts";
 import { loadFashionMnist } from "../data/fashion_mnist.ts";
 import { CliError } from "../cli/args.ts";
 import { main } from "./cli.ts";
-import { estimateParameters, modelProblem, TRAIN_LIMITS } from "./limits.ts";
-import { validateGridSpec } from "../suite/grid_spec.ts";
-import { PRESETS } from "../suite/presets.ts";
 
 /** `train args` stopped before any work: the CliError's exit code and message. */
 async function refused(args: string[]): Promise<{ code: number; message: string }> {
@@ -40,35 +31,6 @@ Deno.test("train refuses a bad model, too many epochs or steps and an empty --da
     const r = await refused(args);
     assertEquals(r.code, 2, args.join(" "));
     assertMatch(r.message, message);
-  }
-});
-
-Deno.test("a grid meets the rules of train: resnet depth 5 and depth 1000 at width 4096 refused", () => {
-  const spec = (model: object, depths: number[]) => ({
-    extends: "smoke",
-    name: "g",
-    model,
-    depths,
-  });
-  throws(
-    () => validateGridSpec(spec({ kind: "resnet", width: 8 }, [8, 5])),
-    /grid\.depths\[1\]: resnet depth 5 is not allowed; expected 6n \+ 2/,
-  );
-  throws(
-    () => validateGridSpec(spec({ kind: "mlp", width: 4096 }, [1000])),
-    /grid\.depths\[0\]: a mlp of depth 1000 and width 4096 has about 16781 million parameters/,
-  );
-});
-
-Deno.test("every preset's models pass the rules, well under the parameter bound", () => {
-  for (const preset of Object.values(PRESETS)) {
-    validateGridSpec({ ...preset });
-    for (const depth of preset.depths) {
-      const { kind, width } = preset.model;
-      assertEquals(modelProblem(kind, depth, width), undefined, `${preset.name} depth ${depth}`);
-      const share = estimateParameters(kind, depth, width) / TRAIN_LIMITS.parameters;
-      assertEquals(share < 0.1, true, `${preset.name} depth ${depth}: ${share}`);
-    }
   }
 });
 
