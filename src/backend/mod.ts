@@ -29,6 +29,13 @@ export {
   type UseBackendOptions,
 } from "./backend.ts";
 export { registerLayerNormKernels } from "./layer_norms.ts";
+export {
+  describeKernels,
+  kernelDifferences,
+  type KernelIdentity,
+  parseKernelIdentity,
+} from "./kernel_identity.ts";
+export { NATIVE_KERNEL_MODES, type NativeKernelMode } from "./native_ffi.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

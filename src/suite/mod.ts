@@ -49,12 +49,16 @@ export type { CellSummary } from "./select.ts";
 export {
   backendTolerance,
   type CommittedFolder,
+  driftCause,
+  type KernelComparison,
+  kernelComparison,
   readCommitted,
   ReproduceError,
   reproduceFolder,
   type ReproduceOptions,
   type ReproduceReport,
   type RowChoice,
+  type ToleranceSection,
 } from "./reproduce.ts";
 export {
   BIT_EXACT,
@@ -67,8 +71,11 @@ export {
 
 // Types of other entries that the signatures above name (the same types as there).
 export { type BackendName, BACKENDS } from "../backend/backend.ts";
+export type { KernelIdentity } from "../backend/kernel_identity.ts";
+export type { NativeKernelMode } from "../backend/native_ffi.ts";
 export type { Dataset, Split } from "../data/types.ts";
 export type { ForwardResult, LayerInfo, Model, ModelKind, ModelSpec } from "../models/types.ts";
+export { MODEL_KINDS } from "../models/types.ts";
 export type { CurvePoint, RunConfig, RunResult, RunStatus } from "../train/types.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).

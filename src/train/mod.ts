@@ -24,6 +24,7 @@ export { accuracy } from "./evaluate.ts";
 // Types of other entries that the signatures above name (the same types as there).
 export type { Dataset, Split } from "../data/types.ts";
 export type { ForwardResult, LayerInfo, Model, ModelKind, ModelSpec } from "../models/types.ts";
+export { MODEL_KINDS } from "../models/types.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
