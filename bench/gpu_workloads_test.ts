@@ -10,9 +10,13 @@ import { GPU_CASES } from "./gpu_workloads.ts";
 const BENCH = new URL("./gpu_workloads.ts", import.meta.url).pathname;
 
 async function bench(...args: string[]) {
+  return await benchAllowing("python3,/usr/bin/python3,git", args);
+}
+
+async function benchAllowing(run: string, args: string[]) {
   const out = await new Deno.Command("deno", {
     // The permissions of `deno task bench:gpu`.
-    args: ["run", "--allow-read", "--allow-run=python3,/usr/bin/python3,git", BENCH, ...args],
+    args: ["run", "--allow-read", `--allow-run=${run}`, BENCH, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -84,6 +88,41 @@ Deno.test({
     const table = rows(r.stdout);
     assert.equal(table.length, GPU_CASES.length);
     for (const [, ours] of table) assert.match(ours, /^< 50 steps in 0\.001 s \(1: [\d,]+\)$/);
+  },
+});
+
+Deno.test({
+  name: "bench:gpu: with a CUDA peer, each row has the peer's rate and ours/peer" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    // A stand-in for a Python with CUDA PyTorch: passes the check, answers every case with
+    // 1000 samples/s (and 2 TFLOP/s), so the ratio column must be ours / 1000.
+    const dir = await Deno.makeTempDir();
+    const python = `${dir}/python`;
+    await Deno.writeTextFile(
+      python,
+      '#!/bin/sh\n[ "$1" = -c ] && exit 0\necho \'{"samplesPerSec": 1000, "tflops": 2}\'\n',
+    );
+    await Deno.chmod(python, 0o755);
+    try {
+      const r = await benchAllowing(`${python},git`, ["--quick", "--python", python]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^peer: PyTorch CUDA \(.*\), eager float32, TF32 off$/m);
+      const table = rows(r.stdout);
+      assert.equal(table.length, GPU_CASES.length);
+      for (const [label, ours, peer, ratio] of table) {
+        assert.equal(peer, label.includes("LALC") ? "(momentum) 1,000" : "1,000");
+        const expected = Number(ours.replaceAll(",", "")) / 1000;
+        // ours is printed rounded to a whole sample/s, the ratio to 3 decimals.
+        assert.ok(
+          Math.abs(Number(ratio) - expected) <= 0.0015,
+          `${label}: ${ratio} vs ${expected}`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   },
 });
 
