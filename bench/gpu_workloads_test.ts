@@ -1,0 +1,133 @@
+/**
+ * bench/gpu_workloads.ts runs end to end on whatever WebGPU adapter this machine has (on CI:
+ * lavapipe, a software adapter, so `--quick` tiny sizes and only the shape of the output is
+ * checked, never the numbers).
+ */
+import assert from "node:assert/strict";
+import { adapterNote, webgpuAdapterInChild } from "../src/backend/_test_webgpu_adapter.ts";
+import { GPU_CASES } from "./gpu_workloads.ts";
+
+const BENCH = new URL("./gpu_workloads.ts", import.meta.url).pathname;
+
+async function bench(...args: string[]) {
+  return await benchAllowing("python3,/usr/bin/python3,git", args);
+}
+
+async function benchAllowing(run: string, args: string[]) {
+  const out = await new Deno.Command("deno", {
+    // The permissions of `deno task bench:gpu`.
+    args: ["run", "--allow-read", `--allow-run=${run}`, BENCH, ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  return {
+    code: out.code,
+    stdout: new TextDecoder().decode(out.stdout),
+    stderr: new TextDecoder().decode(out.stderr),
+  };
+}
+
+/** The table's data rows: each row's cells. */
+function rows(stdout: string): string[][] {
+  return stdout.split("\n")
+    .filter((l) => l.startsWith("| ") && !l.startsWith("| ---") && !/^\| (case|kernel) /.test(l))
+    .map((l) => l.slice(2, -2).split(" | "));
+}
+
+const adapter = await webgpuAdapterInChild();
+
+Deno.test({
+  name: "bench:gpu --quick prints the header and one row per case of issue 25" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^adapter: ${adapter!.replace(/[()]/g, "\\$&")}$`, "m"));
+    assert.match(r.stdout, /^driver: .+$/m);
+    assert.match(r.stdout, /^date: \d{4}-\d\d-\d\dT/m);
+    assert.match(r.stdout, /^commit: ([0-9a-f]{7,}|unknown)/m);
+    // Without CUDA the peer is skipped with its reason; with it, it ran.
+    assert.match(r.stdout, /^peer: (skipped \(.+\)|PyTorch CUDA .*TF32 off)$/m);
+    const table = rows(r.stdout);
+    assert.deepEqual(
+      table.map((c) => c[0].replace(/ \(quick: .*\)$/, "")),
+      GPU_CASES.map((c) => c.label),
+    );
+    for (const [, ours, peer] of table) {
+      assert.match(ours, /^[\d,]+$/, `a rate, got "${ours}"`);
+      assert.match(peer, /^(skipped|(\(momentum\) )?[\d,]+)$/);
+    }
+  },
+});
+
+Deno.test({
+  name: "bench:gpu --quick --matmul --conv prints a TFLOP/s row per size" + adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick", "--matmul", "--conv");
+    assert.equal(r.code, 0, r.stderr);
+    const table = rows(r.stdout);
+    assert.deepEqual(table.map((c) => c[0]), [
+      "matMul 64",
+      "matMul 128",
+      "matMul 256",
+      "conv2d 3x3 [4, 8, 8, 8] -> 8",
+    ]);
+    for (const [, ours] of table) assert.ok(Number(ours) > 0, `TFLOP/s > 0, got "${ours}"`);
+  },
+});
+
+Deno.test({
+  name: "bench:gpu: a case past --cap stops and says so instead of running on" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick", "--steps", "50", "--warmup", "0", "--cap", "0.001");
+    assert.equal(r.code, 0, r.stderr);
+    const table = rows(r.stdout);
+    assert.equal(table.length, GPU_CASES.length);
+    for (const [, ours] of table) assert.match(ours, /^< 50 steps in 0\.001 s \(1: [\d,]+\)$/);
+  },
+});
+
+Deno.test({
+  name: "bench:gpu: with a CUDA peer, each row has the peer's rate and ours/peer" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    // A stand-in for a Python with CUDA PyTorch: passes the check, answers every case with
+    // 1000 samples/s (and 2 TFLOP/s), so the ratio column must be ours / 1000.
+    const dir = await Deno.makeTempDir();
+    const python = `${dir}/python`;
+    await Deno.writeTextFile(
+      python,
+      '#!/bin/sh\n[ "$1" = -c ] && exit 0\necho \'{"samplesPerSec": 1000, "tflops": 2}\'\n',
+    );
+    await Deno.chmod(python, 0o755);
+    try {
+      const r = await benchAllowing(`${python},git`, ["--quick", "--python", python]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /^peer: PyTorch CUDA \(.*\), eager float32, TF32 off$/m);
+      const table = rows(r.stdout);
+      assert.equal(table.length, GPU_CASES.length);
+      for (const [label, ours, peer, ratio] of table) {
+        assert.equal(peer, label.includes("LALC") ? "(momentum) 1,000" : "1,000");
+        const expected = Number(ours.replaceAll(",", "")) / 1000;
+        // ours is printed rounded to a whole sample/s, the ratio to 3 decimals.
+        assert.ok(
+          Math.abs(Number(ratio) - expected) <= 0.0015,
+          `${label}: ${ratio} vs ${expected}`,
+        );
+      }
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("bench:gpu refuses a bad --steps with one line and exit 2", async () => {
+  const r = await bench("--steps", "0");
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim(), 'bench:gpu: --steps: got "0"; allowed: an integer >= 1');
+});
