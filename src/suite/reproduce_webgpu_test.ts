@@ -13,12 +13,10 @@
  *
  * The layer-wise rows (LALC, LARS, LAMB) record per-layer rates, the path on which the grid
  * crashed on webgpu (issue 25: "Cannot read properties of undefined (reading 'backend')"
- * in WebGPUBackend.convertAndCacheOnCPU); their test fails until that fix is in. The cause,
- * traced 2026-12-04: src/suite/layer_rates.ts makes its weight/gradient norms in a tidy inside
- * trainStep's tidy and reads them asynchronously; trainStep's tidy disposes them while the
- * webgpu read is pending (cpu and wasm read at once, so they never saw it). With every read
- * holding its own reference (a monkeypatch, to check this test), these rows ran on webgpu and
- * matched cpu to 7.6e-8 relative.
+ * in WebGPUBackend.convertAndCacheOnCPU): src/suite/layer_rates.ts made its weight/gradient
+ * norms in a tidy inside trainStep's tidy and read them asynchronously, and trainStep's tidy
+ * disposed them while the webgpu read was pending (cpu and wasm read at once, so they never saw
+ * it). The reads now keep their tensors; this test fails if that regresses.
  */
 import assert from "node:assert/strict";
 import { parse } from "csv-parse/sync";
