@@ -29,10 +29,12 @@ export interface WebgpuProbe {
   readonly deep?: Record<string, { cpu: Curve; webgpu: Curve }>;
 }
 
-if (import.meta.main && Deno.args[0] === "invalid") {
+if (import.meta.main && Deno.args[0]?.startsWith("invalid")) {
   const tf = await import("@tensorflow/tfjs-core");
   const { useBackend } = await import("./backend.ts");
-  await useBackend("webgpu");
+  // `invalid-handled`: a program's own handler gets the error instead of the default stop.
+  const handled = Deno.args[0] === "invalid-handled";
+  await useBackend("webgpu", handled ? { onDeviceError: (m) => console.log(`handled: ${m}`) } : {});
   const device = (tf.backend() as unknown as { device: GPUDevice }).device;
   device.createBuffer({ size: 4, usage: 0 }); // invalid: no usage
   await new Promise((resolve) => setTimeout(resolve, 2000));

@@ -14,7 +14,7 @@ import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "./gradients.ts";
 import { installWasmKernels } from "./wasm_kernels.ts";
-import { guardWebgpuErrors, loadWebgpuBackend } from "./webgpu.ts";
+import { type DeviceErrorHandler, guardWebgpuErrors, loadWebgpuBackend } from "./webgpu.ts";
 import { installNativeBackend, NATIVE } from "./native.ts";
 import {
   loadNativeLibs,
@@ -69,6 +69,11 @@ export interface UseBackendOptions {
    * machine with AVX2; `fast` takes the processor's best kernels.
    */
   readonly kernels?: NativeKernelMode;
+  /**
+   * webgpu: called with the first WebGPU error tf.js did not catch (its results would be
+   * wrong). Default: one line on stderr and exit 1.
+   */
+  readonly onDeviceError?: DeviceErrorHandler;
 }
 
 let overrides: string[] = [];
@@ -149,7 +154,8 @@ export async function useBackend(
   if (!ok) throw new Error(`backend "${name}" failed to initialize`);
   await tf.ready();
   if (name === "webgpu") {
-    guardWebgpuErrors((tf.backend() as unknown as { device: EventTarget }).device);
+    const gpu = (tf.backend() as unknown as { device: EventTarget }).device;
+    guardWebgpuErrors(gpu, options.onDeviceError);
   }
   return name;
 }

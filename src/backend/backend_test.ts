@@ -156,6 +156,16 @@ Deno.test({
     assert.equal(out.code, 1, stderr);
     assert.match(stderr, /webgpu: the device reported ".*"; results would be wrong, stopping/);
     assert.ok(!new TextDecoder().decode(out.stdout).includes("not stopped"));
+    // A library user's handler replaces the stop: the library words no command-line advice.
+    const own = await new Deno.Command("deno", {
+      args: ["run", "--allow-read", "--allow-env", script, "invalid-handled"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(own.stdout);
+    assert.equal(own.code, 0, text);
+    assert.match(text, /^handled: .+\nnot stopped$/m);
+    assert.ok(!new TextDecoder().decode(own.stderr).includes("--backend"));
   },
 });
 

@@ -45,19 +45,28 @@ export async function loadWebgpuBackend(): Promise<string> {
 let guarded = false;
 
 /**
- * Stops the process with one line on stderr at the first WebGPU error tf.js did not catch
- * (a failed validation drops a whole command buffer: the results read back afterwards are
- * zeros, not errors; see webgpu_addn.ts). A run must fail rather than report them.
+ * What happens at the first WebGPU error tf.js did not catch: by default one line on stderr
+ * and exit 1, because a failed validation drops a whole command buffer and the results read
+ * back afterwards are zeros, not errors (see webgpu_addn.ts), so a run must stop rather than
+ * report them. A program that would rather handle it passes its own (`useBackend`'s
+ * `onDeviceError`); the commands pass one that also names the backends to use instead.
  */
-export function guardWebgpuErrors(device: EventTarget): void {
+export type DeviceErrorHandler = (message: string) => void;
+
+/** The default {@link DeviceErrorHandler}: one line on stderr, then exit 1. */
+export const stopOnDeviceError: DeviceErrorHandler = (message) => {
+  console.error(`webgpu: the device reported "${message}"; results would be wrong, stopping`);
+  Deno.exit(1);
+};
+
+/** Calls `onError` with the first line of the first WebGPU error tf.js did not catch. */
+export function guardWebgpuErrors(
+  device: EventTarget,
+  onError: DeviceErrorHandler = stopOnDeviceError,
+): void {
   if (guarded) return;
   guarded = true;
   device.addEventListener("uncapturederror", (event) => {
-    const message = (event as GPUUncapturedErrorEvent).error.message.split("\n")[0];
-    console.error(
-      `webgpu: the device reported "${message}"; results would be wrong, stopping ` +
-        "(use --backend native, wasm or cpu)",
-    );
-    Deno.exit(1);
+    onError((event as GPUUncapturedErrorEvent).error.message.split("\n")[0]);
   });
 }

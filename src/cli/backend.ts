@@ -23,3 +23,20 @@ export async function defaultBackendWithNote(): Promise<BackendName> {
   if (reason !== null) console.error(`note: native kernels off (${reason}); running on plain wasm`);
   return await defaultBackend();
 }
+
+/**
+ * The commands' answer to a WebGPU error tf.js did not catch: the library's line, plus the
+ * backends to use instead, then exit 1.
+ *
+ * @example
+ * ```ts ignore
+ * await useBackend("webgpu", { onDeviceError: stopWithBackendAdvice });
+ * ```
+ */
+export function stopWithBackendAdvice(message: string): void {
+  console.error(
+    `webgpu: the device reported "${message}"; results would be wrong, stopping ` +
+      "(use --backend native, wasm or cpu)",
+  );
+  Deno.exit(1);
+}

@@ -7,7 +7,7 @@
  * @module
  */
 import { BACKENDS } from "../backend/backend.ts";
-import { defaultBackendWithNote } from "../cli/backend.ts";
+import { defaultBackendWithNote, stopWithBackendAdvice } from "../cli/backend.ts";
 import type { BackendName } from "../backend/backend.ts";
 import { choiceOption, CliError, intOption, parseCommand } from "../cli/args.ts";
 import { asInputError, guard, startBackend } from "../cli/guard.ts";
@@ -256,7 +256,9 @@ export function gridMain(args: string[]): Promise<number> {
       );
     }
     const kernels = plan.fast ? "fast" : "reproducible";
-    await startBackend(() => useBackend(plan.backend, { threads, kernels }));
+    await startBackend(() =>
+      useBackend(plan.backend, { threads, kernels, onDeviceError: stopWithBackendAdvice })
+    );
     const identity = backendInfo().kernels;
     const versions = await currentVersions();
     const tty = Deno.stderr.isTerminal();

@@ -12,7 +12,7 @@ import { describeKernels } from "../backend/kernel_identity.ts";
 import { setNativeKernelMode } from "../backend/native_ffi.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { backendInfo, BACKENDS, useBackend } from "../backend/backend.ts";
-import { defaultBackendWithNote } from "../cli/backend.ts";
+import { defaultBackendWithNote, stopWithBackendAdvice } from "../cli/backend.ts";
 import { DATASETS, loadDataset } from "../data/by_name.ts";
 import { MODEL_KINDS } from "../models/types.ts";
 import { lalc } from "../optim/lalc.ts";
@@ -147,7 +147,11 @@ export async function main(args: string[]): Promise<number> {
   const kernels = v.fast === true ? "fast" : "reproducible";
   setNativeKernelMode(kernels);
   await startBackend(async () =>
-    useBackend(backend ?? await defaultBackendWithNote(), { threads, kernels })
+    useBackend(backend ?? await defaultBackendWithNote(), {
+      threads,
+      kernels,
+      onDeviceError: stopWithBackendAdvice,
+    })
   );
   const batch = batchProblem(batchSize, data.train.count, data.name);
   if (batch !== undefined) {
