@@ -5,20 +5,19 @@
  * @module
  */
 import { optionsToConfig } from "./_config.ts";
+import { checkSharedOptions } from "./_layerwise_options.ts";
 import {
-  checkBoolean,
   checkKeys,
   checkNonNegative,
-  checkOneOf,
   checkOptionsObject,
   checkPositive,
   checkUnitInterval,
 } from "./_validate.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkMask, DEFAULT_MASK } from "./mask.ts";
+import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
-import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
+import type { NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -115,7 +114,6 @@ export class LalcOptimizer extends ChainOptimizer {
     const o: Required<LalcOptions> = {
       learningRate: options.learningRate,
       momentum: checkUnitInterval(owner, "momentum", options.momentum ?? d.momentum),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
       trustCoefficient: checkPositive(
         owner,
         "trustCoefficient",
@@ -124,24 +122,7 @@ export class LalcOptimizer extends ChainOptimizer {
       minRatio: checkNonNegative(owner, "minRatio", options.minRatio ?? d.minRatio),
       maxRatio: checkNonNegative(owner, "maxRatio", options.maxRatio ?? d.maxRatio),
       epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
-      weightDecayMask: checkMask(
-        owner,
-        "weightDecayMask",
-        options.weightDecayMask,
-        d.weightDecayMask,
-      ),
-      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
-      nonFinite: checkOneOf(
-        owner,
-        "nonFinite",
-        options.nonFinite ?? d.nonFinite,
-        NON_FINITE_POLICIES,
-      ),
-      recordLayerStats: checkBoolean(
-        owner,
-        "recordLayerStats",
-        options.recordLayerStats ?? d.recordLayerStats,
-      ),
+      ...checkSharedOptions(owner, options, d),
     };
     if (o.minRatio > o.maxRatio) {
       throw new Error(

@@ -5,20 +5,20 @@
  * @module
  */
 import { optionsToConfig } from "./_config.ts";
+import { checkSharedOptions } from "./_layerwise_options.ts";
 import {
   checkBoolean,
   checkKeys,
   checkNonNegative,
-  checkOneOf,
   checkOptionsObject,
   checkUnitInterval,
 } from "./_validate.ts";
 import { scaleByAdam } from "./adam.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkMask, DEFAULT_MASK } from "./mask.ts";
+import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
-import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
+import type { NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
@@ -112,26 +112,8 @@ export class LambOptimizer extends ChainOptimizer {
       beta1: checkUnitInterval(owner, "beta1", options.beta1 ?? d.beta1),
       beta2: checkUnitInterval(owner, "beta2", options.beta2 ?? d.beta2),
       epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
       trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? d.trustClip),
-      weightDecayMask: checkMask(
-        owner,
-        "weightDecayMask",
-        options.weightDecayMask,
-        d.weightDecayMask,
-      ),
-      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
-      nonFinite: checkOneOf(
-        owner,
-        "nonFinite",
-        options.nonFinite ?? d.nonFinite,
-        NON_FINITE_POLICIES,
-      ),
-      recordLayerStats: checkBoolean(
-        owner,
-        "recordLayerStats",
-        options.recordLayerStats ?? d.recordLayerStats,
-      ),
+      ...checkSharedOptions(owner, options, d),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
     const adapted = o.trustRatioMask;

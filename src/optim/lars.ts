@@ -5,20 +5,20 @@
  * @module
  */
 import { optionsToConfig } from "./_config.ts";
+import { checkSharedOptions } from "./_layerwise_options.ts";
 import {
   checkBoolean,
   checkKeys,
   checkNonNegative,
-  checkOneOf,
   checkOptionsObject,
   checkPositive,
   checkUnitInterval,
 } from "./_validate.ts";
 import { addDecayedWeights } from "./decay.ts";
-import { checkMask, DEFAULT_MASK } from "./mask.ts";
+import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
-import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
+import type { NonFinitePolicy } from "./non_finite.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -116,7 +116,6 @@ export class LarsOptimizer extends ChainOptimizer {
     const o: Required<LarsOptions> = {
       learningRate: options.learningRate,
       momentum: checkUnitInterval(owner, "momentum", options.momentum ?? d.momentum),
-      weightDecay: checkNonNegative(owner, "weightDecay", options.weightDecay ?? d.weightDecay),
       trustCoefficient: checkPositive(
         owner,
         "trustCoefficient",
@@ -125,24 +124,7 @@ export class LarsOptimizer extends ChainOptimizer {
       epsilon: checkNonNegative(owner, "epsilon", options.epsilon ?? d.epsilon),
       nesterov: checkBoolean(owner, "nesterov", options.nesterov ?? d.nesterov),
       trustClip: checkBoolean(owner, "trustClip", options.trustClip ?? d.trustClip),
-      weightDecayMask: checkMask(
-        owner,
-        "weightDecayMask",
-        options.weightDecayMask,
-        d.weightDecayMask,
-      ),
-      trustRatioMask: checkMask(owner, "trustRatioMask", options.trustRatioMask, d.trustRatioMask),
-      nonFinite: checkOneOf(
-        owner,
-        "nonFinite",
-        options.nonFinite ?? d.nonFinite,
-        NON_FINITE_POLICIES,
-      ),
-      recordLayerStats: checkBoolean(
-        owner,
-        "recordLayerStats",
-        options.recordLayerStats ?? d.recordLayerStats,
-      ),
+      ...checkSharedOptions(owner, options, d),
     };
     const recorder = o.recordLayerStats ? new LayerStatsRecorder() : undefined;
     const adapted = o.trustRatioMask;
