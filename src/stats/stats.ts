@@ -160,3 +160,55 @@ export function tInterval(xs: readonly number[], level = 0.95): Interval {
   const half = studentTQuantile(1 - (1 - level) / 2, n - 1) * sd / Math.sqrt(n);
   return { n, mean: m, sd, low: m - half, high: m + half };
 }
+
+/**
+ * The two-sided Student-t p-value of "the mean of `xs` is 0" (for paired differences: the
+ * paired t-test), `2 * P(T >= |mean| / (sd / sqrt(n)))` with `n - 1` degrees of freedom.
+ * NaN with fewer than 2 values; 1 when every value is 0 (no difference, no spread), 0 when
+ * the values agree exactly on a nonzero mean.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { tTestPValue } from "./stats.ts";
+ * // mean 2, sd 1, n 3: t = 2 * sqrt(3), 2 degrees of freedom
+ * assertEquals(tTestPValue([1, 2, 3]).toFixed(4), "0.0742");
+ * assertEquals(tTestPValue([0, 0, 0]), 1);
+ * ```
+ */
+export function tTestPValue(xs: readonly number[]): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const m = mean(xs);
+  const sd = sampleSd(xs);
+  if (m === 0) return 1;
+  const t = Math.abs(m) / (sd / Math.sqrt(n));
+  return Math.min(1, 2 * (1 - studentTCdf(t, n - 1)));
+}
+
+/**
+ * Holm's step-down adjustment of the p-values `ps` of one family, in their order: sorted
+ * ascending, the i-th (from 1) becomes `max over j <= i of min(1, (m - j + 1) * p_(j))`.
+ * Rejecting where the adjusted value is below `alpha` keeps the family-wise error rate at
+ * `alpha` under any dependence. A NaN p-value (no test) counts in the family size `m` as
+ * if it were 1, and stays NaN.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { holmAdjust } from "./stats.ts";
+ * assertEquals(holmAdjust([0.03, 0.01, 0.04]).map((p) => Number(p.toFixed(6))), [0.06, 0.03, 0.06]);
+ * ```
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const m = ps.length;
+  const key = (p: number) => (Number.isNaN(p) ? 1 : p);
+  const order = ps.map((_, i) => i).sort((a, b) => key(ps[a]) - key(ps[b]) || a - b);
+  const out = new Array<number>(m).fill(NaN);
+  let running = 0;
+  order.forEach((i, rank) => {
+    running = Math.max(running, Math.min(1, (m - rank) * key(ps[i])));
+    if (!Number.isNaN(ps[i])) out[i] = running;
+  });
+  return out;
+}

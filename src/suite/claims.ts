@@ -2,12 +2,14 @@
  * The paper's claims as paired comparisons with confidence intervals: for each (claim,
  * depth, batch size, baseline), LALC's whole-test-set accuracy minus the baseline's, paired
  * by held-out seed (a seed fixes the initialization and the data order of every method), its
- * mean and Student-t 95% interval, and a verdict.
+ * mean and Student-t 95% interval, its two-sided paired-t p-value, the Holm-adjusted p-value
+ * over the family of all claim rows of one results folder (one `claims.csv`), its
+ * Bonferroni-adjusted simultaneous interval, and a verdict from the Holm-adjusted p-value.
  *
  * @module
  */
 import type { CellSummary } from "./select.ts";
-import { tInterval } from "../stats/stats.ts";
+import { holmAdjust, tInterval, tTestPValue } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 /** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */
@@ -37,8 +39,12 @@ export const CLAIMS = [
   baselines: readonly MethodName[];
 }[];
 
-/** `supported`: the interval lies above 0 (LALC better); `contradicted`: below 0;
- * `inconclusive`: it contains 0, or there are fewer than 2 pairs. */
+/** The family-wise error rate of the verdicts: over all claim rows of one `claims.csv`. */
+export const CLAIM_ALPHA = 0.05;
+
+/** `supported`: the Holm-adjusted p-value is below {@link CLAIM_ALPHA} and LALC's mean is
+ * higher; `contradicted`: below it and LALC's mean is lower; `inconclusive`: otherwise,
+ * or fewer than 2 pairs. */
 export type Verdict = "supported" | "contradicted" | "inconclusive";
 
 /** One row of `claims.csv`. */
@@ -55,18 +61,30 @@ export interface ClaimRow {
   readonly nPairs: number;
   /** Mean of LALC minus baseline over the pairs. */
   readonly meanDiff: number;
-  /** Lower end of the Student-t 95% interval of that mean. */
+  /** Lower end of the (unadjusted) Student-t 95% interval of that mean. */
   readonly ciLow: number;
   /** Upper end of that interval. */
   readonly ciHigh: number;
-  /** The verdict. */
+  /** Two-sided paired-t p-value of "the mean difference is 0" (NaN with fewer than 2 pairs). */
+  readonly pValue: number;
+  /** {@link pValue} Holm-adjusted over all rows of the same {@link claimRows} call. */
+  readonly pHolm: number;
+  /** Lower end of the Bonferroni simultaneous interval: the Student-t interval at level
+   * `1 - CLAIM_ALPHA / m` for `m` rows. It excludes 0 only where the Holm verdict is decisive
+   * (Holm rejects whatever Bonferroni rejects), not always conversely. */
+  readonly bonferroniLow: number;
+  /** Upper end of that interval. */
+  readonly bonferroniHigh: number;
+  /** The verdict, from {@link pHolm} and the sign of {@link meanDiff}. */
   readonly verdict: Verdict;
 }
 
-/** The verdict of an interval (NaN ends: inconclusive). */
-export function verdictOf(low: number, high: number): Verdict {
-  if (low > 0) return "supported";
-  if (high < 0) return "contradicted";
+/** The verdict of a Holm-adjusted p-value and the mean difference's sign (NaN p:
+ * inconclusive). */
+export function verdictOf(pHolm: number, meanDiff: number, alpha = CLAIM_ALPHA): Verdict {
+  if (!(pHolm < alpha)) return "inconclusive";
+  if (meanDiff > 0) return "supported";
+  if (meanDiff < 0) return "contradicted";
   return "inconclusive";
 }
 
@@ -95,7 +113,10 @@ export function verdictOf(low: number, high: number): Verdict {
 export function claimRows(
   cells: readonly Pick<CellSummary, "method" | "batchSize" | "depth" | "seeds" | "accuracies">[],
 ): ClaimRow[] {
-  const out: ClaimRow[] = [];
+  const out: {
+    row: Omit<ClaimRow, "pHolm" | "bonferroniLow" | "bonferroniHigh" | "verdict">;
+    diffs: number[];
+  }[] = [];
   const depths = [...new Set(cells.map((c) => c.depth))].sort((a, b) => a - b);
   const batches = [...new Set(cells.map((c) => c.batchSize))].sort((a, b) => a - b);
   for (const spec of CLAIMS) {
@@ -115,18 +136,32 @@ export function claimRows(
         );
         const ci = tInterval(diffs);
         out.push({
-          claim: spec.claim,
-          depth,
-          batchSize,
-          baseline,
-          nPairs: diffs.length,
-          meanDiff: ci.mean,
-          ciLow: ci.low,
-          ciHigh: ci.high,
-          verdict: verdictOf(ci.low, ci.high),
+          row: {
+            claim: spec.claim,
+            depth,
+            batchSize,
+            baseline,
+            nPairs: diffs.length,
+            meanDiff: ci.mean,
+            ciLow: ci.low,
+            ciHigh: ci.high,
+            pValue: tTestPValue(diffs),
+          },
+          diffs,
         });
       }
     }
   }
-  return out;
+  // One family per call (one claims.csv): the error rate holds over every verdict in it.
+  const adjusted = holmAdjust(out.map((o) => o.row.pValue));
+  return out.map(({ row, diffs }, i) => {
+    const sim = tInterval(diffs, 1 - CLAIM_ALPHA / out.length);
+    return {
+      ...row,
+      pHolm: adjusted[i],
+      bonferroniLow: sim.low,
+      bonferroniHigh: sim.high,
+      verdict: verdictOf(adjusted[i], row.meanDiff),
+    };
+  });
 }

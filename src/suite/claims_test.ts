@@ -1,5 +1,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { claimRows, verdictOf } from "./claims.ts";
+import { summarizeCells } from "./select.ts";
+import { readResults } from "./store.ts";
 import type { MethodName } from "./types.ts";
 
 const cell = (method: MethodName, batchSize: number, depth: number, accuracies: number[]) => ({
@@ -10,7 +12,7 @@ const cell = (method: MethodName, batchSize: number, depth: number, accuracies: 
   accuracies,
 });
 
-Deno.test("claims pair LALC with each baseline by seed and give a verdict from the interval", () => {
+Deno.test("claims pair LALC with each baseline by seed and give a verdict from the Holm p-value", () => {
   const base = [0.70, 0.72, 0.71, 0.69, 0.73];
   const rows = claimRows([
     // Large batch: LALC 2 points above LARS on every seed; equal to LAMB on average but
@@ -44,6 +46,78 @@ Deno.test("only seeds both cells ran are paired; fewer than 2 pairs is inconclus
   assertEquals(row.nPairs, 1);
   assert(Math.abs(row.meanDiff - 0.8) < 1e-12);
   assertEquals(row.verdict, "inconclusive");
-  assertEquals(verdictOf(NaN, NaN), "inconclusive");
-  assertEquals(verdictOf(-0.02, -0.01), "contradicted");
+  assertEquals(row.pValue, NaN);
+  assertEquals(verdictOf(NaN, 0.5), "inconclusive");
+  assertEquals(verdictOf(0.01, -0.01), "contradicted");
+  assertEquals(verdictOf(0.01, 0.01), "supported");
+  assertEquals(verdictOf(0.05, 0.01), "inconclusive"); // not below alpha
+});
+
+Deno.test("verdicts follow the Holm-adjusted p-value over all claim rows, not the 95% interval", () => {
+  // Six large-batch comparisons at two depths; at depth 2 LALC beats LARS by a clear but
+  // single-comparison margin (unadjusted interval above 0, p about 0.02), the other five
+  // differences are noise. Alone, that row is supported; in a family of six, Holm's
+  // p (6 * 0.02) is not below 0.05.
+  const base = [0.70, 0.72, 0.71, 0.69, 0.73];
+  const noise = [0.004, -0.003, 0.001, -0.002, 0.0];
+  const lalc = base.map((x, i) => x + [0.012, 0.002, 0.010, 0.001, 0.006][i]);
+  const cells = [2, 4].flatMap((depth) => [
+    cell("lalc", 512, depth, lalc),
+    cell("lars", 512, depth, depth === 2 ? base : lalc.map((x, i) => x + noise[i])),
+    cell("lamb", 512, depth, lalc.map((x, i) => x - noise[i])),
+    cell("linear-scaling", 512, depth, lalc.map((x, i) => x + noise[(i + 2) % 5])),
+  ]);
+  const alone = claimRows(cells.filter((c) => c.depth === 2 && /lalc|lars/.test(c.method)));
+  assertEquals(alone.length, 1);
+  assert(alone[0].ciLow > 0 && alone[0].pValue < 0.05 && alone[0].pHolm === alone[0].pValue);
+  assertEquals(alone[0].verdict, "supported");
+  const rows = claimRows(cells);
+  assertEquals(rows.length, 6);
+  const lars = rows.find((r) => r.depth === 2 && r.baseline === "lars")!;
+  assertEquals(lars.pValue, alone[0].pValue);
+  assert(lars.ciLow > 0, "the unadjusted interval still excludes 0");
+  assert(Math.abs(lars.pHolm - 6 * lars.pValue) < 1e-12, `${lars.pHolm}`);
+  assertEquals(lars.verdict, "inconclusive");
+  // The Bonferroni interval (level 1 - 0.05 / 6) is wider and contains 0.
+  assert(lars.bonferroniLow < 0 && lars.bonferroniHigh > lars.ciHigh);
+});
+
+/** The committed results: the claims and their Holm-adjusted p-values (issue 21). */
+async function committed(preset: string) {
+  const dir = new URL(`../../results/${preset}`, import.meta.url).pathname;
+  const rows = claimRows(summarizeCells((await readResults(dir)).rows));
+  return rows.map((r) => ({
+    name: `${r.baseline} depth ${r.depth} batch ${r.batchSize}`,
+    pHolm: r.pHolm,
+    verdict: r.verdict,
+  }));
+}
+
+Deno.test("Holm over the committed standard preset keeps its 3 supported verdicts", async () => {
+  const rows = await committed("standard");
+  assertEquals(rows.length, 10);
+  const decisive = rows.filter((r) => r.verdict !== "inconclusive");
+  assertEquals(decisive.map((r) => [r.name, r.verdict, Number(r.pHolm.toFixed(4))]), [
+    ["linear-scaling depth 4 batch 2048", "supported", 0.0003],
+    ["linear-scaling depth 16 batch 2048", "supported", 0.0012],
+    ["linear-scaling depth 16 batch 128", "supported", 0.0024],
+  ]);
+});
+
+Deno.test("Holm over the committed cnn preset keeps LARS at depth 8 and LAMB at depth 20", async () => {
+  const rows = await committed("cnn");
+  assertEquals(rows.length, 9);
+  const decisive = rows.filter((r) => r.verdict !== "inconclusive");
+  assertEquals(decisive.map((r) => [r.name, r.verdict, Number(r.pHolm.toFixed(3))]), [
+    ["lars depth 8 batch 256", "supported", 0.007],
+    ["lamb depth 20 batch 256", "contradicted", 0.038],
+  ]);
+  // Decisive before the correction (unadjusted interval off 0), inconclusive after it.
+  for (const name of ["lamb depth 8 batch 256", "lamb depth 14 batch 256"]) {
+    assertEquals(rows.find((r) => r.name === name)!.verdict, "inconclusive");
+  }
+  assertEquals(
+    rows.find((r) => r.name === "linear-scaling depth 8 batch 256")!.verdict,
+    "inconclusive",
+  );
 });

@@ -391,8 +391,9 @@ const GATE_HELP = `usage: cli.ts gate DIR [--thresholds FILE] [--preset NAME]
 
 Checks the results in DIR against the floors of FILE (default ${DEFAULT_THRESHOLDS}) for
 the preset that produced them; prints each failing cell with its measured value and the
-threshold and exits 1 on any failure. The paper's claims are printed as PASS/FAIL lines
-but never fail the gate.
+threshold and exits 1 on any failure. The paper's claims are printed with their
+verdicts (as in claims.csv: Holm-adjusted p < 0.05 over all claims of DIR) but never fail
+the gate.
 
   --thresholds FILE  the floors (default ${DEFAULT_THRESHOLDS})
   --preset NAME      the preset whose floors apply (default: the one in DIR/runs.csv)

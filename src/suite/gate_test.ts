@@ -176,3 +176,27 @@ Deno.test("parseThresholds rejects every bad field with its path, value and rang
   }
   assertEquals(parseThresholds(file([good]), "t.json").presets.smoke.cells.length, 1);
 });
+
+Deno.test("the gate prints the claims with their Holm verdicts and does not fail on them", async () => {
+  const { gateMain } = await import("./cli.ts");
+  const log = console.log;
+  let printed = "";
+  console.log = (s: string) => (printed += s + "\n");
+  let code;
+  try {
+    code = await gateMain([new URL("../../results/cnn", import.meta.url).pathname]);
+  } finally {
+    console.log = log;
+  }
+  assertEquals(code, 0);
+  const verdict = (depth: number, baseline: string) =>
+    printed.split("\n").find((l) =>
+      new RegExp(`^large-batch\\s+${depth}\\s+256\\s+${baseline}\\s`).test(l)
+    )?.trim().split(/\s+/).at(-1);
+  // Unadjusted intervals below 0 at depths 8 and 14; Holm over the 9 claims keeps depth 20.
+  assertEquals(
+    [verdict(8, "lamb"), verdict(14, "lamb"), verdict(20, "lamb"), verdict(8, "lars")],
+    ["inconclusive", "inconclusive", "contradicted", "supported"],
+  );
+  assert(printed.includes("Holm-adjusted p < 0.05 over these 9 claims"));
+});

@@ -42,7 +42,7 @@ export {
   type GateFailure,
   type PresetThresholds,
 } from "./gate.ts";
-export { type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
+export { CLAIM_ALPHA, type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
 export { type Interval, tInterval } from "../stats/stats.ts";
 export { checkProtocol, type ProtocolCheck, type ProtocolInput } from "./protocol_check.ts";
 export type { CellSummary } from "./select.ts";

@@ -9,11 +9,15 @@
  *   validation accuracy of the tuning runs), and none of them is a tuning seed;
  * - fewer than 10% of the cells have their best rate at an edge of the rates tried;
  * - every cell has 5 or more held-out seeds;
- * - `summary.csv` and `claims.csv` exist with their columns.
+ * - `summary.csv` and `claims.csv` exist with their columns;
+ * - `claims.csv` holds the claims of `runs.csv` with their p-values, Holm-adjusted over the
+ *   file, and verdicts that follow the Holm-adjusted p-value (a table written before the
+ *   correction, or from other runs, fails).
  *
  * @module
  */
 import { parseCsv } from "../output/csv.ts";
+import { CLAIM_ALPHA, claimRows, verdictOf } from "./claims.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
 import { CLAIM_COLUMNS, SUMMARY_COLUMNS, TABLE_FILES } from "./tables.ts";
@@ -150,7 +154,58 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
         : `${records} rows`,
     });
   }
+  out.push(claimsFollowHolm(input.claimsText, cells));
   return out;
+}
+
+/** Written p-values agree with recomputed ones to their 6 significant digits. */
+const sameP = (written: number, p: number) =>
+  (Number.isNaN(written) && Number.isNaN(p)) || Math.abs(written - p) <= 1e-5 * Math.abs(p);
+
+/** The check that `claims.csv` is the Holm-corrected claims table of these runs. */
+function claimsFollowHolm(
+  text: string,
+  cells: ReturnType<typeof summarizeCells>,
+): ProtocolCheck {
+  const name =
+    `claims.csv verdicts follow Holm-adjusted p-values (alpha ${CLAIM_ALPHA}) of runs.csv`;
+  const header = text.split("\n")[0].split(",");
+  const lacking = CLAIM_COLUMNS.filter((c) => !header.includes(c));
+  if (text === "" || lacking.length) {
+    return { name, ok: false, detail: "claims.csv lacks its columns (deno task report DIR)" };
+  }
+  const expected = claimRows(cells);
+  const key = (claim: string, depth: string, batch: string, baseline: string) =>
+    `${claim} depth ${depth} batch ${batch} vs ${baseline}`;
+  const want = new Map(
+    expected.map((r) => [key(r.claim, `${r.depth}`, `${r.batchSize}`, r.baseline), r]),
+  );
+  const bad: string[] = [];
+  const written = parseCsv(text, "claims.csv");
+  for (const w of written) {
+    const k = key(w.claim, w.depth, w.batch_size, w.baseline);
+    const e = want.get(k);
+    const num = (c: string) => (c === "" ? NaN : Number(c));
+    if (!e) bad.push(`${k}: not a claim of runs.csv`);
+    else if (!sameP(num(w.p_value), e.pValue) || !sameP(num(w.p_holm), e.pHolm)) {
+      bad.push(`${k}: p ${w.p_value}, Holm ${w.p_holm}; runs.csv gives ${e.pValue}, ${e.pHolm}`);
+    } else if (
+      w.verdict !== verdictOf(num(w.p_holm), num(w.mean_diff)) || w.verdict !== e.verdict
+    ) {
+      bad.push(`${k}: verdict ${w.verdict}, Holm p ${w.p_holm} gives ${e.verdict}`);
+    }
+  }
+  if (written.length !== expected.length) {
+    bad.push(`${written.length} rows, runs.csv has ${expected.length} claims`);
+  }
+  const decisive = expected.filter((r) => r.verdict !== "inconclusive").length;
+  return {
+    name,
+    ok: bad.length === 0,
+    detail: bad.length
+      ? first(bad)
+      : `family of ${expected.length} claims, ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`,
+  };
 }
 
 /** The whole test set's size of the data sets the suite knows (for the test-size check). */

@@ -69,7 +69,7 @@ const failing = (i: ProtocolInput) => checkProtocol(i).filter((c) => !c.ok).map(
 
 Deno.test("a folder that follows the protocol passes every check", () => {
   const checks = checkProtocol(input(folder()));
-  assertEquals(checks.length, 7);
+  assertEquals(checks.length, 8);
   assert(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
 });
 
@@ -114,5 +114,57 @@ Deno.test("each violation fails its own check", () => {
   assertEquals(failing(input(rows, { summaryText: "", claimsText: "claim,depth\nx,1\n" })), [
     "summary.csv has its columns",
     "claims.csv has its columns",
+    HOLM_CHECK,
   ]);
+});
+
+const HOLM_CHECK = "claims.csv verdicts follow Holm-adjusted p-values (alpha 0.05) of runs.csv";
+
+Deno.test("claims.csv must carry the Holm-adjusted p-values of runs.csv and verdicts from them", () => {
+  // LALC 1 to 3 points above linear scaling at batch 512: decisive after Holm.
+  const rows = folder().map((r) =>
+    r.method === "lalc" && r.batchSize === 512 && r.phase === "seed"
+      ? { ...r, finalTestAccuracy: r.finalTestAccuracy + 0.01 + 0.005 * (r.seed % 3) }
+      : r
+  );
+  const good = input(rows);
+  assertEquals(failing(good), []);
+  const holm = checkProtocol(good).find((c) => c.name === HOLM_CHECK)!;
+  assertEquals(holm.detail, "family of 5 claims, 3 decisive at Holm p < 0.05");
+  const text = good.claimsText;
+  const [header, ...lines] = text.trimEnd().split("\n");
+  const col = header.split(",");
+  const edit = (name: string, to: (cell: string) => string, row = 0) =>
+    [
+      header,
+      ...lines.map((l, i) => {
+        if (i !== row) return l;
+        const cells = l.split(",");
+        cells[col.indexOf(name)] = to(cells[col.indexOf(name)]);
+        return cells.join(",");
+      }),
+    ].join("\n") + "\n";
+  const inconclusive = lines.findIndex((l) => l.endsWith("inconclusive"));
+  // A verdict read from somewhere other than the Holm p-value.
+  assertEquals(
+    failing({ ...good, claimsText: edit("verdict", () => "supported", inconclusive) }),
+    [HOLM_CHECK],
+  );
+  // An unadjusted p-value written where the Holm-adjusted one belongs.
+  const decisive = lines.findIndex((l) => l.endsWith("supported"));
+  const p = lines[decisive].split(",")[col.indexOf("p_value")];
+  assertEquals(
+    failing({ ...good, claimsText: edit("p_holm", () => p, decisive) }),
+    [HOLM_CHECK],
+  );
+  // A table written before the correction: no p-value columns.
+  const old = text.split("\n").map((l) =>
+    l.split(",").filter((_, i) => !/^(p_|bonferroni_)/.test(col[i])).join(",")
+  ).join("\n");
+  assertEquals(failing({ ...good, claimsText: old }), ["claims.csv has its columns", HOLM_CHECK]);
+  // A claim row missing.
+  assertEquals(
+    failing({ ...good, claimsText: [header, ...lines.slice(1)].join("\n") + "\n" }),
+    [HOLM_CHECK],
+  );
 });

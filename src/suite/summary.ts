@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ClaimRow } from "./claims.ts";
+import { CLAIM_ALPHA, type ClaimRow } from "./claims.ts";
 import type { CellSummary } from "./select.ts";
 
 const pct = (x: number) => Number.isFinite(x) ? (100 * x).toFixed(1) : "-";
@@ -65,9 +65,15 @@ export function summaryTables(cells: readonly CellSummary[]): string {
   return out.join("\n");
 }
 
+/** A p-value to 2 significant digits (NaN: "-"). */
+const pText = (
+  p: number,
+) => (Number.isNaN(p) ? "-" : p < 1e-4 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
+
 /**
  * The claims table: LALC minus the baseline (percentage points), paired by held-out seed,
- * with its 95% Student-t interval and the verdict.
+ * with its unadjusted 95% Student-t interval, its paired-t p-value, that p-value
+ * Holm-adjusted over all rows, and the verdict (from the Holm-adjusted p-value).
  *
  * @example
  * ```ts ignore
@@ -78,9 +84,10 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
   if (claims.length === 0) return "no claims: the results lack LALC or its baselines";
   return [
     "claims: LALC minus baseline, test accuracy points, paired by held-out seed, " +
-    "mean [95% Student-t interval]",
+    "mean [unadjusted 95% Student-t interval]; verdict: Holm-adjusted p < " +
+    `${CLAIM_ALPHA} over these ${claims.length} claims`,
     ...table(
-      ["claim", "depth", "batch", "baseline", "pairs", "LALC - baseline", "verdict"],
+      ["claim", "depth", "batch", "baseline", "pairs", "LALC - baseline", "p", "Holm p", "verdict"],
       claims.map((c) => [
         c.claim,
         String(c.depth),
@@ -88,6 +95,8 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
         c.baseline,
         String(c.nPairs),
         `${signed(c.meanDiff)} [${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,
+        pText(c.pValue),
+        pText(c.pHolm),
         c.verdict,
       ]),
     ),

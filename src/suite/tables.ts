@@ -35,7 +35,12 @@ export const SUMMARY_COLUMNS = [
 ] as const;
 
 /** Columns of `claims.csv`: one row per (claim, depth, batch size, baseline); `mean_diff`
- * is LALC minus the baseline, paired by held-out seed, with its Student-t 95% interval. */
+ * is LALC minus the baseline, paired by held-out seed, with its unadjusted Student-t 95%
+ * interval (`ci_low`, `ci_high`), its two-sided paired-t p-value (`p_value`), that p-value
+ * Holm-adjusted over every row of the file (`p_holm`), the Bonferroni simultaneous interval
+ * at level 1 - 0.05 / rows (`bonferroni_ci_low`, `bonferroni_ci_high`), and the verdict,
+ * which follows `p_holm` (below 0.05: `supported` or `contradicted` by the sign of
+ * `mean_diff`). */
 export const CLAIM_COLUMNS = [
   "claim",
   "depth",
@@ -45,10 +50,16 @@ export const CLAIM_COLUMNS = [
   "mean_diff",
   "ci_low",
   "ci_high",
+  "p_value",
+  "p_holm",
+  "bonferroni_ci_low",
+  "bonferroni_ci_high",
   "verdict",
 ] as const;
 
 const round = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toFixed(6)) : x);
+// p-values to 6 significant digits: fixed decimals would print a small p as 0.
+const roundP = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
 
 /** `summary.csv`'s text for `cells`.
  *
@@ -95,6 +106,10 @@ export function claimsCsv(claims: readonly ClaimRow[]): string {
       round(c.meanDiff),
       round(c.ciLow),
       round(c.ciHigh),
+      roundP(c.pValue),
+      roundP(c.pHolm),
+      round(c.bonferroniLow),
+      round(c.bonferroniHigh),
       c.verdict,
     ]),
   ]);
