@@ -65,6 +65,23 @@ export const TINY_GRID_JSON = {
   traceSteps: 3,
 };
 
+/** The smallest grid of real runs: lalc at batch 32, depth 2, seeds 1 and 2, one rate, an
+ * 8-wide mlp on 64/32 synthetic samples, one epoch; tests add what they vary. */
+export const SMALLEST_GRID_JSON = {
+  extends: "smoke",
+  name: "tiny",
+  methods: ["lalc"],
+  batchSizes: [32],
+  depths: [2],
+  seeds: [1, 2],
+  dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
+  model: { kind: "mlp", width: 8 },
+  epochs: 1,
+  lrGrid: { points: 1, factor: 10 },
+  evalPoints: 1,
+  evalSamples: 32,
+};
+
 /** A new temporary folder with `spec` written to its grid.json; returns the folder. */
 export async function folderWithGrid(spec: Record<string, unknown>): Promise<string> {
   const dir = await Deno.makeTempDir();

@@ -1,5 +1,6 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { gateMain, gridMain, reportMain } from "./cli.ts";
+import { SMALLEST_GRID_JSON } from "./_test_grid.ts";
 
 async function quietly<T>(body: () => Promise<T>): Promise<{ value: T; err: string }> {
   const original = console.error;
@@ -137,21 +138,7 @@ Deno.test("a resume with nothing to run draws missing plots; error rows exit 1 w
   const out = `${dir}/out`;
   await Deno.writeTextFile(
     `${dir}/grid.json`,
-    JSON.stringify({
-      extends: "smoke",
-      name: "tiny",
-      description: "cli test grid",
-      methods: ["lalc"],
-      batchSizes: [32],
-      depths: [2],
-      seeds: [1, 2],
-      dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
-      model: { kind: "mlp", width: 8 },
-      epochs: 1,
-      lrGrid: { points: 1, factor: 10 },
-      evalPoints: 1,
-      evalSamples: 32,
-    }),
+    JSON.stringify({ ...SMALLEST_GRID_JSON, description: "cli test grid" }),
   );
   const args = ["--grid", `${dir}/grid.json`, "--out", out, "--backend", "cpu", "--workers", "1"];
   // Finished without plots: as after a kill while they were being drawn.

@@ -7,26 +7,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { assertOneLine, cli, copyResults, inResults, ROOT } from "../cli/_test_cli.ts";
 import { deriveThresholdsMain } from "./derive_thresholds.ts";
 import { readThresholdsFile } from "./thresholds_file.ts";
+import { SMALLEST_GRID_JSON } from "./_test_grid.ts";
 
 const COMMITTED = await Deno.readTextFile(`${ROOT}fixtures/thresholds.json`);
 
 /** A results folder of a small grid that is not the smoke preset, under results/. */
 async function otherGrid(dir: string): Promise<string> {
-  const grid = {
-    extends: "smoke",
-    name: "tiny",
-    methods: ["lalc"],
-    batchSizes: [32],
-    depths: [2],
-    seeds: [1, 2],
-    dataset: { name: "synthetic", trainSamples: 64, testSamples: 32 },
-    model: { kind: "mlp", width: 8 },
-    epochs: 1,
-    lrGrid: { points: 1, factor: 10 },
-    evalPoints: 1,
-    evalSamples: 32,
-  };
-  await Deno.writeTextFile(`${ROOT}${dir}/tiny.json`, JSON.stringify(grid));
+  await Deno.writeTextFile(`${ROOT}${dir}/tiny.json`, JSON.stringify(SMALLEST_GRID_JSON));
   const r = await cli("grid", [
     "--grid",
     `${dir}/tiny.json`,
