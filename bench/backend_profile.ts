@@ -12,13 +12,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
-import {
-  backendInfo,
-  type BackendName,
-  defaultBackend,
-  useBackend,
-} from "../src/backend/backend.ts";
+import { choiceOption, intOption, parseCommand } from "../src/cli/args.ts";
+import { guard, startBackend } from "../src/cli/guard.ts";
+import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../src/backend/backend.ts";
 import { makeWorkload, type WorkloadName, WORKLOADS } from "./backend_workloads.ts";
 
 /** Time and call count of one kernel name over the profiled steps. */
@@ -78,46 +74,58 @@ export async function profileWorkload(
   }
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
+const HELP = `usage: backend_profile.ts [--workload S1|W1|W2] [options]
+
+Profiles the reference workload's training step kernel by kernel (tf.profile).
+
+  --workload NAME  ${WORKLOADS.join(", ")} (default W1)
+  --backend NAME   ${BACKENDS.join(", ")} (default: native where its libraries load, else wasm)
+  --threads N      native threads (default 1, as a grid runs each cell)
+  --steps N        profiled steps after one warm-up (default 2)
+  --top N          kernels listed (default 15)
+  -h, --help       show this text`;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseCommand({
+    name: "backend_profile",
+    help: HELP,
     options: {
       workload: { type: "string", default: "W1" },
       backend: { type: "string" },
-      threads: { type: "string", default: String(navigator.hardwareConcurrency) },
+      threads: { type: "string", default: "1" },
       steps: { type: "string", default: "2" },
       top: { type: "string", default: "15" },
     },
-  });
-  if (!(WORKLOADS as readonly string[]).includes(values.workload!)) {
-    throw new Error(`--workload: got "${values.workload}"; allowed: ${WORKLOADS.join(", ")}`);
-  }
-  const steps = Number(values.steps);
-  if (!Number.isInteger(steps) || steps < 1) {
-    throw new Error(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
-  }
-  const threads = Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new Error(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
-  }
-  await useBackend((values.backend as BackendName | undefined) ?? await defaultBackend(), {
-    threads,
-  });
+  }, args);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
+  const workload = choiceOption("workload", values.workload, WORKLOADS);
+  const backend = values.backend === undefined
+    ? await defaultBackend()
+    : choiceOption("backend", values.backend, BACKENDS);
+  const steps = intOption("steps", values.steps, 1);
+  const threads = intOption("threads", values.threads, 1, 1024);
+  const top = intOption("top", values.top, 1);
+  await startBackend(() => useBackend(backend, { threads }));
   const info = backendInfo();
   const { rows, wallMsPerStep, kernelMsPerStep, scopeMsPerStep } = await profileWorkload(
-    values.workload as WorkloadName,
+    workload,
     steps,
   );
   console.log(
-    `${values.workload} on ${info.name} (${info.threads} threads): ${
+    `${workload} on ${info.name} (${info.threads} threads): ${
       wallMsPerStep.toFixed(1)
     } ms/step wall ` +
       `(profiled), ${kernelMsPerStep.toFixed(1)} ms/step in kernels; customGrad forwards ` +
       `(inclusive, overlaps the kernels) ${scopeMsPerStep.toFixed(1)} ms/step`,
   );
   console.log("| kernel | calls/step | ms/step | share |\n|---|---:|---:|---:|");
-  for (const r of rows.slice(0, Number(values.top))) {
+  for (const r of rows.slice(0, top)) {
     console.log(
       `| ${r.kernel} | ${r.calls} | ${r.ms.toFixed(2)} | ${(100 * r.share).toFixed(1)}% |`,
     );
   }
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await guard("backend_profile", () => main(Deno.args)));

@@ -37,13 +37,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
-import {
-  backendInfo,
-  type BackendName,
-  defaultBackend,
-  useBackend,
-} from "../src/backend/backend.ts";
+import { choiceOption, intOption, parseCommand } from "../src/cli/args.ts";
+import { guard, startBackend } from "../src/cli/guard.ts";
+import { backendInfo, BACKENDS, defaultBackend, useBackend } from "../src/backend/backend.ts";
 import { loadNativeLibs, setNativeKernelMode } from "../src/backend/native_ffi.ts";
 import { describeKernels } from "../src/backend/kernel_identity.ts";
 import { buildModel } from "../src/models/build.ts";
@@ -273,43 +269,50 @@ export function summaryTable(report: Record<string, unknown>): string {
   return lines.join("\n");
 }
 
-if (import.meta.main) {
-  const { values } = parseArgs({
+const HELP = `usage: backend_workloads.ts [options]
+
+The reference workloads (S1, W1, W2) on this project's backend and on PyTorch at its best, in
+one run, with the ratio per workload.
+
+  --backend NAME        ${BACKENDS.join(", ")} (default: native where its libraries load, else wasm)
+  --also NAME           also time this backend on each workload, for a same-run ratio
+  --threads N           native threads (default 1, as a grid runs each cell)
+  --fast                native: the processor's best kernels, not the reproducible ones
+  --steps N             timed steps per workload (default 20)
+  --no-peer             skip PyTorch and numpy
+  --python PATH         the python with torch (default /usr/bin/python3)
+  --numpy-python PATH   the python with numpy (default python3)
+  -h, --help            show this text`;
+
+async function main(args: string[]): Promise<number> {
+  const parsed = parseCommand({
+    name: "bench:workloads",
+    help: HELP,
     options: {
       backend: { type: "string" },
-      // Also time another backend (e.g. wasm) in the same run, for a same-run ratio.
       also: { type: "string" },
-      // One thread by default, as the grid runs each cell (src/suite: threads per run).
       threads: { type: "string", default: "1" },
-      // native: the processor's best kernels instead of the reproducible AVX2/Haswell ones.
-      fast: { type: "boolean", default: false },
+      fast: { type: "boolean" },
       steps: { type: "string", default: "20" },
-      "no-peer": { type: "boolean", default: false },
+      "no-peer": { type: "boolean" },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
       python: { type: "string", default: "/usr/bin/python3" },
       // numpy with OpenBLAS (the machine's float32 ceiling); Debian's numpy uses generic BLAS.
       "numpy-python": { type: "string", default: "python3" },
     },
-  });
-  const fail = (line: string): never => {
-    console.error(line);
-    Deno.exit(2);
-  };
-  const steps = Number(values.steps);
-  if (!Number.isInteger(steps) || steps < 1) {
-    fail(`--steps: got "${values.steps}"; allowed: an integer >= 1`);
-  }
-  const threads = Number(values.threads);
-  if (!Number.isInteger(threads) || threads < 1) {
-    fail(`--threads: got "${values.threads}"; allowed: an integer >= 1`);
-  }
+  }, args);
+  if (parsed === undefined) return 0;
+  const { values } = parsed;
+  const steps = intOption("steps", values.steps, 1);
+  const threads = intOption("threads", values.threads, 1, 1024);
+  const also = values.also === undefined ? undefined : choiceOption("also", values.also, BACKENDS);
   const kernels = values.fast ? "fast" : "reproducible";
   // Before the default backend is probed: that opens the native libraries, in this mode.
   setNativeKernelMode(kernels);
-  await useBackend((values.backend as BackendName | undefined) ?? await defaultBackend(), {
-    threads,
-    kernels,
-  });
+  const backend = values.backend === undefined
+    ? await defaultBackend()
+    : choiceOption("backend", values.backend, BACKENDS);
+  await startBackend(() => useBackend(backend, { threads, kernels }));
   const info = backendInfo();
   const report: Record<string, unknown> = {
     date: new Date().toISOString(),
@@ -326,12 +329,12 @@ if (import.meta.main) {
   for (const name of WORKLOADS) {
     const tfjs = await timeWorkload(name, steps);
     const row: Record<string, unknown> = { tfjsSamplesPerSec: tfjs };
-    if (values.also !== undefined) {
+    if (also !== undefined) {
       // Another backend on the same workload, right after: a ratio from one run.
-      await useBackend(values.also as BackendName, { threads });
+      await useBackend(also, { threads });
       const other = await timeWorkload(name, steps);
       await useBackend(info.name, { threads });
-      row.also = { backend: values.also, samplesPerSec: other, ratio: tfjs / other };
+      row.also = { backend: also, samplesPerSec: other, ratio: tfjs / other };
     }
     if (!values["no-peer"]) {
       const torch = await python(values.python, [
@@ -386,4 +389,7 @@ if (import.meta.main) {
           `zero_grad(set_to_none=True), fastest of ${REPEATS} runs of ${steps} steps\n`),
   );
   console.log(summaryTable(report));
+  return 0;
 }
+
+if (import.meta.main) Deno.exit(await guard("bench:workloads", () => main(Deno.args)));

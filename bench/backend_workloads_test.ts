@@ -45,5 +45,8 @@ Deno.test("bench:workloads refuses a bad --threads in one line", async () => {
   }).output();
   const stderr = new TextDecoder().decode(out.stderr).trim();
   assertEquals(out.code, 2);
-  assertEquals(stderr, '--threads: got "0"; allowed: an integer >= 1');
+  assertEquals(
+    stderr,
+    'bench:workloads: --threads: "0" is not allowed; expected an integer in [1, 1024]',
+  );
 });

@@ -30,7 +30,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseArgs } from "node:util";
+import { CliError, intOption, numberOption, parseCommand } from "../src/cli/args.ts";
 import { backendInfo, BackendUnavailableError, useBackend } from "../src/backend/backend.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelKind } from "../src/models/types.ts";
@@ -253,43 +253,51 @@ function fail(message: string, code = 2): never {
   Deno.exit(code);
 }
 
-function positiveInt(name: string, text: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min) {
-    fail(`--${name}: got "${text}"; allowed: an integer >= ${min}`);
-  }
-  return n;
-}
+const HELP = `usage: gpu_workloads.ts [--matmul] [--conv] [--quick] [options]
+
+Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CUDA is there).
+
+  --matmul          tf.js webgpu matMul TFLOP/s at n = 1024, 4096, 8192
+  --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64, TFLOP/s
+  --quick           every row at tiny sizes (checks the bench end to end; numbers mean nothing)
+  --steps N         timed steps per case (default 30; --quick: 2)
+  --warmup N        warm-up steps (default 2; --quick: 1)
+  --cap S           seconds per case before it stops (default 60; --quick: 10)
+  --no-peer         skip PyTorch
+  --python EXE      the python with torch (default python3)
+  -h, --help        show this text`;
 
 if (import.meta.main) {
   let parsed;
+  let steps: number;
+  let warmup: number;
+  let cap: number;
   try {
-    parsed = parseArgs({
+    parsed = parseCommand({
+      name: "bench:gpu",
+      help: HELP,
       options: {
-        matmul: { type: "boolean", default: false },
-        conv: { type: "boolean", default: false },
-        quick: { type: "boolean", default: false },
+        matmul: { type: "boolean" },
+        conv: { type: "boolean" },
+        quick: { type: "boolean" },
         steps: { type: "string" },
         warmup: { type: "string" },
         cap: { type: "string" },
-        "no-peer": { type: "boolean", default: false },
+        "no-peer": { type: "boolean" },
         python: { type: "string", default: "python3" },
       },
-    });
+    }, Deno.args);
+    if (parsed === undefined) Deno.exit(0);
+    const q = parsed.values.quick;
+    // --quick checks that every row runs, not how fast: 1 warm-up and 2 timed steps suffice.
+    steps = intOption("steps", parsed.values.steps ?? (q ? "2" : "30"), 1);
+    warmup = intOption("warmup", parsed.values.warmup ?? (q ? "1" : "2"), 0);
+    cap = numberOption("cap", parsed.values.cap ?? (q ? "10" : "60"), 1e-3);
   } catch (e) {
-    fail(
-      `${
-        (e as Error).message
-      }; allowed: --matmul --conv --quick --steps N --warmup N --cap S --no-peer --python EXE`,
-    );
+    if (e instanceof CliError) fail(e.message, e.exitCode);
+    throw e;
   }
   const v = parsed.values;
-  // --quick checks that every row runs, not how fast: 1 warm-up and 2 timed steps suffice.
-  const steps = positiveInt("steps", v.steps ?? (v.quick ? "2" : "30"), 1);
-  const warmup = positiveInt("warmup", v.warmup ?? (v.quick ? "1" : "2"), 0);
-  const capText = v.cap ?? (v.quick ? "10" : "60");
-  const cap = Number(capText);
-  if (!(cap > 0)) fail(`--cap: got "${capText}"; allowed: seconds > 0`);
   try {
     await useBackend("webgpu");
   } catch (e) {

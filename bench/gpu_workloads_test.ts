@@ -129,5 +129,5 @@ Deno.test({
 Deno.test("bench:gpu refuses a bad --steps with one line and exit 2", async () => {
   const r = await bench("--steps", "0");
   assert.equal(r.code, 2);
-  assert.equal(r.stderr.trim(), 'bench:gpu: --steps: got "0"; allowed: an integer >= 1');
+  assert.equal(r.stderr.trim(), 'bench:gpu: --steps: "0" is not allowed; expected an integer >= 1');
 });
