@@ -25,12 +25,17 @@ export function taskFlags(task: string): string[] {
   return TASKS[task].split(/\s+/).filter((w) => w.startsWith("--allow-"));
 }
 
-/** Runs `cli.ts <command> ...args` with the permissions of task `command`, from the root. */
-export async function cli(command: string, args: string[]): Promise<Outcome> {
+/** Runs `cli.ts <command> ...args` with the permissions of task `command`, from the root,
+ * with `env` added to the environment. */
+export async function cli(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Outcome> {
   const out = await new Deno.Command("deno", {
     args: ["run", ...taskFlags(command), "src/cli.ts", command, ...args],
     cwd: ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();

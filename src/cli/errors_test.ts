@@ -4,58 +4,10 @@
  * permissions of its task in deno.json, from the repository root, as a user would run it.
  */
 import { deepStrictEqual as assertEquals, match as assertMatch, ok } from "node:assert/strict";
+import { assertOneLine, cli, inResults, ROOT } from "./_test_cli.ts";
 import { CliError } from "./args.ts";
 import { guard } from "./guard.ts";
 import { RUN_COLUMNS } from "../suite/schema.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
-const TASKS: Record<string, string> = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`)).tasks;
-
-/** The `--allow-*` flags of `deno task <command>`. */
-function taskFlags(command: string): string[] {
-  return TASKS[command].split(/\s+/).filter((w) => w.startsWith("--allow-"));
-}
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `cli.ts <command> ...args` with the task's permissions, from the repository root. */
-async function cli(command: string, args: string[], env: Record<string, string> = {}) {
-  const out = await new Deno.Command("deno", {
-    args: ["run", ...taskFlags(command), "src/cli.ts", command, ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (b: Uint8Array) => new TextDecoder().decode(b);
-  return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };
-}
-
-/** The outcome is exit `code` with one stderr line `<command>: ` matching `message`. */
-function assertOneLine(r: Outcome, command: string, code: number, message: RegExp): void {
-  const what = `${command}: ${r.stderr}`;
-  assertEquals(r.code, code, what);
-  ok(!/^\s+at |Uncaught|Stack backtrace/m.test(r.stderr), `stack trace: ${what}`);
-  const lines = r.stderr.trim().split("\n");
-  assertEquals(lines.length, 1, `one line: ${what}`);
-  ok(lines[0].startsWith(`${command}: `), what);
-  assertMatch(lines[0], message);
-}
-
-/** A fresh folder under results/ (the only place the tasks may write), removed after `body`. */
-async function inResults(body: (dir: string) => Promise<void>): Promise<void> {
-  await Deno.mkdir(`${ROOT}results`, { recursive: true });
-  const abs = await Deno.makeTempDir({ dir: `${ROOT}results`, prefix: "_errors_test_" });
-  try {
-    await body(abs.slice(ROOT.length));
-  } finally {
-    await Deno.remove(abs, { recursive: true });
-  }
-}
 
 Deno.test("--out outside the task's write permission is refused first, with how to run it", async () => {
   const hint = /--out: "\/tmp\/lalc-x" is outside .* `deno run --allow-write=\/tmp\/lalc-x /;
