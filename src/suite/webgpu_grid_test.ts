@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { adapterNote, webgpuAdapterInChild } from "../backend/_test_webgpu_adapter.ts";
 import assert from "node:assert/strict";
 import { readResults } from "./store.ts";
 
@@ -23,27 +24,7 @@ const CONTINUOUS_TOLERANCE = 1e-4;
 const MACHINE_COLUMNS = new Set(["backend", "wall_seconds", "samples_per_sec", "finished_at"]);
 const ACCURACY = /accuracy$/;
 
-/** Whether this machine has a WebGPU adapter, asked in a child process. */
-async function hasWebgpuAdapter(): Promise<boolean> {
-  const child = new Deno.Command("deno", {
-    args: ["run", "-"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(
-    new TextEncoder().encode(
-      "const a = await navigator.gpu?.requestAdapter();" +
-        'console.log(a ? "adapter" : "none"); Deno.exit(0);',
-    ),
-  );
-  await writer.close();
-  const out = await child.output();
-  return new TextDecoder().decode(out.stdout).trim() === "adapter";
-}
-
-const adapter = await hasWebgpuAdapter();
+const adapter = await webgpuAdapterInChild();
 const cli = new URL("../cli.ts", import.meta.url).pathname;
 
 async function grid(dir: string, backend: "cpu" | "webgpu"): Promise<string> {
@@ -112,8 +93,8 @@ function assertRowsClose(
 
 Deno.test({
   name: "a tiny LALC grid on webgpu gives cpu's rows, curves and layer rates" +
-    (adapter ? "" : " (SKIPPED: no WebGPU adapter; install mesa-vulkan-drivers)"),
-  ignore: !adapter,
+    adapterNote(adapter),
+  ignore: adapter === null,
   async fn() {
     const dir = await Deno.makeTempDir();
     try {
