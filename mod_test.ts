@@ -42,8 +42,9 @@ async function graph(entry: string): Promise<{ local: string[]; npm: string[] }>
   return { local, npm };
 }
 
-/** Files at the root of src/ that any folder may import: types and names, no code. */
-const SHARED = ["src/tf_types.ts", "src/kernel_names.ts"];
+/** Files at the root of src/ that any folder may import: types and names, no code; and one
+ * helper that only tests import (a child `deno run` of a snippet). */
+const SHARED = ["src/tf_types.ts", "src/kernel_names.ts", "src/_test_child.ts"];
 
 /**
  * Which src/ folders each folder's code may import. Data flows one way: backend, optim, data,

@@ -3,6 +3,7 @@
  * `--allow-ffi` spells out the native libraries again; these tests hold every copy to the one
  * list in the code.
  */
+import { runChildScript } from "../_test_child.ts";
 import assert from "node:assert/strict";
 import { NATIVE_LIBRARY_PATHS } from "./native_ffi.ts";
 
@@ -43,11 +44,7 @@ Deno.test("tools/bench_workers.sh takes its --allow-ffi list from the code", asy
   // Run the module the script pipes to deno, as the script does.
   const module = script.match(/echo '([^']*)' \|\s*deno run --ext=ts -\)/)?.[1];
   assert.ok(module !== undefined, "no `echo '...' | deno run --ext=ts -` in the script");
-  const io = { stdin: "piped", stdout: "piped", stderr: "piped" } as const;
-  const child = new Deno.Command("deno", { args: ["run", "--ext=ts", "-"], cwd: root, ...io })
-    .spawn();
-  await ReadableStream.from([new TextEncoder().encode(module)]).pipeTo(child.stdin);
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  assert.equal(new TextDecoder().decode(out.stdout).trim(), NATIVE_LIBRARY_PATHS.join(","));
+  const out = await runChildScript(module, []);
+  assert.equal(out.code, 0, out.stderr);
+  assert.equal(out.stdout.trim(), NATIVE_LIBRARY_PATHS.join(","));
 });

@@ -2,6 +2,7 @@
  * The backend library reports and the command line words: without `--allow-ffi` the library
  * prints nothing and throws a typed error with no command-line advice; `startBackend` adds it.
  */
+import { runChildScript } from "../_test_child.ts";
 import { deepStrictEqual as assertEquals, ok as assert, rejects } from "node:assert/strict";
 import { startBackend } from "../cli/guard.ts";
 import { BackendUnavailableError } from "./unavailable.ts";
@@ -19,21 +20,11 @@ Deno.test("without --allow-ffi: defaultBackend is silent, useBackend('native') t
       message: error?.message,
     }));
   `;
-  const child = new Deno.Command("deno", {
-    args: ["run", "--allow-read", "--allow-env", "--ext=ts", "-"],
-    cwd: new URL("../..", import.meta.url).pathname,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  const stderr = new TextDecoder().decode(out.stderr);
+  const out = await runChildScript(script, ["--allow-read", "--allow-env"]);
+  const stderr = out.stderr;
   assertEquals(out.code, 0, stderr);
   assertEquals(stderr.includes("note:"), false, `the library printed: ${stderr}`);
-  const got = JSON.parse(new TextDecoder().decode(out.stdout));
+  const got = JSON.parse(out.stdout);
   assertEquals(got.chosen, "wasm");
   assert(got.reason.startsWith("no --allow-ffi for "), got.reason);
   assertEquals(got.typed, true);

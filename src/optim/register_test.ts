@@ -3,6 +3,7 @@
  * optimizer module registers nothing; importing the main entry (or register.ts) registers
  * all four, so `tf.loadLayersModel` finds a saved model's optimizer.
  */
+import { runChildScript } from "../_test_child.ts";
 import assert from "node:assert/strict";
 
 Deno.test("optimizer modules register nothing; the main entry registers LALC, LARS, LAMB, ScheduledMomentum", async () => {
@@ -21,19 +22,9 @@ Deno.test("optimizer modules register nothing; the main entry registers LALC, LA
     console.log(JSON.stringify({ before, after }));
   `;
   const root = new URL("../../", import.meta.url).pathname;
-  const child = new Deno.Command("deno", {
-    args: ["run", `--allow-read=${root}`, "--ext=ts", "-"],
-    cwd: root,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(script));
-  await writer.close();
-  const out = await child.output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+  const out = await runChildScript(script, [`--allow-read=${root}`]);
+  assert.equal(out.code, 0, out.stderr);
+  assert.deepEqual(JSON.parse(out.stdout), {
     before: [],
     after: ["LALC", "LARS", "LAMB", "ScheduledMomentum"],
   });

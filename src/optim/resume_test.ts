@@ -4,6 +4,7 @@
  * new process, where the names are the saved ones) trains on bit-identically, as it does with
  * tf.js's own `tf.train.momentum`, the reference asserted in the same test.
  */
+import { runChildScript } from "../_test_child.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import assert from "node:assert/strict";
@@ -87,19 +88,9 @@ async function trainInNewProcess(artifacts: tf.io.ModelArtifacts): Promise<numbe
       console.log(JSON.stringify(w));
     `;
     const root = new URL("../../", import.meta.url).pathname;
-    const child = new Deno.Command("deno", {
-      args: ["run", `--allow-read=${root},${file}`, "--ext=ts", "-"],
-      cwd: root,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(script));
-    await writer.close();
-    const out = await child.output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const lines = new TextDecoder().decode(out.stdout).trim().split("\n");
+    const out = await runChildScript(script, [`--allow-read=${root},${file}`]);
+    assert.equal(out.code, 0, out.stderr);
+    const lines = out.stdout.trim().split("\n");
     return JSON.parse(lines[lines.length - 1]);
   } finally {
     await Deno.remove(file);
