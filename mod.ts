@@ -88,6 +88,9 @@ export {
   warmupCosine,
 } from "./src/optim/schedule.ts";
 
+// The fused training kernels (on by default) or the unfused reference path (src/kernels).
+export { fusedKernelsEnabled, setFusedKernels } from "./src/kernels/switch.ts";
+
 // Saving a model and its optimizer state to disk under Deno (src/io).
 export { fileSystem, type IOHandler } from "./src/io/file_system.ts";
 

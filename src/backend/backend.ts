@@ -10,6 +10,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedKernelsEnabled, setFusedKernels } from "../kernels/switch.ts";
 import "@tensorflow/tfjs-backend-cpu";
 import "@tensorflow/tfjs-backend-wasm";
 import "./gradients.ts";
@@ -69,6 +70,11 @@ export interface UseBackendOptions {
    * machine with AVX2; `fast` takes the processor's best kernels.
    */
   readonly kernels?: NativeKernelMode;
+  /**
+   * Whether models, training steps and optimizers run the fused training kernels
+   * (`setFusedKernels`); left as it is when not given (on by default).
+   */
+  readonly fused?: boolean;
   /**
    * webgpu: called with the first WebGPU error tf.js did not catch (its results would be
    * wrong). Default: one line on stderr and exit 1.
@@ -141,6 +147,7 @@ export async function useBackend(
     throw new Error(`threads: got ${threads}; allowed: an integer >= 1`);
   }
   device = null;
+  if (options.fused !== undefined) setFusedKernels(options.fused);
   if (name === "wasm" || name === "native") overrides = installWasmKernels();
   if (name === "native") {
     if (options.kernels !== undefined) setNativeKernelMode(options.kernels);
@@ -206,7 +213,15 @@ function kernelIdentity(
   threads: number | null,
   simd: boolean | null,
 ): KernelIdentity {
-  const base = { backend: name, threads, mode: null, isa: null, blasCore: null, device };
+  const base = {
+    backend: name,
+    threads,
+    mode: null,
+    isa: null,
+    blasCore: null,
+    device,
+    fused: fusedKernelsEnabled(),
+  };
   const wasm = `tfjs-backend-wasm ${tf.version_core}${simd ? " (SIMD)" : ""}`;
   if (name === NATIVE) {
     const libs = loadNativeLibs();

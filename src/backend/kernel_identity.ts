@@ -25,6 +25,11 @@ export interface KernelIdentity {
   readonly libraries: string;
   /** webgpu: the adapter; tensorflow: the package; null elsewhere. */
   readonly device: string | null;
+  /**
+   * Whether the training step ran the fused kernels (`setFusedKernels`); false for the unfused
+   * reference path and for results recorded before the fused kernels existed.
+   */
+  readonly fused: boolean;
 }
 
 /** The fields that decide the numbers, with the words a drift report uses for each. */
@@ -35,6 +40,7 @@ const DECIDING: readonly [keyof KernelIdentity, string][] = [
   ["blasCore", "BLAS core type"],
   ["threads", "threads per run"],
   ["device", "device"],
+  ["fused", "fused training kernels"],
 ];
 
 /**
@@ -59,6 +65,7 @@ export function describeKernels(k: KernelIdentity): string {
   if (k.isa !== null) parts.push(`instruction set ${k.isa}`);
   if (k.blasCore !== null) parts.push(`BLAS core type ${k.blasCore}`);
   if (k.device !== null) parts.push(`device ${k.device}`);
+  parts.push(k.fused ? "fused training kernels" : "unfused (reference) training kernels");
   parts.push(
     k.threads === null ? "threads unknown" : `${k.threads} thread${k.threads > 1 ? "s" : ""}`,
   );
@@ -90,7 +97,12 @@ export function kernelDifferences(recorded: KernelIdentity, current: KernelIdent
   for (const [field, words] of DECIDING) {
     const [a, b] = [recorded[field], current[field]];
     if (a === b && a !== undefined) continue;
-    const show = (v: unknown) => v === null || v === undefined ? "unknown" : String(v);
+    const show = (v: unknown) =>
+      v === null || v === undefined
+        ? "unknown"
+        : typeof v === "boolean"
+        ? (v ? "on" : "off")
+        : String(v);
     if (recorded.backend !== "native" && (field === "isa" || field === "blasCore")) continue;
     out.push(`${words} ${show(a)} -> ${show(b)}`);
   }
@@ -119,7 +131,8 @@ export function parseKernelIdentity(value: unknown): KernelIdentity | undefined 
   const ok = typeof v.backend === "string" && typeof v.libraries === "string" &&
     (v.threads === null || (Number.isInteger(v.threads) && (v.threads as number) >= 1)) &&
     (v.mode === null || v.mode === "reproducible" || v.mode === "fast") &&
-    stringOrNull(v.isa) && stringOrNull(v.blasCore) && stringOrNull(v.device);
+    stringOrNull(v.isa) && stringOrNull(v.blasCore) && stringOrNull(v.device) &&
+    (v.fused === undefined || typeof v.fused === "boolean");
   if (!ok) return undefined;
   return {
     backend: v.backend as string,
@@ -129,5 +142,7 @@ export function parseKernelIdentity(value: unknown): KernelIdentity | undefined 
     blasCore: v.blasCore as string | null,
     libraries: v.libraries as string,
     device: v.device as string | null,
+    // Recorded before the fused kernels existed: the unfused path made them.
+    fused: v.fused === true,
   };
 }

@@ -58,6 +58,8 @@ with the same arguments.
   --fast          native: take this processor's best kernels (oneDNN's widest instruction
                   set, OpenBLAS's own core type); default: reproducible kernels (AVX2,
                   OpenBLAS Haswell), the same bits on every x86-64 machine with AVX2
+  --unfused       train with the unfused reference kernels (tf.js ops one by one)
+                  instead of the fused training kernels; recorded in meta.json
   --max-runs N    stop after N new runs (the folder stays resumable)
   --workers N     runs at a time, each on its own worker thread (default: cores / threads
                   for wasm, cpu and native, 1 for webgpu and tensorflow); changes the wall
@@ -81,6 +83,8 @@ interface GridPlan {
   threads: number;
   /** --fast: the native libraries take this processor's best kernels. */
   fast: boolean;
+  /** --unfused: the reference path instead of the fused training kernels. */
+  unfused: boolean;
   maxRuns?: number;
   plots: boolean;
   workers: number;
@@ -117,6 +121,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
       backend: { type: "string" },
       threads: { type: "string" },
       fast: { type: "boolean" },
+      unfused: { type: "boolean" },
       "max-runs": { type: "string" },
       workers: { type: "string" },
       shard: { type: "string" },
@@ -183,6 +188,7 @@ async function resolveGridArgs(args: string[]): Promise<GridPlan | "help"> {
     backend,
     threads,
     fast,
+    unfused: values.unfused === true,
     maxRuns,
     plots: !values["no-plots"],
     workers,
@@ -257,7 +263,12 @@ export function gridMain(args: string[]): Promise<number> {
     }
     const kernels = plan.fast ? "fast" : "reproducible";
     await startBackend(() =>
-      useBackend(plan.backend, { threads, kernels, onDeviceError: stopWithBackendAdvice })
+      useBackend(plan.backend, {
+        threads,
+        kernels,
+        fused: !plan.unfused,
+        onDeviceError: stopWithBackendAdvice,
+      })
     );
     const identity = backendInfo().kernels;
     const versions = await currentVersions();

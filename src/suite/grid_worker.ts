@@ -17,6 +17,7 @@ serveWorker(async (init) => {
   await useBackend(init.backend as BackendName, {
     threads: init.threads,
     ...(init.kernelMode ? { kernels: init.kernelMode } : {}),
+    ...(init.fused === undefined ? {} : { fused: init.fused }),
   });
   const dataset = await loadGridDataset(init.grid.dataset);
   return { ...init, dataset, runFn: trainRun, kit: optimizerKit };

@@ -65,6 +65,7 @@ Deno.test("merge refuses shards of other grids, backends, versions, kernels, unf
     blasCore: null,
     libraries: "tfjs-backend-cpu",
     device: null,
+    fused: true,
   };
   const k1 = await shard(root, 1, { kernels });
   const k2 = await shard(root, 2, { kernels: { ...kernels, threads: 2 } });

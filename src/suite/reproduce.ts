@@ -123,6 +123,7 @@ export async function readCommitted(dir: string): Promise<CommittedFolder> {
     blasCore: null,
     libraries: "unknown",
     device: null,
+    fused: false,
   };
   return {
     grid,
@@ -428,7 +429,12 @@ export async function reproduceFolder(options: ReproduceOptions): Promise<Reprod
   ]);
   let dataset;
   try {
-    await useBackend(backend, threads === undefined ? { kernels } : { threads, kernels });
+    // The training kernels the folder was made with: fused, or the unfused reference path.
+    const fused = folder.kernels.fused;
+    await useBackend(
+      backend,
+      threads === undefined ? { kernels, fused } : { threads, kernels, fused },
+    );
     dataset = await loadGridDataset(folder.grid.dataset);
   } catch (e) {
     // A missing data set or backend is the reader's setup, not a bug: one line, no stack.

@@ -181,6 +181,7 @@ export async function runGrid(options: GridRunOptions): Promise<GridRunResult> {
         backend: options.backend,
         threads: options.threads ?? 1,
         kernelMode: options.kernels?.mode ?? undefined,
+        fused: options.kernels?.fused,
         versions: options.versions,
       },
     )

@@ -26,6 +26,8 @@ export interface WorkerInit {
   readonly threads: number;
   /** native: the kernel mode of the grid's process (every worker of a process shares it). */
   readonly kernelMode?: NativeKernelMode;
+  /** Whether the training kernels are fused (the grid process's setting). */
+  readonly fused?: boolean;
   /** Versions written in every row. */
   readonly versions: Versions;
 }

@@ -59,6 +59,8 @@ Trains one model with one optimizer and prints its metrics.
   --fast              native: this processor's best kernels, not the reproducible
                       ones (AVX2, OpenBLAS Haswell) that give the same bits on every
                       x86-64 machine with AVX2
+  --unfused           the unfused reference kernels (tf.js ops one by one) instead
+                      of the fused training kernels
   --profile           after training, profile a few extra steps of a fresh model:
                       kernels per step, the top kernels by count and by time, the
                       matmul and conv share (JSON: the "profile" field)
@@ -82,6 +84,7 @@ const OPTIONS = {
   backend: { type: "string" },
   threads: { type: "string" },
   fast: { type: "boolean" },
+  unfused: { type: "boolean" },
   profile: { type: "boolean" },
   json: { type: "boolean" },
 } as const;
@@ -150,6 +153,7 @@ export async function main(args: string[]): Promise<number> {
     useBackend(backend ?? await defaultBackendWithNote(), {
       threads,
       kernels,
+      fused: v.unfused !== true,
       onDeviceError: stopWithBackendAdvice,
     })
   );
