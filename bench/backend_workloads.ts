@@ -47,6 +47,7 @@ import type { ModelSpec } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
+import { setFusedKernels } from "../src/kernels/switch.ts";
 
 /** Forward matmul FLOPs per sample of W1 (2 per multiply-add); training costs 3x this. */
 export const W1_FORWARD_FLOPS = 2 * (784 * 256 + 15 * 256 * 256 + 256 * 10);
@@ -119,6 +120,25 @@ export function makeWorkload(name: WorkloadName): Workload {
 }
 
 /** Warm-up steps before timing, on both sides (the peer's `--warmup`). */
+/**
+ * Kernels the engine dispatches in one training step of workload `name` (after one warm-up
+ * step, so that one-time initialization is not counted), as `tf.profile` lists them.
+ */
+export async function kernelsPerStep(name: WorkloadName): Promise<number> {
+  const w = makeWorkload(name);
+  try {
+    await w.step();
+    await w.finish();
+    const info = await tf.profile(() => {
+      w.step();
+    });
+    await w.finish();
+    return info.kernels.length;
+  } finally {
+    w.dispose();
+  }
+}
+
 export const WARMUP = 3;
 /** Timed runs of `steps` steps, on both sides; the fastest counts (the peer's `--repeats`). */
 export const REPEATS = 3;
@@ -241,9 +261,10 @@ function fixed(x: unknown, digits: number): string {
 /** The report's Markdown table: both sides per workload and their ratio in samples/s. */
 export function summaryTable(report: Record<string, unknown>): string {
   const lines = [
-    "| workload | ours, ms/step | PyTorch (best), ms/step | PyTorch layout (torch x BLAS threads) " +
+    "| workload | kernels per step | ours, ms/step | ours unfused, ms/step (kernels) " +
+    "| PyTorch (best), ms/step | PyTorch layout (torch x BLAS threads) " +
     "| ours / PyTorch (samples/s) |",
-    "| --- | ---: | ---: | --- | ---: |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: |",
   ];
   for (const name of WORKLOADS) {
     const row = report[name] as Record<string, unknown> | undefined;
@@ -260,8 +281,14 @@ export function summaryTable(report: Record<string, unknown>): string {
           .map((l) => `${l.torchThreads}x${l.blasThreads} ${l.msPerStep.toFixed(1)}`).join(", ");
       layout = `**${best.torchThreads}x${best.blasThreads}** (all, ms: ${all})`;
     }
+    const unfused = row.unfused as { samplesPerSec: number; kernelsPerStep: number } | undefined;
+    const reference = unfused === undefined
+      ? "-"
+      : `${(1000 * batch / unfused.samplesPerSec).toFixed(2)} (${unfused.kernelsPerStep})`;
     lines.push(
-      `| ${name} | ${ours.toFixed(2)} | ${peer} | ${layout} | ${
+      `| ${name} | ${row.kernelsPerStep ?? "-"} | ${
+        ours.toFixed(2)
+      } | ${reference} | ${peer} | ${layout} | ${
         typeof row.ratioVsTorch === "number" ? `**${row.ratioVsTorch.toFixed(2)}x**` : "-"
       } |`,
     );
@@ -279,6 +306,8 @@ one run, with the ratio per workload.
   --threads N           native threads (default 1, as a grid runs each cell)
   --fast                native: the processor's best kernels, not the reproducible ones
   --steps N             timed steps per workload (default 20)
+  --unfused-too         also time each workload on the unfused reference kernels
+                        (setFusedKernels(false)), for a same-run fused / unfused ratio
   --no-peer             skip PyTorch and numpy
   --python PATH         the python with torch (default /usr/bin/python3)
   --numpy-python PATH   the python with numpy (default python3)
@@ -294,6 +323,7 @@ async function main(args: string[]): Promise<number> {
       threads: { type: "string", default: "1" },
       fast: { type: "boolean" },
       steps: { type: "string", default: "20" },
+      "unfused-too": { type: "boolean" },
       "no-peer": { type: "boolean" },
       // Debian's python3-torch lives in /usr/bin/python3's site-packages.
       python: { type: "string", default: "/usr/bin/python3" },
@@ -328,7 +358,24 @@ async function main(args: string[]): Promise<number> {
   report.sgemmGflops1024 = sgemm;
   for (const name of WORKLOADS) {
     const tfjs = await timeWorkload(name, steps);
-    const row: Record<string, unknown> = { tfjsSamplesPerSec: tfjs };
+    const row: Record<string, unknown> = {
+      tfjsSamplesPerSec: tfjs,
+      kernelsPerStep: await kernelsPerStep(name),
+    };
+    if (values["unfused-too"]) {
+      // The reference path on the same workload, right after: a ratio from one run.
+      setFusedKernels(false);
+      try {
+        const unfused = await timeWorkload(name, steps);
+        row.unfused = {
+          samplesPerSec: unfused,
+          kernelsPerStep: await kernelsPerStep(name),
+          fusedSpeedup: tfjs / unfused,
+        };
+      } finally {
+        setFusedKernels(true);
+      }
+    }
     if (also !== undefined) {
       // Another backend on the same workload, right after: a ratio from one run.
       await useBackend(also, { threads });
