@@ -1,0 +1,2 @@
+/** WGSL kernels: to come. @module */
+export {};
