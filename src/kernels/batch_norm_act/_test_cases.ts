@@ -50,7 +50,7 @@ function seeded(shape: number[], seed: number, mean = 0, std = 1): tf.Tensor {
  * One forward and backward of `c` with the fused kernels `fused` (switch restored after):
  * values of {@link BN_OUTPUTS} (dresidual empty without a residual). Same seeds every call.
  */
-export function bnStep(c: BnCase, fused: boolean): Float32Array[] {
+export async function bnStep(c: BnCase, fused: boolean): Promise<Float32Array[]> {
   const channels = c.shape[c.shape.length - 1];
   const p = {
     gamma: tf.variable(tf.randomUniform([channels], 0.5, 2, "float32", 1)),
@@ -60,7 +60,7 @@ export function bnStep(c: BnCase, fused: boolean): Float32Array[] {
   };
   setFusedKernels(fused);
   try {
-    const values = tf.tidy(() => {
+    const out = tf.tidy(() => {
       // offset and scaled, so that a cancelling variance formula would show
       const x = seeded(c.shape, 5, 3, 2);
       const residual = c.residual ? seeded(c.shape, 6) : tf.zeros([0]);
@@ -78,11 +78,12 @@ export function bnStep(c: BnCase, fused: boolean): Float32Array[] {
       const { grads } = c.residual ? { grads: tf.grads(f)([x, p.gamma, p.beta, residual]) } : {
         grads: [...tf.grads((a, b, d) => f(a, b, d, residual))([x, p.gamma, p.beta]), residual],
       };
-      const out = [y!, p.movingMean, p.movingVariance, ...grads];
-      const values = out.map((t) => t.dataSync() as Float32Array);
-      y!.dispose();
-      return values;
+      return [y!, p.movingMean, p.movingVariance, ...grads];
     });
+    setFusedKernels(true);
+    // read asynchronously: webgpu's synchronous read needs a canvas Deno lacks
+    const values = await Promise.all(out.map((t) => t.data() as Promise<Float32Array>));
+    tf.dispose(out.filter((t) => !(t instanceof tf.Variable)));
     return values;
   } finally {
     setFusedKernels(true);
@@ -102,10 +103,12 @@ export function relativeDifference(a: Float32Array, b: Float32Array): number {
 }
 
 /** Per output of {@link BN_OUTPUTS}, the largest relative difference fused vs unfused over all cases. */
-export function maxDifferences(cases: readonly BnCase[]): Record<string, number> {
+export async function maxDifferences(
+  cases: readonly BnCase[],
+): Promise<Record<string, number>> {
   const worst: Record<string, number> = {};
   for (const c of cases) {
-    const [fused, unfused] = [bnStep(c, true), bnStep(c, false)];
+    const [fused, unfused] = [await bnStep(c, true), await bnStep(c, false)];
     BN_OUTPUTS.forEach((name, i) => {
       worst[name] = Math.max(worst[name] ?? 0, relativeDifference(fused[i], unfused[i]));
     });

@@ -15,7 +15,7 @@ for (const backend of ["cpu", "wasm", "native"] as BackendName[]) {
   Deno.test(`fused BN + activation equals the unfused reference on ${backend}`, async () => {
     await useBackend(backend);
     assert.ok(useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL), "the fused kernel is registered");
-    const worst = maxDifferences(BN_CASES);
+    const worst = await maxDifferences(BN_CASES);
     console.log(backend, JSON.stringify(worst));
     for (const [name, diff] of Object.entries(worst)) {
       assert.ok(diff < TOLERANCE, `${name}: ${diff}`);
