@@ -125,9 +125,12 @@ function backward(args: {
   const [dys, xs, ys, g, st] = [dy, x, y, gamma, stats].map((t) => io.floats(t));
   const mean = Float64Array.from(st.subarray(0, c));
   const invStd = Float64Array.from(st.subarray(c, 2 * c));
-  const dbeta = new Float64Array(c), dgamma = new Float64Array(c);
+  // sum(dz * xhat) = invStd * (sum(dz * x) - mean * sum(dz)), folded after the loop: float64
+  // sums keep ~16 digits, so the subtraction loses nothing a float32 result would show
+  // unless |mean| / std passes ~1e8.
+  const dbeta = new Float64Array(c), dzx = new Float64Array(c), dgamma = new Float64Array(c);
   const dzs = residual ? io.floats(outs[3]) : undefined;
-  // The ReLU mask is +(y > 0) | pass: pass 1 without ReLU makes it 1 everywhere.
+  // The ReLU mask is +(y > 0) | pass: without ReLU, pass = 1 makes it 1 everywhere.
   const pass = relu ? 0 : 1;
   for (let i = 0; i < n; i++) {
     const row = i * c;
@@ -136,7 +139,7 @@ function backward(args: {
       const dz = dys[k] * (+(ys[k] > 0) | pass);
       if (dzs !== undefined) dzs[k] = dz;
       dbeta[j] += dz;
-      dgamma[j] += dz * (xs[k] - mean[j]) * invStd[j];
+      dzx[j] += dz * xs[k];
     }
   }
   const [dxs, dg, db] = [io.floats(outs[0]), io.floats(outs[1]), io.floats(outs[2])];
@@ -144,6 +147,7 @@ function backward(args: {
   // folded: -a * (dbeta + xhat * dgamma) / n with xhat = (x - mean) * invStd.
   const a = new Float64Array(c), bx = new Float64Array(c), e = new Float64Array(c);
   for (let j = 0; j < c; j++) {
+    dgamma[j] = invStd[j] * (dzx[j] - mean[j] * dbeta[j]);
     dg[j] = dgamma[j];
     db[j] = dbeta[j];
     a[j] = g[j] * invStd[j];
