@@ -12,6 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor } from "../../tf_types.ts";
 import { BATCH_NORM_ACTIVATION_KERNEL } from "../../kernel_names.ts";
 import { useFusedKernel } from "../switch.ts";
 import {
@@ -26,13 +27,15 @@ import "./webgpu.ts";
 
 export { BN_EPSILON, BN_MOMENTUM } from "./reference.ts";
 export type { BatchNormVariables } from "./reference.ts";
+// The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
+export type { Tensor, Variable } from "../../tf_types.ts";
 
 /** Options of {@link batchNormActivation}. */
 export interface BatchNormActivationOptions {
   /** ReLU after the normalization (and the residual). Default false. */
   readonly relu?: boolean;
   /** Added after the normalization, before ReLU; the shape of `x`. */
-  readonly residual?: tf.Tensor;
+  readonly residual?: Tensor;
 }
 
 /**
@@ -61,10 +64,10 @@ export interface BatchNormActivationOptions {
  * ```
  */
 export function batchNormActivation(
-  x: tf.Tensor,
+  x: Tensor,
   p: BatchNormVariables,
   options: BatchNormActivationOptions = {},
-): tf.Tensor {
+): Tensor {
   const relu = options.relu ?? false;
   const residual = options.residual;
   if (!useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL)) {

@@ -20,6 +20,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import type { Tensor, Variable } from "../../tf_types.ts";
 
 type CustomGradientFunc = Parameters<typeof tf.customGrad>[0];
 
@@ -31,13 +32,13 @@ export const BN_MOMENTUM = 0.9;
 /** A BN layer's variables: `[C]` each. */
 export interface BatchNormVariables {
   /** Scale (trainable). */
-  readonly gamma: tf.Variable;
+  readonly gamma: Variable;
   /** Shift (trainable). */
-  readonly beta: tf.Variable;
+  readonly beta: Variable;
   /** Running mean (state, moved by each training call). */
-  readonly movingMean: tf.Variable;
+  readonly movingMean: Variable;
   /** Running variance (state, moved by each training call). */
-  readonly movingVariance: tf.Variable;
+  readonly movingVariance: Variable;
 }
 
 function reductionAxes(x: tf.Tensor): number[] {
@@ -48,7 +49,7 @@ function reductionAxes(x: tf.Tensor): number[] {
  * Training-mode BN of `x` (`[..., C]`) with the batch statistics, from tf.js kernels; moves
  * `p`'s running statistics as a side effect (one update per call).
  */
-export function batchNormTrainingReference(x: tf.Tensor, p: BatchNormVariables): tf.Tensor {
+export function batchNormTrainingReference(x: Tensor, p: BatchNormVariables): Tensor {
   const axes = reductionAxes(x);
   const n = x.size / x.shape[x.rank - 1];
   const forward = tf.customGrad(
@@ -70,11 +71,11 @@ export function batchNormTrainingReference(x: tf.Tensor, p: BatchNormVariables):
  * then ReLU when `relu`.
  */
 export function batchNormActivationReference(
-  x: tf.Tensor,
+  x: Tensor,
   p: BatchNormVariables,
   relu: boolean,
-  residual?: tf.Tensor,
-): tf.Tensor {
+  residual?: Tensor,
+): Tensor {
   return tf.tidy(() => {
     let z = batchNormTrainingReference(x, p);
     if (residual !== undefined) z = tf.add(z, residual);
