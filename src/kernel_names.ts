@@ -11,3 +11,34 @@
  * output a float32 `[n]` vector of their squared L2 norms, in input order.
  */
 export const SQUARED_NORMS_KERNEL = "LayerSquaredNorms";
+
+/**
+ * Training-mode batch norm, plus an optional residual and ReLU, over every axis of `x` but
+ * the last (src/kernels/batch_norm_act).
+ *
+ * - Inputs: `x` float32 `[..., C]`; `gamma`, `beta`, `movingMean`, `movingVariance` `[C]`;
+ *   optional `residual` (the shape of `x`).
+ * - Attrs: `epsilon` (added to the variance), `momentum` (weight of the old running
+ *   statistics), `relu` (boolean), `hasResidual` (boolean: whether `residual` is given, for
+ *   the gradient, which sees the attrs but not the inputs).
+ * - Outputs, in order: `y` (shape of `x`): `z = (x - mean) * invStd * gamma + beta (+ residual)`,
+ *   `relu(z)` or `z`; `stats` `[2, C]`: row 0 the batch mean, row 1
+ *   `invStd = 1 / sqrt(variance + epsilon)` of the biased batch variance; `newMovingMean`
+ *   `[C]` = `momentum * movingMean + (1 - momentum) * mean`; `newMovingVariance` `[C]` =
+ *   `momentum * movingVariance + (1 - momentum) * variance * n / (n - 1)` (factor 1 when the
+ *   row count `n` is 1).
+ */
+export const BATCH_NORM_ACTIVATION_KERNEL = "BatchNormActivation";
+
+/**
+ * The backward of {@link BATCH_NORM_ACTIVATION_KERNEL}.
+ *
+ * - Inputs: `dy` (shape of `x`), `x`, `y` (the forward's output), `gamma` `[C]`, `stats`
+ *   `[2, C]` (the forward's mean and invStd).
+ * - Attrs: `relu` (boolean, as in the forward), `residual` (boolean: whether to output `dz`).
+ * - Outputs, in order: `dx`, `dgamma` `[C]`, `dbeta` `[C]`, and with `residual` `dz` (shape
+ *   of `x`, the residual's gradient), where `dz = relu ? dy * (y > 0) : dy`,
+ *   `dbeta = sum(dz)`, `dgamma = sum(dz * xhat)`,
+ *   `dx = gamma * invStd * (dz - dbeta / n - xhat * dgamma / n)`.
+ */
+export const BATCH_NORM_ACTIVATION_GRAD_KERNEL = "BatchNormActivationGrad";

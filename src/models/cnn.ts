@@ -9,15 +9,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ForwardResult, ModelSpec } from "./types.ts";
 import type { ParamStore } from "./params.ts";
-import {
-  activate,
-  applyHead,
-  applyNorm,
-  conv3x3,
-  makeHead,
-  makeNorm,
-  type Norm,
-} from "./layers.ts";
+import { applyHead, conv3x3, makeHead, makeNorm, type Norm, normActivate } from "./layers.ts";
 import { blockName, type ForwardImpl } from "./_model.ts";
 
 /** The (1-based) blocks followed by a 2x2 max-pool in a CNN of `depth` blocks. */
@@ -75,7 +67,7 @@ export function buildCnn(
     const logits = tf.tidy(() => {
       let h: tf.Tensor = x;
       for (const { kernel, norm, pool } of blocks) {
-        h = activate(applyNorm(conv3x3(h, kernel), norm, training), spec);
+        h = normActivate(conv3x3(h, kernel), norm, spec, training);
         if (keepActivations) activations.push(tf.keep(h));
         if (pool) h = tf.maxPool(h as tf.Tensor4D, 2, 2, "valid");
       }

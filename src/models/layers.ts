@@ -7,6 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ModelSpec } from "./types.ts";
 import { batchNorm } from "./batch_norm.ts";
+import { batchNormActivation } from "../kernels/batch_norm_act/op.ts";
 import type { BatchNormParams, ParamStore } from "./params.ts";
 
 /**
@@ -41,6 +42,25 @@ export function applyNorm(h: tf.Tensor, norm: Norm, training: boolean): tf.Tenso
 /** Applies the spec's activation (`relu` by default, or `linear`). */
 export function activate(h: tf.Tensor, spec: ModelSpec): tf.Tensor {
   return spec.activation === "linear" ? h : tf.relu(h);
+}
+
+/**
+ * {@link applyNorm}, plus `residual` when given, then {@link activate}. In training mode
+ * with BN it is one fused op (src/kernels/batch_norm_act: one kernel forward and one
+ * backward where the backend has them, else the same math from tf.js ops).
+ */
+export function normActivate(
+  h: tf.Tensor,
+  norm: Norm,
+  spec: ModelSpec,
+  training: boolean,
+  residual?: tf.Tensor,
+): tf.Tensor {
+  if ("bn" in norm && training) {
+    return batchNormActivation(h, norm.bn, { relu: spec.activation !== "linear", residual });
+  }
+  const normed = applyNorm(h, norm, training);
+  return activate(residual === undefined ? normed : tf.add(normed, residual), spec);
 }
 
 /** A 3x3 `same` convolution, NHWC. */

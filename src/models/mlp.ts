@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ForwardResult, ModelSpec } from "./types.ts";
 import type { ParamStore } from "./params.ts";
-import { activate, applyHead, applyNorm, makeHead, makeNorm, type Norm } from "./layers.ts";
+import { applyHead, makeHead, makeNorm, type Norm, normActivate } from "./layers.ts";
 import { blockName, type ForwardImpl } from "./_model.ts";
 
 /**
@@ -51,7 +51,7 @@ export function buildMlp(
       let h: tf.Tensor = tf.reshape(x, [x.shape[0], features]);
       for (const { kernel, norm } of blocks) {
         h = tf.matMul(h as tf.Tensor2D, kernel as tf.Tensor2D);
-        h = activate(applyNorm(h, norm, training), spec);
+        h = normActivate(h, norm, spec, training);
         if (keepActivations) activations.push(tf.keep(h));
       }
       return applyHead(h, head);

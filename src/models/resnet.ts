@@ -14,15 +14,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { ForwardResult, ModelSpec } from "./types.ts";
 import type { ParamStore } from "./params.ts";
-import {
-  activate,
-  applyHead,
-  applyNorm,
-  conv3x3,
-  makeHead,
-  makeNorm,
-  type Norm,
-} from "./layers.ts";
+import { applyHead, conv3x3, makeHead, makeNorm, type Norm, normActivate } from "./layers.ts";
 import { blockName, type ForwardImpl } from "./_model.ts";
 
 interface BasicBlock {
@@ -93,11 +85,10 @@ export function buildResnet(
   return (x, { training, keepActivations }): ForwardResult => {
     const activations: tf.Tensor[] = [];
     const logits = tf.tidy(() => {
-      let h = activate(applyNorm(conv3x3(x, stem.kernel), stem.norm, training), spec);
+      let h = normActivate(conv3x3(x, stem.kernel), stem.norm, spec, training);
       if (keepActivations) activations.push(tf.keep(h));
       for (const b of blocks) {
-        let r = activate(applyNorm(conv3x3(h, b.conv1, b.stride), b.norm1, training), spec);
-        r = applyNorm(conv3x3(r, b.conv2), b.norm2, training);
+        const r = normActivate(conv3x3(h, b.conv1, b.stride), b.norm1, spec, training);
         let shortcut = h;
         if (b.stride > 1) {
           // a 1x1 average pool with stride 2 picks every other pixel and has a gradient kernel
@@ -107,7 +98,8 @@ export function buildResnet(
         if (b.pad[0] + b.pad[1] > 0) {
           shortcut = tf.pad(shortcut, [[0, 0], [0, 0], [0, 0], b.pad]);
         }
-        h = activate(tf.add(r, shortcut), spec);
+        // BN of the second conv, plus the shortcut, then ReLU: one fused op
+        h = normActivate(conv3x3(r, b.conv2), b.norm2, spec, training, shortcut);
         if (keepActivations) activations.push(tf.keep(h));
       }
       return applyHead(tf.mean(h, [1, 2]), head);

@@ -1,0 +1,35 @@
+import assert from "node:assert/strict";
+import { adapterNote, webgpuAdapterInChild } from "../../backend/_test_webgpu_adapter.ts";
+
+const adapter = await webgpuAdapterInChild();
+
+// Measured on lavapipe (llvmpipe, LLVM 15): y 2.4e-7, running stats <= 2.0e-7, dx 3.5e-7,
+// dgamma 4.1e-7, dbeta 4.3e-7, dresidual 0 (float32 sums per channel on the GPU); bound 1e-5
+// per tensor, as on the host backends.
+const TOLERANCE = 1e-5;
+
+Deno.test({
+  name: `fused BN + activation equals the unfused reference on webgpu${adapterNote(adapter)}`,
+  ignore: adapter === null,
+  fn: async () => {
+    const out = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-env",
+        new URL("./_test_webgpu_child.ts", import.meta.url).pathname,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout).trim();
+    const last = stdout.split("\n").at(-1) ?? "";
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-2000));
+    const result = JSON.parse(last);
+    console.log(JSON.stringify(result.worst));
+    assert.equal(result.registered, true);
+    for (const [name, diff] of Object.entries(result.worst as Record<string, number>)) {
+      assert.ok(diff < TOLERANCE, `${name}: ${diff}`);
+    }
+  },
+});
