@@ -98,6 +98,7 @@ export {
   inheritsFrom,
   type NamedTensor,
 } from "./src/optim/optimizer.ts";
+export type { FusedUpdate } from "./src/optim/fused_update.ts";
 export {
   chain,
   type GradientTransformation,
