@@ -1,6 +1,8 @@
 import * as tf from "@tensorflow/tfjs-core";
 import assert from "node:assert/strict";
+import { adapterNote, webgpuAdapterInChild } from "../backend/_test_webgpu_adapter.ts";
 import { type BackendName, nativeUnavailableReason, useBackend } from "../backend/backend.ts";
+import { runChildScript } from "../_test_child.ts";
 import { setFusedKernels } from "../kernels/switch.ts";
 import {
   gradients,
@@ -10,6 +12,7 @@ import {
   runSteps,
   trainingLosses,
 } from "./_test_fused.ts";
+import type { FusedWebgpuProbe } from "./_test_fused_webgpu_probe.ts";
 import { lalc } from "./lalc.ts";
 
 const HOSTS: BackendName[] = [
@@ -121,4 +124,35 @@ Deno.test("the chain runs where the fused kernel may not: switch off, skip polic
     opt.dispose();
     tf.dispose(params);
   }
+});
+
+const adapter = await webgpuAdapterInChild();
+// Measured on lavapipe (float32 on both sides): momentum, LALC and LARS bit-identical to the
+// chain; LAMB params <= 1.2e-7, slots <= 6.3e-6, 30-step losses <= 5.9e-7.
+const WEBGPU_RTOL = 1e-5;
+
+Deno.test({
+  name: "fused update = chain on webgpu: one step, 30 training steps, one kernel, no leak" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const out = await runChildScript(
+      'import { runFusedWebgpuProbe } from "./src/optim/_test_fused_webgpu_probe.ts";\n' +
+        "console.log(JSON.stringify(await runFusedWebgpuProbe()));\nDeno.exit(0);",
+      ["--allow-read", "--allow-env"],
+    );
+    const line = out.stdout.trim().split("\n").at(-1) ?? "";
+    const probe: FusedWebgpuProbe = JSON.parse(line.startsWith("{") ? line : "{}");
+    assert.ok(probe.sets !== undefined, `no result: ${out.stderr.slice(-400)}`);
+    assert.equal(Object.keys(probe.sets).length, OPTION_SETS.length);
+    for (const [name, r] of Object.entries(probe.sets)) {
+      assert.ok(r.params <= WEBGPU_RTOL, `${name}: params differ by ${r.params}`);
+      assert.ok(r.slots <= WEBGPU_RTOL, `${name}: slots differ by ${r.slots}`);
+      assert.ok(r.names, `${name}: slot names differ`);
+      assert.ok(r.losses <= LOSS_RTOL, `${name}: losses differ by ${r.losses}`);
+      assert.ok(r.fell, `${name}: the loss did not fall`);
+    }
+    assert.equal(probe.kernels, 1, "kernels of one fused LALC applyGradients");
+    assert.equal(probe.leaked, 0, "tensors leaked over 5 fused steps");
+  },
 });

@@ -8,14 +8,16 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { MULTI_TENSOR_UPDATE_KERNEL } from "../../kernel_names.ts";
-import { registerOnHosts } from "../register.ts";
+import { registerOnce, registerOnHosts } from "../register.ts";
 import { slotsPerParam, type UpdateAttrs } from "./attrs.ts";
 import { multiTensorUpdateHost } from "./host.ts";
+import { multiTensorUpdateWebgpu } from "./webgpu.ts";
 
 export type { UpdateAttrs, UpdateHyper, UpdateMethod } from "./attrs.ts";
 export { NEUTRAL_HYPER } from "./attrs.ts";
 
 registerOnHosts(MULTI_TENSOR_UPDATE_KERNEL, multiTensorUpdateHost as tf.KernelFunc);
+registerOnce(MULTI_TENSOR_UPDATE_KERNEL, "webgpu", multiTensorUpdateWebgpu as tf.KernelFunc);
 
 /**
  * Runs one `MultiTensorUpdate`: returns the new params and then the new slots (`slots` laid
