@@ -226,7 +226,7 @@ export function multiTensorUpdateWebgpu(args: {
     // only what its expression reads: the pipeline's automatic layout drops unused inputs.
     const [stepNames, stepIns] = attrs.nesterov
       ? [[...names.filter((n) => n !== "mom"), "next"], [
-        ...ins.filter((t, k) => names[k] !== "mom"),
+        ...ins.filter((_, k) => names[k] !== "mom"),
         m,
       ]]
       : [["param", "next"], [w, m]];
