@@ -101,6 +101,7 @@ export {
   inheritsFrom,
   type NamedTensor,
 } from "./src/optim/optimizer.ts";
+export type { FusedUpdate } from "./src/optim/fused_update.ts";
 export {
   chain,
   type GradientTransformation,

@@ -214,16 +214,16 @@ Deno.test("each shared fact is defined once in src/", async () => {
   assert.deepEqual(wrong, {});
 });
 
-Deno.test("the main entry's graph: tfjs-core, src/optim and the file handler only (no vega, resvg, wasm, webgpu)", async () => {
+Deno.test("the main entry's graph: tfjs-core, src/optim, src/kernels and the file handler only (no vega, resvg, wasm, webgpu)", async () => {
   const { local, npm } = await graph("mod.ts");
   const forbidden = npm.filter((n) => /vega|resvg|tfjs-backend|tfjs-layers|tfjs-node/.test(n));
   assert.deepEqual(forbidden, [], `npm packages in the main entry's graph: ${npm.join(", ")}`);
   assert.ok(npm.includes("@tensorflow/tfjs-core"), npm.join(", "));
   const outside = local.filter((f) =>
     !(f === "mod.ts" || SHARED.includes(f) || f.startsWith("src/optim/") ||
-      f === "src/io/file_system.ts")
+      f.startsWith("src/kernels/") || f === "src/io/file_system.ts")
   );
-  assert.deepEqual(outside, [], "local modules outside src/optim");
+  assert.deepEqual(outside, [], "local modules outside src/optim and src/kernels");
 });
 
 Deno.test("importing the main entry registers no backend: tf.tensor before tf.ready works", async () => {

@@ -18,6 +18,7 @@ import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import type { NonFinitePolicy } from "./non_finite.ts";
+import { fusedUpdate } from "./fused_update.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -148,7 +149,24 @@ export class LalcOptimizer extends ChainOptimizer {
         masked(scaleByLearningRate(rate), (v) => !clipped(v)),
         trace({ decay: o.momentum }),
       ),
-      { rate, recorder, nonFinite: o.nonFinite },
+      {
+        rate,
+        recorder,
+        nonFinite: o.nonFinite,
+        fused: fusedUpdate({
+          method: "lalc",
+          hyper: {
+            momentum: o.momentum,
+            weightDecay: o.weightDecay,
+            trustCoefficient: o.trustCoefficient,
+            minRatio: o.minRatio,
+            maxRatio: o.maxRatio,
+            epsilon: o.epsilon,
+          },
+          weightDecayMask: o.weightDecayMask,
+          trustRatioMask: o.trustRatioMask,
+        }),
+      },
     );
     this.options = o;
   }

@@ -19,6 +19,7 @@ import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import type { NonFinitePolicy } from "./non_finite.ts";
+import { fusedUpdate } from "./fused_update.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { chain, masked, type VariablePredicate } from "./transform.ts";
@@ -132,7 +133,23 @@ export class LambOptimizer extends ChainOptimizer {
         ),
         masked(scaleByLearningRate(rate), (v) => !adapted(v)),
       ),
-      { rate, recorder, nonFinite: o.nonFinite },
+      {
+        rate,
+        recorder,
+        nonFinite: o.nonFinite,
+        fused: fusedUpdate({
+          method: "lamb",
+          hyper: {
+            beta1: o.beta1,
+            beta2: o.beta2,
+            epsilon: o.epsilon,
+            weightDecay: o.weightDecay,
+            trustClip: o.trustClip,
+          },
+          weightDecayMask: o.weightDecayMask,
+          trustRatioMask: o.trustRatioMask,
+        }),
+      },
     );
     this.options = o;
   }

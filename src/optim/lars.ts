@@ -19,6 +19,7 @@ import { DEFAULT_MASK } from "./mask.ts";
 import { LayerStatsRecorder } from "./layer_stats.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import type { NonFinitePolicy } from "./non_finite.ts";
+import { fusedUpdate } from "./fused_update.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -145,7 +146,24 @@ export class LarsOptimizer extends ChainOptimizer {
         masked(scaleByLearningRate(rate), (v) => !adapted(v)),
         trace({ decay: o.momentum, nesterov: o.nesterov }),
       ),
-      { rate, recorder, nonFinite: o.nonFinite },
+      {
+        rate,
+        recorder,
+        nonFinite: o.nonFinite,
+        fused: fusedUpdate({
+          method: "lars",
+          hyper: {
+            momentum: o.momentum,
+            nesterov: o.nesterov,
+            weightDecay: o.weightDecay,
+            trustCoefficient: o.trustCoefficient,
+            epsilon: o.epsilon,
+            trustClip: o.trustClip,
+          },
+          weightDecayMask: o.weightDecayMask,
+          trustRatioMask: o.trustRatioMask,
+        }),
+      },
     );
     this.options = o;
   }

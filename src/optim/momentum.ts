@@ -14,6 +14,7 @@ import {
 } from "./_validate.ts";
 import { scaleByLearningRate } from "./learning_rate.ts";
 import { NON_FINITE_POLICIES, type NonFinitePolicy } from "./non_finite.ts";
+import { fusedUpdate } from "./fused_update.ts";
 import { ChainOptimizer } from "./optimizer.ts";
 import { type LearningRate, toRateFunction } from "./schedule.ts";
 import { trace } from "./trace.ts";
@@ -82,7 +83,14 @@ export class MomentumOptimizer extends ChainOptimizer {
     };
     super(
       chain(trace({ decay: o.momentum, nesterov: o.useNesterov }), scaleByLearningRate(rate)),
-      { rate, nonFinite: o.nonFinite },
+      {
+        rate,
+        nonFinite: o.nonFinite,
+        fused: fusedUpdate({
+          method: "momentum",
+          hyper: { momentum: o.momentum, nesterov: o.useNesterov },
+        }),
+      },
     );
     this.options = o;
   }

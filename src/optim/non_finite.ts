@@ -58,7 +58,8 @@ export function throwIfNonFinite(
  * `slots`) runs as usual, then each slot is reset to its value before the step and each
  * parameter keeps its value by `where(finite, new, old)`, and `count` (a scalar int32
  * variable) grows by one. Call inside a `tf.tidy`. With finite gradients the result is
- * bit-identical to the unguarded step (`where` selects the new value itself).
+ * bit-identical to the unguarded chain step (`where` selects the new value itself); the
+ * fused multi-tensor kernel that "apply" runs by default agrees with it to ~1e-7.
  */
 export function applyIfFinite(
   grads: readonly Tensor[],

@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { optionsFromConfig } from "./_config.ts";
+import type { FusedUpdate } from "./fused_update.ts";
 import type { LayerStat, LayerStatsRecorder } from "./layer_stats.ts";
 import { applyIfFinite, type NonFinitePolicy, throwIfNonFinite } from "./non_finite.ts";
 import { type GradientTransformation, setSlotName, slotName } from "./transform.ts";
@@ -66,6 +67,12 @@ export interface ChainOptimizerParts {
   readonly recorder?: LayerStatsRecorder;
   /** What a step with a NaN or Inf gradient does (see {@link NonFinitePolicy}). Default "apply". */
   readonly nonFinite?: NonFinitePolicy;
+  /**
+   * The chain's arithmetic as one multi-tensor kernel (needs `rate`): used instead of the
+   * chain where it applies (see {@link FusedUpdate.applies}), `nonFinite` is "apply" and no
+   * layer statistics are recorded.
+   */
+  readonly fused?: FusedUpdate;
 }
 
 /**
@@ -131,7 +138,9 @@ export class ChainOptimizer extends OptimizerBase {
   /**
    * Applies one step. Accepts a map from variable name to gradient or a list of
    * `{name, tensor}` (what `minimize` with a `varList` passes); variables are found by name in
-   * the engine's registry, as tf.js's own optimizers do. Null gradients are skipped.
+   * the engine's registry, as tf.js's own optimizers do. Null gradients are skipped. An
+   * optimizer with a fused form (`parts.fused`) runs the whole step as one multi-tensor kernel
+   * where that applies; otherwise, and always with `setFusedKernels(false)`, the chain.
    */
   applyGradients(variableGradients: NamedTensorMap | NamedTensor[]): void {
     const entries: Array<[string, Tensor | null | undefined]> = Array.isArray(variableGradients)
@@ -154,7 +163,15 @@ export class ChainOptimizer extends OptimizerBase {
     }
     const step = this.iterations;
     const policy = this.parts.nonFinite ?? "apply";
-    if (params.length > 0) {
+    const fused = this.parts.fused;
+    const rate = this.parts.rate;
+    if (
+      params.length > 0 && fused !== undefined && rate !== undefined && policy === "apply" &&
+      this.parts.recorder === undefined && fused.applies(params, grads)
+    ) {
+      const state = this.stateFor(params);
+      tf.tidy(() => fused.apply(params, grads, state, step, rate(step)));
+    } else if (params.length > 0) {
       if (policy === "throw") throwIfNonFinite(this.getClassName(), params, grads, step);
       const state = this.stateFor(params);
       this.parts.recorder?.begin(params.map((p) => p.name), this.parts.rate?.(step) ?? NaN);
