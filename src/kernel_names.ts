@@ -43,6 +43,7 @@ export const BATCH_NORM_ACTIVATION_KERNEL = "BatchNormActivation";
  */
 export const BATCH_NORM_ACTIVATION_GRAD_KERNEL = "BatchNormActivationGrad";
 
+/**
  * The optimizer update of every tensor of one step, in one kernel (apex's multi-tensor apply,
  * PyTorch's `foreach`/`fused` optimizers); `src/kernels/multi_tensor_update/` registers it and
  * documents the arithmetic of each method.
