@@ -4,10 +4,10 @@ import { useBackend } from "../backend/backend.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { lalc } from "../optim/lalc.ts";
 import { formatProfile, profileTraining } from "./profile.ts";
+import { setFusedKernels } from "../kernels/switch.ts";
 
-Deno.test("profileTraining counts one step's kernels of an MLP with LALC, leaking nothing", async () => {
-  await useBackend("cpu");
-  const depth = 4;
+/** Profiles 2 steps of a depth-`depth` MLP with LALC on cpu, checking that nothing leaks. */
+async function profileMlp(depth: number) {
   const before = tf.memory().numTensors;
   const p = await profileTraining({
     dataset: makeSyntheticDataset({ sampleShape: [6], seed: 1 }),
@@ -18,21 +18,38 @@ Deno.test("profileTraining counts one step's kernels of an MLP with LALC, leakin
     steps: 2,
   });
   assertEquals(tf.memory().numTensors, before);
-  const calls = (name: string) => p.rows.find((r) => r.kernel === name)?.calls;
-  // depth + 1 weight layers: each forward product and its weight gradient, and the input
-  // gradient of all but the first.
-  assertEquals(calls("BatchMatMul"), 3 * (depth + 1) - 1);
-  // One customGrad record per batch norm, kept out of the kernel count.
-  assertEquals(p.scopesPerStep, depth);
-  assertEquals(calls("unnamed scope"), undefined);
-  // Every step runs the same kernels: a whole number per step, the rows add up to it.
-  assert(Number.isInteger(p.kernelsPerStep) && p.kernelsPerStep > 100, `${p.kernelsPerStep}`);
-  assertEquals(p.rows.reduce((s, r) => s + r.calls, 0), p.kernelsPerStep);
-  assert(p.matmulShare > 0 && p.matmulShare < 1 && p.convShare === 0, `${p.matmulShare}`);
-  assert(p.wallMsPerStep > 0 && p.kernelMsPerStep > 0);
-  const text = formatProfile(p, p.rows.length);
-  assert(text.includes(`${p.kernelsPerStep} kernels per step (+ ${depth} customGrad scopes)`));
-  assertEquals(text.split("\n").filter((l) => l.startsWith("| BatchMatMul |")).length, 2);
+  return p;
+}
+
+Deno.test("profileTraining counts one step's kernels of an MLP with LALC, fused and unfused, leaking nothing", async () => {
+  await useBackend("cpu");
+  const depth = 4;
+  const fused = await profileMlp(depth);
+  setFusedKernels(false);
+  const unfused = await profileMlp(depth).finally(() => setFusedKernels(true));
+  for (const [p, scopes] of [[fused, 0], [unfused, depth]] as const) {
+    const calls = (name: string) => p.rows.find((r) => r.kernel === name)?.calls;
+    // depth + 1 weight layers: each forward product and its weight gradient, and the input
+    // gradient of all but the first.
+    assertEquals(calls("BatchMatMul"), 3 * (depth + 1) - 1);
+    // Unfused: one customGrad record per batch norm, kept out of the kernel count.
+    assertEquals(p.scopesPerStep, scopes);
+    assertEquals(calls("unnamed scope"), undefined);
+    // Every step runs the same kernels: a whole number per step, the rows add up to it.
+    assert(Number.isInteger(p.kernelsPerStep), `${p.kernelsPerStep}`);
+    assertEquals(p.rows.reduce((s, r) => s + r.calls, 0), p.kernelsPerStep);
+    assert(p.matmulShare > 0 && p.matmulShare < 1 && p.convShare === 0, `${p.matmulShare}`);
+    assert(p.wallMsPerStep > 0 && p.kernelMsPerStep > 0);
+    const text = formatProfile(p, p.rows.length);
+    assert(text.includes(`${p.kernelsPerStep} kernels per step (+ ${scopes} customGrad scopes)`));
+    assertEquals(text.split("\n").filter((l) => l.startsWith("| BatchMatMul |")).length, 2);
+  }
+  // One kernel forward and one backward per batch norm, one for the loss, its gradient, the
+  // norms and the update.
+  assert(unfused.kernelsPerStep > 100, `${unfused.kernelsPerStep}`);
+  assert(fused.kernelsPerStep * 2 < unfused.kernelsPerStep, `${fused.kernelsPerStep}`);
+  assertEquals(fused.rows.find((r) => r.kernel === "BatchNormActivation")?.calls, depth);
+  assertEquals(fused.rows.find((r) => r.kernel === "MultiTensorUpdate")?.calls, 1);
 });
 
 Deno.test("profileTraining reports the convolutions' share of a CNN", async () => {
@@ -71,8 +88,8 @@ Deno.test("train --profile prints the profile and leaves the run's numbers as th
   const b = JSON.parse(profiled.stdout.trim().split("\n").at(-1)!);
   assertEquals(a.profile, undefined);
   assertEquals([b.trainLoss, b.maxGradNorm], [a.trainLoss, a.maxGradNorm]);
-  assertEquals(b.profile.scopesPerStep, 2);
-  assert(b.profile.kernelsPerStep > 100 && b.profile.rows.length > 5);
+  assertEquals(b.profile.scopesPerStep, 0); // the fused batch norm records no customGrad scope
+  assert(b.profile.kernelsPerStep > 10 && b.profile.rows.length > 5);
   const text = await train("--backend", "cpu", "--profile");
   assertEquals(text.code, 0);
   assert(/^profile \(cpu, 3 steps\): \d+ kernels per step/m.test(text.stdout), text.stdout);
