@@ -57,7 +57,7 @@ Deno.test("softmaxCrossEntropy: logits of +-80 give the exact loss; out-of-range
   tf.dispose([x, y, value, grad]);
 });
 
-Deno.test("softmaxCrossEntropy: loss + gradient is 2 kernels fused (unfused ~15), no leak over repeats", async () => {
+Deno.test("softmaxCrossEntropy: loss + gradient is 2 kernels fused (unfused 25-26), no leak over repeats", async () => {
   await useBackend("cpu");
   const x = tf.randomNormal([16, 10], 0, 1, "float32", 3) as tf.Tensor2D;
   const y = tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), "int32");
@@ -69,7 +69,10 @@ Deno.test("softmaxCrossEntropy: loss + gradient is 2 kernels fused (unfused ~15)
     try {
       const profile = await tf.profile(step);
       tf.dispose(profile.result as tf.Tensor);
-      names[fused ? "fused" : "unfused"] = profile.kernels.map((k) => k.name);
+      // Identity: tf.js' copies of what a gradient saves (no arithmetic), logged in some runs
+      // and not in others: left out.
+      names[fused ? "fused" : "unfused"] = profile.kernels.map((k) => k.name)
+        .filter((name) => name !== "Identity");
       const before = tf.memory().numTensors;
       for (let i = 0; i < 3; i++) tf.dispose(step());
       assert.equal(tf.memory().numTensors, before, "tensors leaked");
@@ -79,13 +82,10 @@ Deno.test("softmaxCrossEntropy: loss + gradient is 2 kernels fused (unfused ~15)
   }
   console.log("kernels:", { fused: names.fused.length, unfused: names.unfused.length });
   console.log(names.unfused.join(" "));
-  // The two Identity kernels are tf.js' copies of what the gradient saves (labels, probs).
   assert.deepEqual(names.fused, [
-    "Identity",
-    "Identity",
     SOFTMAX_CROSS_ENTROPY_KERNEL,
     SOFTMAX_CROSS_ENTROPY_GRAD_KERNEL,
   ]);
-  assert.ok(names.unfused.length >= 10, names.unfused.join(", "));
+  assert.ok(names.unfused.length >= 20, names.unfused.join(", "));
   tf.dispose([x, y]);
 });
