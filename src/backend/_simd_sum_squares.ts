@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { sumOfSquaresJs } from "../kernels/step_norms/host.ts";
 import { name, section, sleb128, uleb128 } from "./wasm_binary.ts";
 
 /** Floats per call into wasm: each of the 16 f32 lanes sums 256 squares, then JS adds in f64. */
@@ -69,12 +70,8 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-/** Sums the squares of `view` in float64 (exact products; the fallback and the tail). */
-export function sumOfSquaresJs(view: Float32Array, from = 0): number {
-  let total = 0;
-  for (let i = from; i < view.length; i++) total += view[i] * view[i];
-  return total;
-}
+// The plain-JS loop (the fallback and the tail) is the cpu kernel's body, defined once there.
+export { sumOfSquaresJs };
 
 /** The compiled module, or null where wasm SIMD is unavailable. */
 let compiled: WebAssembly.Module | null | undefined;

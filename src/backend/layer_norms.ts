@@ -1,6 +1,7 @@
 /**
  * The wasm backend's `LayerSquaredNorms` kernel: every tensor's squared L2 norm of one
- * optimizer step in ONE dispatch that reads each float once. The optimizers
+ * optimizer step in ONE dispatch that reads each float once. (cpu's and webgpu's are in
+ * src/kernels/step_norms/, registered when this module loads.) The optimizers
  * (`src/optim/_norms.ts`) use it whenever the active backend has it registered, else
  * `stack(sum(square))`.
  *
@@ -14,6 +15,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import { SQUARED_NORMS_KERNEL } from "../kernel_names.ts";
 import { sumOfSquaresIn } from "./_simd_sum_squares.ts";
 import type { WasmHeapBackend } from "./wasm_heap.ts";
+// Registers LayerSquaredNorms for cpu and webgpu (and the step's StepNorms): with this SIMD
+// kernel for wasm (copied to native), the squared norms are one kernel on every backend.
+import "../kernels/step_norms/step_norms.ts";
 
 const BACKEND = "wasm";
 

@@ -1,9 +1,13 @@
 /**
- * One optimizer step: loss, gradients, per-layer gradient norms, update.
+ * One optimizer step: loss, gradients, per-layer gradient norms, update. The loss (with its
+ * gradient) and the norms are fused kernels where the backend has them (two and two), else
+ * tf.js' own ops; `setFusedKernels(false)` forces the latter.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { softmaxCrossEntropy } from "../kernels/softmax_cross_entropy/softmax_cross_entropy.ts";
+import { stepNorms } from "../kernels/step_norms/step_norms.ts";
 import type { Model } from "../models/types.ts";
 import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D } from "../tf_types.ts";
 
@@ -18,15 +22,12 @@ export interface StepTensors {
   readonly norms: Tensor1D;
 }
 
-/** Mean softmax cross-entropy of `logits` against integer `labels`. */
+/**
+ * Mean softmax cross-entropy of `logits` against integer `labels`: the fused kernel where the
+ * backend has it, else the unfused reference (see src/kernels/softmax_cross_entropy/).
+ */
 export function crossEntropy(logits: Tensor2D, labels: Tensor1D): Scalar {
-  return tf.tidy(() => {
-    const numClasses = logits.shape[1];
-    // logSoftmax + a one-hot dot product: both have cheap, fused gradients.
-    const logProbs = tf.logSoftmax(logits);
-    const oneHot = tf.cast(tf.oneHot(labels, numClasses), "float32");
-    return tf.neg(tf.mean(tf.sum(tf.mul(logProbs, oneHot), 1)));
-  });
+  return softmaxCrossEntropy(logits, labels);
 }
 
 /**
@@ -66,9 +67,9 @@ export function trainStep(
       () => crossEntropy(model.forward(x, { training: true }).logits, labels),
       model.params,
     );
-    const squares = model.layers.map((layer) => tf.sum(tf.square(grads[layer.kernel.name])));
-    const total = tf.addN(model.params.map((p) => tf.sum(tf.square(grads[p.name]))));
-    const norms = tf.sqrt(tf.stack([...squares, total])) as Tensor1D;
+    const names = model.params.map((p) => p.name);
+    const layers = model.layers.map((layer) => names.indexOf(layer.kernel.name));
+    const norms = stepNorms(names.map((name) => grads[name]), layers);
     optimizer.applyGradients(grads);
     return { loss: value, norms };
   });
