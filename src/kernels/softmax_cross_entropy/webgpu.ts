@@ -83,8 +83,8 @@ ${MAIN} {
     let row = index / cols;
     let label = labels[row];
     let valid = select(0.0, 1.0, label >= 0 && label < cols);
-    let target = select(0.0, 1.0, index - row * cols == label);
-    result[index] = dy[0] / f32(rows) * valid * (probs[index] - target);
+    let hot = select(0.0, 1.0, index - row * cols == label);
+    result[index] = dy[0] / f32(rows) * valid * (probs[index] - hot);
   }
 }`;
 

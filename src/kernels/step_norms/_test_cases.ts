@@ -13,18 +13,26 @@ export const SHAPES = [[3, 3, 3, 8], [8], [200, 64], [64], [1], [0], [5000], [64
   7,
   3,
 ]];
+/**
+ * {@link SHAPES} with the empty tensor made a 2-vector: tf.js' webgpu `Sum` (the unfused
+ * path) fails on an empty tensor ("Dispatch size exceeds WebGPU limits").
+ */
+export const NONEMPTY_SHAPES = SHAPES.map((s) => s.includes(0) ? [2] : s);
 /** Which of {@link SHAPES} play the layers' kernels, in an order of their own. */
 export const LAYERS = [0, 2, 7, 9];
 
 /** The norms of deterministic gradients of {@link SHAPES}, fused or not, and the float64 truth. */
-export async function normsOf(fused: boolean): Promise<{ got: number[]; truth: number[] }> {
-  const values = SHAPES.map((s, t) =>
+export async function normsOf(
+  fused: boolean,
+  shapes: readonly number[][] = SHAPES,
+): Promise<{ got: number[]; truth: number[] }> {
+  const values = shapes.map((s, t) =>
     Float32Array.from(
       { length: s.reduce((a, b) => a * b, 1) },
       (_, i) => Math.sin(0.7 * i + t) * (1 + t),
     )
   );
-  const grads = values.map((v, t) => tf.tensor(v, SHAPES[t]));
+  const grads = values.map((v, t) => tf.tensor(v, shapes[t]));
   setFusedKernels(fused);
   try {
     const norms = stepNorms(grads, LAYERS);
