@@ -4,8 +4,9 @@
  * tensor, and nothing is read back to the CPU.
  *
  * A backend may provide the whole batch as one kernel, {@link SQUARED_NORMS_KERNEL} (this
- * project registers one for wasm in `src/backend/layer_norms.ts`); this module only looks the
- * kernel up, so the optimizers import nothing but tfjs-core.
+ * project registers one for wasm and native in `src/backend/layer_norms.ts`, and for cpu and
+ * webgpu in `src/kernels/step_norms/`, loaded with the backends or the training step); this
+ * module only looks the kernel up, so the optimizers import nothing but tfjs-core.
  *
  * @module
  */
