@@ -52,11 +52,11 @@ const DECIDING: readonly [keyof KernelIdentity, string][] = [
  * import { describeKernels } from "./kernel_identity.ts";
  * const k = {
  *   backend: "native", threads: 1, mode: "reproducible" as const, isa: "avx2",
- *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null,
+ *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null, fused: true,
  * };
  * assertEquals(
  *   describeKernels(k),
- *   "native (reproducible): OpenBLAS 0.3.21, oneDNN 2.6.3, instruction set avx2, BLAS core type Haswell, 1 thread",
+ *   "native (reproducible): OpenBLAS 0.3.21, oneDNN 2.6.3, instruction set avx2, BLAS core type Haswell, fused training kernels, 1 thread",
  * );
  * ```
  */
@@ -83,13 +83,14 @@ export function describeKernels(k: KernelIdentity): string {
  * import { kernelDifferences } from "./kernel_identity.ts";
  * const a = {
  *   backend: "native", threads: 1, mode: "reproducible" as const, isa: "avx2",
- *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null,
+ *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null, fused: true,
  * };
  * assertEquals(kernelDifferences(a, { ...a, mode: "fast" }), []); // the mode alone decides nothing
  * assertEquals(kernelDifferences(a, { ...a, isa: "avx512_core_bf16", threads: 2 }), [
  *   "instruction set avx2 -> avx512_core_bf16",
  *   "threads per run 1 -> 2",
  * ]);
+ * assertEquals(kernelDifferences(a, { ...a, fused: false }), ["fused training kernels on -> off"]);
  * ```
  */
 export function kernelDifferences(recorded: KernelIdentity, current: KernelIdentity): string[] {
@@ -122,6 +123,7 @@ export function kernelDifferences(recorded: KernelIdentity, current: KernelIdent
  *   libraries: "tfjs-backend-wasm 4.22.0 (SIMD)", device: null,
  * });
  * assertEquals(k?.threads, 1);
+ * assertEquals(k?.fused, false); // recorded before the fused kernels: the unfused path
  * ```
  */
 export function parseKernelIdentity(value: unknown): KernelIdentity | undefined {

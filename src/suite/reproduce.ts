@@ -307,7 +307,7 @@ export interface KernelComparison {
  * import { kernelComparison } from "./reproduce.ts";
  * const k = {
  *   backend: "native", threads: 1, mode: "reproducible" as const, isa: "avx2",
- *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null,
+ *   blasCore: "Haswell", libraries: "OpenBLAS 0.3.21, oneDNN 2.6.3", device: null, fused: true,
  * };
  * assertEquals((await kernelComparison(k, k)).tolerance.absolute, 0);
  * const other = await kernelComparison(k, { ...k, isa: "avx512_core_bf16" });
