@@ -23,15 +23,20 @@ Deno.test("the summary table gives ms per step, the peer's winning layout and th
       torch: { msPerStep: 5, best: { torchThreads: 1, blasThreads: 2 }, layouts },
       ratioVsTorch: 0.25,
     },
-    W1: { tfjsSamplesPerSec: 5120, torch: "ModuleNotFoundError: No module named 'torch'" },
+    W1: {
+      tfjsSamplesPerSec: 5120, // batch 256: 50 ms per step
+      kernelsPerStep: 195,
+      unfused: { samplesPerSec: 2560, kernelsPerStep: 1133, fusedSpeedup: 2 },
+      torch: "ModuleNotFoundError: No module named 'torch'",
+    },
   }).split("\n");
   assertEquals(
     table[2],
-    "| S1 | 20.00 | 5.00 | **1x2** (all, ms: 1x1 6.4, 1x2 5.0) | **0.25x** |",
+    "| S1 | - | 20.00 | - | 5.00 | **1x2** (all, ms: 1x1 6.4, 1x2 5.0) | **0.25x** |",
   );
   assertEquals(
     table[3],
-    "| W1 | 50.00 | - | failed: ModuleNotFoundError: No module named 'torch' | - |",
+    "| W1 | 195 | 50.00 | 100.00 (1133) | - | failed: ModuleNotFoundError: No module named 'torch' | - |",
   );
   assertEquals(table.length, 4); // W2 absent from the report: no row
 });

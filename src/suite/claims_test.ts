@@ -93,14 +93,17 @@ async function committed(preset: string) {
   }));
 }
 
-Deno.test("Holm over the committed standard preset keeps its 3 supported verdicts", async () => {
+Deno.test("Holm over the committed standard preset keeps its 4 supported verdicts", async () => {
   const rows = await committed("standard");
   assertEquals(rows.length, 10);
   const decisive = rows.filter((r) => r.verdict !== "inconclusive");
+  // The run on the fused kernels (2026-12-05); on the unfused ones LARS at depth 4 was
+  // inconclusive (docs/results.md says why that verdict is fragile).
   assertEquals(decisive.map((r) => [r.name, r.verdict, Number(r.pHolm.toFixed(4))]), [
-    ["linear-scaling depth 4 batch 2048", "supported", 0.0003],
-    ["linear-scaling depth 16 batch 2048", "supported", 0.0012],
-    ["linear-scaling depth 16 batch 128", "supported", 0.0024],
+    ["lars depth 4 batch 2048", "supported", 0.032],
+    ["linear-scaling depth 4 batch 2048", "supported", 0.0005],
+    ["linear-scaling depth 16 batch 2048", "supported", 0.0005],
+    ["linear-scaling depth 16 batch 128", "supported", 0.0016],
   ]);
 });
 

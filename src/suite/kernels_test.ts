@@ -78,7 +78,7 @@ Deno.test({
         const { kernels } = JSON.parse(await Deno.readTextFile(`${dir}/w1/meta.json`));
         assertEquals([kernels.threads, kernels.isa, kernels.blasCore], [1, "avx2", "Haswell"]);
       });
-      await t.step("two threads per run move the sums, and such a resume is refused", async () => {
+      await t.step("a resume on two threads per run is refused", async () => {
         const two = await cli(dir, [
           ...grid,
           "--threads",
@@ -89,11 +89,12 @@ Deno.test({
           `${dir}/t2`,
         ]);
         assertEquals(two.code, 0, two.out);
-        const base = new Map((await rows(`${dir}/w1`)).map((r) => [r.run_id, JSON.stringify(r)]));
-        const moved = (await rows(`${dir}/t2`)).filter((r) =>
-          base.get(r.run_id) !== JSON.stringify(r)
-        );
-        assert(moved.length > 0, "2 threads gave the bits of 1: the probe is too small to tell");
+        // Whether these rows move with the threads is not asserted: on the fused kernels an
+        // MLP's only threaded kernels are OpenBLAS' products, which split a product's outputs,
+        // not its sums (measured 2026-12-05: this probe gave the same bits on 1 and 2 threads;
+        // on the unfused path the threaded reductions moved them). oneDNN's convolution
+        // gradients and the unfused path still depend on the threads, so they stay part of a
+        // folder's identity, and a resume on other threads is refused.
         const resume = await cli(dir, [...grid, "--threads", "2", "--out", `${dir}/w1`]);
         assertEquals(resume.code, 1, resume.out);
         assert(resume.out.includes("threads per run 1 -> 2"), resume.out);

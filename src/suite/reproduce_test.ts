@@ -168,7 +168,7 @@ Deno.test("reproduce refuses, before training, what every other command refuses"
       await cli("reproduce", [smoke, "--runs", "1"]),
       "reproduce",
       1,
-      /curves\.csv is missing while runs\.csv has 215 finished runs/,
+      /curves\.csv is missing while runs\.csv has \d+ finished runs/,
     );
     assertOneLine(
       await cli("reproduce", ["results/smoke", "--runs", "-2"]),
