@@ -12,7 +12,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 /** The typed array a float32 or int32 tensor's data is read through. */
 export type HostArray = Float32Array | Int32Array;
@@ -48,8 +48,6 @@ interface CpuLike extends tf.KernelBackend {
   makeTensorInfo(shape: number[], dtype: tf.DataType, values?: HostArray): tf.TensorInfo;
 }
 
-const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
 function wasmIO(backend: WasmLike): HostIO {
   const io: HostIO = {
     allocate: (specs) => specs.map((s) => backend.makeOutput([...s.shape], s.dtype ?? "float32")),
@@ -63,7 +61,7 @@ function cpuIO(backend: CpuLike): HostIO {
   const io: HostIO = {
     allocate: (specs) =>
       specs.map((s) => {
-        const size = sizeOf(s.shape);
+        const size = tf.util.sizeFromShape([...s.shape]);
         const dtype = s.dtype ?? "float32";
         const values = dtype === "int32" ? new Int32Array(size) : new Float32Array(size);
         return backend.makeTensorInfo([...s.shape], dtype, values);

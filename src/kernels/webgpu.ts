@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 
 /** The fields of tf.js' `WebGPUProgram` our programs fill in. */
 export interface WgslProgram {
@@ -69,7 +69,7 @@ export function flatProgram(
   options: { threads?: number; workgroup?: number; uniforms?: string } = {},
 ): WgslProgram {
   const workgroup = options.workgroup ?? 64;
-  const threads = options.threads ?? outputShape.reduce((a, b) => a * b, 1);
+  const threads = options.threads ?? tf.util.sizeFromShape(outputShape);
   return {
     outputShape,
     shaderKey,

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import {
   BATCH_NORM_ACTIVATION_GRAD_KERNEL,
   BATCH_NORM_ACTIVATION_KERNEL,
@@ -19,7 +19,7 @@ import { registerOnHosts } from "../register.ts";
 /** Rows `n` (all axes but the last, multiplied) and channels `c` of `x`. */
 export function rowsAndChannels(shape: readonly number[]): { n: number; c: number } {
   const c = shape[shape.length - 1];
-  const size = shape.reduce((a, b) => a * b, 1);
+  const size = tf.util.sizeFromShape([...shape]);
   return { n: c === 0 ? 0 : size / c, c };
 }
 

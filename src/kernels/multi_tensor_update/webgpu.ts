@@ -16,7 +16,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import {
   flatProgram,
   MAIN,
@@ -157,7 +157,7 @@ export function multiTensorUpdateWebgpu(args: {
       attrs.beta1,
       attrs.beta2,
     ].map((v): WgslUniform => ({ type: "float32", data: [v] }));
-    uniforms.push({ type: "int32", data: [w.shape.reduce((a, b) => a * b, 1)] });
+    uniforms.push({ type: "int32", data: [tf.util.sizeFromShape(w.shape)] });
     const run = (program: WgslProgram, ins: tf.TensorInfo[]) =>
       runProgram(backend, program, ins, uniforms);
     const tag = `multiTensorUpdate_${method}_${attrs.trustClip}_${attrs.nesterov}_${trusted}`;

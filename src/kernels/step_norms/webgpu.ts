@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import * as tf from "@tensorflow/tfjs-core";
 import { flatProgram, MAIN, type WebgpuLike, type WgslProgram } from "../webgpu.ts";
 import { checkLayers, type StepNormsAttrs } from "./host.ts";
 
@@ -51,7 +51,7 @@ ${MAIN} {
 /** A 1-D view of `x` (same data): the programs index the tensors flat. */
 const flat = (x: tf.TensorInfo): tf.TensorInfo => ({
   ...x,
-  shape: [x.shape.reduce((a, b) => a * b, 1)],
+  shape: [tf.util.sizeFromShape(x.shape)],
 });
 
 /** `LayerSquaredNorms` on webgpu: inputs a list of float32 tensors, output `[n]`. */
