@@ -1,27 +1,20 @@
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "../backend/_test_webgpu_adapter.ts";
 import type { WebgpuFusedReport } from "./_test_webgpu_fused.ts";
+import { runChildModule } from "../_test_child.ts";
 
 const adapter = await webgpuAdapterInChild();
 
 /** Runs _test_webgpu_fused.ts in a child process (WebGPU stays out of the test runner). */
 async function report(): Promise<WebgpuFusedReport> {
-  const out = await new Deno.Command("deno", {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-env",
-      new URL("./_test_webgpu_fused.ts", import.meta.url).pathname,
-    ],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stdout = new TextDecoder().decode(out.stdout).trim();
-  const last = stdout.split("\n").at(-1) ?? "";
+  const out = await runChildModule(new URL("./_test_webgpu_fused.ts", import.meta.url), [
+    "--allow-read",
+    "--allow-env",
+  ]);
+  const last = out.stdout.trim().split("\n").at(-1) ?? "";
   if (!last.startsWith("{")) {
-    const stderr = new TextDecoder().decode(out.stderr);
     throw new Error(
-      `the webgpu child printed no result (exit ${out.code}):\n${stderr.slice(-2000)}`,
+      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
     );
   }
   return JSON.parse(last);

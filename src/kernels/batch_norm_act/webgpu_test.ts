@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "../../backend/_test_webgpu_adapter.ts";
+import { runChildModule } from "../../_test_child.ts";
 
 const adapter = await webgpuAdapterInChild();
 
@@ -12,19 +13,12 @@ Deno.test({
   name: `fused BN + activation equals the unfused reference on webgpu${adapterNote(adapter)}`,
   ignore: adapter === null,
   fn: async () => {
-    const out = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--allow-read",
-        "--allow-env",
-        new URL("./_test_webgpu_child.ts", import.meta.url).pathname,
-      ],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout).trim();
-    const last = stdout.split("\n").at(-1) ?? "";
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-2000));
+    const out = await runChildModule(new URL("./_test_webgpu_child.ts", import.meta.url), [
+      "--allow-read",
+      "--allow-env",
+    ]);
+    const last = out.stdout.trim().split("\n").at(-1) ?? "";
+    assert.equal(out.code, 0, out.stderr.slice(-2000));
     const result = JSON.parse(last);
     console.log(JSON.stringify(result.worst));
     assert.equal(result.registered, true);
