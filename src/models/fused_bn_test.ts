@@ -57,11 +57,14 @@ const CASES: { spec: ModelSpec; inputShape: number[] }[] = [
   { spec: { kind: "mlp", depth: 2, width: 8, seed: 4, activation: "linear" }, inputShape: [5] },
   { spec: { kind: "cnn", depth: 3, width: 4, seed: 2 }, inputShape: [8, 8, 3] },
   { spec: { kind: "resnet", depth: 8, width: 4, seed: 3 }, inputShape: [8, 8, 3] },
+  { spec: { kind: "resnet", depth: 20, width: 4, seed: 5 }, inputShape: [8, 8, 3] },
 ];
 
-// Measured worst relative difference per tensor: cnn/resnet <= 1.3e-6 (native), mlp <= 6e-7;
-// the noise tensors of the linear MLP (values ~3e-8) differ by <= 1e-7 absolute, ~1e-5 of FLOOR.
-const TOLERANCE = 1e-4;
+// Measured worst relative difference per tensor (2026-12-05, the 2-core machine): mlp <= 5.0e-7,
+// cnn <= 1.3e-6, resnet-8 <= 1.2e-6, resnet-20 <= 2.3e-6 (cpu, wasm, native); the noise tensors
+// of the linear MLP (values ~3e-8) differ by <= 6e-8 absolute, 6.0e-6 of FLOOR. The issue's
+// bound for one fused step against the unfused one is 1e-5.
+const TOLERANCE = 1e-5;
 
 for (const backend of ["cpu", "wasm", "native"] as BackendName[]) {
   Deno.test(`models: a fused training step equals the unfused one on ${backend}`, async () => {
