@@ -98,8 +98,8 @@ Deno.test("the stability measures after the first update fold the per-step norms
   assertEquals(result.maxGradNormAfterFirst, Math.max(...norms.slice(1)));
   assertEquals(result.gradNormGrowth, Math.max(...norms.slice(1)) / norms[0]);
   // Here step 1's norm is the largest (1.288, then 0.866 at most), as it was in the committed
-  // grids' held-out runs: the max
-  // over all steps is the initialization's, the one after the first update is not.
+  // grids' held-out runs: the max over all steps is the initialization's, the one after the
+  // first update is not.
   assertEquals(result.maxGradNorm, norms[0]);
   assert(result.maxGradNormAfterFirst < result.maxGradNorm && result.gradNormGrowth < 1);
   // One step: nothing after the first update.
