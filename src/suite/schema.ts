@@ -52,7 +52,10 @@ export const RUN_COLUMNS = [
  * committed `results/smoke`, `standard`, `cnn`) have `runs.csv` without them: readers take
  * their value as not recorded (NaN), and such a folder keeps its header when resumed or merged.
  */
-export const STABILITY_COLUMNS: readonly string[] = ["max_grad_norm_after_first", "grad_norm_growth"];
+export const STABILITY_COLUMNS: readonly string[] = [
+  "max_grad_norm_after_first",
+  "grad_norm_growth",
+];
 
 /**
  * The `runs.csv` headers a folder may have, the current one ({@link RUN_COLUMNS}) first, then
