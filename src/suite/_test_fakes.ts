@@ -38,6 +38,8 @@ export function fakeRunFn(
       testSamples: 1000,
       stepsToTarget: null,
       maxGradNorm: diverged ? Infinity : 3,
+      maxGradNormAfterFirst: diverged ? Infinity : 2.5,
+      gradNormGrowth: diverged ? Infinity : 2.5 / 3,
       lossSpikes: 0,
       wallSeconds: 0.01,
       samplesPerSec: 1000,

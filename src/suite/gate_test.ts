@@ -47,6 +47,8 @@ const cell = (
     runs: 10,
     lossSpikes: 0,
     maxGradNorm: 1,
+    maxGradNormAfterFirst: 1,
+    maxGradNormGrowth: 1,
   };
 };
 

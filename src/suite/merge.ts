@@ -13,7 +13,7 @@ import { FolderLock } from "./lock.ts";
 import { kernelDifferences } from "../backend/kernel_identity.ts";
 import type { Meta, ShardSpec } from "./meta.ts";
 import { gridCells, runId } from "./plan.ts";
-import { CURVE_COLUMNS, LAYER_RATE_COLUMNS, RUN_COLUMNS } from "./schema.ts";
+import { CURVE_COLUMNS, LAYER_RATE_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { inShard } from "./shard.ts";
 import { FILES, readResults, ResultsError } from "./store.ts";
@@ -91,6 +91,12 @@ export async function mergeShards(dirs: readonly string[], out: string): Promise
         `${s.dir} ran on other kernels than ${first.dir} (${kernelsDiffer.join("; ")}); ` +
           "merge only shards of one kernel identity (the same --threads and kernel mode on " +
           "machines with the same libraries)",
+      );
+    }
+    if (s.folder.runColumns.join(",") !== first.folder.runColumns.join(",")) {
+      throw new ResultsError(
+        `${s.dir}/${FILES.runs} has other columns than ${first.dir}/${FILES.runs} (made by ` +
+          "another version); merge only shards of one version",
       );
     }
     if (s.shard.count !== count) {
@@ -197,7 +203,11 @@ export async function mergeShards(dirs: readonly string[], out: string): Promise
       `${out}/${FILES.layerRates}`,
       table(LAYER_RATE_COLUMNS, ordered((f) => f.layerRates)),
     );
-    await writeFileAtomic(`${out}/${FILES.runs}`, table(RUN_COLUMNS, entries.map((e) => e.record)));
+    // The shards' header: shards of an older version merge into a folder of that version.
+    await writeFileAtomic(
+      `${out}/${FILES.runs}`,
+      table(first.folder.runColumns, entries.map((e) => e.record)),
+    );
     await writeFileAtomic(`${out}/${FILES.meta}`, JSON.stringify(meta, null, 2) + "\n");
   } finally {
     lock.release();

@@ -9,7 +9,9 @@ import { fakeGridOptions, TEST_VERSIONS, twoMethodGrid } from "./_test_grid.ts";
 import { mergeShards } from "./merge.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
+import { RUN_HEADERS } from "./schema.ts";
 import { readResults, ResultsError } from "./store.ts";
+import { dropStabilityColumns } from "./_test_old_format.ts";
 
 const grid = twoMethodGrid("merge");
 
@@ -105,5 +107,31 @@ Deno.test("readers refuse a runs.csv that mixes two presets", async () => {
     [head, first, rest[0].replace(",merge,", ",smoke,"), ...rest.slice(1)].join("\n"),
   );
   await rejects(readResults(s1), refusedWith(/runs\.csv:3: preset "smoke" after rows of "merge"/));
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("shards of a version before the stability columns merge into a folder of that version", async () => {
+  await useBackend("cpu");
+  const root = await Deno.makeTempDir();
+  const s1 = await shard(root, 1);
+  const s2 = await shard(root, 2);
+  // The reference: today's merge, its runs.csv then written as the older version would.
+  await mergeShards([s1, s2], `${root}/new`);
+  await dropStabilityColumns(`${root}/new`);
+  await dropStabilityColumns(s1);
+  // One old shard and one new: their rows would not fit one header.
+  await rejects(
+    mergeShards([s1, s2], `${root}/mixed`),
+    refusedWith(/runs\.csv has other columns than .*merge only shards of one version/),
+  );
+  assert(!await exists(`${root}/mixed/runs.csv`), "nothing written");
+  await dropStabilityColumns(s2);
+  const merged = await mergeShards([s1, s2], `${root}/old`);
+  assert(merged.rows.every((r) => Number.isNaN(r.maxGradNormAfterFirst + r.gradNormGrowth)));
+  assertEquals((await readResults(`${root}/old`)).runColumns, RUN_HEADERS[1]);
+  assertEquals(
+    await Deno.readTextFile(`${root}/old/runs.csv`),
+    await Deno.readTextFile(`${root}/new/runs.csv`),
+  );
   await Deno.remove(root, { recursive: true });
 });

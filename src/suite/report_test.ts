@@ -10,6 +10,10 @@ import {
 } from "./report.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults } from "./store.ts";
+import { reportMain } from "./cli.ts";
+import { SUMMARY_COLUMNS } from "./tables.ts";
+import { copyResults } from "../cli/_test_cli.ts";
+import { dropStabilityColumns } from "./_test_old_format.ts";
 
 const SMOKE = new URL("../../results/smoke", import.meta.url).pathname;
 
@@ -159,5 +163,49 @@ Deno.test("drawReport names the one-batch plot accuracy_vs_depth", async () => {
     assert(!files.some((f) => f.includes("accuracy_vs_batch")));
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+/** `records` without the summary's stability column (a committed file may or may not have it). */
+const withoutGrowth = (records: Record<string, string>[]) =>
+  records.map(({ max_grad_norm_growth: _, ...rest }) => rest);
+
+Deno.test("committed folders without the stability columns report, pass the protocol check, and keep their summary", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    for (const name of ["smoke", "standard", "cnn"]) {
+      // A copy, as the version before the stability columns wrote it (the committed folders
+      // are such folders; the drop makes sure of it once they are re-made).
+      const dir = await copyResults(name, root);
+      await dropStabilityColumns(dir);
+      const before = await Deno.readTextFile(`${dir}/summary.csv`);
+      const claims = await Deno.readTextFile(`${dir}/claims.csv`);
+      const printed: string[] = [];
+      const log = console.log;
+      console.log = (...m: unknown[]) => printed.push(m.join(" "));
+      let code: number;
+      try {
+        code = await reportMain([dir, "--no-plots", "--check-protocol"]);
+      } finally {
+        console.log = log;
+      }
+      assertEquals(code, 0, printed.join("\n"));
+      assert(printed.includes("protocol check passed"), printed.join("\n"));
+      const after = await Deno.readTextFile(`${dir}/summary.csv`);
+      assertEquals(after.split("\n")[0], SUMMARY_COLUMNS.join(","));
+      // Every column as it was; the stability column added, empty: not recorded.
+      assertEquals(withoutGrowth(parseCsv(after)), withoutGrowth(parseCsv(before)));
+      assert(parseCsv(after).every((r) => r.max_grad_norm_growth === ""), name);
+      if (!before.split("\n")[0].includes("max_grad_norm_growth")) {
+        const [head, ...lines] = before.trimEnd().split("\n");
+        assertEquals(
+          after,
+          [`${head},max_grad_norm_growth`, ...lines.map((l) => `${l},`)].join("\n") + "\n",
+        );
+      }
+      assertEquals(await Deno.readTextFile(`${dir}/claims.csv`), claims);
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -16,7 +16,9 @@ import {
   reproduceFolder,
 } from "./reproduce.ts";
 import { reproduceMain } from "./reproduce_cli.ts";
-import { runRowFromRecord } from "./schema.ts";
+import { RUN_COLUMNS, runRowFromRecord, STABILITY_COLUMNS } from "./schema.ts";
+import { fakeRunFn } from "./_test_fakes.ts";
+import { dropStabilityColumns } from "./_test_old_format.ts";
 import { assertOneLine, cli, copyResults, inResults } from "../cli/_test_cli.ts";
 
 const SMOKE_DIR = new URL("../../results/smoke", import.meta.url).pathname;
@@ -104,6 +106,37 @@ Deno.test("a hand-edited committed smoke value fails the check, naming run, colu
     assert(csv.includes(`${edited.run_id},final_test_accuracy,${fake},${was},`), csv);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a column a folder does not record is not compared; one it records is", async () => {
+  // The fake run (_test_fakes.ts) records 2.5 after the first step: only which columns are
+  // compared matters here, so nothing is trained.
+  const root = await Deno.makeTempDir();
+  try {
+    const dir = await copyResults("smoke", root);
+    await dropStabilityColumns(dir); // as a version before the stability columns wrote it
+    const [cheap] = await cheapSmokeRows();
+    const runIds = [cheap.run_id];
+    const old = await reproduceFolder({ dir, runIds, runFn: fakeRunFn() });
+    assert(old.rows.some((d) => d.column === "max_grad_norm"));
+    assertEquals(old.rows.filter((d) => STABILITY_COLUMNS.includes(d.column)), []);
+    // The same folder with the columns recorded (as 1): compared, and here they differ.
+    const records = (await readCommitted(dir)).records;
+    const cell = (r: Record<string, string>, c: string) =>
+      STABILITY_COLUMNS.includes(c) ? "1" : r[c];
+    await Deno.writeTextFile(
+      `${dir}/runs.csv`,
+      toCsv([[...RUN_COLUMNS], ...records.map((r) => RUN_COLUMNS.map((c) => cell(r, c)))]),
+    );
+    const recorded = await reproduceFolder({ dir, runIds, runFn: fakeRunFn() });
+    assertEquals(
+      recorded.mismatches.filter((d) => STABILITY_COLUMNS.includes(d.column))
+        .map((d) => [d.column, d.committed, d.reproduced]),
+      [["max_grad_norm_after_first", "1", "2.5"], ["grad_norm_growth", "1", String(2.5 / 3)]],
+    );
+  } finally {
+    await Deno.remove(root, { recursive: true });
   }
 });
 

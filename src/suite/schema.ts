@@ -35,6 +35,8 @@ export const RUN_COLUMNS = [
   "search",
   "steps_to_target",
   "max_grad_norm",
+  "max_grad_norm_after_first",
+  "grad_norm_growth",
   "loss_spikes",
   "wall_seconds",
   "samples_per_sec",
@@ -44,6 +46,25 @@ export const RUN_COLUMNS = [
   "git_commit",
   "finished_at",
 ] as const;
+
+/**
+ * The stability columns after the first update. Folders made before they existed (the
+ * committed `results/smoke`, `standard`, `cnn`) have `runs.csv` without them: readers take
+ * their value as not recorded (NaN), and such a folder keeps its header when resumed or merged.
+ */
+export const STABILITY_COLUMNS: readonly string[] = [
+  "max_grad_norm_after_first",
+  "grad_norm_growth",
+];
+
+/**
+ * The `runs.csv` headers a folder may have, the current one ({@link RUN_COLUMNS}) first, then
+ * those of older versions that are still read.
+ */
+export const RUN_HEADERS: readonly (readonly string[])[] = [
+  RUN_COLUMNS,
+  RUN_COLUMNS.filter((c) => !STABILITY_COLUMNS.includes(c)),
+];
 
 /** Columns of `curves.csv`, in file order. */
 export const CURVE_COLUMNS = [
@@ -131,8 +152,14 @@ export interface RunRow {
   search: string;
   /** The `steps_to_target` column. */
   stepsToTarget: number | null;
-  /** The `max_grad_norm` column. */
+  /** The `max_grad_norm` column: the largest global gradient norm, step 1 included. */
   maxGradNorm: number;
+  /** The `max_grad_norm_after_first` column: the largest of steps 2 and later (NaN where the
+   * folder does not record it). */
+  maxGradNormAfterFirst: number;
+  /** The `grad_norm_growth` column: `max_grad_norm_after_first` over step 1's norm (NaN where
+   * the folder does not record it). */
+  gradNormGrowth: number;
   /** The `loss_spikes` column. */
   lossSpikes: number;
   /** The `wall_seconds` column. */
@@ -186,18 +213,23 @@ export function parseNumber(cell: string | undefined): number {
   return Number(cell);
 }
 
-/** `row` as CSV cells in {@link RUN_COLUMNS} order. Newlines in text become spaces so every
- * record is exactly one line (the resume logic relies on it). */
-export function runRowCells(row: RunRow): string[] {
+/** `row` as CSV cells in `columns` order (default {@link RUN_COLUMNS}; a folder of an older
+ * version passes its own header). Newlines in text become spaces so every record is exactly
+ * one line (the resume logic relies on it). */
+export function runRowCells(
+  row: RunRow,
+  columns: readonly string[] = RUN_COLUMNS,
+): string[] {
   const r = row as unknown as Record<string, unknown>;
-  return RUN_COLUMNS.map((c) => {
+  return columns.map((c) => {
     const v = r[camel(c)];
     if (STRING_COLUMNS.has(c)) return String(v ?? "").replace(/[\r\n]+/g, " ");
     return formatNumber(v as number | null);
   });
 }
 
-/** A parsed `runs.csv` record (column name to cell) as a typed row. */
+/** A parsed `runs.csv` record (column name to cell) as a typed row; a column the record lacks
+ * (a folder of an older version) reads as an empty cell: NaN, or "" for text. */
 export function runRowFromRecord(record: Record<string, string>): RunRow {
   const out: Record<string, unknown> = {};
   for (const c of RUN_COLUMNS) {

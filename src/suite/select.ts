@@ -125,8 +125,14 @@ export interface CellSummary {
   readonly runs: number;
   /** Loss spikes summed over the held-out runs. */
   readonly lossSpikes: number;
-  /** Largest gradient norm of the held-out runs. */
+  /** Largest gradient norm of the held-out runs (step 1 included: often the initialization's,
+   * which every method of a seed shares). */
   readonly maxGradNorm: number;
+  /** Largest `max_grad_norm_after_first` of the held-out runs that did not end as error; NaN
+   * when one of them does not record it (a folder of an older version). */
+  readonly maxGradNormAfterFirst: number;
+  /** Largest `grad_norm_growth` of the same runs (NaN likewise). */
+  readonly maxGradNormGrowth: number;
 }
 
 /**
@@ -197,6 +203,12 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
       runs: cellRows.length,
       lossSpikes: heldOut.reduce((s, r) => s + (r.lossSpikes || 0), 0),
       maxGradNorm: heldOut.length ? Math.max(...heldOut.map((r) => r.maxGradNorm)) : NaN,
+      // Math.max is NaN when any value is: a run that does not record it leaves the cell
+      // without a value rather than with the max of the others.
+      maxGradNormAfterFirst: scored.length
+        ? Math.max(...scored.map((r) => r.maxGradNormAfterFirst))
+        : NaN,
+      maxGradNormGrowth: scored.length ? Math.max(...scored.map((r) => r.gradNormGrowth)) : NaN,
     });
   }
   return out.sort((a, b) =>

@@ -31,11 +31,12 @@ import {
   CURVE_COLUMNS,
   LAYER_RATE_COLUMNS,
   RUN_COLUMNS,
+  RUN_HEADERS,
   runRowCells,
   runRowFromRecord,
 } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
-import { dropPartialLine, readTable, ResultsError } from "./table.ts";
+import { dropPartialLine, headerOf, readTable, ResultsError } from "./table.ts";
 import type { CellKind, TableRecord } from "./table.ts";
 import type { GridSpec } from "./types.ts";
 import { describeKernels, kernelDifferences } from "../backend/kernel_identity.ts";
@@ -75,6 +76,8 @@ const RUN_KINDS: Record<string, CellKind> = {
   test_samples: "count",
   steps_to_target: "count?",
   max_grad_norm: "nonneg?",
+  max_grad_norm_after_first: "nonneg?",
+  grad_norm_growth: "nonneg?",
   loss_spikes: "count",
   wall_seconds: "nonneg",
   samples_per_sec: "nonneg?",
@@ -126,8 +129,11 @@ async function readIfThere(path: string): Promise<string | undefined> {
 export interface ResultsFolder {
   /** `runs.csv`, typed, in file order. */
   readonly rows: RunRow[];
-  /** `runs.csv`, cell by cell as written. */
+  /** `runs.csv`, cell by cell as written: only the columns of {@link runColumns}. */
   readonly runRecords: Record<string, string>[];
+  /** The header of `runs.csv`: `RUN_COLUMNS`, or that of the older version that made the
+   * folder (one of `RUN_HEADERS`), whose rows lack the columns added since. */
+  readonly runColumns: readonly string[];
   /** `curves.csv` rows of finished runs. */
   readonly curves: Record<string, string>[];
   /** `layer_rates.csv` rows of finished runs. */
@@ -211,7 +217,9 @@ async function readFolder(dir: string, runsText: string): Promise<
   Omit<ResultsFolder, "meta"> & { runLines: number[]; partial: boolean }
 > {
   const runsPath = `${dir}/${FILES.runs}`;
-  const runs = readTable(runsPath, dropPartialLine(runsText), RUN_COLUMNS, RUN_KINDS);
+  // A folder made by an older version is read with its own header (newer columns: NaN).
+  const runColumns = headerOf(runsText, RUN_HEADERS);
+  const runs = readTable(runsPath, dropPartialLine(runsText), runColumns, RUN_KINDS);
   const ids = new Set<string>();
   for (const { cells, line } of runs) {
     if (ids.has(cells.run_id)) {
@@ -257,6 +265,7 @@ async function readFolder(dir: string, runsText: string): Promise<
   return {
     rows: runRecords.map(runRowFromRecord),
     runRecords,
+    runColumns,
     runLines: runs.map((r) => r.line),
     curves,
     layerRates,
@@ -301,6 +310,7 @@ export async function readResults(dir: string): Promise<ResultsFolder> {
   return {
     rows: folder.rows,
     runRecords: folder.runRecords,
+    runColumns: folder.runColumns,
     curves: folder.curves,
     layerRates: folder.layerRates,
     meta,
@@ -461,6 +471,7 @@ function retried(rows: readonly RunRow[]): Set<string> {
 export class ResultsStore {
   readonly #dir: string;
   readonly #rows: RunRow[];
+  readonly #runColumns: readonly string[];
   readonly #ids: Set<string>;
   readonly #lock: FolderLock;
   readonly #options: StoreOptions;
@@ -474,6 +485,7 @@ export class ResultsStore {
   private constructor(
     dir: string,
     rows: RunRow[],
+    runColumns: readonly string[],
     lock: FolderLock,
     options: StoreOptions,
     previous: Meta | undefined,
@@ -481,6 +493,7 @@ export class ResultsStore {
   ) {
     this.#dir = dir;
     this.#rows = rows;
+    this.#runColumns = runColumns;
     this.#ids = new Set(rows.map((r) => r.runId));
     this.#lock = lock;
     this.#options = options;
@@ -523,8 +536,8 @@ export class ResultsStore {
     try {
       const previous = await checkFolder(dir, options);
       checkKernels(dir, previous, options.kernels);
-      const { rows, retriedErrors } = await ResultsStore.#repair(dir, options);
-      return new ResultsStore(dir, rows, lock, options, previous, retriedErrors);
+      const { rows, runColumns, retriedErrors } = await ResultsStore.#repair(dir, options);
+      return new ResultsStore(dir, rows, runColumns, lock, options, previous, retriedErrors);
     } catch (e) {
       lock.release();
       throw e;
@@ -534,7 +547,7 @@ export class ResultsStore {
   static async #repair(
     dir: string,
     options: StoreOptions,
-  ): Promise<{ rows: RunRow[]; retriedErrors: number }> {
+  ): Promise<{ rows: RunRow[]; runColumns: readonly string[]; retriedErrors: number }> {
     const folder = await readOwnRows(dir, options);
     const drop = options.retryErrors ? retried(folder.rows) : new Set<string>();
     const keep = (c: Record<string, string>) => !drop.has(c.run_id);
@@ -543,7 +556,9 @@ export class ResultsStore {
     const files: [string, readonly string[], Record<string, string>[], boolean][] = [
       [FILES.curves, CURVE_COLUMNS, folder.curves, true],
       [FILES.layerRates, LAYER_RATE_COLUMNS, folder.layerRates, true],
-      [FILES.runs, RUN_COLUMNS, folder.runRecords, false],
+      // A folder keeps the header it was started with: one made by an older version gets
+      // its new rows without the columns added since, so no column is half recorded.
+      [FILES.runs, folder.runColumns, folder.runRecords, false],
     ];
     for (const [file, columns, records] of files) {
       const path = `${dir}/${file}`;
@@ -553,7 +568,11 @@ export class ResultsStore {
       // Rewritten only when it changed: a dropped partial line, orphan rows, retried rows.
       if (await readIfThere(path) !== text) await writeFileAtomic(path, text);
     }
-    return { rows: folder.rows.filter((r) => !drop.has(r.runId)), retriedErrors };
+    return {
+      rows: folder.rows.filter((r) => !drop.has(r.runId)),
+      runColumns: folder.runColumns,
+      retriedErrors,
+    };
   }
 
   /** The folder. */
@@ -621,8 +640,9 @@ export class ResultsStore {
 
   /**
    * Records one finished run: its curve rows and layer-rate rows (cells in
-   * {@link CURVE_COLUMNS} / {@link LAYER_RATE_COLUMNS} order) first, then its run row. The
-   * first append of a start writes its `meta.json` (or its resume record) first.
+   * {@link CURVE_COLUMNS} / {@link LAYER_RATE_COLUMNS} order) first, then its run row, in the
+   * columns of the folder's `runs.csv` header. The first append of a start writes its
+   * `meta.json` (or its resume record) first.
    */
   async append(
     row: RunRow,
@@ -634,8 +654,15 @@ export class ResultsStore {
     if (this.#appended === 0) await this.#writeMeta(this.#startMeta());
     await appendDurably(`${this.#dir}/${FILES.curves}`, toCsv(curveRows));
     await appendDurably(`${this.#dir}/${FILES.layerRates}`, toCsv(layerRateRows));
-    await appendDurably(`${this.#dir}/${FILES.runs}`, toCsv([runRowCells(row)]));
-    this.#rows.push(row);
+    const cells = runRowCells(row, this.#runColumns);
+    await appendDurably(`${this.#dir}/${FILES.runs}`, toCsv([cells]));
+    // The row as the file records it: a folder of an older version lacks some columns, and
+    // its rows read back NaN there, now as after a resume.
+    this.#rows.push(
+      this.#runColumns === RUN_COLUMNS
+        ? row
+        : runRowFromRecord(Object.fromEntries(this.#runColumns.map((c, i) => [c, cells[i]]))),
+    );
     this.#ids.add(row.runId);
     this.#appended++;
   }

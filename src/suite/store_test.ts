@@ -10,12 +10,15 @@ import { fakeRunFn } from "./_test_fakes.ts";
 import { fakeGridOptions, TEST_VERSIONS, twoMethodGrid } from "./_test_grid.ts";
 import { FolderBusyError, FolderLock, LOCK_FILE } from "./lock.ts";
 import { runId } from "./plan.ts";
-import { CURVE_COLUMNS, RUN_COLUMNS } from "./schema.ts";
+import { CURVE_COLUMNS, RUN_COLUMNS, RUN_HEADERS, STABILITY_COLUMNS } from "./schema.ts";
+import type { RunRow } from "./schema.ts";
+import { dropStabilityColumns } from "./_test_old_format.ts";
 import { runGrid } from "./runner.ts";
 import type { GridRunOptions } from "./runner.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults, ResultsError, ResultsStore } from "./store.ts";
 import { summaryTables } from "./summary.ts";
+import { summaryCsv } from "./tables.ts";
 
 const grid = twoMethodGrid("store");
 
@@ -137,6 +140,7 @@ Deno.test("every bad line stops resume and readers at file:line", async () => {
       ["steps", "2.5", "an integer >= 0"],
       ["wall_seconds", "-1", "a finite number >= 0"],
       ["test_samples", "", "an integer >= 0"],
+      ["grad_norm_growth", "-1", "a number >= 0, inf or empty"],
     ] as const).map(([column, value, allowed]): [string, () => Promise<void>, RegExp] => [
       `${column} out of range`,
       () =>
@@ -257,4 +261,58 @@ Deno.test("--retry-errors runs error rows again; the summary shows errors as err
   assert(after.rows.every((r) => r.status === "ok"));
   assertEquals(after.meta?.resumes?.at(-1)?.retriedErrors, errors);
   await Deno.remove(out, { recursive: true });
+});
+
+/** `rows` without the stability fields and the finish time, for comparing two folders. */
+const withoutStability = (rows: readonly RunRow[]) =>
+  rows.map(({ maxGradNormAfterFirst: _a, gradNormGrowth: _g, finishedAt: _f, ...rest }) => rest);
+
+Deno.test("a folder of a version before the stability columns is read, resumed and kept in its format", async () => {
+  await useBackend("cpu");
+  const fresh = await finishedFolder();
+  const current = await readResults(fresh);
+  assertEquals(current.runColumns, RUN_COLUMNS);
+  // The fake run's values (_test_fakes.ts): 2.5 after the first step, 2.5 / 3 of step 1's.
+  assert(current.rows.some((r) => r.status === "ok"));
+  for (const r of current.rows.filter((r) => r.status === "ok")) {
+    assertEquals([r.maxGradNormAfterFirst, r.gradNormGrowth], [2.5, 2.5 / 3]);
+  }
+
+  const out = await Deno.makeTempDir();
+  await runGrid(options(out, { maxRuns: 5 }));
+  await dropStabilityColumns(out);
+  const oldText = await Deno.readTextFile(`${out}/runs.csv`);
+  const old = await readResults(out);
+  assertEquals(old.runColumns, RUN_HEADERS[1]);
+  assertEquals(old.rows.length, 5);
+  // Not recorded: NaN in the rows, absent from the records (reproduce compares only those).
+  assert(old.rows.every((r) => Number.isNaN(r.maxGradNormAfterFirst + r.gradNormGrowth)));
+  assert(old.runRecords.every((r) => STABILITY_COLUMNS.every((c) => !(c in r))));
+  // Everything else reads as before.
+  assertEquals(withoutStability(old.rows), withoutStability(current.rows.slice(0, 5)));
+
+  // Resumed by this version: the same runs as a fresh folder, appended in the folder's own
+  // columns; the rows the grid returns are those the file holds.
+  const resumed = await runGrid(options(out));
+  assert(resumed.complete && resumed.ran > 0);
+  const text = await Deno.readTextFile(`${out}/runs.csv`);
+  assert(text.startsWith(oldText), "the old rows stay as they were");
+  const after = await readResults(out);
+  assertEquals(after.runColumns, RUN_HEADERS[1]);
+  assertEquals(withoutStability(after.rows), withoutStability(current.rows));
+  assertEquals(withoutStability(resumed.rows), withoutStability(after.rows));
+  assert(resumed.rows.every((r) => Number.isNaN(r.maxGradNormAfterFirst)));
+  // A start that adds nothing leaves runs.csv as it was.
+  assertEquals((await runGrid(options(out))).ran, 0);
+  assertEquals(await Deno.readTextFile(`${out}/runs.csv`), text);
+
+  // summary.csv: the same as the fresh folder's, but an empty max_grad_norm_growth.
+  const summary = (rows: readonly RunRow[]) => summaryCsv(summarizeCells(rows)).trim().split("\n");
+  const lastCell = (lines: string[]) => lines.map((l) => l.slice(l.lastIndexOf(",") + 1));
+  const upTo = (lines: string[]) => lines.map((l) => l.slice(0, l.lastIndexOf(",")));
+  assertEquals(upTo(summary(after.rows)), upTo(summary(current.rows)));
+  assertEquals(lastCell(summary(after.rows)).slice(1), summary(after.rows).slice(1).map(() => ""));
+  assert(lastCell(summary(current.rows)).slice(1).every((c) => Number(c) > 0));
+  await Deno.remove(out, { recursive: true });
+  await Deno.remove(fresh, { recursive: true });
 });

@@ -87,6 +87,30 @@ export function dropPartialLine(text: string): string {
 }
 
 /**
+ * Which of the accepted `headers` CSV `text` starts with (a file written by this version or
+ * by an older one): the first when the text is empty or starts with none of them, so that
+ * {@link readTable} then refuses it naming the current header.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { headerOf } from "./table.ts";
+ * const headers = [["a", "b", "c"], ["a", "c"]];
+ * assertEquals(headerOf("a,c\n1,2\n", headers), ["a", "c"]);
+ * assertEquals(headerOf("", headers), ["a", "b", "c"]);
+ * assertEquals(headerOf("x\n", headers), ["a", "b", "c"]);
+ * ```
+ */
+export function headerOf(
+  text: string,
+  headers: readonly (readonly string[])[],
+): readonly string[] {
+  const end = text.indexOf("\n");
+  const line = (end < 0 ? text : text.slice(0, end)).replace(/\r$/, "");
+  return headers.find((h) => h.join(",") === line) ?? headers[0];
+}
+
+/**
  * Parses and checks CSV `text` (the contents of `path`, a trailing partial line already
  * dropped) against `columns` and their `kinds`. An empty text is an empty table.
  *

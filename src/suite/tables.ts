@@ -15,7 +15,9 @@ export const TABLE_FILES = { summary: "summary.csv", claims: "claims.csv" } as c
 
 /** Columns of `summary.csv`: one row per cell; `mean`, `sd`, `ci_low`, `ci_high` over the
  * held-out seeds (Student-t 95% interval of the mean), `diverged` held-out runs, then the
- * search: the tuned rate, how many rates were tried, and `cap_hit`. */
+ * search: the tuned rate, how many rates were tried, and `cap_hit`; last the stability
+ * after the first update, `max_grad_norm_growth`: the largest `grad_norm_growth` of the
+ * held-out runs (empty for a folder whose `runs.csv` does not record it). */
 export const SUMMARY_COLUMNS = [
   "method",
   "batch_size",
@@ -32,6 +34,7 @@ export const SUMMARY_COLUMNS = [
   "rates_tried",
   "cap_hit",
   "diverged_all_runs",
+  "max_grad_norm_growth",
 ] as const;
 
 /** Columns of `claims.csv`: one row per (claim, depth, batch size, baseline); `mean_diff`
@@ -89,6 +92,7 @@ export function summaryCsv(cells: readonly CellSummary[]): string {
       String(c.ratesTried),
       String(c.capHit),
       String(c.diverged),
+      round(c.maxGradNormGrowth),
     ]),
   ]);
 }

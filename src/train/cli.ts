@@ -204,6 +204,8 @@ export async function main(args: string[]): Promise<number> {
     samplesPerSec: result.samplesPerSec,
     wallSeconds: result.wallSeconds,
     maxGradNorm: result.maxGradNorm,
+    maxGradNormAfterFirst: result.maxGradNormAfterFirst,
+    gradNormGrowth: result.gradNormGrowth,
     ...(result.error !== undefined ? { error: result.error } : {}),
     ...(profile !== undefined && v.json ? { profile } : {}),
   };

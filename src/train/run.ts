@@ -9,7 +9,7 @@ import { buildModel } from "../models/build.ts";
 import type { Model } from "../models/types.ts";
 import { ChainOptimizer, inheritsFrom } from "../optim/optimizer.ts";
 import { accuracy } from "./evaluate.ts";
-import { LossMonitor } from "./stability.ts";
+import { GradNormTracker, LossMonitor } from "./stability.ts";
 import { trainStep } from "./step.ts";
 import type { CurvePoint, RunConfig, RunResult, RunStatus } from "./types.ts";
 
@@ -95,7 +95,7 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
   let error: string | undefined;
   let step = 0;
   let trainSeconds = 0;
-  let maxGradNorm = 0;
+  const gradNorms = new GradNormTracker();
   let stepsToTarget: number | null = null;
   let bestTestAccuracy = NaN;
   let lastTestAccuracy = NaN;
@@ -122,9 +122,7 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
       const loss = row[0];
       intervalLoss += loss;
       intervalSteps++;
-      const globalNorm = row[width - 1];
-      if (Number.isFinite(globalNorm)) maxGradNorm = Math.max(maxGradNorm, globalNorm);
-      else maxGradNorm = Infinity;
+      gradNorms.push(row[width - 1]);
       lastNorms = row.slice(1);
       if (monitor.push(loss)) diverged = true;
     }
@@ -227,7 +225,9 @@ export async function trainRun(config: RunConfig): Promise<RunResult> {
     valSamples: dataset.validation?.count ?? 0,
     testSamples: dataset.test.count,
     stepsToTarget,
-    maxGradNorm,
+    maxGradNorm: gradNorms.max,
+    maxGradNormAfterFirst: gradNorms.maxAfterFirst,
+    gradNormGrowth: gradNorms.growth,
     lossSpikes: monitor.spikes,
     wallSeconds: trainSeconds,
     samplesPerSec: trainSeconds > 0 ? (step * batchSize) / trainSeconds : 0,

@@ -70,8 +70,41 @@ Deno.test("a diverging run ends as `diverged`, not as an exception", async () =>
   const result = await trainRun(config({ makeOptimizer: () => tf.train.sgd(1e6), epochs: 5 }));
   assertEquals(result.status, "diverged");
   assert(result.steps < 40, `stopped early at step ${result.steps}`);
+  // Its norms went non-finite after the first update.
+  assertEquals(
+    [result.maxGradNorm, result.maxGradNormAfterFirst, result.gradNormGrowth],
+    [Infinity, Infinity, Infinity],
+  );
   assert(Number.isNaN(result.finalTestAccuracy));
   assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("the stability measures after the first update fold the per-step norms", async () => {
+  // Evaluating after every step makes the curve hold every step's global norm.
+  const before = tf.memory().numTensors;
+  const result = await trainRun(config({
+    model: { kind: "mlp", depth: 2, width: 16, seed: 1 },
+    makeOptimizer: () => tf.train.sgd(0.5),
+    steps: 6,
+    evalEvery: 1,
+    evalSamples: 32,
+  }));
+  assertEquals(tf.memory().numTensors, before);
+  assertEquals(result.status, "ok");
+  const norms = result.curve.map((p) => p.gradNorm);
+  assertEquals(result.curve.map((p) => p.step), [1, 2, 3, 4, 5, 6]);
+  assert(norms.every((n) => n > 0 && Number.isFinite(n)));
+  assertEquals(result.maxGradNorm, Math.max(...norms));
+  assertEquals(result.maxGradNormAfterFirst, Math.max(...norms.slice(1)));
+  assertEquals(result.gradNormGrowth, Math.max(...norms.slice(1)) / norms[0]);
+  // Here step 1's norm is the largest (1.288, then 0.866 at most), as it was in the committed
+  // grids' held-out runs: the max over all steps is the initialization's, the one after the
+  // first update is not.
+  assertEquals(result.maxGradNorm, norms[0]);
+  assert(result.maxGradNormAfterFirst < result.maxGradNorm && result.gradNormGrowth < 1);
+  // One step: nothing after the first update.
+  const one = await trainRun(config({ steps: 1 }));
+  assertEquals([one.steps, one.maxGradNormAfterFirst, one.gradNormGrowth], [1, NaN, NaN]);
 });
 
 Deno.test("targetAccuracy records the first evaluation step that reached it", async () => {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws as assertThrows } from "node:assert/strict";
-import { LossMonitor, median } from "./stability.ts";
+import { GradNormTracker, LossMonitor, median } from "./stability.ts";
 
 Deno.test("median of odd and even lists", () => {
   assertEquals(median([3, 1, 2]), 2);
@@ -28,4 +28,36 @@ Deno.test("LossMonitor counts spikes only against a full-enough window", () => {
 
 Deno.test("LossMonitor refuses a divergence factor <= 1", () => {
   assertThrows(() => new LossMonitor(1), /divergenceFactor must be > 1, got 1/);
+});
+
+/** A tracker fed `norms` in step order. */
+function tracked(norms: number[]): GradNormTracker {
+  const t = new GradNormTracker();
+  for (const n of norms) t.push(n);
+  return t;
+}
+
+Deno.test("GradNormTracker: step 1 counts in max only; growth is relative to step 1", () => {
+  // Step 1 the largest, as at an exploding initialization: max is step 1's, the others not.
+  const t = tracked([10, 4, 6, 5]);
+  assertEquals([t.max, t.maxAfterFirst, t.growth], [10, 6, 0.6]);
+  const rising = tracked([2, 3, 7]);
+  assertEquals([rising.max, rising.maxAfterFirst, rising.growth], [7, 7, 3.5]);
+});
+
+Deno.test("GradNormTracker: a non-finite norm makes the maxima covering it Infinity", () => {
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const later = tracked([2, 3, bad, 1]);
+    assertEquals([later.max, later.maxAfterFirst, later.growth], [Infinity, Infinity, Infinity]);
+    // Non-finite at step 1 only: after the first update the norms were finite.
+    const first = tracked([bad, 3, 1]);
+    assertEquals([first.max, first.maxAfterFirst, first.growth], [Infinity, 3, Infinity]);
+  }
+});
+
+Deno.test("GradNormTracker: fewer than 2 steps have no measure after the first", () => {
+  const none = tracked([]);
+  assertEquals([none.max, none.maxAfterFirst, none.growth], [0, NaN, NaN]);
+  const one = tracked([5]);
+  assertEquals([one.max, one.maxAfterFirst, one.growth], [5, NaN, NaN]);
 });

@@ -89,8 +89,14 @@ export interface RunResult {
   /** First step at which accuracy (validation when there is a split) reached the target, or
    * null. */
   readonly stepsToTarget: number | null;
-  /** Largest global gradient norm seen. */
+  /** Largest global gradient norm seen, step 1 included (so often the initialization's). */
   readonly maxGradNorm: number;
+  /** Largest global gradient norm of steps 2 and later: after the first update, where the
+   * methods' weights differ. Infinity when one was not finite; NaN with fewer than 2 steps. */
+  readonly maxGradNormAfterFirst: number;
+  /** `maxGradNormAfterFirst` divided by step 1's norm (scale-free; Infinity when either was
+   * not finite; NaN with fewer than 2 steps). */
+  readonly gradNormGrowth: number;
   /** Steps whose loss exceeded 2x the running median of recent losses. */
   readonly lossSpikes: number;
   /** Wall-clock seconds of training (evaluation excluded). */
