@@ -83,7 +83,8 @@ export function name(s: string): number[] {
 }
 
 /** A value type of the binary format. */
-export const ValType = Object.freeze({ i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b });
+export const ValType: Readonly<{ i32: number; f32: number; f64: number; v128: number }> = Object
+  .freeze({ i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b });
 
 /** One exported function of a {@link memoryModule}. */
 export interface WasmFunction {

@@ -35,55 +35,55 @@ export const addTo = (i: number, step: number): number[] => [
 ];
 
 /** `loop` with no result (a `br_if 0` inside jumps back to its start). */
-export const LOOP = [0x03, 0x40];
+export const LOOP: readonly number[] = [0x03, 0x40];
 /** `end` of a block, loop or if. */
-export const END = [0x0b];
+export const END: readonly number[] = [0x0b];
 /** `br_if 0`: to the innermost loop's start when the i32 on the stack is not 0. */
-export const BR_IF_0 = [0x0d, 0];
+export const BR_IF_0: readonly number[] = [0x0d, 0];
 
 /** `i32.add`. */
-export const I32_ADD = [0x6a];
+export const I32_ADD: readonly number[] = [0x6a];
 /** `i32.lt_u`. */
-export const I32_LT_U = [0x49];
+export const I32_LT_U: readonly number[] = [0x49];
 
 /** `f32.load` (4-byte aligned). */
-export const F32_LOAD = [0x2a, ...memarg(2)];
+export const F32_LOAD: readonly number[] = [0x2a, ...memarg(2)];
 /** `f64.promote_f32`: exact. */
-export const F64_PROMOTE_F32 = [0xbb];
+export const F64_PROMOTE_F32: readonly number[] = [0xbb];
 /** `f64.add`. */
-export const F64_ADD = [0xa0];
+export const F64_ADD: readonly number[] = [0xa0];
 /** `f64.mul`. */
-export const F64_MUL = [0xa2];
+export const F64_MUL: readonly number[] = [0xa2];
 
 /** `v128.load` of two float64 (8-byte aligned). */
-export const V128_LOAD = [...simd(0x00), ...memarg(3)];
+export const V128_LOAD: readonly number[] = [...simd(0x00), ...memarg(3)];
 /** `v128.store` of two float64 (8-byte aligned). */
-export const V128_STORE = [...simd(0x0b), ...memarg(3)];
+export const V128_STORE: readonly number[] = [...simd(0x0b), ...memarg(3)];
 /** `v128.const` of sixteen zero bytes (two +0.0 float64). */
-export const V128_ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+export const V128_ZERO: readonly number[] = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 /** `v128.bitselect`: lanes of the first operand where the third's bits are 1, else the second's. */
-export const V128_BITSELECT = simd(0x52);
+export const V128_BITSELECT: readonly number[] = simd(0x52);
 /** `v128.load64_zero` of two float32 (4-byte aligned) into the low half. */
-export const LOAD_2_F32 = [...simd(0x5d), ...memarg(2)];
+export const LOAD_2_F32: readonly number[] = [...simd(0x5d), ...memarg(2)];
 /** `v128.store64_lane 0`: the low two float32 (4-byte aligned). */
-export const STORE_2_F32 = [...simd(0x5b), ...memarg(2), 0];
+export const STORE_2_F32: readonly number[] = [...simd(0x5b), ...memarg(2), 0];
 /** `f64x2.promote_low_f32x4`: the low two float32 as float64, exact. */
-export const F64X2_PROMOTE_LOW = simd(0x5f);
+export const F64X2_PROMOTE_LOW: readonly number[] = simd(0x5f);
 /** `f32x4.demote_f64x2_zero`: both float64 rounded to float32 (ties to even), as `Math.fround`. */
-export const F32X4_DEMOTE_ZERO = simd(0x5e);
+export const F32X4_DEMOTE_ZERO: readonly number[] = simd(0x5e);
 /** `f64x2.splat` of the float64 on the stack. */
-export const F64X2_SPLAT = simd(0x14);
+export const F64X2_SPLAT: readonly number[] = simd(0x14);
 /** `f64x2.extract_lane l`. */
 export const f64x2ExtractLane = (lane: number): number[] => [...simd(0x21), lane];
 /** `f64x2.replace_lane l`. */
 export const f64x2ReplaceLane = (lane: number): number[] => [...simd(0x22), lane];
 /** `f64x2.gt`: all ones in a lane where the first operand is greater (false for NaN). */
-export const F64X2_GT = simd(0x4a);
+export const F64X2_GT: readonly number[] = simd(0x4a);
 /** `f64x2.abs`: clears the sign bit, as `Math.abs`. */
-export const F64X2_ABS = simd(0xec);
+export const F64X2_ABS: readonly number[] = simd(0xec);
 /** `f64x2.add`. */
-export const F64X2_ADD = simd(0xf0);
+export const F64X2_ADD: readonly number[] = simd(0xf0);
 /** `f64x2.sub`. */
-export const F64X2_SUB = simd(0xf1);
+export const F64X2_SUB: readonly number[] = simd(0xf1);
 /** `f64x2.mul`. */
-export const F64X2_MUL = simd(0xf2);
+export const F64X2_MUL: readonly number[] = simd(0xf2);

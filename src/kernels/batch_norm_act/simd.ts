@@ -224,8 +224,10 @@ export const BATCH_NORM_SIMD_WASM: Uint8Array<ArrayBuffer> = memoryModule([
 
 const exportsOn = perMemory(BATCH_NORM_SIMD_WASM);
 
-type Floats = Float32Array;
-type Table = Float64Array;
+/** A float32 tensor's data on the heap. */
+export type Floats = Float32Array;
+/** A per-channel float64 table on the heap. */
+export type Table = Float64Array;
 
 /**
  * The four loops over `n` rows of `c` channels, on views of one heap (float32 tensors,
