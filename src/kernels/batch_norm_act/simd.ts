@@ -14,6 +14,9 @@
  * rounds as there. `Math.abs` is `f64x2.abs`; the ReLU mask `+(y > 0) | pass` is a 1.0 or
  * `pass` chosen by `f64x2.gt` + `v128.bitselect`, then MULTIPLIED into `dy` as the
  * JavaScript does, so a masked-out negative `dy` gives -0 and an infinite one NaN there too.
+ * The one thing not followed is which NaN an operation on two NaN returns (the sign of a
+ * NaN output): JavaScript does not fix it, and V8's interpreter and optimized code differ
+ * (../_test_bits.ts); both bodies give NaN in the same places.
  *
  * Layout: `x` and the other full-size tensors are `[n, c]` row-major float32 (any leading
  * axes folded into `n`); the per-channel tables (shift, sums, scale, offset, ...) are float64

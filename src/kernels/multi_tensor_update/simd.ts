@@ -8,7 +8,9 @@
  *
  * Bit for bit the JavaScript loops, with float64 lanes and each JavaScript operation as one
  * IEEE operation in the same order and with the same operands (no reassociation, no fused
- * multiply-add; float32 stores round as a `Float32Array` store does):
+ * multiply-add; float32 stores round as a `Float32Array` store does). Not followed: which
+ * NaN an operation on two NaN returns, which JavaScript leaves open (../_test_bits.ts); NaN
+ * comes out in the same places.
  *
  * - `update` / `updateNesterov` (`traceUpdate`): two ELEMENTS per `f64x2`, read with
  *   `v128.load64_zero` + `f64x2.promote_low_f32x4` and stored with `f32x4.demote_f64x2_zero`
