@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { name, section, uleb128 } from "./wasm_binary.ts";
+import { name, section, uleb128 } from "../kernels/wasm_binary.ts";
 
 /** `affine(x, out, n, table, L)` as described in the module doc. */
 export type ChannelAffine = (x: number, out: number, n: number, table: number, l: number) => void;

@@ -10,7 +10,7 @@
  * @module
  */
 import { sumOfSquaresJs } from "../kernels/step_norms/host.ts";
-import { name, section, sleb128, uleb128 } from "./wasm_binary.ts";
+import { name, section, sleb128, uleb128 } from "../kernels/wasm_binary.ts";
 
 /** Floats per call into wasm: each of the 16 f32 lanes sums 256 squares, then JS adds in f64. */
 const BLOCK = 4096;

@@ -13,6 +13,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { type WasmHeap, wasmHeapOf } from "./wasm_heap.ts";
 
 /** The typed array a float32 or int32 tensor's data is read through. */
 export type HostArray = Float32Array | Int32Array;
@@ -28,6 +29,11 @@ export interface HostIO {
   view(info: tf.TensorInfo): HostArray;
   /** A float32 view (throws when `info` is not float32). */
   floats(info: tf.TensorInfo): Float32Array;
+  /**
+   * The wasm heap the data lies in, for the kernels' SIMD loops (`wasm`, `native`; see
+   * ./wasm_heap.ts); undefined on `cpu` and where the heap is not usable.
+   */
+  readonly heap?: WasmHeap;
 }
 
 /** Shape and dtype of one output. */
@@ -53,6 +59,7 @@ function wasmIO(backend: WasmLike): HostIO {
     allocate: (specs) => specs.map((s) => backend.makeOutput([...s.shape], s.dtype ?? "float32")),
     view: (info) => backend.typedArrayFromHeap(info),
     floats: (info) => asFloats(io.view(info), info),
+    heap: wasmHeapOf(backend),
   };
   return io;
 }
@@ -76,6 +83,49 @@ function cpuIO(backend: CpuLike): HostIO {
     floats: (info) => asFloats(io.view(info), info),
   };
   return io;
+}
+
+/** Zeroed float64 tables of one length, and where they lie. */
+export interface Float64Tables {
+  /** The tables. */
+  readonly tables: Float64Array[];
+  /** Whether they lie on the wasm heap (where a SIMD loop can read them). */
+  readonly onHeap: boolean;
+  /** Frees their heap block, if any; call once, when done with them. */
+  release(): void;
+}
+
+/**
+ * `count` zeroed float64 tables of `length` each: in one block of `heap` when given (views
+ * valid until the heap next grows: take them after every other allocation), else plain
+ * arrays, as also when the heap has no room.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { float64Tables } from "./host.ts";
+ * const { tables, onHeap, release } = float64Tables(undefined, 2, 3);
+ * assertEquals([tables.length, tables[1].length, onHeap], [2, 3, false]);
+ * release();
+ * ```
+ */
+export function float64Tables(
+  heap: WasmHeap | undefined,
+  count: number,
+  length: number,
+): Float64Tables {
+  const pointer = heap === undefined ? 0 : heap.malloc(Math.max(8, 8 * count * length));
+  if (heap === undefined || pointer === 0 || pointer % 8 !== 0) {
+    if (pointer !== 0) heap!.free(pointer);
+    const tables = Array.from({ length: count }, () => new Float64Array(length));
+    return { tables, onHeap: false, release: () => {} };
+  }
+  const block = new Float64Array(heap.memory.buffer, pointer, count * length).fill(0);
+  const tables = Array.from(
+    { length: count },
+    (_, k) => block.subarray(k * length, (k + 1) * length),
+  );
+  return { tables, onHeap: true, release: () => heap.free(pointer) };
 }
 
 function asFloats(array: HostArray, info: tf.TensorInfo): Float32Array {

@@ -6,6 +6,11 @@
  * tables between the passes, so the inner loops are one multiply-add per element and hold
  * no data-dependent branch (ReLU is `(z + |z|) / 2`, its mask `+(y > 0)`).
  *
+ * On `wasm` and `native` the four full-size loops run as wasm SIMD instead (./simd.ts), with
+ * the same bits (simd_test.ts checks it); the tables then lie on the heap, and everything
+ * else is this file's code either way. The JavaScript loops stay the reference, run on `cpu`
+ * and wherever the SIMD ones do not apply (an odd channel count, no wasm SIMD).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,8 +18,9 @@ import {
   BATCH_NORM_ACTIVATION_GRAD_KERNEL,
   BATCH_NORM_ACTIVATION_KERNEL,
 } from "../../kernel_names.ts";
-import { hostIO } from "../host.ts";
+import { float64Tables, type HostIO, hostIO } from "../host.ts";
 import { registerOnHosts } from "../register.ts";
+import { type BatchNormSimd, batchNormSimd } from "./simd.ts";
 
 /** Rows `n` (all axes but the last, multiplied) and channels `c` of `x`. */
 export function rowsAndChannels(shape: readonly number[]): { n: number; c: number } {
@@ -54,33 +60,72 @@ interface BackwardInputs {
   stats: Info;
 }
 
-function forward(args: {
+/** A kernel's arguments, as tf.js passes them. */
+export interface HostKernelArgs {
+  /** The inputs by name. */
   inputs: tf.NamedTensorInfoMap;
+  /** `cpu`, `wasm` or `native`. */
   backend: tf.KernelBackend;
+  /** The attributes. */
   attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
-  const { x, gamma, beta, movingMean, movingVariance, residual } = args
-    .inputs as unknown as ForwardInputs;
+}
+
+/**
+ * The forward kernel; `simd: false` keeps the JavaScript loops even on a wasm heap (the
+ * reference the SIMD loops are tested and timed against).
+ */
+export function batchNormActivationHost(args: HostKernelArgs, simd = true): tf.TensorInfo[] {
+  const inputs = args.inputs as unknown as ForwardInputs;
   const { epsilon, momentum, relu } = args.attrs as unknown as BatchNormActivationAttrs;
-  const { n, c } = rowsAndChannels(x.shape);
+  const { n, c } = rowsAndChannels(inputs.x.shape);
   const io = hostIO(args.backend);
-  const outs = io.allocate([{ shape: x.shape }, { shape: [2, c] }, { shape: [c] }, {
+  const outs = io.allocate([{ shape: inputs.x.shape }, { shape: [2, c] }, { shape: [c] }, {
     shape: [c],
   }]);
+  // After the outputs, before any view: the tables' block may grow the heap.
+  const loops = simd ? batchNormSimd(io.heap, c) : null;
+  const scratch = float64Tables(loops === null ? undefined : io.heap, 5, c);
+  try {
+    const wasm = scratch.onHeap ? loops : null;
+    forwardBody({ io, outs, n, c, epsilon, momentum, relu, wasm, tables: scratch.tables }, inputs);
+  } finally {
+    scratch.release();
+  }
+  return outs;
+}
+
+/** Forward, after the allocations: fills `outs` (`wasm`: the SIMD loops, null: JavaScript). */
+function forwardBody(
+  ctx: {
+    io: HostIO;
+    outs: tf.TensorInfo[];
+    n: number;
+    c: number;
+    epsilon: number;
+    momentum: number;
+    relu: boolean;
+    wasm: BatchNormSimd | null;
+    tables: Float64Array[];
+  },
+  { x, gamma, beta, movingMean, movingVariance, residual }: ForwardInputs,
+): void {
+  const { io, outs, n, c, epsilon, momentum, relu, wasm } = ctx;
   const xs = io.floats(x);
   // Sums of x minus the first row, so the variance's E[d²] - E[d]² does not cancel when
   // the mean is large against the spread; float64 keeps ~1e-16 of the sums.
-  const sum = new Float64Array(c), sumSq = new Float64Array(c), shift = new Float64Array(c);
+  const [sum, sumSq, shift, scale, offset] = ctx.tables;
   for (let j = 0; j < c; j++) shift[j] = n > 0 ? xs[j] : 0;
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    for (let j = 0; j < c; j++) {
-      const d = xs[row + j] - shift[j];
-      sum[j] += d;
-      sumSq[j] += d * d;
+  if (wasm !== null) wasm.sums(xs, n, shift, sum, sumSq);
+  else {
+    for (let i = 0; i < n; i++) {
+      const row = i * c;
+      for (let j = 0; j < c; j++) {
+        const d = xs[row + j] - shift[j];
+        sum[j] += d;
+        sumSq[j] += d * d;
+      }
     }
   }
-  const scale = new Float64Array(c), offset = new Float64Array(c);
   const [stats, newMean, newVar] = [io.floats(outs[1]), io.floats(outs[2]), io.floats(outs[3])];
   const [g, b, mm, mv] = [gamma, beta, movingMean, movingVariance].map((t) => io.floats(t));
   const unbiased = n > 1 ? n / (n - 1) : 1;
@@ -101,6 +146,10 @@ function forward(args: {
   const [rs, rw] = residual === undefined ? [xs, 0] : [io.floats(residual), 1];
   // y = linear * z + absolute * |z|: (z + |z|) / 2 with ReLU, z without.
   const [linear, absolute] = relu ? [0.5, 0.5] : [1, 0];
+  if (wasm !== null) {
+    wasm.output(xs, rs, ys, n, { scale, offset }, { rw, linear, absolute });
+    return;
+  }
   for (let i = 0; i < n; i++) {
     const row = i * c;
     for (let j = 0; j < c; j++) {
@@ -108,44 +157,70 @@ function forward(args: {
       ys[row + j] = linear * z + absolute * Math.abs(z);
     }
   }
+}
+
+/** The backward kernel; `simd` as in {@link batchNormActivationHost}. */
+export function batchNormActivationGradHost(args: HostKernelArgs, simd = true): tf.TensorInfo[] {
+  const inputs = args.inputs as unknown as BackwardInputs;
+  const { relu, residual } = args.attrs as unknown as { relu: boolean; residual: boolean };
+  const { n, c } = rowsAndChannels(inputs.x.shape);
+  const io = hostIO(args.backend);
+  const specs = [{ shape: inputs.x.shape }, { shape: [c] }, { shape: [c] }];
+  const outs = io.allocate(residual ? [...specs, { shape: inputs.x.shape }] : specs);
+  // After the outputs, before any view: the tables' block may grow the heap.
+  const loops = simd ? batchNormSimd(io.heap, c) : null;
+  const scratch = float64Tables(loops === null ? undefined : io.heap, 5, c);
+  try {
+    const wasm = scratch.onHeap ? loops : null;
+    backwardBody({ io, outs, n, c, relu, residual, wasm, tables: scratch.tables }, inputs);
+  } finally {
+    scratch.release();
+  }
   return outs;
 }
 
-function backward(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: tf.KernelBackend;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
-  const { dy, x, y, gamma, stats } = args.inputs as unknown as BackwardInputs;
-  const { relu, residual } = args.attrs as unknown as { relu: boolean; residual: boolean };
-  const { n, c } = rowsAndChannels(x.shape);
-  const io = hostIO(args.backend);
-  const specs = [{ shape: x.shape }, { shape: [c] }, { shape: [c] }];
-  const outs = io.allocate(residual ? [...specs, { shape: x.shape }] : specs);
+/** Backward, after the allocations: fills `outs` (`wasm`: the SIMD loops, null: JavaScript). */
+function backwardBody(
+  ctx: {
+    io: HostIO;
+    outs: tf.TensorInfo[];
+    n: number;
+    c: number;
+    relu: boolean;
+    residual: boolean;
+    wasm: BatchNormSimd | null;
+    tables: Float64Array[];
+  },
+  { dy, x, y, gamma, stats }: BackwardInputs,
+): void {
+  const { io, outs, n, c, relu, residual, wasm } = ctx;
   const [dys, xs, ys, g, st] = [dy, x, y, gamma, stats].map((t) => io.floats(t));
   const mean = Float64Array.from(st.subarray(0, c));
   const invStd = Float64Array.from(st.subarray(c, 2 * c));
   // sum(dz * xhat) = invStd * (sum(dz * x) - mean * sum(dz)), folded after the loop: float64
   // sums keep ~16 digits, so the subtraction loses nothing a float32 result would show
   // unless |mean| / std passes ~1e8.
-  const dbeta = new Float64Array(c), dzx = new Float64Array(c), dgamma = new Float64Array(c);
+  const [dbeta, dzx, a, bx, e] = ctx.tables;
+  const dgamma = new Float64Array(c);
   const dzs = residual ? io.floats(outs[3]) : undefined;
   // The ReLU mask is +(y > 0) | pass: without ReLU, pass = 1 makes it 1 everywhere.
   const pass = relu ? 0 : 1;
-  for (let i = 0; i < n; i++) {
-    const row = i * c;
-    for (let j = 0; j < c; j++) {
-      const k = row + j;
-      const dz = dys[k] * (+(ys[k] > 0) | pass);
-      if (dzs !== undefined) dzs[k] = dz;
-      dbeta[j] += dz;
-      dzx[j] += dz * xs[k];
+  if (wasm !== null) wasm.gradSums({ dy: dys, y: ys, x: xs, dz: dzs }, n, dbeta, dzx, pass);
+  else {
+    for (let i = 0; i < n; i++) {
+      const row = i * c;
+      for (let j = 0; j < c; j++) {
+        const k = row + j;
+        const dz = dys[k] * (+(ys[k] > 0) | pass);
+        if (dzs !== undefined) dzs[k] = dz;
+        dbeta[j] += dz;
+        dzx[j] += dz * xs[k];
+      }
     }
   }
   const [dxs, dg, db] = [io.floats(outs[0]), io.floats(outs[1]), io.floats(outs[2])];
   // dx = a * dz + b * x + e per channel: a = gamma * invStd, and the two corrections
   // folded: -a * (dbeta + xhat * dgamma) / n with xhat = (x - mean) * invStd.
-  const a = new Float64Array(c), bx = new Float64Array(c), e = new Float64Array(c);
   for (let j = 0; j < c; j++) {
     dgamma[j] = invStd[j] * (dzx[j] - mean[j] * dbeta[j]);
     dg[j] = dgamma[j];
@@ -153,6 +228,10 @@ function backward(args: {
     a[j] = g[j] * invStd[j];
     bx[j] = -a[j] * invStd[j] * dgamma[j] / n;
     e[j] = -a[j] * dbeta[j] / n - bx[j] * mean[j];
+  }
+  if (wasm !== null) {
+    wasm.gradInput({ dy: dys, y: ys, x: xs, dx: dxs }, n, { a, bx, e }, pass);
+    return;
   }
   for (let i = 0; i < n; i++) {
     const row = i * c;
@@ -162,8 +241,13 @@ function backward(args: {
       dxs[k] = a[j] * dz + bx[j] * xs[k] + e[j];
     }
   }
-  return outs;
 }
 
-registerOnHosts(BATCH_NORM_ACTIVATION_KERNEL, forward as unknown as tf.KernelFunc);
-registerOnHosts(BATCH_NORM_ACTIVATION_GRAD_KERNEL, backward as unknown as tf.KernelFunc);
+registerOnHosts(
+  BATCH_NORM_ACTIVATION_KERNEL,
+  ((args: HostKernelArgs) => batchNormActivationHost(args)) as unknown as tf.KernelFunc,
+);
+registerOnHosts(
+  BATCH_NORM_ACTIVATION_GRAD_KERNEL,
+  ((args: HostKernelArgs) => batchNormActivationGradHost(args)) as unknown as tf.KernelFunc,
+);

@@ -8,11 +8,16 @@
  * slots; a tensor without it takes the second pass only. The per-tensor choices (decay,
  * Nesterov, the method) are made outside the loops, which stay branch-free.
  *
+ * On `wasm` and `native`, the momentum methods' two loops (`traceNorms`, `traceUpdate`) run
+ * as wasm SIMD instead (./simd.ts), with the same bits (simd_test.ts checks it); LAMB keeps
+ * its JavaScript loops there too. The JavaScript loops stay the reference and run on `cpu`.
+ *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { hostIO } from "../host.ts";
 import { adamScales, directionFactor, paramCount, type UpdateAttrs } from "./attrs.ts";
+import { traceSimd } from "./simd.ts";
 
 /** `[sum w^2, sum u^2]` with `u = g + lambda*w`, in float64. */
 function traceNorms(w: Float32Array, g: Float32Array, lambda: number): [number, number] {
@@ -97,12 +102,19 @@ function lambStep(
   }
 }
 
-/** The kernel body: see `MULTI_TENSOR_UPDATE_KERNEL` in `src/kernel_names.ts`. */
-export function multiTensorUpdateHost(args: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: unknown;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo[] {
+/**
+ * The kernel body: see `MULTI_TENSOR_UPDATE_KERNEL` in `src/kernel_names.ts`. `simd: false`
+ * keeps the JavaScript loops even on a wasm heap (the reference the SIMD loops are tested
+ * and timed against).
+ */
+export function multiTensorUpdateHost(
+  args: {
+    inputs: tf.NamedTensorInfoMap;
+    backend: unknown;
+    attrs?: tf.NamedAttrMap;
+  },
+  simd = true,
+): tf.TensorInfo[] {
   const attrs = args.attrs as unknown as UpdateAttrs;
   // A list input arrives keyed "0", "1", ...
   const inputs = Object.keys(args.inputs).map((_, k) => args.inputs[k] as tf.TensorInfo);
@@ -113,6 +125,7 @@ export function multiTensorUpdateHost(args: {
   const replaced = [...inputs.slice(0, p), ...inputs.slice(2 * p)];
   const outputs = io.allocate(replaced.map((t) => ({ shape: t.shape })));
   const eta = attrs.learningRate;
+  const wasm = simd && attrs.method !== "lamb" ? traceSimd(io.heap) : null;
   for (let i = 0; i < p; i++) {
     const w = io.floats(inputs[i]), g = io.floats(inputs[p + i]);
     const wOut = io.floats(outputs[i]);
@@ -135,15 +148,19 @@ export function multiTensorUpdateHost(args: {
     }
     const m = io.floats(inputs[2 * p + i]), mOut = io.floats(outputs[p + i]);
     const [wNorm, uNorm] = trusted && attrs.method !== "momentum"
-      ? traceNorms(w, g, lambda)
+      ? (wasm?.norms ?? traceNorms)(w, g, lambda)
       : [NaN, NaN];
-    traceUpdate(w, g, m, wOut, mOut, {
+    const constants = {
       lambda: attrs.method === "momentum" ? 0 : lambda,
       f: directionFactor(attrs, trusted, wNorm, uNorm),
       mu: attrs.momentum,
       post: attrs.method === "momentum" ? -eta : 1,
       nesterov: attrs.nesterov,
-    });
+    };
+    // SIMD takes the elements in pairs; JavaScript the rest (all of them without SIMD).
+    const done = wasm === null ? 0 : wasm.update({ w, g, m }, { wOut, mOut }, constants);
+    const rest = (a: Float32Array) => done === 0 ? a : a.subarray(done);
+    traceUpdate(rest(w), rest(g), rest(m), rest(wOut), rest(mOut), constants);
   }
   return outputs;
 }

@@ -16,7 +16,11 @@ import { multiTensorUpdateWebgpu } from "./webgpu.ts";
 export type { UpdateAttrs, UpdateHyper, UpdateMethod } from "./attrs.ts";
 export { NEUTRAL_HYPER } from "./attrs.ts";
 
-registerOnHosts(MULTI_TENSOR_UPDATE_KERNEL, multiTensorUpdateHost as tf.KernelFunc);
+registerOnHosts(
+  MULTI_TENSOR_UPDATE_KERNEL,
+  ((args: Parameters<typeof multiTensorUpdateHost>[0]) =>
+    multiTensorUpdateHost(args)) as tf.KernelFunc,
+);
 registerOnce(MULTI_TENSOR_UPDATE_KERNEL, "webgpu", multiTensorUpdateWebgpu as tf.KernelFunc);
 
 /**
