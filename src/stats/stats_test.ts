@@ -83,7 +83,10 @@ Deno.test("oneSidedTTestPValue and tostPValue match scipy's one-sided t-tests", 
   }
   // The two sides of one test add to 1.
   const xs = [0.01, 0.02, 0.03, -0.005];
-  assert(Math.abs(oneSidedTTestPValue(xs, 0, "greater") + oneSidedTTestPValue(xs, 0, "less") - 1) < 1e-12);
+  assert(
+    Math.abs(oneSidedTTestPValue(xs, 0, "greater") + oneSidedTTestPValue(xs, 0, "less") - 1) <
+      1e-12,
+  );
   // Fewer than 2 values: no test; no spread: decided by the side the mean is on.
   assertEquals(tostPValue([0.001], 0.005), NaN);
   assertEquals(oneSidedTTestPValue([0.02, 0.02], 0, "greater"), 0);
