@@ -1,6 +1,7 @@
 /**
  * The statistics of the benchmark: means, sample standard deviations and Student-t
- * confidence intervals over held-out seeds, and the Student-t quantile they need.
+ * confidence intervals over held-out seeds, the Student-t quantile they need, paired t-tests
+ * (two-sided, one-sided, and the two one-sided tests of equivalence) and Holm's adjustment.
  *
  * @module
  */
@@ -184,6 +185,70 @@ export function tTestPValue(xs: readonly number[]): number {
   if (m === 0) return 1;
   const t = Math.abs(m) / (sd / Math.sqrt(n));
   return Math.min(1, 2 * (1 - studentTCdf(t, n - 1)));
+}
+
+/** Which side a one-sided test's alternative lies on: the mean is `greater` than the null
+ * value, or `less`. */
+export type Alternative = "greater" | "less";
+
+/**
+ * The one-sided Student-t p-value of the mean of `xs` against `mu0`: with
+ * `t = (mean - mu0) / (sd / sqrt(n))` and `n - 1` degrees of freedom, `P(T >= t)` for the
+ * alternative `greater` (the mean is above `mu0`) and `P(T <= t)` for `less`. For paired
+ * differences this is the one-sided paired t-test. NaN with fewer than 2 values; with no
+ * spread, 0 when the mean lies on the alternative's side and 1 otherwise (including a mean
+ * exactly at `mu0`: no evidence either way).
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { oneSidedTTestPValue } from "./stats.ts";
+ * // mean 2, sd 1, n 3 against 0: half the two-sided 0.0742
+ * assertEquals(oneSidedTTestPValue([1, 2, 3], 0, "greater").toFixed(4), "0.0371");
+ * assertEquals(oneSidedTTestPValue([1, 2, 3], 0, "less").toFixed(4), "0.9629");
+ * ```
+ */
+export function oneSidedTTestPValue(
+  xs: readonly number[],
+  mu0: number,
+  alternative: Alternative,
+): number {
+  const n = xs.length;
+  if (n < 2) return NaN;
+  const diff = mean(xs) - mu0;
+  const sd = sampleSd(xs);
+  if (sd === 0) {
+    if (diff === 0) return 1;
+    return (diff > 0) === (alternative === "greater") ? 0 : 1;
+  }
+  const t = diff / (sd / Math.sqrt(n));
+  // P(T >= t) = P(T <= -t): the CDF's lower tail is computed directly, so a small p-value
+  // keeps its digits (1 - CDF would round it away).
+  return studentTCdf(alternative === "greater" ? -t : t, n - 1);
+}
+
+/**
+ * The p-value of the two one-sided tests (TOST) that the mean of `xs` lies within
+ * `(-margin, +margin)`: the larger of the one-sided p-values of "the mean is above
+ * `-margin`" and "the mean is below `+margin`". Below `alpha` exactly when the two-sided
+ * `1 - 2 * alpha` Student-t interval of the mean lies inside the margin. NaN with fewer
+ * than 2 values.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { tostPValue } from "./stats.ts";
+ * // Paired differences within 0.3 points of 0, margin 0.5 points: equivalent at 5%.
+ * const p = tostPValue([0.001, -0.002, 0.003, 0.0005, -0.001], 0.005);
+ * assertEquals(p.toFixed(5), "0.00273");
+ * ```
+ */
+export function tostPValue(xs: readonly number[], margin: number): number {
+  if (!(margin > 0)) throw new Error(`tostPValue: margin must be > 0, got ${margin}`);
+  return Math.max(
+    oneSidedTTestPValue(xs, -margin, "greater"),
+    oneSidedTTestPValue(xs, margin, "less"),
+  );
 }
 
 /**

@@ -1,10 +1,12 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import {
   holmAdjust,
+  oneSidedTTestPValue,
   sampleSd,
   studentTCdf,
   studentTQuantile,
   tInterval,
+  tostPValue,
   tTestPValue,
 } from "./stats.ts";
 
@@ -60,4 +62,57 @@ Deno.test("holmAdjust steps down, stays monotone, caps at 1 and counts a NaN in 
   assertEquals(withNaN, [0.8, NaN, 0.03]);
   assertEquals(holmAdjust([0.6, 0.7]), [1, 1]);
   assertEquals(holmAdjust([]), []);
+});
+
+Deno.test("oneSidedTTestPValue and tostPValue match scipy's one-sided t-tests", () => {
+  // Reference values: scipy.stats.ttest_1samp(xs, -margin, alternative="greater").pvalue,
+  // ttest_1samp(xs, margin, alternative="less").pvalue, and their maximum (scipy 1.17.1).
+  const cases: [number[], number, number, number][] = [
+    [[0.001, -0.002, 0.003, 0.0005, -0.001], 0.005, 0.0017612165757044727, 0.002728559978774281],
+    [[0.004, 0.006, 0.002, 0.005, 0.003], 0.005, 0.00010975570960299359, 0.11509982054024945],
+    [[0.01, 0.02, 0.03, -0.005], 0.01, 0.025019521239927633, 0.6750055229269776],
+    [[-0.3, -0.1, -0.2, -0.25, -0.15], 0.005, 0.997362745435302, 0.002199712301378259],
+  ];
+  for (const [xs, margin, greater, less] of cases) {
+    const g = oneSidedTTestPValue(xs, -margin, "greater");
+    const l = oneSidedTTestPValue(xs, margin, "less");
+    // Relative error measured at most 8.4e-15; the tolerance leaves room for other libms.
+    assert(Math.abs(g - greater) < 1e-12 * greater, `${xs} greater: ${g}`);
+    assert(Math.abs(l - less) < 1e-12 * less, `${xs} less: ${l}`);
+    assertEquals(tostPValue(xs, margin), Math.max(g, l));
+  }
+  // The two sides of one test add to 1.
+  const xs = [0.01, 0.02, 0.03, -0.005];
+  assert(
+    Math.abs(oneSidedTTestPValue(xs, 0, "greater") + oneSidedTTestPValue(xs, 0, "less") - 1) <
+      1e-12,
+  );
+  // Fewer than 2 values: no test; no spread: decided by the side the mean is on.
+  assertEquals(tostPValue([0.001], 0.005), NaN);
+  assertEquals(oneSidedTTestPValue([0.02, 0.02], 0, "greater"), 0);
+  assertEquals(oneSidedTTestPValue([0.02, 0.02], 0, "less"), 1);
+  assertEquals(oneSidedTTestPValue([0, 0], 0, "less"), 1);
+  assertEquals(tostPValue([0.001, 0.001, 0.001], 0.005), 0);
+  assert.throws(() => tostPValue(xs, 0), /margin must be > 0, got 0/);
+});
+
+Deno.test("TOST at alpha is equivalent exactly when the 1 - 2 alpha interval lies inside the margin", () => {
+  const alpha = 0.05;
+  const margin = 0.005;
+  // Paired differences that move from well inside the margin to across it, with spreads
+  // from tight to wide: each case is decided the same way by the p-value and the interval.
+  let inside = 0;
+  let outside = 0;
+  for (const shift of [-0.006, -0.004, -0.002, 0, 0.001, 0.003, 0.0045, 0.006]) {
+    for (const spread of [0.0005, 0.002, 0.004]) {
+      const xs = [-1, 0.4, 1.3, -0.6, -0.1].map((z) => shift + spread * z);
+      const ci = tInterval(xs, 1 - 2 * alpha);
+      const within = ci.low > -margin && ci.high < margin;
+      assertEquals(tostPValue(xs, margin) < alpha, within, `shift ${shift}, spread ${spread}`);
+      if (within) inside++;
+      else outside++;
+    }
+  }
+  // Both outcomes occur, so the check compares something.
+  assert(inside >= 3 && outside >= 3, `${inside} inside, ${outside} outside`);
 });

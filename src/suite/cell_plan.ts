@@ -13,9 +13,10 @@
  * The procedure (docs/protocol.md):
  * 1. every rate of the method's initial grid (`lrGrid.points`, at least 5 in the presets) on
  *    the tuning seed(s), all at once;
- * 2. while the rate with the best validation accuracy is the lowest or the highest tried,
- *    one more rate a grid step beyond that edge, up to {@link MAX_EXTENSIONS} in all; a run
- *    that diverged or failed scores worst;
+ * 2. while the rate with the best validation accuracy (the mean over the tuning seeds, with
+ *    `tuneOn: "first-k-seeds"` k of them) is the lowest or the highest tried, one more rate a
+ *    grid step beyond that edge, on every tuning seed, up to {@link MAX_EXTENSIONS} in all; a
+ *    run that diverged or failed scores worst, and so does its rate's mean;
  * 3. the held-out seeds (every seed but the tuning ones), all at once, at the validation
  *    argmax, flagged `cap-hit` when the search stopped at the cap with the best rate still at
  *    an edge, else `interior`.

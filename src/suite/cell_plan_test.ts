@@ -9,11 +9,14 @@ const cell = { method: "warmup", batchSize: 32, depth: 2 } as const;
 
 /** Runs the cell's procedure to the end with `score(lrIndex, seed)` as validation accuracy
  * (NaN: diverged); returns every batch of runs the plan handed out. */
-async function drive(score: (lrIndex: number, seed: number) => number): Promise<PlannedRun[][]> {
+async function drive(
+  score: (lrIndex: number, seed: number) => number,
+  on: GridSpec = grid,
+): Promise<PlannedRun[][]> {
   const finished = new Map<string, RunRow>();
   const batches: PlannedRun[][] = [];
   for (let i = 0; i < 50; i++) {
-    const next = await nextCellRuns(grid, cell, finished);
+    const next = await nextCellRuns(on, cell, finished);
     if (next.length === 0) return batches;
     batches.push(next);
     for (const r of next) {
@@ -98,4 +101,57 @@ Deno.test("held-out seeds are the grid's seeds without the tuning seed", async (
   const held = batches.at(-1)!.map((r) => r.seed);
   assertEquals(held, grid.seeds.slice(1));
   assert(held.every((s) => !tuning.has(s)));
+});
+
+/** SMOKE tuned on the mean validation accuracy of its first 3 seeds (held out: 4, 5, 6). */
+const meanOf3: GridSpec = {
+  ...grid,
+  lrGrid: { ...grid.lrGrid, tuneOn: "first-k-seeds", tuneSeeds: 3 },
+};
+
+Deno.test("tuning on the mean of 3 seeds: every rate on each, the held-out seeds at its argmax", async () => {
+  // Seed 1 alone peaks at index 1; seeds 2 and 3 at index 3; their mean at index 2
+  // (means: 0.7567, 0.7633, 0.7667, 0.7633, 0.7567 for indices 0-4).
+  const peak: Record<number, number> = { 1: 1, 2: 3, 3: 3 };
+  const batches = await drive((i, seed) => 0.8 - 0.01 * (i - peak[seed]) ** 2, meanOf3);
+  assertEquals(batches.length, 2);
+  assertEquals(batches[0].length, 15);
+  for (let i = 0; i < 5; i++) {
+    const seeds = batches[0].filter((r) => r.lrIndex === i).map((r) => r.seed);
+    assertEquals(seeds, [1, 2, 3]);
+  }
+  assert(batches[0].every((r) => r.phase === "tune" && r.search === "grid"));
+  assertEquals(batches[1].map((r) => [r.lrIndex, r.seed, r.phase, r.search]), [
+    [2, 4, "seed", "interior"],
+    [2, 5, "seed", "interior"],
+    [2, 6, "seed", "interior"],
+  ]);
+});
+
+Deno.test("with 3 tuning seeds the search extends on the mean, each extension on all 3 seeds", async () => {
+  // Seed 1 alone peaks inside the grid (index 3), but seeds 2 and 3 peak at 7: the mean
+  // (0.01 * ((i-3)^2 + 2 (i-7)^2) / 3 below 0.8) peaks at 5.67, so index 6 beats 5 and 4:
+  // the search goes past the grid's top edge (index 4) to 5, 6 and then 7, where 6 is
+  // interior. A search on seed 1 alone would have stopped in the grid.
+  const peak: Record<number, number> = { 1: 3, 2: 7, 3: 7 };
+  const batches = await drive((i, seed) => 0.8 - 0.01 * (i - peak[seed]) ** 2, meanOf3);
+  const extensions = batches.slice(1, -1);
+  assertEquals(
+    extensions.map((b) => b.map((r) => [r.lrIndex, r.seed, r.search])),
+    [5, 6, 7].map((i) => [1, 2, 3].map((seed) => [i, seed, "extension"])),
+  );
+  const held = batches.at(-1)!;
+  assertEquals(held.map((r) => [r.lrIndex, r.seed, r.search]), [
+    [6, 4, "interior"],
+    [6, 5, "interior"],
+    [6, 6, "interior"],
+  ]);
+  // A rate on which one tuning seed diverged scores worst, whatever the others say: seed 3
+  // diverges at index 2, the best of the other two, and the mean picks index 1 (a tie
+  // with 3 below the best, broken towards the smaller rate).
+  const diverging = await drive(
+    (i, seed) => (seed === 3 && i === 2 ? NaN : 0.8 - 0.01 * (i - 2) ** 2),
+    meanOf3,
+  );
+  assert(diverging.at(-1)!.every((r) => r.lrIndex === 1 && r.phase === "seed"));
 });

@@ -5,11 +5,14 @@
  * mean and Student-t 95% interval, its two-sided paired-t p-value, the Holm-adjusted p-value
  * over the family of all claim rows of one results folder (one `claims.csv`), its
  * Bonferroni-adjusted simultaneous interval, and a verdict from the Holm-adjusted p-value.
+ * When the grid declares an equivalence margin, the claim `small-batch-vs-warmup` ("at least
+ * as well as") is also tested for equivalence within +-margin by two one-sided paired
+ * t-tests (TOST), whose p-values join the same Holm family.
  *
  * @module
  */
 import type { CellSummary } from "./select.ts";
-import { holmAdjust, tInterval, tTestPValue } from "../stats/stats.ts";
+import { holmAdjust, tInterval, tostPValue, tTestPValue } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 /** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */
@@ -42,10 +45,22 @@ export const CLAIMS = [
 /** The family-wise error rate of the verdicts: over all claim rows of one `claims.csv`. */
 export const CLAIM_ALPHA = 0.05;
 
+/** The claim whose "at least as well as" is tested for equivalence when the grid declares
+ * an equivalence margin: LALC without warmup against SGD with warmup. */
+export const EQUIVALENCE_CLAIM = "small-batch-vs-warmup";
+
 /** `supported`: the Holm-adjusted p-value is below {@link CLAIM_ALPHA} and LALC's mean is
- * higher; `contradicted`: below it and LALC's mean is lower; `inconclusive`: otherwise,
- * or fewer than 2 pairs. */
-export type Verdict = "supported" | "contradicted" | "inconclusive";
+ * higher; `contradicted`: below it and LALC's mean is lower; `equivalent`: neither, and the
+ * Holm-adjusted TOST p-value is below {@link CLAIM_ALPHA} (the difference lies within the
+ * declared margin); `inconclusive`: otherwise, or fewer than 2 pairs. */
+export type Verdict = "supported" | "contradicted" | "equivalent" | "inconclusive";
+
+/** What {@link claimRows} needs beyond the cells. */
+export interface ClaimOptions {
+  /** The grid's `equivalenceMargin` (a fraction of accuracy): when given, the rows of
+   * {@link EQUIVALENCE_CLAIM} are also tested for equivalence within +-margin. */
+  readonly equivalenceMargin?: number;
+}
 
 /** One row of `claims.csv`. */
 export interface ClaimRow {
@@ -75,22 +90,42 @@ export interface ClaimRow {
   readonly bonferroniLow: number;
   /** Upper end of that interval. */
   readonly bonferroniHigh: number;
-  /** The verdict, from {@link pHolm} and the sign of {@link meanDiff}. */
+  /** The equivalence margin this row was tested against (NaN: no equivalence test). */
+  readonly margin: number;
+  /** The TOST p-value of "the mean difference lies within +-margin": the larger of the
+   * one-sided paired-t p-values against -margin and +margin (NaN: no test, or fewer than 2
+   * pairs). */
+  readonly pTost: number;
+  /** {@link pTost} Holm-adjusted in the same family as {@link pHolm} (NaN: no test). */
+  readonly pTostHolm: number;
+  /** The verdict, from {@link pHolm}, the sign of {@link meanDiff} and {@link pTostHolm}. */
   readonly verdict: Verdict;
 }
 
-/** The verdict of a Holm-adjusted p-value and the mean difference's sign (NaN p:
- * inconclusive). */
-export function verdictOf(pHolm: number, meanDiff: number, alpha = CLAIM_ALPHA): Verdict {
-  if (!(pHolm < alpha)) return "inconclusive";
-  if (meanDiff > 0) return "supported";
-  if (meanDiff < 0) return "contradicted";
+/** The verdict of a Holm-adjusted p-value, the mean difference's sign and the
+ * Holm-adjusted TOST p-value (NaN p: no test). A difference found wins over equivalence:
+ * a tiny but sure difference inside the margin is `supported` or `contradicted`. */
+export function verdictOf(
+  pHolm: number,
+  meanDiff: number,
+  pTostHolm = NaN,
+  alpha = CLAIM_ALPHA,
+): Verdict {
+  if (pHolm < alpha && meanDiff > 0) return "supported";
+  if (pHolm < alpha && meanDiff < 0) return "contradicted";
+  if (pTostHolm < alpha) return "equivalent";
   return "inconclusive";
 }
 
 /**
  * The claim rows of `cells`, per depth, for the grid's largest and smallest batch sizes (the
  * small-batch claims only when the grid has two or more batch sizes).
+ *
+ * The family of the Holm adjustment is every test of one call (one `claims.csv`): each row's
+ * difference test and, with `options.equivalenceMargin`, the TOST of each
+ * {@link EQUIVALENCE_CLAIM} row. The Bonferroni intervals are sized to that family too, so an
+ * interval that excludes 0 still implies a decisive verdict. Without a margin the family and
+ * every number are those of the rows alone.
  *
  * @example
  * ```ts
@@ -112,9 +147,11 @@ export function verdictOf(pHolm: number, meanDiff: number, alpha = CLAIM_ALPHA):
  */
 export function claimRows(
   cells: readonly Pick<CellSummary, "method" | "batchSize" | "depth" | "seeds" | "accuracies">[],
+  options: ClaimOptions = {},
 ): ClaimRow[] {
+  const margin = options.equivalenceMargin;
   const out: {
-    row: Omit<ClaimRow, "pHolm" | "bonferroniLow" | "bonferroniHigh" | "verdict">;
+    row: Omit<ClaimRow, "pHolm" | "bonferroniLow" | "bonferroniHigh" | "pTostHolm" | "verdict">;
     diffs: number[];
   }[] = [];
   const depths = [...new Set(cells.map((c) => c.depth))].sort((a, b) => a - b);
@@ -135,6 +172,7 @@ export function claimRows(
           theirs.has(s) ? [lalc.accuracies[i] - theirs.get(s)!] : []
         );
         const ci = tInterval(diffs);
+        const tested = margin !== undefined && spec.claim === EQUIVALENCE_CLAIM;
         out.push({
           row: {
             claim: spec.claim,
@@ -146,22 +184,33 @@ export function claimRows(
             ciLow: ci.low,
             ciHigh: ci.high,
             pValue: tTestPValue(diffs),
+            margin: tested ? margin : NaN,
+            pTost: tested ? tostPValue(diffs, margin) : NaN,
           },
           diffs,
         });
       }
     }
   }
-  // One family per call (one claims.csv): the error rate holds over every verdict in it.
-  const adjusted = holmAdjust(out.map((o) => o.row.pValue));
+  // One family per call (one claims.csv): the error rate holds over every verdict in it,
+  // the equivalence tests included. A TOST without a p-value (fewer than 2 pairs) still
+  // counts in the family's size, as a difference test without one does.
+  const tostAt = out.flatMap((o, i) => (Number.isNaN(o.row.margin) ? [] : [i]));
+  const family = holmAdjust([
+    ...out.map((o) => o.row.pValue),
+    ...tostAt.map((i) => out[i].row.pTost),
+  ]);
+  const tostHolm = new Map(tostAt.map((i, j) => [i, family[out.length + j]]));
   return out.map(({ row, diffs }, i) => {
-    const sim = tInterval(diffs, 1 - CLAIM_ALPHA / out.length);
+    const sim = tInterval(diffs, 1 - CLAIM_ALPHA / family.length);
+    const pTostHolm = tostHolm.get(i) ?? NaN;
     return {
       ...row,
-      pHolm: adjusted[i],
+      pHolm: family[i],
       bonferroniLow: sim.low,
       bonferroniHigh: sim.high,
-      verdict: verdictOf(adjusted[i], row.meanDiff),
+      pTostHolm,
+      verdict: verdictOf(family[i], row.meanDiff, pTostHolm),
     };
   });
 }

@@ -2,6 +2,7 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { claimRows, verdictOf } from "./claims.ts";
 import { summarizeCells } from "./select.ts";
 import { readResults } from "./store.ts";
+import { holmAdjust, tInterval, tostPValue } from "../stats/stats.ts";
 import type { MethodName } from "./types.ts";
 
 const cell = (method: MethodName, batchSize: number, depth: number, accuracies: number[]) => ({
@@ -123,4 +124,102 @@ Deno.test("Holm over the committed cnn preset keeps LARS at depth 8 and LAMB at 
     rows.find((r) => r.name === "linear-scaling depth 8 batch 256")!.verdict,
     "inconclusive",
   );
+});
+
+Deno.test("with a margin, small-batch-vs-warmup gets a TOST p-value in the same Holm family", () => {
+  const base = [0.70, 0.72, 0.71, 0.69, 0.73];
+  // At depth 2 LALC is within 0.1 points of warmup on every seed: equivalent within 0.5
+  // points. At depth 4 it is 0.1 to 0.9 points above: neither different nor equivalent.
+  const near = [0.001, -0.001, 0.0005, 0, -0.0005];
+  const far = [0.001, 0.009, 0.002, 0.008, 0.005];
+  const cells = [
+    cell("lalc", 32, 2, base.map((x, i) => x + near[i])),
+    cell("warmup", 32, 2, base),
+    cell("lalc", 32, 4, base.map((x, i) => x + far[i])),
+    cell("warmup", 32, 4, base),
+    cell("lalc", 512, 2, base),
+    cell("lars", 512, 2, base.map((x) => x - 0.02)),
+  ];
+  const without = claimRows(cells);
+  const rows = claimRows(cells, { equivalenceMargin: 0.005 });
+  assertEquals(rows.map((r) => [r.claim, r.depth, r.verdict]), [
+    ["large-batch", 2, "supported"],
+    ["small-batch-vs-warmup", 2, "equivalent"],
+    ["small-batch-vs-warmup", 4, "inconclusive"],
+  ]);
+  // Only the equivalence claim is tested; the margin is recorded on its rows.
+  assertEquals(rows.map((r) => r.margin), [NaN, 0.005, 0.005]);
+  assert(Number.isNaN(rows[0].pTost) && Number.isNaN(rows[0].pTostHolm));
+  const diffs = (depth: number) => (depth === 2 ? near : far);
+  for (const r of rows.slice(1)) {
+    // The pairs' differences carry the rounding of (base + d) - base: ~1e-13 relative.
+    const want = tostPValue(diffs(r.depth), 0.005);
+    assert(Math.abs(r.pTost - want) < 1e-9 * want, `${r.pTost} vs ${want}`);
+  }
+  // One family of 5 tests (3 differences, 2 TOST): the Holm values are those of the
+  // five p-values together, and the Bonferroni intervals are sized for 5.
+  const family = holmAdjust([
+    ...rows.map((r) => r.pValue),
+    ...rows.slice(1).map((r) => r.pTost),
+  ]);
+  assertEquals(rows.map((r) => r.pHolm), family.slice(0, 3));
+  assertEquals(rows.slice(1).map((r) => r.pTostHolm), family.slice(3));
+  assert(rows[0].pHolm >= without[0].pHolm, "a larger family never lowers a Holm p-value");
+  const bonferroni5 = tInterval(base.map((x) => x - (x - 0.02)), 1 - 0.05 / 5);
+  assertEquals([rows[0].bonferroniLow, rows[0].bonferroniHigh], [
+    bonferroni5.low,
+    bonferroni5.high,
+  ]);
+  // Without a margin nothing changes: no TOST, the family of the 3 rows.
+  assert(without.every((r) => Number.isNaN(r.margin) && Number.isNaN(r.pTostHolm)));
+  assertEquals(without.map((r) => r.pHolm), holmAdjust(without.map((r) => r.pValue)));
+  assertEquals(without[1].verdict, "inconclusive");
+});
+
+Deno.test("a sure difference wins over equivalence; the verdict needs the adjusted TOST p below alpha", () => {
+  assertEquals(verdictOf(0.01, 0.001, 0.001), "supported");
+  assertEquals(verdictOf(0.01, -0.001, 0.001), "contradicted");
+  assertEquals(verdictOf(0.3, 0.001, 0.049), "equivalent");
+  assertEquals(verdictOf(0.3, 0.001, 0.05), "inconclusive");
+  assertEquals(verdictOf(0.3, 0.001, NaN), "inconclusive");
+  // A difference that is sure and inside the margin: LALC 0.2 points below warmup on every
+  // seed (give or take 0.01) is contradicted, though equivalent within 0.5 points too.
+  const base = [0.70, 0.72, 0.71, 0.69, 0.73];
+  const [row] = claimRows([
+    cell("lalc", 32, 2, base.map((x, i) => x - 0.002 + 0.0001 * (i % 2))),
+    cell("warmup", 32, 2, base),
+    cell("lalc", 512, 2, base),
+  ], { equivalenceMargin: 0.005 });
+  assert(row.pHolm < 0.05 && row.pTostHolm < 0.05, `${row.pHolm} ${row.pTostHolm}`);
+  assertEquals(row.verdict, "contradicted");
+});
+
+Deno.test("equivalent at the adjusted level means the interval at 1 - 2 alpha / m lies inside the margin", () => {
+  // One row alone (m = 2: its difference test and its TOST). Holm's adjusted TOST p is
+  // below alpha exactly when one of: the TOST p is below alpha / 2 (first in the order),
+  // or below alpha with the difference test's p below alpha / 2. With the difference test
+  // far from significant, equivalence is decided at alpha / 2: the 1 - alpha interval.
+  const margin = 0.005;
+  let decided = 0;
+  let equivalent = 0;
+  for (const shift of [0, 0.0005, 0.001, 0.0015, 0.002, 0.003]) {
+    for (const spread of [0.001, 0.002, 0.003, 0.004]) {
+      const z = [-1, 0.4, 1.3, -0.6, -0.1];
+      const lalc = z.map((v) => 0.7 + shift + spread * v);
+      const [row] = claimRows([
+        cell("lalc", 32, 2, lalc),
+        cell("warmup", 32, 2, z.map(() => 0.7)),
+        cell("lalc", 512, 2, lalc),
+      ], { equivalenceMargin: margin });
+      if (row.pHolm < 0.05) continue; // a sure difference: the duality is not about it
+      decided++;
+      const diffs = lalc.map((x) => x - 0.7);
+      const ci = tInterval(diffs, 1 - 2 * (0.05 / 2));
+      const inside = ci.low > -margin && ci.high < margin;
+      assertEquals(row.verdict === "equivalent", inside, `shift ${shift}, spread ${spread}`);
+      if (inside) equivalent++;
+    }
+  }
+  // Both outcomes occur among the compared rows, so the check compares something.
+  assert(decided >= 10 && equivalent >= 3 && decided - equivalent >= 3, `${equivalent}/${decided}`);
 });

@@ -14,7 +14,6 @@ import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir } from "../cli/out_dir.ts";
 import { describeKernels } from "../backend/kernel_identity.ts";
 import { nativeUnpinnedWhy, setNativeKernelMode } from "../backend/native_ffi.ts";
-import { claimRows } from "./claims.ts";
 import { checkThresholds } from "./gate.ts";
 import { DEFAULT_THRESHOLDS, readThresholdsFile } from "./thresholds_file.ts";
 import { loadGridFile } from "./grid_spec.ts";
@@ -26,11 +25,10 @@ import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { gridCells } from "./plan.ts";
 import { progressLine } from "./progress.ts";
-import { summarizeCells } from "./select.ts";
 import { parseShard, shardFromEnv } from "./shard.ts";
 import { checkFolder, FILES, folderBackend, readResults } from "./store.ts";
 import { batchProblem } from "../train/limits.ts";
-import { claimsTable, summaryTables } from "./summary.ts";
+import { folderStatistics, statisticsText } from "./statistics.ts";
 import { writeTables } from "./tables.ts";
 import type { GridSpec } from "./types.ts";
 
@@ -336,12 +334,13 @@ export function gridMain(args: string[]): Promise<number> {
     }
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
     if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
-    const cells = summarizeCells(result.rows);
-    const claims = claimRows(cells);
-    console.log(summaryTables(cells));
-    console.log(claimsTable(claims));
+    const stats = folderStatistics(result.rows, grid);
+    console.log(statisticsText(stats));
     if (result.complete) {
-      for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
+      const { cells, claims, claimOptions } = stats;
+      for (const f of await writeTables(out, cells, claims, claimOptions)) {
+        console.log(`wrote ${f}`);
+      }
     }
     const errors = result.rows.filter((r) => r.status === "error").length;
     console.log(
@@ -451,9 +450,9 @@ export function gateMain(args: string[]): Promise<number> {
         } (derive them from a finished run: deno task derive-thresholds ${preset} DIR)`,
       );
     }
-    const cells = summarizeCells(folder.rows);
-    console.log(summaryTables(cells));
-    console.log(claimsTable(claimRows(cells)) + "(claims are reported, not gated)");
+    const stats = folderStatistics(folder.rows, folder.meta?.grid);
+    const cells = stats.cells;
+    console.log(statisticsText(stats) + "(claims are reported, not gated)");
     const failures = checkThresholds(cells, t);
     for (const f of failures) console.log(`FAIL ${f.cell}: ${f.message}`);
     console.log(
@@ -518,11 +517,11 @@ export function reportMain(args: string[]): Promise<number> {
     // tables and plots of its first runs among its files.
     const lock = await lockForReport(positionals[0]);
     try {
-      const cells = summarizeCells(folder.rows);
-      const claims = claimRows(cells);
-      console.log(summaryTables(cells));
-      console.log(claimsTable(claims));
-      for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
+      const { cells, claims, claimOptions } = folderStatistics(folder.rows, folder.meta?.grid);
+      console.log(statisticsText({ cells, claims, claimOptions }));
+      for (const f of await writeTables(positionals[0], cells, claims, claimOptions)) {
+        console.log(`wrote ${f}`);
+      }
       if (!values["no-plots"]) {
         const { drawReport } = await import("./report.ts");
         for (const f of await drawReport(positionals[0], folder)) console.log(`wrote ${f}`);
@@ -577,11 +576,9 @@ export function mergeMain(args: string[]): Promise<number> {
     await checkOutDir("merge", "out", out);
     const { mergeShards } = await import("./merge.ts");
     const merged = await mergeShards(positionals, out);
-    const cells = summarizeCells(merged.rows);
-    const claims = claimRows(cells);
-    console.log(summaryTables(cells));
-    console.log(claimsTable(claims));
-    for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);
+    const { cells, claims, claimOptions } = folderStatistics(merged.rows, merged.meta.grid);
+    console.log(statisticsText({ cells, claims, claimOptions }));
+    for (const f of await writeTables(out, cells, claims, claimOptions)) console.log(`wrote ${f}`);
     console.log(`merged ${positionals.length} shards, ${merged.rows.length} runs, into ${out}`);
     if (!values["no-plots"]) {
       const { drawReport } = await import("./report.ts");

@@ -26,6 +26,8 @@ const cell = (
     baseLr: 0.1,
     scaledLr: 0.1,
     valAccuracy: 0.8,
+    tuningSeeds: 1,
+    firstSeedLrIndex: 2,
     triedLo: 0,
     triedHi: 4,
     ratesTried: 5,

@@ -46,13 +46,14 @@ const TOP_KEYS = [
   "targetAccuracy",
   "divergenceFactor",
   "traceSteps",
+  "equivalenceMargin",
 ];
 
 /** The keys of each nested object; any other key is a typo and is refused. */
 const NESTED_KEYS: Readonly<Record<string, readonly string[]>> = {
   dataset: ["name", "dataDir", "trainSamples", "testSamples"],
   model: ["kind", "width"],
-  lrGrid: ["points", "factor", "tuneOn"],
+  lrGrid: ["points", "factor", "tuneOn", "tuneSeeds"],
 };
 
 /**
@@ -73,7 +74,14 @@ export const GRID_LIMITS = {
   divergenceFactor: 1e12,
   traceSteps: 1_000_000,
   listLength: 1000,
+  /** 10 points: a wider margin says nothing about equivalence, and a value above it is most
+   * likely points written for a fraction (0.5 meant as 0.005). */
+  equivalenceMargin: 0.1,
 } as const;
+
+/** Held-out seeds a grid tuned on its first k seeds must keep, so each cell still has a
+ * spread (a standard deviation) to report. */
+export const MIN_HELD_OUT_AFTER_TUNING = 2;
 
 /**
  * Checks `value` (parsed JSON) and returns the grid it describes. `"extends": "<preset>"`
@@ -116,6 +124,15 @@ export function validateGridSpec(value: unknown): GridSpec {
   if (isObj(base.model) && isObj(value.model)) merged.model = { ...base.model, ...value.model };
   if (isObj(base.lrGrid) && isObj(value.lrGrid)) {
     merged.lrGrid = { ...base.lrGrid, ...value.lrGrid };
+  }
+  // `"lrGrid": {"tuneSeeds": 3}` alone says how to tune: on the first 3 seeds (a preset's
+  // `tuneOn: "first-seed"` must not turn it into a contradiction). Written beside another
+  // `tuneOn` in the same object, it is one, and is refused below.
+  if (
+    isObj(value.lrGrid) && value.lrGrid.tuneSeeds !== undefined &&
+    value.lrGrid.tuneOn === undefined && isObj(merged.lrGrid)
+  ) {
+    merged.lrGrid = { ...merged.lrGrid, tuneOn: "first-k-seeds" };
   }
   // A preset's description describes the preset's runs: a grid that extends it and changes
   // them must not carry it (it would label the new grid's results). Without its own
@@ -226,7 +243,7 @@ export function validateGridSpec(value: unknown): GridSpec {
     `a number > 0 and <= ${L.epochs}`,
   );
   const lr = merged.lrGrid;
-  need("grid.lrGrid", lr, isObj(lr), "an object {points, factor, tuneOn}");
+  need("grid.lrGrid", lr, isObj(lr), "an object {points, factor, tuneOn[, tuneSeeds]}");
   if (isObj(lr)) {
     needPosInt("grid.lrGrid.points", lr.points, L.lrPoints);
     need(
@@ -239,9 +256,10 @@ export function validateGridSpec(value: unknown): GridSpec {
     need(
       "grid.lrGrid.tuneOn",
       lr.tuneOn,
-      lr.tuneOn === "first-seed" || lr.tuneOn === "all-seeds",
-      '"first-seed" or "all-seeds"',
+      lr.tuneOn === "first-seed" || lr.tuneOn === "first-k-seeds" || lr.tuneOn === "all-seeds",
+      '"first-seed", "first-k-seeds" (with tuneSeeds) or "all-seeds"',
     );
+    checkTuneSeeds(lr, merged.seeds, problems);
   }
   needPosInt("grid.evalPoints", merged.evalPoints, L.evalPoints);
   needPosInt("grid.evalSamples", merged.evalSamples, L.samples);
@@ -265,9 +283,53 @@ export function validateGridSpec(value: unknown): GridSpec {
     nonNegInt(L.traceSteps)(merged.traceSteps),
     `an integer from 0 to ${L.traceSteps}`,
   );
+  if (merged.equivalenceMargin !== undefined) {
+    const m = merged.equivalenceMargin;
+    need(
+      "grid.equivalenceMargin",
+      m,
+      posNum(m) && (m as number) <= L.equivalenceMargin,
+      `a fraction of accuracy > 0 and <= ${L.equivalenceMargin} (0.005 is 0.5 points)`,
+    );
+  }
   if (problems.length > 0) throw new GridSpecError(problems);
   delete merged.extends;
   return merged as unknown as GridSpec;
+}
+
+/**
+ * The check of `lrGrid.tuneSeeds` (k): required with `tuneOn: "first-k-seeds"`, refused with
+ * any other `tuneOn`, and an integer from 1 to the number of seeds less
+ * {@link MIN_HELD_OUT_AFTER_TUNING}. One line per problem, naming the value and what is
+ * allowed.
+ */
+function checkTuneSeeds(lr: Obj, seeds: unknown, problems: string[]): void {
+  const k = lr.tuneSeeds;
+  if (lr.tuneOn !== "first-k-seeds") {
+    if (k !== undefined && (lr.tuneOn === "first-seed" || lr.tuneOn === "all-seeds")) {
+      problems.push(
+        `grid.lrGrid.tuneSeeds: got ${show(k)} with tuneOn ${show(lr.tuneOn)}; ` +
+          'tuneSeeds goes with tuneOn "first-k-seeds" (or leave tuneOn out)',
+      );
+    }
+    return;
+  }
+  const count = Array.isArray(seeds) ? seeds.length : undefined;
+  const max = count === undefined ? GRID_LIMITS.listLength : count - MIN_HELD_OUT_AFTER_TUNING;
+  const allowed = count === undefined
+    ? "an integer >= 1"
+    : max < 1
+    ? `an integer from 1 to the number of seeds less ${MIN_HELD_OUT_AFTER_TUNING}, but ` +
+      `grid.seeds has ${count}: add seeds`
+    : `an integer from 1 to ${max} (the grid's ${count} seeds less ` +
+      `${MIN_HELD_OUT_AFTER_TUNING} held out)`;
+  if (k === undefined) {
+    problems.push(
+      `grid.lrGrid.tuneSeeds: missing with tuneOn "first-k-seeds"; expected ${allowed}`,
+    );
+  } else if (!(Number.isInteger(k) && (k as number) >= 1 && (k as number) <= max)) {
+    problems.push(`grid.lrGrid.tuneSeeds: got ${show(k)}; expected ${allowed}`);
+  }
 }
 
 /**

@@ -119,3 +119,84 @@ Deno.test("a grid that extends a preset does not inherit its description", () =>
   const own = validateGridSpec({ extends: "smoke", name: "mine", description: "my own words" });
   assertEquals(own.description, "my own words");
 });
+
+/** The problems `validateGridSpec` finds in the smoke preset with `spec` over it. */
+function problemsOf(spec: Record<string, unknown>): string[] {
+  try {
+    validateGridSpec({ extends: "smoke", ...spec });
+    return [];
+  } catch (e) {
+    return (e as GridSpecError).problems;
+  }
+}
+
+Deno.test("tuning on the mean of the first k seeds: tuneSeeds alone says so, k is checked", () => {
+  // tuneSeeds alone over a preset's "first-seed": it means the first k seeds.
+  const grid = validateGridSpec({ extends: "smoke", name: "k3", lrGrid: { tuneSeeds: 3 } });
+  assertEquals(grid.lrGrid, { points: 5, factor: 2, tuneOn: "first-k-seeds", tuneSeeds: 3 });
+  const spelled = validateGridSpec({
+    extends: "smoke",
+    name: "k4",
+    lrGrid: { tuneOn: "first-k-seeds", tuneSeeds: 4 },
+  });
+  assertEquals(spelled.lrGrid.tuneSeeds, 4);
+  // Smoke has 6 seeds: k runs from 1 to 4, leaving at least 2 held out.
+  const bad: [Record<string, unknown>, string][] = [
+    [
+      { tuneSeeds: 0 },
+      "grid.lrGrid.tuneSeeds: got 0; expected an integer from 1 to 4 (the grid's 6 seeds " +
+      "less 2 held out)",
+    ],
+    [
+      { tuneSeeds: 5 },
+      "grid.lrGrid.tuneSeeds: got 5; expected an integer from 1 to 4 (the grid's 6 seeds " +
+      "less 2 held out)",
+    ],
+    [
+      { tuneSeeds: 2.5 },
+      "grid.lrGrid.tuneSeeds: got 2.5; expected an integer from 1 to 4 (the grid's 6 seeds " +
+      "less 2 held out)",
+    ],
+    [
+      { tuneSeeds: "3" },
+      'grid.lrGrid.tuneSeeds: got "3"; expected an integer from 1 to 4 (the grid\'s 6 seeds ' +
+      "less 2 held out)",
+    ],
+    [
+      { tuneOn: "first-k-seeds" },
+      'grid.lrGrid.tuneSeeds: missing with tuneOn "first-k-seeds"; expected an integer from 1 ' +
+      "to 4 (the grid's 6 seeds less 2 held out)",
+    ],
+    [
+      { tuneOn: "first-seed", tuneSeeds: 3 },
+      'grid.lrGrid.tuneSeeds: got 3 with tuneOn "first-seed"; tuneSeeds goes with tuneOn ' +
+      '"first-k-seeds" (or leave tuneOn out)',
+    ],
+    [
+      { tuneOn: "mean" },
+      'grid.lrGrid.tuneOn: got "mean"; expected "first-seed", "first-k-seeds" (with ' +
+      'tuneSeeds) or "all-seeds"',
+    ],
+  ];
+  for (const [lrGrid, line] of bad) {
+    assertEquals(problemsOf({ lrGrid }), [line], JSON.stringify(lrGrid));
+  }
+  // Too few seeds for any k: the line says so.
+  assertEquals(problemsOf({ seeds: [1, 2], lrGrid: { tuneSeeds: 1 } }), [
+    "grid.lrGrid.tuneSeeds: got 1; expected an integer from 1 to the number of seeds less " +
+    "2, but grid.seeds has 2: add seeds",
+  ]);
+});
+
+Deno.test("equivalenceMargin is a fraction of accuracy, at most 10 points", () => {
+  const grid = validateGridSpec({ extends: "standard", name: "m", equivalenceMargin: 0.005 });
+  assertEquals(grid.equivalenceMargin, 0.005);
+  // Absent stays absent: a grid without it is the grid it was (sameGrid, run ids).
+  assertEquals("equivalenceMargin" in validateGridSpec({ extends: "standard" }), false);
+  const allowed = "expected a fraction of accuracy > 0 and <= 0.1 (0.005 is 0.5 points)";
+  for (const margin of [0, -0.005, 0.5, "0.005", null]) {
+    assertEquals(problemsOf({ equivalenceMargin: margin }), [
+      `grid.equivalenceMargin: got ${JSON.stringify(margin)}; ${allowed}`,
+    ]);
+  }
+});

@@ -42,7 +42,15 @@ export {
   type GateFailure,
   type PresetThresholds,
 } from "./gate.ts";
-export { CLAIM_ALPHA, type ClaimRow, claimRows, CLAIMS, type Verdict } from "./claims.ts";
+export {
+  CLAIM_ALPHA,
+  type ClaimOptions,
+  type ClaimRow,
+  claimRows,
+  CLAIMS,
+  EQUIVALENCE_CLAIM,
+  type Verdict,
+} from "./claims.ts";
 export { type Interval, tInterval } from "../stats/stats.ts";
 export { checkProtocol, type ProtocolCheck, type ProtocolInput } from "./protocol_check.ts";
 export type { CellSummary } from "./select.ts";

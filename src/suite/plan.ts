@@ -20,11 +20,20 @@ export interface RunKey {
 }
 
 /**
- * Grid fields that do not change what one run computes: prose, and the lists that only say
+ * Grid fields that do not change what one run computes: prose, the lists that only say
  * which cells and seeds exist (the run's own method, batch size, depth and seed are in its
- * key). Every other field, present or added later, is part of the id.
+ * key), and the equivalence margin, which only the report reads. Every other field, present
+ * or added later, is part of the id.
  */
-const NOT_PART_OF_A_RUN = ["name", "description", "methods", "batchSizes", "depths", "seeds"];
+const NOT_PART_OF_A_RUN = [
+  "name",
+  "description",
+  "methods",
+  "batchSizes",
+  "depths",
+  "seeds",
+  "equivalenceMargin",
+];
 
 /** JSON with object keys sorted, so equal values give equal text whatever the key order. */
 function canonicalJson(value: unknown): string {
@@ -42,8 +51,9 @@ function canonicalJson(value: unknown): string {
  * configuration — every grid field that changes what a run computes (data set, model, epochs,
  * rate grid, evaluation, divergence, tracing, and any field added later), the method
  * recipes' version ({@link METHOD_RECIPE_VERSION}), and the run's method, batch size, depth,
- * seed and base rate. Not in it: the grid's name and description and its lists of methods,
- * batch sizes, depths and seeds, which say which runs exist but not what one computes. So a
+ * seed and base rate. Not in it: the grid's name and description, its lists of methods,
+ * batch sizes, depths and seeds, which say which runs exist but not what one computes, and
+ * its equivalence margin, which only the report reads. So a
  * resume with other epochs, width, data or evaluation settings finds none of its runs done,
  * while adding a seed or a batch size keeps the ids of the runs already finished.
  *
@@ -96,9 +106,30 @@ export function gridCells(grid: GridSpec): Cell[] {
   return cells;
 }
 
-/** The seeds every rate is tuned on: the first seed (`first-seed`) or every seed. */
+/**
+ * The seeds every rate is tuned on: the first seed (`first-seed`), the first
+ * `lrGrid.tuneSeeds` seeds (`first-k-seeds`), or every seed (`all-seeds`). A rate's tuning
+ * score is the mean of their validation accuracies.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { heldOutSeeds, tuningSeeds } from "./plan.ts";
+ * import { PRESETS } from "@lalc/large-batch/suite";
+ * const grid = { ...PRESETS.smoke, lrGrid: { ...PRESETS.smoke.lrGrid, tuneOn: "first-k-seeds", tuneSeeds: 3 } } as const;
+ * assertEquals(tuningSeeds(grid), [1, 2, 3]);
+ * assertEquals(heldOutSeeds(grid), [4, 5, 6]);
+ * ```
+ */
 export function tuningSeeds(grid: GridSpec): readonly number[] {
-  return grid.lrGrid.tuneOn === "all-seeds" ? grid.seeds : grid.seeds.slice(0, 1);
+  switch (grid.lrGrid.tuneOn) {
+    case "all-seeds":
+      return grid.seeds;
+    case "first-k-seeds":
+      return grid.seeds.slice(0, grid.lrGrid.tuneSeeds ?? 1);
+    default:
+      return grid.seeds.slice(0, 1);
+  }
 }
 
 /** The held-out evaluation seeds: every seed of the grid that is not a tuning seed. Only

@@ -7,20 +7,32 @@
  *   `expectedTestSamples` when known);
  * - every cell's held-out seeds ran at its validation argmax (the rate with the best mean
  *   validation accuracy of the tuning runs), and none of them is a tuning seed;
+ * - where the grid tunes on the mean of its first k seeds, every tried rate ran on exactly
+ *   those k seeds;
  * - fewer than 10% of the cells have their best rate at an edge of the rates tried;
  * - every cell has 5 or more held-out seeds;
- * - `summary.csv` and `claims.csv` exist with their columns;
+ * - `summary.csv` and `claims.csv` exist with their columns (the tuning columns where seeds
+ *   were averaged, the equivalence columns where the grid declares a margin);
  * - `claims.csv` holds the claims of `runs.csv` with their p-values, Holm-adjusted over the
- *   file, and verdicts that follow the Holm-adjusted p-value (a table written before the
- *   correction, or from other runs, fails).
+ *   file (the equivalence tests included), and verdicts that follow the Holm-adjusted
+ *   p-values (a table written before the correction, or from other runs, fails).
  *
  * @module
  */
 import { parseCsv } from "../output/csv.ts";
-import { CLAIM_ALPHA, claimRows, verdictOf } from "./claims.ts";
+import { CLAIM_ALPHA, type ClaimRow, verdictOf } from "./claims.ts";
+import { tuningSeeds } from "./plan.ts";
 import type { RunRow } from "./schema.ts";
-import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
-import { CLAIM_COLUMNS, SUMMARY_COLUMNS, TABLE_FILES } from "./tables.ts";
+import { bestLrIndex, cellKey } from "./select.ts";
+import { folderStatistics } from "./statistics.ts";
+import {
+  CLAIM_EQUIVALENCE_COLUMNS,
+  claimColumns,
+  SUMMARY_COLUMNS,
+  SUMMARY_TUNING_COLUMNS,
+  TABLE_FILES,
+} from "./tables.ts";
+import type { GridSpec } from "./types.ts";
 
 /** The fewest held-out seeds a cell may have. */
 export const MIN_HELD_OUT_SEEDS = 5;
@@ -50,6 +62,9 @@ export interface ProtocolInput {
   readonly claimsText: string;
   /** The size of the data set's whole test set, when known (10,000 for Fashion-MNIST). */
   readonly expectedTestSamples?: number;
+  /** The grid of `meta.json`, when known: its tuning seeds and equivalence margin decide
+   * which columns the tables need. Absent: one tuning seed, no margin, as before both. */
+  readonly grid?: GridSpec;
 }
 
 const first = (xs: readonly string[], n = 3) =>
@@ -119,7 +134,10 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
       ? first([...offArgmax, ...tunedSeedsHeldOut])
       : `${byCell.size} cells`,
   });
-  const cells = summarizeCells(rows);
+  if (input.grid?.lrGrid.tuneOn === "first-k-seeds") {
+    out.push(tunedOnEverySeed(byCell, tuningSeeds(input.grid)));
+  }
+  const { cells, claims, claimOptions } = folderStatistics(rows, input.grid);
   const edge = cells.filter((c) => c.atEdge);
   out.push({
     name: `fewer than ${100 * MAX_EDGE_FRACTION}% of cells have their best rate at an edge`,
@@ -135,10 +153,13 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
       ? first(few.map((c) => `${cellKey(c.method, c.batchSize, c.depth)}: ${c.n}`))
       : `${cells.length} cells, fewest ${Math.min(...cells.map((c) => c.n))}`,
   });
+  const summaryColumns = cells.some((c) => c.tuningSeeds > 1)
+    ? [...SUMMARY_COLUMNS, ...SUMMARY_TUNING_COLUMNS]
+    : SUMMARY_COLUMNS;
   for (
     const [file, text, columns] of [
-      [TABLE_FILES.summary, input.summaryText, SUMMARY_COLUMNS],
-      [TABLE_FILES.claims, input.claimsText, CLAIM_COLUMNS],
+      [TABLE_FILES.summary, input.summaryText, summaryColumns],
+      [TABLE_FILES.claims, input.claimsText, claimColumns(claimOptions)],
     ] as const
   ) {
     const header = text.split("\n")[0].split(",");
@@ -154,27 +175,64 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
         : `${records} rows`,
     });
   }
-  out.push(claimsFollowHolm(input.claimsText, cells));
+  out.push(claimsFollowHolm(input.claimsText, claims, claimOptions.equivalenceMargin));
   return out;
+}
+
+/** The check that every rate a cell tried ran on exactly the grid's tuning seeds, so each
+ * rate's score is the mean over the same k seeds. */
+function tunedOnEverySeed(
+  byCell: ReadonlyMap<string, readonly RunRow[]>,
+  seeds: readonly number[],
+): ProtocolCheck {
+  const want = [...seeds].sort((a, b) => a - b).join(",");
+  const bad: string[] = [];
+  let rates = 0;
+  for (const [k, cellRows] of byCell) {
+    const byRate = new Map<number, number[]>();
+    for (const r of cellRows) {
+      if (r.phase === "tune") byRate.set(r.lrIndex, [...(byRate.get(r.lrIndex) ?? []), r.seed]);
+    }
+    for (const [lrIndex, got] of byRate) {
+      rates++;
+      const have = [...got].sort((a, b) => a - b).join(",");
+      if (have !== want) bad.push(`${k}: rate index ${lrIndex} tuned on seeds ${have}`);
+    }
+  }
+  return {
+    name: `every tried rate ran on the ${seeds.length} tuning seeds (${want})`,
+    ok: rates > 0 && bad.length === 0,
+    detail: bad.length ? first(bad) : `${rates} rates in ${byCell.size} cells`,
+  };
 }
 
 /** Written p-values agree with recomputed ones to their 6 significant digits. */
 const sameP = (written: number, p: number) =>
   (Number.isNaN(written) && Number.isNaN(p)) || Math.abs(written - p) <= 1e-5 * Math.abs(p);
 
-/** The check that `claims.csv` is the Holm-corrected claims table of these runs. */
+/** The check that `claims.csv` is the Holm-corrected claims table of these runs
+ * (`expected`), with the equivalence tests where the grid declares a `margin`. */
 function claimsFollowHolm(
   text: string,
-  cells: ReturnType<typeof summarizeCells>,
+  expected: readonly ClaimRow[],
+  margin: number | undefined,
 ): ProtocolCheck {
   const name =
     `claims.csv verdicts follow Holm-adjusted p-values (alpha ${CLAIM_ALPHA}) of runs.csv`;
   const header = text.split("\n")[0].split(",");
-  const lacking = CLAIM_COLUMNS.filter((c) => !header.includes(c));
+  const lacking = claimColumns({ equivalenceMargin: margin }).filter((c) => !header.includes(c));
   if (text === "" || lacking.length) {
     return { name, ok: false, detail: "claims.csv lacks its columns (deno task report DIR)" };
   }
-  const expected = claimRows(cells);
+  const tost = margin !== undefined;
+  if (!tost && CLAIM_EQUIVALENCE_COLUMNS.some((c) => header.includes(c))) {
+    return {
+      name,
+      ok: false,
+      detail: "claims.csv has equivalence columns, but meta.json's grid declares no " +
+        "equivalenceMargin (a table of another grid)",
+    };
+  }
   const key = (claim: string, depth: string, batch: string, baseline: string) =>
     `${claim} depth ${depth} batch ${batch} vs ${baseline}`;
   const want = new Map(
@@ -190,7 +248,16 @@ function claimsFollowHolm(
     else if (!sameP(num(w.p_value), e.pValue) || !sameP(num(w.p_holm), e.pHolm)) {
       bad.push(`${k}: p ${w.p_value}, Holm ${w.p_holm}; runs.csv gives ${e.pValue}, ${e.pHolm}`);
     } else if (
-      w.verdict !== verdictOf(num(w.p_holm), num(w.mean_diff)) || w.verdict !== e.verdict
+      tost && (!sameP(num(w.p_tost), e.pTost) || !sameP(num(w.p_tost_holm), e.pTostHolm) ||
+        !sameP(num(w.margin), e.margin))
+    ) {
+      bad.push(
+        `${k}: margin ${w.margin}, TOST p ${w.p_tost}, Holm ${w.p_tost_holm}; runs.csv ` +
+          `gives ${e.margin}, ${e.pTost}, ${e.pTostHolm}`,
+      );
+    } else if (
+      w.verdict !== verdictOf(num(w.p_holm), num(w.mean_diff), tost ? num(w.p_tost_holm) : NaN) ||
+      w.verdict !== e.verdict
     ) {
       bad.push(`${k}: verdict ${w.verdict}, Holm p ${w.p_holm} gives ${e.verdict}`);
     }
@@ -199,11 +266,15 @@ function claimsFollowHolm(
     bad.push(`${written.length} rows, runs.csv has ${expected.length} claims`);
   }
   const decisive = expected.filter((r) => r.verdict !== "inconclusive").length;
+  const tests = expected.filter((r) => !Number.isNaN(r.margin)).length;
   return {
     name,
     ok: bad.length === 0,
     detail: bad.length
       ? first(bad)
+      : tost
+      ? `family of ${expected.length} claims and ${tests} equivalence tests (margin ` +
+        `${margin}), ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`
       : `family of ${expected.length} claims, ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`,
   };
 }
@@ -240,5 +311,6 @@ export async function readProtocolInput(dir: string): Promise<ProtocolInput> {
     summaryText: await read(TABLE_FILES.summary),
     claimsText: await read(TABLE_FILES.claims),
     expectedTestSamples: TEST_SET_SIZES[folder.rows[0]?.dataset ?? ""],
+    grid: folder.meta?.grid,
   };
 }

@@ -5,8 +5,10 @@ import type { ProtocolInput } from "./protocol_check.ts";
 import { RUN_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
 import { summarizeCells } from "./select.ts";
+import { SMOKE } from "./presets.ts";
+import { folderStatistics } from "./statistics.ts";
 import { claimsCsv, summaryCsv } from "./tables.ts";
-import { METHODS } from "./types.ts";
+import { type GridSpec, METHODS } from "./types.ts";
 
 /** A complete, protocol-following folder: every method at batch 32 and 512, depth 2, five
  * grid rates with an interior validation optimum at index 2, seeds 2-6 there. */
@@ -167,4 +169,103 @@ Deno.test("claims.csv must carry the Holm-adjusted p-values of runs.csv and verd
     failing({ ...good, claimsText: [header, ...lines.slice(1)].join("\n") + "\n" }),
     [HOLM_CHECK],
   );
+});
+
+/** SMOKE with seeds 1-8, tuned on the mean of seeds 1-3, with a 0.5-point margin. */
+const K3_GRID: GridSpec = {
+  ...SMOKE,
+  seeds: [1, 2, 3, 4, 5, 6, 7, 8],
+  lrGrid: { ...SMOKE.lrGrid, tuneOn: "first-k-seeds", tuneSeeds: 3 },
+  equivalenceMargin: 0.005,
+};
+
+/** {@link folder} tuned on seeds 1-3 (seed 1 alone would pick index 1 in lalc's cells)
+ * with held-out seeds 4-8, as {@link K3_GRID} runs it; warmup's held-out seeds within 0.1
+ * points of LALC's, either side (equivalent within 0.5). */
+function folderK3(): RunRow[] {
+  return folder().flatMap((r) => {
+    if (r.phase === "seed") {
+      const noise = r.method === "warmup" ? 0.001 * ((r.seed % 3) - 1) : 0;
+      return [{
+        ...r,
+        seed: r.seed + 2,
+        runId: `${r.runId}+2`,
+        finalTestAccuracy: r.finalTestAccuracy + noise,
+      }];
+    }
+    return [1, 2, 3].map((seed) => ({
+      ...r,
+      seed,
+      runId: `${r.runId}s${seed}`,
+      valAccuracy: seed === 1 && r.method === "lalc"
+        ? 0.8 - 0.01 * (r.lrIndex - 1) ** 2
+        : r.valAccuracy,
+    }));
+  });
+}
+
+/** {@link input} for `rows` of `grid`, its tables written as the report writes them. */
+function inputOf(rows: RunRow[], grid: GridSpec): ProtocolInput {
+  const { cells, claims, claimOptions } = folderStatistics(rows, grid);
+  return {
+    ...input(rows),
+    summaryText: summaryCsv(cells),
+    claimsText: claimsCsv(claims, claimOptions),
+    grid,
+  };
+}
+
+const TUNING_CHECK = "every tried rate ran on the 3 tuning seeds (1,2,3)";
+
+Deno.test("a folder tuned on 3 seeds with a margin passes, with its tuning and TOST checks", () => {
+  const good = inputOf(folderK3(), K3_GRID);
+  const checks = checkProtocol(good);
+  assertEquals(checks.length, 9);
+  assert(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+  assertEquals(checks.find((c) => c.name === TUNING_CHECK)!.detail, "50 rates in 10 cells");
+  const holm = checkProtocol(good).find((c) => c.name === HOLM_CHECK)!;
+  assert(/family of 5 claims and 1 equivalence tests \(margin 0.005\)/.test(holm.detail));
+  assert(/,equivalent$/m.test(good.claimsText), good.claimsText);
+  assert(good.summaryText.split("\n")[0].endsWith(",tuning_seeds,first_seed_lr_index"));
+  assert(/,margin,p_tost,p_tost_holm,verdict$/.test(good.claimsText.split("\n")[0]));
+  // A rate that one tuning seed did not run.
+  const missing = good.rows.filter((r) => r.runId !== "lamb32t3s2");
+  assertEquals(failing(inputOf(missing, K3_GRID)), [TUNING_CHECK]);
+  // A summary.csv without the tuning columns.
+  const { cells } = folderStatistics(good.rows, K3_GRID);
+  const plain = summaryCsv(cells.map((c) => ({ ...c, tuningSeeds: 1 })));
+  assertEquals(failing({ ...good, summaryText: plain }), ["summary.csv has its columns"]);
+});
+
+Deno.test("claims.csv must carry the TOST columns exactly when the grid declares a margin", () => {
+  const good = inputOf(folderK3(), K3_GRID);
+  const [header, ...lines] = good.claimsText.trimEnd().split("\n");
+  const col = header.split(",");
+  const row = lines.findIndex((l) => l.startsWith("small-batch-vs-warmup"));
+  const edited = (name: string, to: string) =>
+    [
+      header,
+      ...lines.map((l, i) => {
+        if (i !== row) return l;
+        const cells = l.split(",");
+        cells[col.indexOf(name)] = to;
+        return cells.join(",");
+      }),
+    ].join("\n") + "\n";
+  // A TOST p-value that is not the runs', or one written without its Holm adjustment.
+  assertEquals(failing({ ...good, claimsText: edited("p_tost", "0.5") }), [HOLM_CHECK]);
+  const raw = lines[row].split(",")[col.indexOf("p_tost")];
+  assertEquals(failing({ ...good, claimsText: edited("p_tost_holm", raw) }), [HOLM_CHECK]);
+  assertEquals(failing({ ...good, claimsText: edited("verdict", "inconclusive") }), [HOLM_CHECK]);
+  // The table of the same runs without a margin: the margin's columns are missing.
+  const { claims } = folderStatistics(good.rows, { ...K3_GRID, equivalenceMargin: undefined });
+  assertEquals(failing({ ...good, claimsText: claimsCsv(claims) }), [
+    "claims.csv has its columns",
+    HOLM_CHECK,
+  ]);
+  // A grid without a margin (every folder before it) accepts its table without them, and
+  // refuses one that has them.
+  const noMargin = { ...K3_GRID, equivalenceMargin: undefined };
+  assertEquals(failing({ ...good, grid: noMargin, claimsText: claimsCsv(claims) }), []);
+  assertEquals(failing({ ...good, grid: noMargin }), [HOLM_CHECK]);
 });

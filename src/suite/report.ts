@@ -170,7 +170,9 @@ const DIVERGED = "diverged, drawn at 0";
  * Learning-rate sensitivity, as DeepOBS draws it: the validation accuracy of every tuning
  * run against its base rate (log scale), one line per method, one panel per (depth, batch
  * size) cell. A run that diverged has no accuracy: it is drawn at 0 as a cross. The chosen
- * rate of each method is the peak of its line.
+ * rate of each method is the peak of its line. Where each rate was tuned on several seeds,
+ * the points are the runs and the line their mean per rate (a line through every run would
+ * zigzag at each rate).
  */
 export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLevelSpec {
   const tuning = rows.filter((r) => r.phase === "tune");
@@ -190,6 +192,12 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
   const batches = new Set(rows.map((r) => r.batchSize)).size;
   const depths = new Set(rows.map((r) => r.depth)).size;
   const seeds = [...new Set(tuning.map((r) => r.seed))].sort((a, b) => a - b);
+  const perRate = new Map<string, number>();
+  for (const r of tuning) {
+    const k = `${cellKey(r.method, r.batchSize, r.depth)}|${r.lrIndex}`;
+    perRate.set(k, (perRate.get(k) ?? 0) + 1);
+  }
+  const averaged = Math.max(0, ...perRate.values()) > 1;
   const x = {
     field: "baseLr",
     type: "quantitative",
@@ -202,7 +210,8 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
     title: {
       text: title,
       subtitle: [
-        `validation accuracy of each tuning run (seed ${seeds.join(", ")})`,
+        `validation accuracy of each tuning run (seed ${seeds.join(", ")})` +
+        (averaged ? "; line: their mean per rate" : ""),
         "a run whose loss went to NaN or infinity has no accuracy: a cross at 0",
       ],
     },
@@ -214,7 +223,10 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
       width: 200,
       height: 150,
       layer: [
-        { mark: { type: "line" }, encoding: { x, y, color } },
+        {
+          mark: { type: "line" },
+          encoding: { x, y: averaged ? { ...y, aggregate: "mean" } : y, color },
+        },
         {
           mark: { type: "point", filled: true, size: 40, opacity: 1 },
           encoding: {

@@ -209,3 +209,28 @@ Deno.test("committed folders without the stability columns report, pass the prot
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("sensitivity plot: rates tuned on several seeds draw their runs as points, the line as their mean", async () => {
+  const { rows } = await readResults(SMOKE);
+  type Spec = {
+    title: { subtitle: string[] };
+    spec: { layer: { encoding: { y: { aggregate?: string } } }[] };
+  };
+  const single = sensitivitySpec(rows, "t") as unknown as Spec;
+  assertEquals(single.spec.layer[0].encoding.y.aggregate, undefined);
+  assert(!single.title.subtitle[0].includes("mean"), single.title.subtitle[0]);
+  // Seed 1's tuning runs again as seed 2 and 3, 0.01 apart: three runs per rate.
+  const tune = rows.filter((r) => r.phase === "tune");
+  const copies = [2, 3].flatMap((seed) =>
+    tune.map((r) => ({
+      ...r,
+      seed,
+      runId: `${r.runId}${seed}`,
+      valAccuracy: r.valAccuracy + 0.01 * (seed - 1),
+    }))
+  );
+  const averaged = sensitivitySpec([...rows, ...copies], "t") as unknown as Spec;
+  assertEquals(averaged.spec.layer[0].encoding.y.aggregate, "mean");
+  assertEquals(averaged.spec.layer[1].encoding.y.aggregate, undefined); // every run a point
+  assert(averaged.title.subtitle[0].endsWith("(seed 1, 2, 3); line: their mean per rate"));
+});

@@ -37,8 +37,9 @@ export function cellKey(method: string, batchSize: number, depth: number): strin
 
 /**
  * The tuned rate of one cell: the `lrIndex` whose tuning runs (phase `tune`) have the best
- * mean validation score ({@link tuneScore}); ties go to the smaller rate. Undefined when the
- * cell has no tuning run.
+ * mean validation score ({@link tuneScore}) over the tuning seeds; ties go to the smaller
+ * rate. A rate with a diverged or failed tuning run scores -Infinity, worst of all. Undefined
+ * when the cell has no tuning run.
  *
  * @example
  * ```ts
@@ -83,6 +84,14 @@ export interface CellSummary {
   readonly scaledLr: number;
   /** Mean validation accuracy of the tuning runs at the tuned rate. */
   readonly valAccuracy: number;
+  /** How many seeds tuned the rate (the tuning runs at the tuned rate): 1 under
+   * `first-seed`, k under `first-k-seeds`. */
+  readonly tuningSeeds: number;
+  /** The rate index the first tuning seed alone would have chosen: its own validation
+   * argmax over the rates tried (ties: the smaller rate). Equal to {@link lrIndex} when one
+   * seed tunes. Over the rates the search on the mean tried: where it sits at an edge of
+   * them, the first seed's own search would have gone further. */
+  readonly firstSeedLrIndex: number;
   /** Lowest rate index tried. */
   readonly triedLo: number;
   /** Highest rate index tried. */
@@ -135,6 +144,13 @@ export interface CellSummary {
   readonly maxGradNormGrowth: number;
 }
 
+/** What {@link summarizeCells} needs beyond the rows. */
+export interface SummarizeOptions {
+  /** The grid's first seed (`grid.seeds[0]`), whose own choice of rate
+   * {@link CellSummary.firstSeedLrIndex} reports; default: each cell's smallest tuning seed. */
+  readonly firstTuningSeed?: number;
+}
+
 /**
  * Every cell of `rows` at its tuned rate, sorted by depth, batch size, then method. A cell
  * with no held-out seed yet has `n` 0 and NaN statistics.
@@ -151,7 +167,10 @@ export interface CellSummary {
  * assertEquals(cells.every((c) => c.n === 0 || (c.mean >= 0 && c.mean <= 1)), true);
  * ```
  */
-export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
+export function summarizeCells(
+  rows: readonly RunRow[],
+  options: SummarizeOptions = {},
+): CellSummary[] {
   const cells = new Map<string, RunRow[]>();
   for (const r of rows) {
     const k = cellKey(r.method, r.batchSize, r.depth);
@@ -174,6 +193,8 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
     const triedHi = Math.max(...indices);
     const ci = tInterval(accuracies);
     const first = atBestTune[0];
+    const firstSeed = options.firstTuningSeed ?? Math.min(...tune.map((r) => r.seed));
+    const firstSeedTune = tune.filter((r) => r.seed === firstSeed);
     out.push({
       method: first.method,
       batchSize: first.batchSize,
@@ -182,6 +203,9 @@ export function summarizeCells(rows: readonly RunRow[]): CellSummary[] {
       baseLr: first.baseLr,
       scaledLr: first.scaledLr,
       valAccuracy: atBestTune.reduce((s, r) => s + tuneScore(r), 0) / atBestTune.length,
+      tuningSeeds: new Set(atBestTune.map((r) => r.seed)).size,
+      // A cell whose first seed has no tuning run (a folder of another grid) keeps its own.
+      firstSeedLrIndex: bestLrIndex(firstSeedTune) ?? best,
       triedLo,
       triedHi,
       ratesTried: indices.length,

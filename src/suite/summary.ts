@@ -65,6 +65,50 @@ export function summaryTables(cells: readonly CellSummary[]): string {
   return out.join("\n");
 }
 
+/** Cells named in the tuning line before it says "and N more". */
+const NAMED_CHANGES = 10;
+
+/**
+ * The tuning line: where rates were tuned on the mean validation accuracy of several seeds,
+ * in how many cells that choice differs from the one the first seed alone would have made
+ * (over the rates tried), naming them as `method bBATCH dDEPTH (first -> mean)` rate
+ * indices. Empty when every cell tuned on one seed, so such a folder's report reads as it
+ * always did.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { tuningChoiceLine } from "./summary.ts";
+ * const cell = { method: "lalc", batchSize: 32, depth: 2, tuningSeeds: 3 } as const;
+ * const line = tuningChoiceLine([
+ *   { ...cell, lrIndex: 2, firstSeedLrIndex: 2 },
+ *   { ...cell, depth: 8, lrIndex: 3, firstSeedLrIndex: 2 },
+ * ]);
+ * assertEquals(line.includes("the choice changed in 1 of 2 cells"), true);
+ * assertEquals(line.endsWith("lalc b32 d8 (2 -> 3)"), true);
+ * assertEquals(tuningChoiceLine([{ ...cell, tuningSeeds: 1, lrIndex: 2, firstSeedLrIndex: 2 }]), "");
+ * ```
+ */
+export function tuningChoiceLine(
+  cells: readonly Pick<
+    CellSummary,
+    "method" | "batchSize" | "depth" | "tuningSeeds" | "lrIndex" | "firstSeedLrIndex"
+  >[],
+): string {
+  const tuned = cells.filter((c) => c.tuningSeeds > 1);
+  if (tuned.length === 0) return "";
+  const changed = tuned.filter((c) => c.firstSeedLrIndex !== c.lrIndex);
+  const ks = [...new Set(tuned.map((c) => c.tuningSeeds))].sort((a, b) => a - b).join("/");
+  const named = changed.slice(0, NAMED_CHANGES).map((c) =>
+    `${c.method} b${c.batchSize} d${c.depth} (${c.firstSeedLrIndex} -> ${c.lrIndex})`
+  );
+  if (changed.length > NAMED_CHANGES) named.push(`and ${changed.length - NAMED_CHANGES} more`);
+  return `tuning: each rate scored by the mean validation accuracy of ${ks} seeds; ` +
+    `the choice changed in ${changed.length} of ${tuned.length} cells against the first ` +
+    "seed alone over the same rates (summary.csv: first_seed_lr_index; rate indices first " +
+    "seed -> mean)" + (named.length ? `: ${named.join(", ")}` : "");
+}
+
 /** A p-value to 2 significant digits (NaN: "-"). */
 const pText = (
   p: number,
@@ -73,7 +117,9 @@ const pText = (
 /**
  * The claims table: LALC minus the baseline (percentage points), paired by held-out seed,
  * with its unadjusted 95% Student-t interval, its paired-t p-value, that p-value
- * Holm-adjusted over all rows, and the verdict (from the Holm-adjusted p-value).
+ * Holm-adjusted over all rows, and the verdict (from the Holm-adjusted p-value). When rows
+ * were tested for equivalence, a column of the Holm-adjusted TOST p-value and the margin
+ * in the heading.
  *
  * @example
  * ```ts ignore
@@ -82,12 +128,30 @@ const pText = (
  */
 export function claimsTable(claims: readonly ClaimRow[]): string {
   if (claims.length === 0) return "no claims: the results lack LALC or its baselines";
+  const margins = [...new Set(claims.map((c) => c.margin).filter((m) => !Number.isNaN(m)))];
+  const tests = claims.length + claims.filter((c) => !Number.isNaN(c.margin)).length;
+  const tost = margins.length > 0;
   return [
     "claims: LALC minus baseline, test accuracy points, paired by held-out seed, " +
     "mean [unadjusted 95% Student-t interval]; verdict: Holm-adjusted p < " +
-    `${CLAIM_ALPHA} over these ${claims.length} claims`,
+    (tost
+      ? `${CLAIM_ALPHA} over these ${tests} tests (${claims.length} claims, ` +
+        `${tests - claims.length} TOST); equivalent: TOST Holm p < ${CLAIM_ALPHA} within ` +
+        `+-${margins.map((m) => Number((100 * m).toPrecision(6))).join("/")} points`
+      : `${CLAIM_ALPHA} over these ${claims.length} claims`),
     ...table(
-      ["claim", "depth", "batch", "baseline", "pairs", "LALC - baseline", "p", "Holm p", "verdict"],
+      [
+        "claim",
+        "depth",
+        "batch",
+        "baseline",
+        "pairs",
+        "LALC - baseline",
+        "p",
+        "Holm p",
+        ...(tost ? ["TOST Holm p"] : []),
+        "verdict",
+      ],
       claims.map((c) => [
         c.claim,
         String(c.depth),
@@ -97,6 +161,7 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
         `${signed(c.meanDiff)} [${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,
         pText(c.pValue),
         pText(c.pHolm),
+        ...(tost ? [pText(c.pTostHolm)] : []),
         c.verdict,
       ]),
     ),

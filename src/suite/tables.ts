@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ClaimRow } from "./claims.ts";
+import type { ClaimOptions, ClaimRow } from "./claims.ts";
 import { toCsv } from "../output/csv.ts";
 import { formatNumber } from "./schema.ts";
 import type { CellSummary } from "./select.ts";
@@ -37,6 +37,12 @@ export const SUMMARY_COLUMNS = [
   "max_grad_norm_growth",
 ] as const;
 
+/** Columns `summary.csv` gains when a cell tuned its rate on more than one seed (the mean
+ * of k seeds): `tuning_seeds` (k) and `first_seed_lr_index`, the rate index the first seed
+ * alone would have chosen among the rates tried (differs from `lr_index` where averaging
+ * changed the choice). A folder tuned on one seed has neither, as before. */
+export const SUMMARY_TUNING_COLUMNS = ["tuning_seeds", "first_seed_lr_index"] as const;
+
 /** Columns of `claims.csv`: one row per (claim, depth, batch size, baseline); `mean_diff`
  * is LALC minus the baseline, paired by held-out seed, with its unadjusted Student-t 95%
  * interval (`ci_low`, `ci_high`), its two-sided paired-t p-value (`p_value`), that p-value
@@ -60,6 +66,19 @@ export const CLAIM_COLUMNS = [
   "verdict",
 ] as const;
 
+/** Columns `claims.csv` gains, before `verdict`, when the grid declares an equivalence
+ * margin: `margin` (the fraction of accuracy), `p_tost` (the two one-sided paired t-tests'
+ * p-value) and `p_tost_holm` (it Holm-adjusted in the file's family), filled on the rows of
+ * the equivalence claim and empty on the others. A grid without a margin has none of them,
+ * as before. */
+export const CLAIM_EQUIVALENCE_COLUMNS = ["margin", "p_tost", "p_tost_holm"] as const;
+
+/** The columns of `claims.csv` for a grid with or without an equivalence margin. */
+export function claimColumns(options: ClaimOptions = {}): readonly string[] {
+  if (options.equivalenceMargin === undefined) return CLAIM_COLUMNS;
+  return [...CLAIM_COLUMNS.slice(0, -1), ...CLAIM_EQUIVALENCE_COLUMNS, "verdict"];
+}
+
 const round = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toFixed(6)) : x);
 // p-values to 6 significant digits: fixed decimals would print a small p as 0.
 const roundP = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
@@ -74,8 +93,9 @@ const roundP = (x: number) => formatNumber(Number.isFinite(x) ? Number(x.toPreci
  * ```
  */
 export function summaryCsv(cells: readonly CellSummary[]): string {
+  const tuning = cells.some((c) => c.tuningSeeds > 1);
   return toCsv([
-    [...SUMMARY_COLUMNS],
+    [...SUMMARY_COLUMNS, ...(tuning ? SUMMARY_TUNING_COLUMNS : [])],
     ...cells.map((c) => [
       c.method,
       String(c.batchSize),
@@ -93,14 +113,17 @@ export function summaryCsv(cells: readonly CellSummary[]): string {
       String(c.capHit),
       String(c.diverged),
       round(c.maxGradNormGrowth),
+      ...(tuning ? [String(c.tuningSeeds), String(c.firstSeedLrIndex)] : []),
     ]),
   ]);
 }
 
-/** `claims.csv`'s text for `claims`. */
-export function claimsCsv(claims: readonly ClaimRow[]): string {
+/** `claims.csv`'s text for `claims`, with the equivalence columns when `options` declares
+ * a margin. */
+export function claimsCsv(claims: readonly ClaimRow[], options: ClaimOptions = {}): string {
+  const tost = options.equivalenceMargin !== undefined;
   return toCsv([
-    [...CLAIM_COLUMNS],
+    [...claimColumns(options)],
     ...claims.map((c) => [
       c.claim,
       String(c.depth),
@@ -114,6 +137,7 @@ export function claimsCsv(claims: readonly ClaimRow[]): string {
       roundP(c.pHolm),
       round(c.bonferroniLow),
       round(c.bonferroniHigh),
+      ...(tost ? [round(c.margin), roundP(c.pTost), roundP(c.pTostHolm)] : []),
       c.verdict,
     ]),
   ]);
@@ -124,9 +148,10 @@ export async function writeTables(
   dir: string,
   cells: readonly CellSummary[],
   claims: readonly ClaimRow[],
+  options: ClaimOptions = {},
 ): Promise<string[]> {
   const paths = [`${dir}/${TABLE_FILES.summary}`, `${dir}/${TABLE_FILES.claims}`];
   await writeFileAtomic(paths[0], summaryCsv(cells));
-  await writeFileAtomic(paths[1], claimsCsv(claims));
+  await writeFileAtomic(paths[1], claimsCsv(claims, options));
   return paths;
 }

@@ -32,9 +32,16 @@ export interface LrGridSpec {
   readonly factor: number;
   /**
    * `first-seed`: every rate runs with the first seed and the other seeds run only at the
-   * best one; `all-seeds`: every rate runs with every seed (costlier, no selection bias).
+   * best one; `first-k-seeds`: every rate runs with the first {@link tuneSeeds} seeds and is
+   * scored by their mean validation accuracy, the other seeds run only at the best one;
+   * `all-seeds`: every rate runs with every seed (costlier, no selection bias).
    */
-  readonly tuneOn: "first-seed" | "all-seeds";
+  readonly tuneOn: "first-seed" | "first-k-seeds" | "all-seeds";
+  /**
+   * With `tuneOn: "first-k-seeds"` (and only then): k, how many of the grid's first seeds
+   * tune, from 1 to the number of seeds less 2 (at least 2 stay held out).
+   */
+  readonly tuneSeeds?: number;
 }
 
 /** A whole benchmark grid: a preset or a user's `--grid file.json`. */
@@ -69,6 +76,13 @@ export interface GridSpec {
   readonly divergenceFactor: number;
   /** Steps of LALC's per-layer learning rate traced for the plot (0: none). */
   readonly traceSteps: number;
+  /**
+   * The equivalence margin of the claim `small-batch-vs-warmup`, as a fraction of accuracy
+   * (0.005 = 0.5 points), set before the runs: when present, that claim is also tested for
+   * equivalence within +-margin by two one-sided paired t-tests (`claims.ts`). Absent: no
+   * equivalence test (every grid recorded before this field).
+   */
+  readonly equivalenceMargin?: number;
 }
 
 /** One run the grid will do. */
