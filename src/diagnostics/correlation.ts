@@ -120,7 +120,8 @@ export function residualsOn(
  * residuals after least squares on an intercept and the controls ({@link residualsOn}). It
  * answers "do `x` and `y` move together beyond what both share with the controls" (for the
  * mechanism test: beyond the training loss and the learning rate, which both trend over
- * training). NaN where {@link pearson} is.
+ * training). NaN where {@link pearson} is, and where the controls explain either series
+ * entirely (all but 1e-20 of its variance).
  *
  * @example
  * ```ts
@@ -136,7 +137,16 @@ export function partialCorrelation(
   y: readonly number[],
   controls: readonly (readonly number[])[],
 ): number {
-  return pearson(residualsOn(x, controls), residualsOn(y, controls));
+  const rx = residualsOn(x, controls);
+  const ry = residualsOn(y, controls);
+  // A series the controls explain entirely leaves rounding noise, which must not correlate.
+  const centredSquares = (v: readonly number[]) => {
+    const m = v.reduce((s, e) => s + e, 0) / v.length;
+    return v.reduce((s, e) => s + (e - m) ** 2, 0);
+  };
+  const explained = (original: readonly number[], residual: readonly number[]) =>
+    centredSquares(residual) <= 1e-20 * centredSquares(original);
+  return explained(x, rx) || explained(y, ry) ? NaN : pearson(rx, ry);
 }
 
 /**
@@ -152,4 +162,56 @@ export function partialCorrelation(
  */
 export function firstDifferences(xs: readonly number[]): number[] {
   return xs.slice(1).map((v, i) => v - xs[i]);
+}
+
+/**
+ * Least squares of `y` on an intercept and `columns` (each as long as `y`): the coefficients,
+ * intercept first. QR by modified Gram-Schmidt; a column the ones before it already span (a
+ * constant, a copy) gets coefficient 0, so the fit is the same as without it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { leastSquares } from "./correlation.ts";
+ * // y = 1 + 2 x exactly; the constant column is dropped (coefficient 0).
+ * const b = leastSquares([[0, 1, 2, 3], [7, 7, 7, 7]], [1, 3, 5, 7]);
+ * assertEquals(b.map((v) => Math.round(v * 1e9) / 1e9), [1, 2, 0]);
+ * ```
+ */
+export function leastSquares(
+  columns: readonly (readonly number[])[],
+  y: readonly number[],
+): number[] {
+  const n = y.length;
+  const all = [new Array<number>(n).fill(1), ...columns];
+  const q: number[][] = [];
+  const kept: number[] = [];
+  // r[k][j]: the component of column j along basis vector k (k < j in the kept order).
+  const r: number[][] = [];
+  all.forEach((column, j) => {
+    if (column.length !== n) throw new Error(`column of length ${column.length}, y ${n}`);
+    const v = [...column];
+    const norm0 = Math.hypot(...v);
+    const along = q.map((qk) => {
+      const dot = qk.reduce((s, qi, i) => s + qi * v[i], 0);
+      for (let i = 0; i < n; i++) v[i] -= dot * qk[i];
+      return dot;
+    });
+    const norm = Math.hypot(...v);
+    if (norm === 0 || norm <= 1e-10 * norm0) return;
+    r.push([...along, norm]);
+    q.push(v.map((vi) => vi / norm));
+    kept.push(j);
+  });
+  // Solve R b = Q^T y by back-substitution.
+  const qty = q.map((qk) => qk.reduce((s, qi, i) => s + qi * y[i], 0));
+  const b = new Array<number>(kept.length).fill(0);
+  for (let k = kept.length - 1; k >= 0; k--) {
+    let s = qty[k];
+    for (let m = k + 1; m < kept.length; m++) s -= r[m][k] * b[m];
+    b[k] = s / r[k][k];
+  }
+  const out = new Array<number>(all.length).fill(0);
+  kept.forEach((j, k) => out[j] = b[k]);
+  return out;
 }

@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import {
   firstDifferences,
+  leastSquares,
   meanPairwiseCosine,
   partialCorrelation,
   pearson,
@@ -101,4 +102,32 @@ Deno.test("partialCorrelation removes a shared trend that makes two independent 
   assert.ok(Math.abs(own) < 0.4, `${own}`);
   assert.ok(Number.isNaN(pearson([1, 1, 1], [1, 2, 3])));
   assert.throws(() => pearson([1, 2], [1]), /differ in length/);
+});
+
+Deno.test("leastSquares: a hand-computed line, a collinear column and two regressors", () => {
+  // x = 0..4, y = [1, 2, 2, 4, 5]: Sxy = 10, Sxx = 10, so slope 1 and intercept 2.8 - 2 = 0.8.
+  const x = [0, 1, 2, 3, 4];
+  const y = [1, 2, 2, 4, 5];
+  const round = (v: number) => Math.round(v * 1e10) / 1e10;
+  assert.deepEqual(leastSquares([x], y).map(round), [0.8, 1]);
+  // A copy of x (scaled) adds nothing: coefficient 0, the rest unchanged.
+  assert.deepEqual(leastSquares([x, x.map((v) => 3 * v)], y).map(round), [0.8, 1, 0]);
+  // y = 2 - x + 0.5 z exactly, with z not collinear with x.
+  const z = [1, 0, 4, 2, 8];
+  const exact = x.map((v, i) => 2 - v + 0.5 * z[i]);
+  assert.deepEqual(leastSquares([x, z], exact).map(round), [2, -1, 0.5]);
+  // The fitted residuals are residualsOn's.
+  const b = leastSquares([x, z], y);
+  const fitted = residualsOn(y, [x, z]);
+  y.forEach((v, i) =>
+    assert.ok(Math.abs(v - (b[0] + b[1] * x[i] + b[2] * z[i]) - fitted[i]) < 1e-12)
+  );
+});
+
+Deno.test("partialCorrelation is NaN where the controls explain a series entirely", () => {
+  const z = [0.3, 1.1, 2.9, 4.2, 5.0, 7.7];
+  const x = z.map((v) => 2 * v - 1); // exactly linear in z: only rounding noise is left
+  const y = [1, 0, 2, 1, 3, 2];
+  assert.ok(Number.isNaN(partialCorrelation(x, y, [z])));
+  assert.ok(Number.isFinite(partialCorrelation(y, z.map((v) => v * v), [x])));
 });
