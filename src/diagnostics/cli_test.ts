@@ -53,6 +53,13 @@ Deno.test("explode refuses unknown options and impossible values with exit code 
       [["mechanism", "--correlation", "1"], /--correlation: "1" is not allowed/],
       [["mechanism", "--steps", "0"], /--steps: "0" is not allowed/],
       [["mechanism", "--batch", "64"], /--batch is now --batch-size/],
+      [["mechanism", "--methods", "lamb"], /--methods: "lamb" is not allowed/],
+      [["mechanism", "--model", "cnn"], /--model: "cnn" is not allowed/],
+      [
+        ["mechanism", "--model", "resnet", "--depth", "10"],
+        /--depth: resnet depth must be 6n \+ 2/,
+      ],
+      [["mechanism", "--model", "resnet", "--depth", "8", "--ablate"], /--ablate: .*MLP only/],
     ] as const
   ) {
     const r = await explode(...args);
@@ -85,7 +92,8 @@ Deno.test("explode mechanism writes its tables and plots, and refuses an unwrita
         CLI,
         "explode",
         "mechanism",
-        ...["--datasets", "synthetic", "--correlation", "0,0.5", "--methods", "momentum,warmup"],
+        ...["--datasets", "synthetic", "--correlation", "0,0.5"],
+        ...["--methods", "momentum,warmup,lalc", "--ablate"],
         ...["--seeds", "2", "--steps", "6", "--depth", "3", "--width", "8", "--warmup-steps", "3"],
         ...["--measure-every", "2", "--window", "2", "--backend", "cpu", "--out", dir, "--json"],
       ],
@@ -95,11 +103,29 @@ Deno.test("explode mechanism writes its tables and plots, and refuses an unwrita
     const stdout = new TextDecoder().decode(out.stdout);
     assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
     const { intervention } = JSON.parse(stdout.trim().split("\n").at(-1)!);
-    assert.equal(intervention.length, 4); // 2 levels x 2 methods
+    assert.equal(intervention.length, 6); // 2 levels x 3 methods
     assert.ok(intervention.every((r: { seeds: string }) => r.seeds === "2"));
-    for (const f of ["steps.csv", "layers.csv", "tracking.csv", "predicted_vs_measured.png"]) {
+    const files = ["steps.csv", "layers.csv", "tracking.csv", "heldout.csv", "ablation.csv"];
+    for (const f of [...files, "by_cumulative_rate.csv", "predicted_vs_measured.png"]) {
       assert.ok((await Deno.stat(`${dir}/${f}`)).size > 0, f);
     }
+    // 12 runs x 6 variants; 6 conditions x 6 variants.
+    const lines = async (f: string) => (await Deno.readTextFile(`${dir}/${f}`)).trim().split("\n");
+    assert.equal((await lines("ablation.csv")).length, 1 + 12 * 6);
+    assert.equal((await lines("ablation_summary.csv")).length, 1 + 6 * 6);
+    // --replot recomputes the analysis from steps.csv and layers.csv: the same tables.
+    const tracking = await Deno.readTextFile(`${dir}/tracking.csv`);
+    const heldout = await Deno.readTextFile(`${dir}/heldout.csv`);
+    await Deno.remove(`${dir}/tracking.csv`);
+    const replot = await new Deno.Command("deno", {
+      args: ["run", "--allow-read", "--allow-env", `--allow-write=${dir}`, CLI, "explode"]
+        .concat(["mechanism", "--replot", dir, "--window", "2"]),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(replot.code, 0, new TextDecoder().decode(replot.stderr));
+    assert.equal(await Deno.readTextFile(`${dir}/tracking.csv`), tracking);
+    assert.equal(await Deno.readTextFile(`${dir}/heldout.csv`), heldout);
     const refused = await explode("mechanism", "--out", `${dir}/nested`, "--steps", "10");
     // The helper grants no write permission: refused before any training, with how to run it.
     assert.equal(refused.code, 2);

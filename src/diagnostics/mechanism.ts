@@ -1,8 +1,8 @@
 /**
- * The mechanism test's training loop: momentum SGD on a BN-ReLU MLP, recording at every step
- * the measured per-layer gradient ratios and, every few steps, the correlation measures and
- * the ratios they predict (on the same batch, with the weights the step's gradient is taken
- * at).
+ * The mechanism test's training loop: any optimizer on a BN-ReLU MLP or ResNet, recording at
+ * every step the measured per-layer gradient ratios and, every few steps (MLP only), the
+ * correlation measures and the ratios they predict (on the same batch, with the weights the
+ * step's gradient is taken at).
  *
  * @module
  */
@@ -16,7 +16,11 @@ import { measureNetwork, type NetworkMeasures } from "./block_stats.ts";
 
 /** What to run. */
 export interface MechanismConfig {
-  /** A freshly built BN-ReLU MLP; trained in place (the caller disposes it). */
+  /**
+   * A freshly built BN-ReLU MLP or ResNet; trained in place (the caller disposes it). The
+   * measures and predictions of `block_stats.ts` are derived for an MLP's chain of blocks:
+   * for another model only the gradient ratios are recorded.
+   */
   readonly model: Model;
   /** The optimizer (the caller disposes it). */
   readonly optimizer: tf.Optimizer;
@@ -46,7 +50,9 @@ export interface MechanismStep {
   readonly ratios: number[];
   /** Mean of the interior ratios. */
   readonly meanRatio: number;
-  /** The measures of this step's batch, on measurement steps. */
+  /** Whether this is a measurement step (step 0 and every `measureEvery` steps). */
+  readonly measurement: boolean;
+  /** The measures of this step's batch, on measurement steps of an MLP. */
   readonly measures?: NetworkMeasures;
 }
 
@@ -68,7 +74,9 @@ export async function runMechanism(config: MechanismConfig): Promise<MechanismSt
   if (!Number.isInteger(measureEvery) || measureEvery < 1) {
     throw new Error(`measureEvery must be >= 1, got ${measureEvery}`);
   }
-  const interior = interiorRatioIndices(model.spec.depth);
+  // The hidden weight layers (all but the classifier): an MLP's blocks, a ResNet's convs.
+  const interior = interiorRatioIndices(model.layers.length - 1);
+  const measurable = model.spec.kind === "mlp";
   const kernels = model.layers.map((l) => l.kernel);
   const perEpoch = Math.floor(train.count / batchSize);
   const out: MechanismStep[] = [];
@@ -79,7 +87,8 @@ export async function runMechanism(config: MechanismConfig): Promise<MechanismSt
     }
     const { x, y } = gatherBatch(train, order, (step % perEpoch) * batchSize, batchSize);
     try {
-      const measures = step % measureEvery === 0 ? await measureNetwork(model, x) : undefined;
+      const measurement = step % measureEvery === 0;
+      const measures = measurement && measurable ? await measureNetwork(model, x) : undefined;
       const res = tf.tidy(() => {
         const { value, grads } = tf.variableGrads(
           () => crossEntropy(model.forward(x, { training: true }).logits, y),
@@ -98,6 +107,7 @@ export async function runMechanism(config: MechanismConfig): Promise<MechanismSt
         learningRate: config.learningRate(step),
         ratios,
         meanRatio: interior.reduce((a, i) => a + ratios[i], 0) / interior.length,
+        measurement,
         measures,
       });
     } finally {

@@ -10,14 +10,20 @@ import type { MechanismStep } from "./mechanism.ts";
 import { stepsToFade } from "./mechanism.ts";
 import { predictedRatios } from "./prediction.ts";
 import { mean, tInterval } from "../stats/stats.ts";
+import { groupRuns, TRACKED, type TrackedRun } from "./mechanism_tracking.ts";
 
 /** One run of the test. */
 export interface MechanismRun {
   /** Data set name (`synthetic` or `fashion-mnist`). */
   readonly dataset: string;
+  /** Model kind: `mlp` or `resnet`. */
+  readonly model: string;
   /** Input correlation level `c`. */
   readonly correlation: number;
-  /** `momentum` (constant rate) or `warmup` (linear warmup, then constant). */
+  /**
+   * `momentum` (momentum SGD, constant rate), `warmup` (momentum SGD, linear warmup, then
+   * constant) or `lalc` (LALC, constant rate).
+   */
   readonly method: string;
   /** Seed of weights, data order (and synthetic data). */
   readonly seed: number;
@@ -40,11 +46,11 @@ export const LAYER_FIELDS = [
   "backwardGainFromRetention",
 ] as const;
 
-const KEYS = ["dataset", "correlation", "method", "seed"] as const;
+const KEYS = ["dataset", "model", "correlation", "method", "seed"] as const;
 
 /** The `KEYS` cells of run `r`, then the step: the first columns of every per-step row. */
 function keyCells(r: MechanismRun, step: number): string[] {
-  return [r.dataset, String(r.correlation), r.method, String(r.seed), String(step)];
+  return [r.dataset, r.model, String(r.correlation), r.method, String(r.seed), String(step)];
 }
 
 function fmt(v: number): string {
@@ -61,8 +67,11 @@ function interiorMean(values: readonly number[], depth: number): number {
   return finiteMean(values.slice(1, depth - 1));
 }
 
-/** Rows (header first) of `steps.csv`: one per run and step. */
-export function stepRows(runs: readonly MechanismRun[], depth: number): string[][] {
+/**
+ * Rows (header first) of `steps.csv`: one per run and step. The predicted mean interior
+ * ratios are filled on an MLP's measurement steps.
+ */
+export function stepRows(runs: readonly MechanismRun[]): string[][] {
   const rows = [[
     ...KEYS,
     "step",
@@ -75,6 +84,7 @@ export function stepRows(runs: readonly MechanismRun[], depth: number): string[]
   for (const r of runs) {
     for (const s of r.steps) {
       const m = s.measures;
+      const depth = s.ratios.length;
       rows.push([
         ...keyCells(r, s.step),
         fmt(s.learningRate),
@@ -88,7 +98,11 @@ export function stepRows(runs: readonly MechanismRun[], depth: number): string[]
   return rows;
 }
 
-/** Rows of `layers.csv`: one per run, measurement step and block. */
+/**
+ * Rows of `layers.csv`: one per run, measurement step and block (hidden weight layer: an
+ * MLP's block, a ResNet's conv), with the measured ratio of the layer's kernel-gradient norm
+ * to the next one's; the predictions and measures where measured (an MLP), else NaN.
+ */
 export function layerRows(runs: readonly MechanismRun[]): string[][] {
   const rows = [[
     ...KEYS,
@@ -101,17 +115,19 @@ export function layerRows(runs: readonly MechanismRun[]): string[][] {
   ]];
   for (const r of runs) {
     for (const s of r.steps) {
-      if (s.measures === undefined) continue;
-      const full = predictedRatios(s.measures, "measured-variance");
-      const diag = predictedRatios(s.measures, "retention");
-      s.measures.blocks.forEach((b, i) => {
+      if (!s.measurement) continue;
+      const m = s.measures;
+      const full = m ? predictedRatios(m, "measured-variance") : [];
+      const diag = m ? predictedRatios(m, "retention") : [];
+      s.ratios.forEach((ratio, i) => {
+        const b = m?.blocks[i];
         rows.push([
           ...keyCells(r, s.step),
           String(i + 1),
-          fmt(s.ratios[i]),
-          fmt(full[i]),
-          fmt(diag[i]),
-          ...LAYER_FIELDS.map((f) => fmt(b[f])),
+          fmt(ratio),
+          fmt(full[i] ?? NaN),
+          fmt(diag[i] ?? NaN),
+          ...LAYER_FIELDS.map((f) => fmt(b ? b[f] : NaN)),
         ]);
       });
     }
@@ -131,7 +147,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
 }
 
 /**
- * Rows of `intervention.csv`: per data set, correlation and method, the steps until the mean
+ * Rows of `intervention.csv`: per data set, model, correlation and method, the steps until the mean
  * interior ratio (averaged over `window` steps) falls below `threshold`, as the mean and 95%
  * t-interval over seeds. A censored run (never below within its length) counts as its length,
  * so a row with censored runs gives a lower bound; `censored` says how many.
@@ -143,6 +159,7 @@ export function interventionRows(
 ): string[][] {
   const rows = [[
     "dataset",
+    "model",
     "correlation",
     "method",
     "seeds",
@@ -156,7 +173,7 @@ export function interventionRows(
     "varianceRetentionStep0",
     "centredCosineRmsStep0",
   ]];
-  const groups = groupBy(runs, (r) => `${r.dataset}|${r.correlation}|${r.method}`);
+  const groups = groupBy(runs, (r) => `${r.dataset}|${r.model}|${r.correlation}|${r.method}`);
   for (const list of groups.values()) {
     const fades = list.map((r) => stepsToFade(r.steps.map((s) => s.meanRatio), threshold, window));
     const values = fades.map((f, i) => f ?? list[i].steps.length);
@@ -168,6 +185,7 @@ export function interventionRows(
       }));
     rows.push([
       list[0].dataset,
+      list[0].model,
       String(list[0].correlation),
       list[0].method,
       String(list.length),
@@ -185,117 +203,39 @@ export function interventionRows(
   return rows;
 }
 
-function pearson(a: readonly number[], b: readonly number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let sab = 0, saa = 0, sbb = 0;
-  for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
-  }
-  // A constant series (e.g. a constant learning rate) has no correlation with anything.
-  const flat = (ss: number, m: number) => ss <= 1e-12 * n * Math.max(m * m, 1e-30);
-  return flat(saa, ma) || flat(sbb, mb) ? NaN : sab / Math.sqrt(saa * sbb);
-}
-
-/** The quantities whose track over a run is compared with the measured mean interior ratio. */
-export const TRACKED = [
-  "predictedMeanRatio",
-  "predictedRetentionMeanRatio",
-  "varianceRetention",
-  "gateAgreement",
-  "centredCosineRms",
-  "unitCorrelationFactor",
-  "kernelGain",
-  "learningRate",
-  "loss",
+/** The columns of `plot_points.csv`. */
+export const PLOT_POINT_FIELDS = [
+  "dataset",
+  "model",
+  "correlation",
+  "method",
+  "panel",
+  "step",
+  "quantity",
+  "value",
 ] as const;
 
-/** Per measurement step of a run: the measured mean interior ratio and each tracked quantity. */
-export function trackedSeries(run: MechanismRun, depth: number): Record<string, number>[] {
-  const out: Record<string, number>[] = [];
-  for (const s of run.steps) {
-    const m = s.measures;
-    if (m === undefined) continue;
-    const inner = (f: (typeof LAYER_FIELDS)[number]) =>
-      finiteMean(m.blocks.slice(1, depth - 1).map((b) => b[f]));
-    out.push({
-      step: s.step,
-      meanRatio: s.meanRatio,
-      predictedMeanRatio: interiorMean(predictedRatios(m, "measured-variance"), depth),
-      predictedRetentionMeanRatio: interiorMean(predictedRatios(m, "retention"), depth),
-      varianceRetention: inner("varianceRetention"),
-      gateAgreement: inner("gateAgreement"),
-      centredCosineRms: inner("centredCosineRms"),
-      unitCorrelationFactor: inner("unitCorrelationFactor"),
-      kernelGain: inner("kernelGain"),
-      learningRate: s.learningRate,
-      loss: s.loss,
-    });
-  }
-  return out;
-}
-
 /**
- * Rows of `tracking.csv`: per data set and method, for each tracked quantity, the Pearson
- * correlation over measurement steps with the measured mean interior ratio (mean and 95%
- * t-interval over the runs, i.e. seeds x correlation levels), and for the two predictions the
- * mean absolute error.
+ * Data rows for the plots: mean over seeds per data set, model, correlation, method and
+ * measurement step, of the measured ratio and every tracked quantity.
  */
-export function trackingRows(runs: readonly MechanismRun[], depth: number): string[][] {
-  const rows = [[
-    "dataset",
-    "method",
-    "quantity",
-    "runs",
-    "pearsonMean",
-    "ci95Low",
-    "ci95High",
-    "meanAbsError",
-  ]];
-  const groups = groupBy(runs, (r) => `${r.dataset}|${r.method}`);
-  for (const list of groups.values()) {
-    const series = list.map((r) => trackedSeries(r, depth));
-    for (const q of TRACKED) {
-      const rs = series.map((s) => pearson(s.map((p) => p.meanRatio), s.map((p) => p[q])))
-        .filter(Number.isFinite);
-      const ci = tInterval(rs);
-      const mae = q.startsWith("predicted")
-        ? finiteMean(series.flatMap((s) => s.map((p) => Math.abs(p[q] - p.meanRatio))))
-        : NaN;
-      rows.push([
-        list[0].dataset,
-        list[0].method,
-        q,
-        String(rs.length),
-        ci.mean.toFixed(3),
-        ci.low.toFixed(3),
-        ci.high.toFixed(3),
-        Number.isFinite(mae) ? mae.toFixed(4) : "",
-      ]);
-    }
-  }
-  return rows;
-}
-
-/** Data rows for the plots: mean over seeds per data set, correlation, method and step. */
-export function plotPoints(
-  runs: readonly MechanismRun[],
-  depth: number,
-): Record<string, unknown>[] {
-  const groups = groupBy(runs, (r) => `${r.dataset}|${r.correlation}|${r.method}`);
+export function plotPoints(runs: readonly TrackedRun[]): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  for (const list of groups.values()) {
-    const series = list.map((r) => trackedSeries(r, depth));
+  for (
+    const list of groupRuns(runs, (r) => `${r.dataset}|${r.model}|${r.correlation}|${r.method}`)
+  ) {
+    const series = list.map((r) => r.points);
     for (let k = 0; k < series[0].length; k++) {
-      const at = (q: string) => finiteMean(series.map((s) => s[k]?.[q] ?? NaN));
+      const at = (q: string) =>
+        finiteMean(series.map((s) => (s[k] as Record<string, number> | undefined)?.[q] ?? NaN));
+      const { dataset, model, correlation, method } = list[0];
       const base = {
-        dataset: list[0].dataset,
-        correlation: list[0].correlation,
-        method: list[0].method,
-        panel: `${list[0].dataset}, ${list[0].method}`,
+        dataset,
+        model,
+        correlation,
+        method,
+        // An MLP's panels keep their names; another model's say which.
+        panel: model === "mlp" ? `${dataset}, ${method}` : `${dataset}, ${model}, ${method}`,
         step: series[0][k].step,
       };
       for (const q of ["meanRatio", ...TRACKED]) out.push({ ...base, quantity: q, value: at(q) });
@@ -428,7 +368,7 @@ const ENDPOINT_FIELDS = [
 
 /**
  * Rows of `endpoints.csv` from the rows of `layers.csv` (as parsed objects): per data set,
- * correlation and method, at the first and the last measurement step, each quantity averaged
+ * model (`mlp` where the rows have no such column), correlation and method, at the first and the last measurement step, each quantity averaged
  * over the interior blocks (2 .. D-1) and then over seeds, with the 95% t-interval over seeds
  * of the measured and the two predicted ratios.
  *
@@ -447,17 +387,18 @@ const ENDPOINT_FIELDS = [
  *   [0, 5].flatMap((step) => [1, 2, 3, 4].map((b) => row(seed, step, b, b === 2 ? 1.2 : 1.0)))
  * );
  * const rows = endpointRows(layers);
- * if (rows.length !== 3 || rows[1][5] !== "1.10000") throw new Error(JSON.stringify(rows));
+ * if (rows.length !== 3 || rows[1][6] !== "1.10000") throw new Error(JSON.stringify(rows));
  * ```
  */
 export function endpointRows(layers: readonly Record<string, string>[]): string[][] {
-  const header = ["dataset", "correlation", "method", "step", "seeds"];
+  const header = ["dataset", "model", "correlation", "method", "step", "seeds"];
   for (const f of ENDPOINT_FIELDS) header.push(f);
   header.push("measuredCi95", "predictedCi95", "predictedRetentionCi95");
   const rows = [header];
   const depth = Math.max(...layers.map((r) => Number(r.block)));
   const interior = layers.filter((r) => Number(r.block) >= 2 && Number(r.block) <= depth - 1);
-  const groups = groupBy(interior, (r) => `${r.dataset}|${r.correlation}|${r.method}`);
+  const model = (r: Record<string, string>) => r.model ?? "mlp";
+  const groups = groupBy(interior, (r) => `${r.dataset}|${model(r)}|${r.correlation}|${r.method}`);
   for (const list of groups.values()) {
     const steps = list.map((r) => Number(r.step));
     for (const step of [Math.min(...steps), Math.max(...steps)]) {
@@ -470,6 +411,7 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
       };
       rows.push([
         list[0].dataset,
+        model(list[0]),
         list[0].correlation,
         list[0].method,
         String(step),
@@ -478,6 +420,90 @@ export function endpointRows(layers: readonly Record<string, string>[]): string[
         ci("measuredRatio"),
         ci("predictedRatio"),
         ci("predictedRetentionRatio"),
+      ]);
+    }
+  }
+  return rows;
+}
+
+/**
+ * Rows of `by_cumulative_rate.csv`: per data set, model, correlation and method, the measured
+ * mean interior ratio (averaged over `window` steps, then mean and 95% t-interval over seeds)
+ * at the first step by which the learning rates applied so far add up to each of five levels:
+ * 1/8, 1/4, 1/2, 3/4 and 15/16 of the largest sum every run of the study reaches (with a full
+ * window left), rounded to 2 significant digits. Where the fade follows the distance the
+ * optimizer has moved rather than the step count, warmup's and a constant rate's rows agree
+ * at equal sums.
+ *
+ * @example
+ * ```ts
+ * import { cumulativeRateRows } from "./mechanism_report.ts";
+ * const rows = [0, 1].flatMap((seed) =>
+ *   Array.from({ length: 20 }, (_, step) => ({
+ *     dataset: "d", correlation: "0", method: "m", seed: String(seed), step: String(step),
+ *     learningRate: "0.5", meanRatio: String(1.2 - 0.01 * step),
+ *   }))
+ * );
+ * const table = cumulativeRateRows(rows, 2);
+ * // Sums reachable with 2 steps left: up to 0.5 * 18 = 9; levels 1.1, 2.3, 4.5, 6.8, 8.4.
+ * if (table.length !== 6 || table[1][4] !== "1.1" || table[1][5] !== "3") throw new Error();
+ * ```
+ */
+export function cumulativeRateRows(
+  steps: readonly Record<string, string>[],
+  window: number,
+): string[][] {
+  const rows = [[
+    "dataset",
+    "model",
+    "correlation",
+    "method",
+    "cumulativeRate",
+    "step",
+    "seeds",
+    "meanRatio",
+    "ci95Low",
+    "ci95High",
+  ]];
+  const model = (r: Record<string, string>) => r.model ?? "mlp";
+  const runs = [
+    ...groupBy(steps, (r) => `${r.dataset}|${model(r)}|${r.correlation}|${r.method}|${r.seed}`)
+      .values(),
+  ]
+    .map((list) => {
+      const sorted = [...list].sort((a, b) => Number(a.step) - Number(b.step));
+      // before[s]: the rates applied by the updates before step s's measurement.
+      const before = [0];
+      for (const r of sorted) before.push(before[before.length - 1] + Number(r.learningRate));
+      return { first: sorted[0], ratios: sorted.map((r) => Number(r.meanRatio)), before };
+    });
+  if (runs.length === 0) return rows;
+  const reach = Math.min(...runs.map((r) => r.before[Math.max(0, r.ratios.length - window)]));
+  const levels = [1 / 8, 1 / 4, 1 / 2, 3 / 4, 15 / 16].map((f) =>
+    Number((f * reach).toPrecision(2))
+  );
+  const groups = groupBy(
+    runs,
+    (r) => `${r.first.dataset}|${model(r.first)}|${r.first.correlation}|${r.first.method}`,
+  );
+  for (const list of groups.values()) {
+    for (const level of levels) {
+      const at = list.map((r) => r.before.findIndex((b) => b >= level));
+      if (at.some((s) => s < 0 || s + window > list[0].ratios.length)) continue;
+      const values = list.map((r, i) => mean(r.ratios.slice(at[i], at[i] + window)));
+      const ci = tInterval(values);
+      const { first } = list[0];
+      rows.push([
+        first.dataset,
+        model(first),
+        first.correlation,
+        first.method,
+        String(level),
+        String(Math.round(mean(at))),
+        String(list.length),
+        ci.mean.toFixed(4),
+        ci.low.toFixed(4), // NaN with one seed
+        ci.high.toFixed(4),
       ]);
     }
   }

@@ -4,8 +4,10 @@ import { useBackend } from "../backend/backend.ts";
 import { buildModel } from "../models/build.ts";
 import { makeSyntheticDataset } from "../data/synthetic.ts";
 import { momentum } from "../optim/momentum.ts";
+import { lalc } from "../optim/lalc.ts";
 import { runMechanism, stepsToFade } from "./mechanism.ts";
-import { interventionRows, layerRows, stepRows, trackingRows } from "./mechanism_report.ts";
+import { interventionRows, layerRows, stepRows } from "./mechanism_report.ts";
+import { heldOutRows, TRACKED, trackedRuns, trackingRows } from "./mechanism_tracking.ts";
 import { tInterval } from "../stats/stats.ts";
 import { withClassCorrelation } from "./correlated_inputs.ts";
 
@@ -42,10 +44,25 @@ Deno.test("runMechanism measures every measureEvery steps, records every step, l
     assert.ok(b.varianceRetention > 0 && b.varianceRetention < 1);
     assert.ok(b.centredCosineRms > 0 && b.centredCosineRms <= 1);
   }
-  const run = { dataset: "synthetic", correlation: 0.5, method: "momentum", seed: 0, steps };
-  assert.equal(stepRows([run], 4).length, 1 + 7);
-  assert.equal(layerRows([run]).length, 1 + 3 * 4);
-  assert.equal(trackingRows([run], 4).length, 1 + 9);
+  const run = {
+    dataset: "synthetic",
+    model: "mlp",
+    correlation: 0.5,
+    method: "momentum",
+    seed: 0,
+    steps,
+  };
+  const stepTable = stepRows([run]);
+  const layerTable = layerRows([run]);
+  assert.equal(stepTable.length, 1 + 7);
+  assert.equal(layerTable.length, 1 + 3 * 4);
+  const objects = (rows: string[][]) =>
+    rows.slice(1).map((r) => Object.fromEntries(rows[0].map((h, i) => [h, r[i]])));
+  const tracked = trackedRuns(objects(stepTable), objects(layerTable));
+  assert.deepEqual(tracked[0].points.map((p) => p.step), [0, 3, 6]);
+  // Every quantity has values; with 3 points a first difference has 2: no correlation.
+  assert.equal(trackingRows(tracked).length, 1 + TRACKED.length);
+  assert.equal(heldOutRows(tracked).length, 1); // one seed: nothing to hold out
 });
 
 Deno.test("stepsToFade: first window whose mean is below the threshold; undefined when censored", () => {
@@ -57,6 +74,7 @@ Deno.test("stepsToFade: first window whose mean is below the threshold; undefine
 Deno.test("intervention rows count censored runs at their length and give a t-interval", () => {
   const mk = (seed: number, ratios: number[]) => ({
     dataset: "d",
+    model: "mlp",
     correlation: 0,
     method: "m",
     seed,
@@ -66,6 +84,7 @@ Deno.test("intervention rows count censored runs at their length and give a t-in
       learningRate: 0.1,
       ratios: [r],
       meanRatio: r,
+      measurement: false,
     })),
   });
   const rows = interventionRows(
@@ -87,6 +106,7 @@ Deno.test("intervention rows: 41 seeds get Student's t with 40 degrees of freedo
   // is about 7.9 t, and t = 2.021 (40 df) and 1.96 differ by about 0.5 steps.
   const mk = (seed: number) => ({
     dataset: "d",
+    model: "mlp",
     correlation: 0,
     method: "m",
     seed,
@@ -96,6 +116,7 @@ Deno.test("intervention rows: 41 seeds get Student's t with 40 degrees of freedo
       learningRate: 0.1,
       ratios: [1],
       meanRatio: step < 10 + 100 * (seed % 2) ? 1.2 : 1.0,
+      measurement: false,
     })),
   });
   const rows = interventionRows(Array.from({ length: 41 }, (_, s) => mk(s)), 1.05, 1);
@@ -135,4 +156,53 @@ Deno.test("withClassCorrelation: c = 0 is the identity; c raises same-class corr
   assert.ok(Math.abs(same / pairs - c) < 0.15, `same-class correlation ${same / pairs}`);
   assert.ok(Math.abs(variance - 1) < 0.15, `variance ${variance}`);
   assert.equal(mixed.test.count, 10);
+});
+
+Deno.test("runMechanism on a ResNet records its conv layers' ratios without measures, leaks nothing", async () => {
+  await useBackend("cpu");
+  const data = makeSyntheticDataset({
+    trainCount: 16,
+    testCount: 4,
+    correlation: 0.5,
+    sampleShape: [8, 8, 1],
+    seed: 1,
+  });
+  const before = tf.memory().numTensors;
+  const model = buildModel({ kind: "resnet", depth: 8, width: 2, seed: 2 }, [8, 8, 1], 10);
+  const optimizer = lalc({ learningRate: 0.05 });
+  const steps = await runMechanism({
+    model,
+    optimizer,
+    learningRate: () => 0.05,
+    train: data.train,
+    batchSize: 8,
+    steps: 3,
+    seed: 3,
+    measureEvery: 2,
+  });
+  model.dispose();
+  optimizer.dispose();
+  assert.equal(tf.memory().numTensors, before);
+  // ResNet-8: stem, 3 stages x 2 convs, classifier: 8 kernels, 7 ratios, interior 1..5.
+  for (const s of steps) {
+    assert.equal(s.ratios.length, 7);
+    assert.ok(Math.abs(s.meanRatio - s.ratios.slice(1, 6).reduce((a, r) => a + r, 0) / 5) < 1e-12);
+    assert.equal(s.measures, undefined);
+  }
+  assert.deepEqual(steps.map((s) => s.measurement), [true, false, true]);
+  const run = {
+    dataset: "synthetic",
+    model: "resnet",
+    correlation: 0.5,
+    method: "lalc",
+    seed: 0,
+    steps,
+  };
+  const layers = layerRows([run]);
+  assert.equal(layers.length, 1 + 2 * 7);
+  const row = Object.fromEntries(layers[0].map((h, i) => [h, layers[1][i]]));
+  assert.equal(row.model, "resnet");
+  assert.equal(row.predictedRatio, "NaN");
+  assert.ok(Number(row.measuredRatio) > 0);
+  assert.equal(stepRows([run])[1][stepRows([run])[0].indexOf("predictedMeanRatio")], "");
 });
