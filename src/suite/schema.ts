@@ -92,8 +92,8 @@ export interface RunRow {
   depth: number;
   /** The `width` column. */
   width: number;
-  /** The `method` column. */
-  method: MethodName;
+  /** The `method` column: a method of `METHODS` or a variant's name. */
+  method: string;
   /** The `batch_size` column. */
   batchSize: number;
   /** The `phase` column. */

@@ -69,8 +69,8 @@ export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
 
 /** One cell of the results: the method at its tuned rate, over its held-out seeds. */
 export interface CellSummary {
-  /** The compared method. */
-  readonly method: MethodName;
+  /** The compared method (or variant). */
+  readonly method: string;
   /** Batch size. */
   readonly batchSize: number;
   /** Number of BN-ReLU blocks. */
