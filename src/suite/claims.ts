@@ -10,6 +10,8 @@
  */
 import type { CellSummary } from "./select.ts";
 import { holmAdjust, tInterval, tTestPValue } from "../stats/stats.ts";
+import { comparedPairs } from "./comparisons.ts";
+import type { ComparedPair, Comparison } from "./comparisons.ts";
 import type { MethodName } from "./types.ts";
 
 /** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */
@@ -55,11 +57,13 @@ export interface ClaimRow {
   readonly depth: number;
   /** Batch size. */
   readonly batchSize: number;
-  /** The method LALC is compared with. */
-  readonly baseline: MethodName;
+  /** The method LALC (or a declared comparison's `a`) is compared with. */
+  readonly baseline: string;
+  /** The method compared with the baseline: `lalc`, or a declared comparison's `a`. */
+  readonly method: string;
   /** Held-out seeds both cells ran. */
   readonly nPairs: number;
-  /** Mean of LALC minus baseline over the pairs. */
+  /** Mean of LALC (`method`) minus baseline over the pairs. */
   readonly meanDiff: number;
   /** Lower end of the (unadjusted) Student-t 95% interval of that mean. */
   readonly ciLow: number;
@@ -88,9 +92,27 @@ export function verdictOf(pHolm: number, meanDiff: number, alpha = CLAIM_ALPHA):
   return "inconclusive";
 }
 
+/** The cell pairs of the paper's claims: per claim and depth, LALC and each baseline at the
+ * largest or smallest batch size (the small-batch claims only with two or more). */
+function paperPairs(batches: readonly number[], depths: readonly number[]): ComparedPair[] {
+  const out: ComparedPair[] = [];
+  for (const spec of CLAIMS) {
+    if (spec.batch === "smallest" && batches.length < 2) continue;
+    const batchSize = spec.batch === "largest" ? batches.at(-1)! : batches[0];
+    for (const depth of depths) {
+      for (const b of spec.baselines) {
+        out.push({ claim: spec.claim, depth, batchSize, a: "lalc", b });
+      }
+    }
+  }
+  return out;
+}
+
 /**
- * The claim rows of `cells`, per depth, for the grid's largest and smallest batch sizes (the
- * small-batch claims only when the grid has two or more batch sizes).
+ * The claim rows of `cells`: with `comparisons` (a grid's own, `comparisons.ts`) exactly
+ * those; without, the paper's claims per depth, for the grid's largest and smallest batch
+ * sizes (the small-batch claims only when the grid has two or more batch sizes). A pair
+ * whose cells did not both run has no row.
  *
  * @example
  * ```ts
@@ -112,6 +134,7 @@ export function verdictOf(pHolm: number, meanDiff: number, alpha = CLAIM_ALPHA):
  */
 export function claimRows(
   cells: readonly Pick<CellSummary, "method" | "batchSize" | "depth" | "seeds" | "accuracies">[],
+  comparisons?: readonly Comparison[],
 ): ClaimRow[] {
   const out: {
     row: Omit<ClaimRow, "pHolm" | "bonferroniLow" | "bonferroniHigh" | "verdict">;
@@ -119,38 +142,35 @@ export function claimRows(
   }[] = [];
   const depths = [...new Set(cells.map((c) => c.depth))].sort((a, b) => a - b);
   const batches = [...new Set(cells.map((c) => c.batchSize))].sort((a, b) => a - b);
-  for (const spec of CLAIMS) {
-    if (spec.batch === "smallest" && batches.length < 2) continue;
-    const batchSize = spec.batch === "largest" ? batches.at(-1)! : batches[0];
-    for (const depth of depths) {
-      const get = (m: MethodName) =>
-        cells.find((c) => c.method === m && c.batchSize === batchSize && c.depth === depth);
-      const lalc = get("lalc");
-      if (!lalc) continue;
-      for (const baseline of spec.baselines) {
-        const other = get(baseline);
-        if (!other) continue;
-        const theirs = new Map(other.seeds.map((s, i) => [s, other.accuracies[i]] as const));
-        const diffs = lalc.seeds.flatMap((s, i) =>
-          theirs.has(s) ? [lalc.accuracies[i] - theirs.get(s)!] : []
-        );
-        const ci = tInterval(diffs);
-        out.push({
-          row: {
-            claim: spec.claim,
-            depth,
-            batchSize,
-            baseline,
-            nPairs: diffs.length,
-            meanDiff: ci.mean,
-            ciLow: ci.low,
-            ciHigh: ci.high,
-            pValue: tTestPValue(diffs),
-          },
-          diffs,
-        });
-      }
-    }
+  const pairs = comparisons === undefined
+    ? paperPairs(batches, depths)
+    : comparedPairs(comparisons, batches, depths);
+  for (const { claim, depth, batchSize, a, b: baseline } of pairs) {
+    const get = (m: string) =>
+      cells.find((c) => c.method === m && c.batchSize === batchSize && c.depth === depth);
+    const first = get(a);
+    const other = get(baseline);
+    if (!first || !other) continue;
+    const theirs = new Map(other.seeds.map((s, i) => [s, other.accuracies[i]] as const));
+    const diffs = first.seeds.flatMap((s, i) =>
+      theirs.has(s) ? [first.accuracies[i] - theirs.get(s)!] : []
+    );
+    const ci = tInterval(diffs);
+    out.push({
+      row: {
+        claim,
+        depth,
+        batchSize,
+        baseline,
+        method: a,
+        nPairs: diffs.length,
+        meanDiff: ci.mean,
+        ciLow: ci.low,
+        ciHigh: ci.high,
+        pValue: tTestPValue(diffs),
+      },
+      diffs,
+    });
   }
   // One family per call (one claims.csv): the error rate holds over every verdict in it.
   const adjusted = holmAdjust(out.map((o) => o.row.pValue));

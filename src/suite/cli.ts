@@ -22,6 +22,8 @@ import { FolderBusyError, FolderLock } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
+import { METHODS } from "../methods/names.ts";
+import { VARIANT_OVERRIDES } from "../methods/variants.ts";
 import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { gridCells } from "./plan.ts";
@@ -72,7 +74,17 @@ with the same arguments.
   -h, --help      show this text
 
 methods:
-${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}`;
+${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}
+
+A grid file's "methods" may also list variants of these, run and reported as methods:
+  {"name": "lalc-nofloor", "base": "lalc", "minRatio": 0}; a variant sets
+${
+  Object.entries(VARIANT_OVERRIDES).map(([k, takers]) =>
+    `  ${k.padEnd(17)}(${takers.length === METHODS.length ? "any base" : takers.join(", ")})`
+  ).join("\n")
+}
+"lrCentres" centres a method's rate grid per batch size, "comparisons" sets the rows of
+claims.csv (docs/suite.md).`;
 
 /** What `grid` will do, resolved from its arguments without touching any file. */
 interface GridPlan {
@@ -337,7 +349,7 @@ export function gridMain(args: string[]): Promise<number> {
     if (tty) Deno.stderr.writeSync(encoder.encode("\n"));
     if (result.retriedErrors > 0) console.log(`${result.retriedErrors} error runs retried`);
     const cells = summarizeCells(result.rows);
-    const claims = claimRows(cells);
+    const claims = claimRows(cells, grid.comparisons);
     console.log(summaryTables(cells));
     console.log(claimsTable(claims));
     if (result.complete) {
@@ -453,7 +465,8 @@ export function gateMain(args: string[]): Promise<number> {
     }
     const cells = summarizeCells(folder.rows);
     console.log(summaryTables(cells));
-    console.log(claimsTable(claimRows(cells)) + "(claims are reported, not gated)");
+    const claims = claimRows(cells, folder.meta?.grid.comparisons);
+    console.log(claimsTable(claims) + "(claims are reported, not gated)");
     const failures = checkThresholds(cells, t);
     for (const f of failures) console.log(`FAIL ${f.cell}: ${f.message}`);
     console.log(
@@ -519,7 +532,7 @@ export function reportMain(args: string[]): Promise<number> {
     const lock = await lockForReport(positionals[0]);
     try {
       const cells = summarizeCells(folder.rows);
-      const claims = claimRows(cells);
+      const claims = claimRows(cells, folder.meta?.grid.comparisons);
       console.log(summaryTables(cells));
       console.log(claimsTable(claims));
       for (const f of await writeTables(positionals[0], cells, claims)) console.log(`wrote ${f}`);
@@ -578,7 +591,7 @@ export function mergeMain(args: string[]): Promise<number> {
     const { mergeShards } = await import("./merge.ts");
     const merged = await mergeShards(positionals, out);
     const cells = summarizeCells(merged.rows);
-    const claims = claimRows(cells);
+    const claims = claimRows(cells, merged.meta.grid.comparisons);
     console.log(summaryTables(cells));
     console.log(claimsTable(claims));
     for (const f of await writeTables(out, cells, claims)) console.log(`wrote ${f}`);

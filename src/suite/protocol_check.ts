@@ -18,6 +18,7 @@
  */
 import { parseCsv } from "../output/csv.ts";
 import { CLAIM_ALPHA, claimRows, verdictOf } from "./claims.ts";
+import type { Comparison } from "./comparisons.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey, summarizeCells } from "./select.ts";
 import { CLAIM_COLUMNS, SUMMARY_COLUMNS, TABLE_FILES } from "./tables.ts";
@@ -50,6 +51,9 @@ export interface ProtocolInput {
   readonly claimsText: string;
   /** The size of the data set's whole test set, when known (10,000 for Fashion-MNIST). */
   readonly expectedTestSamples?: number;
+  /** The grid's own comparisons (`meta.json`), when it declares them: then `claims.csv`
+   * holds those instead of the paper's claims. */
+  readonly comparisons?: readonly Comparison[];
 }
 
 const first = (xs: readonly string[], n = 3) =>
@@ -154,7 +158,7 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
         : `${records} rows`,
     });
   }
-  out.push(claimsFollowHolm(input.claimsText, cells));
+  out.push(claimsFollowHolm(input.claimsText, cells, input.comparisons));
   return out;
 }
 
@@ -166,6 +170,7 @@ const sameP = (written: number, p: number) =>
 function claimsFollowHolm(
   text: string,
   cells: ReturnType<typeof summarizeCells>,
+  comparisons: readonly Comparison[] | undefined,
 ): ProtocolCheck {
   const name =
     `claims.csv verdicts follow Holm-adjusted p-values (alpha ${CLAIM_ALPHA}) of runs.csv`;
@@ -174,7 +179,7 @@ function claimsFollowHolm(
   if (text === "" || lacking.length) {
     return { name, ok: false, detail: "claims.csv lacks its columns (deno task report DIR)" };
   }
-  const expected = claimRows(cells);
+  const expected = claimRows(cells, comparisons);
   const key = (claim: string, depth: string, batch: string, baseline: string) =>
     `${claim} depth ${depth} batch ${batch} vs ${baseline}`;
   const want = new Map(
@@ -240,5 +245,6 @@ export async function readProtocolInput(dir: string): Promise<ProtocolInput> {
     summaryText: await read(TABLE_FILES.summary),
     claimsText: await read(TABLE_FILES.claims),
     expectedTestSamples: TEST_SET_SIZES[folder.rows[0]?.dataset ?? ""],
+    comparisons: folder.meta?.grid.comparisons,
   };
 }

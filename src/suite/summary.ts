@@ -82,16 +82,31 @@ const pText = (
  */
 export function claimsTable(claims: readonly ClaimRow[]): string {
   if (claims.length === 0) return "no claims: the results lack LALC or its baselines";
+  // A grid's own comparisons may put another method than LALC first: then a column says which.
+  const declared = claims.some((c) => c.method !== "lalc");
+  const first = declared ? "A" : "LALC";
   return [
-    "claims: LALC minus baseline, test accuracy points, paired by held-out seed, " +
+    `claims: ${first} minus baseline, test accuracy points, paired by held-out seed, ` +
     "mean [unadjusted 95% Student-t interval]; verdict: Holm-adjusted p < " +
     `${CLAIM_ALPHA} over these ${claims.length} claims`,
     ...table(
-      ["claim", "depth", "batch", "baseline", "pairs", "LALC - baseline", "p", "Holm p", "verdict"],
+      [
+        "claim",
+        "depth",
+        "batch",
+        ...(declared ? ["A"] : []),
+        "baseline",
+        "pairs",
+        `${first} - baseline`,
+        "p",
+        "Holm p",
+        "verdict",
+      ],
       claims.map((c) => [
         c.claim,
         String(c.depth),
         String(c.batchSize),
+        ...(declared ? [c.method] : []),
         c.baseline,
         String(c.nPairs),
         `${signed(c.meanDiff)} [${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,
