@@ -7,8 +7,9 @@
 import { MODEL_KINDS } from "../models/types.ts";
 import type { ModelKind } from "../models/types.ts";
 import { modelProblem, TRAIN_LIMITS } from "../train/limits.ts";
+import { comparisonsProblems, lrCentresProblems, methodsProblems } from "./grid_methods.ts";
 import { PRESETS } from "./presets.ts";
-import { DATASETS, METHODS } from "./types.ts";
+import { DATASETS } from "./types.ts";
 import type { GridSpec } from "./types.ts";
 
 /** A grid file that does not describe a valid grid; `problems` lists every mistake. */
@@ -46,6 +47,8 @@ const TOP_KEYS = [
   "targetAccuracy",
   "divergenceFactor",
   "traceSteps",
+  "lrCentres",
+  "comparisons",
 ];
 
 /** The keys of each nested object; any other key is a typo and is refused. */
@@ -196,12 +199,7 @@ export function validateGridSpec(value: unknown): GridSpec {
     );
     needPosInt("grid.model.width", model.width, L.width);
   }
-  list(
-    "grid.methods",
-    merged.methods,
-    (x) => (METHODS as readonly unknown[]).includes(x),
-    `methods (${METHODS.join(", ")})`,
-  );
+  problems.push(...methodsProblems(merged.methods, L.listLength));
   list(
     "grid.batchSizes",
     merged.batchSizes,
@@ -264,6 +262,10 @@ export function validateGridSpec(value: unknown): GridSpec {
     merged.traceSteps,
     nonNegInt(L.traceSteps)(merged.traceSteps),
     `an integer from 0 to ${L.traceSteps}`,
+  );
+  problems.push(
+    ...lrCentresProblems(merged.lrCentres, merged.methods, merged.batchSizes),
+    ...comparisonsProblems(merged.comparisons, merged.methods, merged.batchSizes, merged.depths),
   );
   if (problems.length > 0) throw new GridSpecError(problems);
   delete merged.extends;
