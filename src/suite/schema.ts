@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { MethodName } from "./types.ts";
 import type { RunStatus } from "../train/types.ts";
 
 /** Columns of `runs.csv`, in file order. */

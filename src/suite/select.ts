@@ -7,7 +7,6 @@
  */
 import type { RunRow } from "./schema.ts";
 import { tInterval } from "../stats/stats.ts";
-import type { MethodName } from "./types.ts";
 
 /** What a run counts for in the statistics: its final accuracy on the whole test set when
  * it finished `ok`, 0 when it diverged or failed (worse than any real accuracy). */
