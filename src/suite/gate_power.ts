@@ -363,7 +363,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
       const repeats = Math.min(R, reg.maxRepeats ?? R);
       for (let k = 0; k < repeats; k++) {
         const cleanRows = clean[P + k];
-        const keep = cleanRows.filter((r) => !reg.methods.includes(r.method));
+        const keep = cleanRows.filter((r) =>
+          !(reg.methods as readonly string[]).includes(r.method)
+        );
         const rows = await runInto(
           `${out}/${reg.name}_${k}`,
           repeatSeeds(P + k),
@@ -376,7 +378,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
         const failures = checkThresholds(cells, without(1 + P + k));
         if (failures.length > 0) caughtRuns++;
         const cleanCells = summarizeCells(cleanRows);
-        for (const c of cells.filter((x) => reg.methods.includes(x.method))) {
+        for (
+          const c of cells.filter((x) => (reg.methods as readonly string[]).includes(x.method))
+        ) {
           const name = `${c.method} batch ${c.batchSize} depth ${c.depth}`;
           const before = cleanCells.find((x) =>
             x.method === c.method && x.batchSize === c.batchSize && x.depth === c.depth
