@@ -1,9 +1,9 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { claimRows } from "./claims.ts";
+import { claimRows, testsEquivalence } from "./claims.ts";
 import { comparedPairs } from "./comparisons.ts";
 import { claimsCsv } from "./tables.ts";
 import { claimsTable } from "./summary.ts";
-import { holmAdjust, tTestPValue } from "../stats/stats.ts";
+import { holmAdjust, tostPValue, tTestPValue } from "../stats/stats.ts";
 
 const cell = (method: string, batchSize: number, depth: number, accuracies: number[]) => ({
   method,
@@ -93,4 +93,54 @@ Deno.test("comparedPairs: batch all, largest, smallest or one size; depth all or
   assertEquals(pairs(512), ["2/512", "8/512"]);
   // A batch size that did not run (an unfinished grid) has no pair.
   assertEquals(pairs(4096), []);
+});
+
+Deno.test("a comparison with equivalence is also tested by TOST, in the same Holm family", () => {
+  // lars-k0.02 within 2 points of lalc-nofloor either side: equivalent within +-3 points,
+  // not within +-0.5.
+  const comparisons = [
+    { name: "floor", a: "lalc", b: "lalc-nofloor" },
+    {
+      name: "clip",
+      a: "lalc-nofloor",
+      b: "lars-k0.02",
+      batch: "largest" as const,
+      equivalence: true,
+    },
+  ];
+  const diffs = BASE.map((x, i) => x - [0.71, 0.70, 0.73, 0.68, 0.72][i]);
+  for (const [margin, verdict] of [[0.03, "equivalent"], [0.005, "inconclusive"]] as const) {
+    const options = { comparisons, equivalenceMargin: margin };
+    assertEquals(testsEquivalence(options), true);
+    const rows = claimRows(CELLS, options);
+    assertEquals(rows.map((r) => [r.claim, r.batchSize, r.margin, r.verdict]), [
+      ["floor", 128, NaN, "supported"],
+      ["floor", 2048, NaN, "supported"],
+      ["clip", 2048, margin, verdict],
+    ]);
+    // Four tests in one family: three differences, then the one TOST.
+    const family = holmAdjust([
+      ...rows.map((r) => r.pValue),
+      tostPValue(diffs, margin),
+    ]);
+    assertEquals(rows.map((r) => r.pHolm), family.slice(0, 3));
+    assertEquals([rows[2].pTost, rows[2].pTostHolm], [tostPValue(diffs, margin), family[3]]);
+    assert(rows.slice(0, 2).every((r) => Number.isNaN(r.pTost) && Number.isNaN(r.pTostHolm)));
+    const csv = claimsCsv(rows, options).split("\n");
+    assert(csv[0].endsWith(",margin,p_tost,p_tost_holm,verdict"), csv[0]);
+    assert(/^floor,.*,,,,supported$/.test(csv[1]), csv[1]);
+    const table = claimsTable(rows);
+    assert(table.includes("over these 4 tests (3 claims, 1 TOST)"), table);
+    assert(/ A +baseline .* TOST Holm p +verdict/.test(table), table);
+  }
+  // Without a margin nothing is tested for equivalence (a grid file refuses the pair), and
+  // the rows are those of the comparisons without it.
+  const noMargin = claimRows(CELLS, { comparisons });
+  assertEquals(testsEquivalence({ comparisons }), false);
+  assert(noMargin.every((r) => Number.isNaN(r.margin) && r.verdict !== "equivalent"));
+  const without = claimRows(CELLS, {
+    comparisons: comparisons.map(({ equivalence: _, ...c }) => c),
+    equivalenceMargin: 0.03,
+  });
+  assertEquals(without, noMargin);
 });

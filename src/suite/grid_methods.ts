@@ -208,7 +208,7 @@ export function comparisonsProblems(
   if (!Array.isArray(comparisons) || comparisons.length === 0) {
     return [
       `grid.comparisons: got ${show(comparisons)}; expected a non-empty array of ` +
-      '{"name", "a", "b", "batch", "depth"} (leave it out for the paper\'s claims)',
+      '{"name", "a", "b", "batch", "depth", "equivalence"} (leave it out for the paper\'s claims)',
     ];
   }
   const names = namesOf(methods);
@@ -219,7 +219,9 @@ export function comparisonsProblems(
   comparisons.forEach((c, i) => {
     const path = `grid.comparisons[${i}]`;
     if (!isObj(c)) {
-      problems.push(`${path}: got ${show(c)}; expected {"name", "a", "b", "batch", "depth"}`);
+      problems.push(
+        `${path}: got ${show(c)}; expected {"name", "a", "b", "batch", "depth", "equivalence"}`,
+      );
       return;
     }
     const before = problems.length;

@@ -116,7 +116,7 @@ Deno.test("comparisons: two different methods of the grid, its batch sizes and d
   );
   assertEquals(problemsOf({ comparisons: [] }), [
     "grid.comparisons: got []; expected a non-empty array of " +
-    '{"name", "a", "b", "batch", "depth"} (leave it out for the paper\'s claims)',
+    '{"name", "a", "b", "batch", "depth", "equivalence"} (leave it out for the paper\'s claims)',
   ]);
 });
 
@@ -124,4 +124,47 @@ Deno.test("a grid that drops a method its comparisons use is refused, naming the
   assertEquals(problemsOf({ extends: "ablation", methods: ["lalc", "lars"] }).slice(0, 1), [
     'grid.comparisons[0].b: got "lalc-nofloor"; expected a method of the grid (lalc, lars)',
   ]);
+});
+
+Deno.test("equivalence on a comparison: a boolean, and only with a margin (one line each)", () => {
+  const eq = { name: "eq", a: "lalc", b: "warmup", batch: "smallest", equivalence: true };
+  const plain = { name: "vs-lars", a: "lalc", b: "lars" };
+  // With a margin, a comparison that asks for equivalence is a valid grid.
+  const grid = validateGridSpec({
+    extends: "smoke",
+    name: "v",
+    equivalenceMargin: 0.005,
+    comparisons: [eq, plain],
+  });
+  assertEquals(grid.comparisons![0].equivalence, true);
+  // Without one, one line naming the comparisons that ask and what to add.
+  assertEquals(problemsOf({ comparisons: [eq, { ...eq, name: "eq2" }, plain] }), [
+    'grid.equivalenceMargin: missing, but grid.comparisons "eq", "eq2" ask for an ' +
+    "equivalence test; expected a fraction of accuracy (0.005 is 0.5 points), or drop their " +
+    "equivalence",
+  ]);
+  assertEquals(problemsOf({ comparisons: [{ ...eq, equivalence: "yes" }] }), [
+    'grid.comparisons[0].equivalence: got "yes"; expected true (also test equivalence within ' +
+    "the grid's equivalenceMargin) or false",
+  ]);
+  // A margin the file declares beside comparisons none of which uses it tests nothing.
+  assertEquals(problemsOf({ equivalenceMargin: 0.005, comparisons: [plain] }), [
+    "grid.equivalenceMargin: got 0.005, but none of grid.comparisons asks for an equivalence " +
+    'test; add "equivalence": true to the comparisons to test, or leave the margin out',
+  ]);
+  // The paper's claims use a margin without comparisons, as before.
+  assertEquals(problemsOf({ equivalenceMargin: 0.005 }), []);
+});
+
+Deno.test("warmup-factorial: its margin and equivalence tests validate, and a file may replace its comparisons", () => {
+  const factorial = validateGridSpec({ extends: "warmup-factorial", name: "f" });
+  assertEquals(factorial.equivalenceMargin, 0.005);
+  assertEquals(factorial.comparisons!.every((c) => c.equivalence === true), true);
+  // The inherited margin is left unused by the file's own comparisons: no error, no TOST.
+  const own = validateGridSpec({
+    extends: "warmup-factorial",
+    name: "f",
+    comparisons: [{ name: "lalc-2pct", a: "lalc-warmup-2pct", b: "lalc" }],
+  });
+  assertEquals(own.comparisons!.length, 1);
 });
