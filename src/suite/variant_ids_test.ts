@@ -5,7 +5,7 @@
  */
 import assert, { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
 import { cellRun, gridCells, runId } from "./plan.ts";
-import { PRESETS, STANDARD, WARMUP_FACTORIAL } from "./presets.ts";
+import { ABLATION, PRESETS, STANDARD, WARMUP_FACTORIAL } from "./presets.ts";
 import { readResults } from "./store.ts";
 import type { GridSpec } from "./types.ts";
 
@@ -91,4 +91,25 @@ Deno.test("warmup-factorial's runs without warmup have the ids of results/standa
   const warm = { ...shared[0], method: "lalc-warmup-5pct" };
   notStrictEqual(await runId(WARMUP_FACTORIAL, warm), shared[0].runId);
   notStrictEqual(await runId(STANDARD, shared[0]), await runId(WARMUP_FACTORIAL, warm));
+});
+
+Deno.test("ablation: LARS without warmup has its own ids; every cell's run is distinct", async () => {
+  const first = async (grid: GridSpec, method: string) =>
+    (await cellRun(grid, { method, batchSize: 2048, depth: 16 }, 0, 1, "tune", "grid")).runId;
+  const ids = await Promise.all(
+    gridCells(ABLATION).map((c) => cellRun(ABLATION, c, 0, 1, "tune", "grid").then((r) => r.runId)),
+  );
+  assertEquals(new Set(ids).size, 24);
+  // The same LARS variant with its recipe's warmup is another run.
+  const warm: GridSpec = {
+    ...ABLATION,
+    methods: ABLATION.methods.map((m) =>
+      typeof m === "string" || m.base !== "lars" ? m : { ...m, warmupFraction: undefined }
+    ),
+  };
+  notStrictEqual(await first(ABLATION, "lars-k0.02"), await first(warm, "lars-k0.02"));
+  // LALC's own runs and its variants' do not move with LARS's schedule.
+  for (const m of ["lalc", "lalc-nofloor", "lalc-k0.005"]) {
+    assertEquals(await first(ABLATION, m), await first(warm, m));
+  }
 });
