@@ -30,7 +30,12 @@ import type { Versions } from "./meta.ts";
 import { runId } from "./plan.ts";
 import { CURVE_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
-import { checkFolderOfPreset, missingCells } from "./preset_folder.ts";
+import {
+  checkFolderOfPreset,
+  checkPresetHasFloors,
+  checkTunedOnFirstSeed,
+  missingCells,
+} from "./preset_folder.ts";
 import { PRESETS } from "./presets.ts";
 import { checkFolder, readResults, ResultsStore } from "./store.ts";
 import { DEFAULT_THRESHOLDS } from "./thresholds_file.ts";
@@ -214,6 +219,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
       );
     }
     const preset: GridSpec = PRESETS[choiceOption("preset", v.preset, Object.keys(PRESETS))];
+    // Before the reference is read: no folder can make such a preset measurable.
+    checkPresetHasFloors(preset, "--preset");
+    checkTunedOnFirstSeed(preset);
     const P = intOption("floor-repeats", v["floor-repeats"], 0);
     const K = intOption("clean-repeats", v["clean-repeats"], 1);
     const R = intOption("regression-repeats", v["regression-repeats"], 1, K);
