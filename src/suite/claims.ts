@@ -78,7 +78,7 @@ export interface ClaimOptions {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { testsEquivalence } from "./claims.ts";
+ * import { testsEquivalence } from "@lalc/large-batch/suite";
  * assertEquals(testsEquivalence({}), false);
  * assertEquals(testsEquivalence({ equivalenceMargin: 0.005 }), true); // the paper's claim
  * const floor = { name: "floor", a: "lalc", b: "lalc-nofloor" };

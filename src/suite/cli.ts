@@ -82,7 +82,8 @@ ${
   ).join("\n")
 }
 "lrCentres" centres a method's rate grid per batch size, "comparisons" sets the rows of
-claims.csv (docs/suite.md).`;
+claims.csv, each also tested for equivalence within "equivalenceMargin" where it says
+"equivalence": true (docs/suite.md).`;
 
 /** What `grid` will do, resolved from its arguments without touching any file. */
 interface GridPlan {

@@ -57,6 +57,7 @@ export {
   claimRows,
   CLAIMS,
   EQUIVALENCE_CLAIM,
+  testsEquivalence,
   type Verdict,
 } from "./claims.ts";
 export { type Interval, tInterval } from "../stats/stats.ts";
