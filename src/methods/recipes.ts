@@ -34,9 +34,11 @@ export interface LayerWiseOptions {
 /** The optimizers and schedules a recipe is built from (src/optim, injected for tests). */
 export interface OptimizerKit {
   /** LALC (docs/method.md): per-layer rate clipped into `[rho*eta, maxRatio*eta]`. */
-  lalc(options: LayerWiseOptions & { momentum?: number }): Optimizer;
+  lalc(
+    options: LayerWiseOptions & { momentum?: number; trustCoefficient?: number; minRatio?: number },
+  ): Optimizer;
   /** LARS as optax.lars. */
-  lars(options: LayerWiseOptions & { momentum?: number }): Optimizer;
+  lars(options: LayerWiseOptions & { momentum?: number; trustCoefficient?: number }): Optimizer;
   /** LAMB as optax.lamb. */
   lamb(options: LayerWiseOptions): Optimizer;
   /** Momentum SGD with tf.js semantics. */
@@ -68,7 +70,16 @@ export interface Recipe {
   readonly warmupFraction: number;
   /** Centre of the learning-rate grid, per 256 samples (before scaling). */
   readonly baseLr: number;
+  /** `kappa` of LALC or LARS; absent: the optimizer's default (a variant sets it). */
+  readonly trustCoefficient?: number;
+  /** LALC's floor `rho`; absent: LALC's default (a variant sets it). */
+  readonly minRatio?: number;
 }
+
+/** A method named by its name, or its recipe (a variant's, see `variants.ts`). */
+export type MethodRef = MethodName | Recipe;
+
+const recipe = (method: MethodRef): Recipe => typeof method === "string" ? RECIPES[method] : method;
 
 /**
  * Goyal et al. warm up for 5 of 90 epochs; scaled to the run's length (docs/method.md).
@@ -140,8 +151,8 @@ export const REFERENCE_BATCH = 256;
  * assertEquals(scaledLearningRate("warmup", 0.1, 1024), 0.4);
  * ```
  */
-export function scaledLearningRate(method: MethodName, baseLr: number, batchSize: number): number {
-  return RECIPES[method].scaling === "linear"
+export function scaledLearningRate(method: MethodRef, baseLr: number, batchSize: number): number {
+  return recipe(method).scaling === "linear"
     ? linearScaling(baseLr, batchSize, REFERENCE_BATCH)
     : baseLr * Math.sqrt(batchSize / REFERENCE_BATCH);
 }
@@ -160,12 +171,12 @@ export function scaledLearningRate(method: MethodName, baseLr: number, batchSize
  * ```
  */
 export function rateAtIndex(
-  method: MethodName,
+  method: MethodRef,
   lrIndex: number,
   points: number,
   factor: number,
 ): number {
-  const centre = RECIPES[method].baseLr;
+  const centre = recipe(method).baseLr;
   const mid = (points - 1) / 2;
   // Rounded to 6 significant digits so the rate (part of the run id) prints the same everywhere.
   return Number((centre * factor ** (lrIndex - mid)).toPrecision(6));
@@ -183,18 +194,18 @@ export function rateAtIndex(
  * assertEquals(learningRateGrid("warmup", 3, 10).map((r) => Number(r.toPrecision(6))), [0.01, 0.1, 1]);
  * ```
  */
-export function learningRateGrid(method: MethodName, points: number, factor: number): number[] {
+export function learningRateGrid(method: MethodRef, points: number, factor: number): number[] {
   return Array.from({ length: points }, (_, i) => rateAtIndex(method, i, points, factor));
 }
 
 /** The schedule of a method at peak rate `peak` over `totalSteps` steps. */
 export function methodSchedule(
   kit: OptimizerKit,
-  method: MethodName,
+  method: MethodRef,
   peak: number,
   totalSteps: number,
 ): RateFunction {
-  const fraction = RECIPES[method].warmupFraction;
+  const fraction = recipe(method).warmupFraction;
   // At least one warmup step, and at least one step left to decay over.
   const warmupSteps = fraction > 0
     ? Math.min(Math.max(1, Math.round(fraction * totalSteps)), totalSteps - 1)
@@ -228,19 +239,23 @@ export function methodSchedule(
  */
 export function optimizerFactory(
   kit: OptimizerKit,
-  method: MethodName,
+  method: MethodRef,
   scaledLr: number,
   recordLayerStats = false,
 ): (totalSteps: number, stepsPerEpoch: number) => Optimizer {
   // Only asked for when wanted: the kit's fakes in tests see the recipes' options alone.
   const record = recordLayerStats ? { recordLayerStats } : {};
+  const r = recipe(method);
+  // A variant's settings, only where it sets them: a method's optimizer keeps its defaults.
+  const kappa = r.trustCoefficient === undefined ? {} : { trustCoefficient: r.trustCoefficient };
+  const floor = r.minRatio === undefined ? {} : { minRatio: r.minRatio };
   return (totalSteps) => {
-    const learningRate = methodSchedule(kit, method, scaledLr, totalSteps);
-    switch (RECIPES[method].optimizer) {
+    const learningRate = methodSchedule(kit, r, scaledLr, totalSteps);
+    switch (r.optimizer) {
       case "lalc":
-        return kit.lalc({ learningRate, momentum: MOMENTUM, ...record });
+        return kit.lalc({ learningRate, momentum: MOMENTUM, ...kappa, ...floor, ...record });
       case "lars":
-        return kit.lars({ learningRate, momentum: MOMENTUM, ...record });
+        return kit.lars({ learningRate, momentum: MOMENTUM, ...kappa, ...record });
       case "lamb":
         return kit.lamb({ learningRate, ...record });
       case "momentum":

@@ -7,12 +7,16 @@
  * Bonferroni-adjusted simultaneous interval, and a verdict from the Holm-adjusted p-value.
  * When the grid declares an equivalence margin, the claim `small-batch-vs-warmup` ("at least
  * as well as") is also tested for equivalence within +-margin by two one-sided paired
- * t-tests (TOST), whose p-values join the same Holm family.
+ * t-tests (TOST), whose p-values join the same Holm family. A grid's own comparisons
+ * (`comparisons.ts`) replace the paper's claims; those that ask for `equivalence` get the
+ * same TOST against the grid's margin.
  *
  * @module
  */
 import type { CellSummary } from "./select.ts";
 import { holmAdjust, tInterval, tostPValue, tTestPValue } from "../stats/stats.ts";
+import { comparedPairs } from "./comparisons.ts";
+import type { ComparedPair, Comparison } from "./comparisons.ts";
 import type { MethodName } from "./types.ts";
 
 /** The paper's claims (from its abstracts), each with the baselines LALC is compared with. */
@@ -55,11 +59,40 @@ export const EQUIVALENCE_CLAIM = "small-batch-vs-warmup";
  * declared margin); `inconclusive`: otherwise, or fewer than 2 pairs. */
 export type Verdict = "supported" | "contradicted" | "equivalent" | "inconclusive";
 
-/** What {@link claimRows} needs beyond the cells. */
+/** What {@link claimRows} needs beyond the cells: the grid's comparisons and margin. */
 export interface ClaimOptions {
   /** The grid's `equivalenceMargin` (a fraction of accuracy): when given, the rows of
-   * {@link EQUIVALENCE_CLAIM} are also tested for equivalence within +-margin. */
+   * {@link EQUIVALENCE_CLAIM} (or, with `comparisons`, of each comparison that asks for
+   * `equivalence`) are also tested for equivalence within +-margin. */
   readonly equivalenceMargin?: number;
+  /** The grid's own comparisons (`comparisons.ts`): when given, the rows are exactly theirs
+   * instead of the paper's claims ({@link CLAIMS}). */
+  readonly comparisons?: readonly Comparison[];
+}
+
+/**
+ * Whether claims computed with `options` test equivalence, so `claims.csv` has the TOST
+ * columns: a margin is declared and either the paper's claims are compared (their
+ * {@link EQUIVALENCE_CLAIM} is tested) or one of the grid's comparisons asks for it.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { testsEquivalence } from "@lalc/large-batch/suite";
+ * assertEquals(testsEquivalence({}), false);
+ * assertEquals(testsEquivalence({ equivalenceMargin: 0.005 }), true); // the paper's claim
+ * const floor = { name: "floor", a: "lalc", b: "lalc-nofloor" };
+ * assertEquals(testsEquivalence({ equivalenceMargin: 0.005, comparisons: [floor] }), false);
+ * assertEquals(
+ *   testsEquivalence({ equivalenceMargin: 0.005, comparisons: [{ ...floor, equivalence: true }] }),
+ *   true,
+ * );
+ * ```
+ */
+export function testsEquivalence(options: ClaimOptions): boolean {
+  if (options.equivalenceMargin === undefined) return false;
+  return options.comparisons === undefined ||
+    options.comparisons.some((c) => c.equivalence === true);
 }
 
 /** One row of `claims.csv`. */
@@ -70,11 +103,13 @@ export interface ClaimRow {
   readonly depth: number;
   /** Batch size. */
   readonly batchSize: number;
-  /** The method LALC is compared with. */
-  readonly baseline: MethodName;
+  /** The method LALC (or a declared comparison's `a`) is compared with. */
+  readonly baseline: string;
+  /** The method compared with the baseline: `lalc`, or a declared comparison's `a`. */
+  readonly method: string;
   /** Held-out seeds both cells ran. */
   readonly nPairs: number;
-  /** Mean of LALC minus baseline over the pairs. */
+  /** Mean of LALC (`method`) minus baseline over the pairs. */
   readonly meanDiff: number;
   /** Lower end of the (unadjusted) Student-t 95% interval of that mean. */
   readonly ciLow: number;
@@ -117,13 +152,33 @@ export function verdictOf(
   return "inconclusive";
 }
 
+/** The cell pairs of the paper's claims: per claim and depth, LALC and each baseline at the
+ * largest or smallest batch size (the small-batch claims only with two or more). */
+function paperPairs(batches: readonly number[], depths: readonly number[]): ComparedPair[] {
+  const out: ComparedPair[] = [];
+  for (const spec of CLAIMS) {
+    if (spec.batch === "smallest" && batches.length < 2) continue;
+    const batchSize = spec.batch === "largest" ? batches.at(-1)! : batches[0];
+    for (const depth of depths) {
+      for (const b of spec.baselines) {
+        const equivalence = spec.claim === EQUIVALENCE_CLAIM;
+        out.push({ claim: spec.claim, depth, batchSize, a: "lalc", b, equivalence });
+      }
+    }
+  }
+  return out;
+}
+
 /**
- * The claim rows of `cells`, per depth, for the grid's largest and smallest batch sizes (the
- * small-batch claims only when the grid has two or more batch sizes).
+ * The claim rows of `cells`: with `comparisons` (a grid's own, `comparisons.ts`) exactly
+ * those; without, the paper's claims per depth, for the grid's largest and smallest batch
+ * sizes (the small-batch claims only when the grid has two or more batch sizes). A pair
+ * whose cells did not both run has no row.
  *
  * The family of the Holm adjustment is every test of one call (one `claims.csv`): each row's
  * difference test and, with `options.equivalenceMargin`, the TOST of each
- * {@link EQUIVALENCE_CLAIM} row. The Bonferroni intervals are sized to that family too, so an
+ * {@link EQUIVALENCE_CLAIM} row (with `options.comparisons`, of each row of a comparison
+ * that asks for `equivalence`). The Bonferroni intervals are sized to that family too, so an
  * interval that excludes 0 still implies a decisive verdict. Without a margin the family and
  * every number are those of the rows alone.
  *
@@ -156,41 +211,38 @@ export function claimRows(
   }[] = [];
   const depths = [...new Set(cells.map((c) => c.depth))].sort((a, b) => a - b);
   const batches = [...new Set(cells.map((c) => c.batchSize))].sort((a, b) => a - b);
-  for (const spec of CLAIMS) {
-    if (spec.batch === "smallest" && batches.length < 2) continue;
-    const batchSize = spec.batch === "largest" ? batches.at(-1)! : batches[0];
-    for (const depth of depths) {
-      const get = (m: MethodName) =>
-        cells.find((c) => c.method === m && c.batchSize === batchSize && c.depth === depth);
-      const lalc = get("lalc");
-      if (!lalc) continue;
-      for (const baseline of spec.baselines) {
-        const other = get(baseline);
-        if (!other) continue;
-        const theirs = new Map(other.seeds.map((s, i) => [s, other.accuracies[i]] as const));
-        const diffs = lalc.seeds.flatMap((s, i) =>
-          theirs.has(s) ? [lalc.accuracies[i] - theirs.get(s)!] : []
-        );
-        const ci = tInterval(diffs);
-        const tested = margin !== undefined && spec.claim === EQUIVALENCE_CLAIM;
-        out.push({
-          row: {
-            claim: spec.claim,
-            depth,
-            batchSize,
-            baseline,
-            nPairs: diffs.length,
-            meanDiff: ci.mean,
-            ciLow: ci.low,
-            ciHigh: ci.high,
-            pValue: tTestPValue(diffs),
-            margin: tested ? margin : NaN,
-            pTost: tested ? tostPValue(diffs, margin) : NaN,
-          },
-          diffs,
-        });
-      }
-    }
+  const pairs = options.comparisons === undefined
+    ? paperPairs(batches, depths)
+    : comparedPairs(options.comparisons, batches, depths);
+  for (const { claim, depth, batchSize, a, b: baseline, equivalence } of pairs) {
+    const get = (m: string) =>
+      cells.find((c) => c.method === m && c.batchSize === batchSize && c.depth === depth);
+    const first = get(a);
+    const other = get(baseline);
+    if (!first || !other) continue;
+    const theirs = new Map(other.seeds.map((s, i) => [s, other.accuracies[i]] as const));
+    const diffs = first.seeds.flatMap((s, i) =>
+      theirs.has(s) ? [first.accuracies[i] - theirs.get(s)!] : []
+    );
+    const ci = tInterval(diffs);
+    const tested = margin !== undefined && equivalence;
+    out.push({
+      row: {
+        claim,
+        depth,
+        batchSize,
+        baseline,
+        method: a,
+        nPairs: diffs.length,
+        meanDiff: ci.mean,
+        ciLow: ci.low,
+        ciHigh: ci.high,
+        pValue: tTestPValue(diffs),
+        margin: tested ? margin : NaN,
+        pTost: tested ? tostPValue(diffs, margin) : NaN,
+      },
+      diffs,
+    });
   }
   // One family per call (one claims.csv): the error rate holds over every verdict in it,
   // the equivalence tests included. A TOST without a p-value (fewer than 2 pairs) still

@@ -21,6 +21,8 @@ import { FolderBusyError, FolderLock } from "./lock.ts";
 import { currentVersions, hardwareInfo } from "./meta.ts";
 import type { ShardSpec } from "./meta.ts";
 import { RECIPES } from "../methods/recipes.ts";
+import { METHODS } from "../methods/names.ts";
+import { VARIANT_OVERRIDES } from "../methods/variants.ts";
 import { PRESETS } from "./presets.ts";
 import { checkProtocol, readProtocolInput } from "./protocol_check.ts";
 import { gridCells } from "./plan.ts";
@@ -70,7 +72,18 @@ with the same arguments.
   -h, --help      show this text
 
 methods:
-${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}`;
+${Object.entries(RECIPES).map(([m, r]) => `  ${m.padEnd(15)} ${r.summary}`).join("\n")}
+
+A grid file's "methods" may also list variants of these, run and reported as methods:
+  {"name": "lalc-nofloor", "base": "lalc", "minRatio": 0}; a variant sets
+${
+  Object.entries(VARIANT_OVERRIDES).map(([k, takers]) =>
+    `  ${k.padEnd(17)}(${takers.length === METHODS.length ? "any base" : takers.join(", ")})`
+  ).join("\n")
+}
+"lrCentres" centres a method's rate grid per batch size, "comparisons" sets the rows of
+claims.csv, each also tested for equivalence within "equivalenceMargin" where it says
+"equivalence": true (docs/suite.md).`;
 
 /** What `grid` will do, resolved from its arguments without touching any file. */
 interface GridPlan {

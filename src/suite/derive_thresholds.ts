@@ -15,7 +15,7 @@ import { deriveThresholds } from "./gate.ts";
 import { DEFAULT_THRESHOLDS, readThresholdsFile } from "./thresholds_file.ts";
 import type { CellReference, PresetThresholds, ThresholdsFile } from "./gate.ts";
 import { gridCells } from "./plan.ts";
-import { checkFolderOfPreset, missingCells } from "./preset_folder.ts";
+import { checkFolderOfPreset, checkPresetHasFloors, missingCells } from "./preset_folder.ts";
 import { PRESETS } from "./presets.ts";
 import type { RunRow } from "./schema.ts";
 import { summarizeCells } from "./select.ts";
@@ -126,6 +126,7 @@ export function deriveThresholdsMain(args: string[]): Promise<number> {
         `PRESET "${name}" is not allowed; expected one of ${Object.keys(PRESETS).join(", ")}`,
       );
     }
+    checkPresetHasFloors(preset, "PRESET");
     await checkOutFile("derive-thresholds", "thresholds", path, "fixtures/");
     await readThresholdsOrNew(path); // a corrupt file is refused now, not overwritten later
     const folders: RunRow[][] = [];

@@ -8,6 +8,7 @@ import type { Dataset } from "../data/types.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { methodSchedule, optimizerFactory, scaledLearningRate } from "../methods/recipes.ts";
 import type { OptimizerKit } from "../methods/recipes.ts";
+import { recipeOf } from "../methods/variants.ts";
 import { traceLayerRates } from "./layer_rates.ts";
 import type { LayerRatePoint, LayerRateTrace } from "./layer_rates.ts";
 import type { Versions } from "./meta.ts";
@@ -80,12 +81,13 @@ export async function executeRun(
   run: PlannedRun,
 ): Promise<ExecutedRun> {
   const { grid, dataset } = options;
-  const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
+  const recipe = recipeOf(grid, run.method);
+  const scaledLr = scaledLearningRate(recipe, run.baseLr, run.batchSize);
   const totalSteps = plannedSteps(grid, run.batchSize, dataset.train.count);
   let traced: LayerRateTrace | undefined;
   const trace = run.method === "lalc" && run.phase === "tune" && run.seed === grid.seeds[0] &&
     grid.traceSteps > 0;
-  const make = optimizerFactory(options.kit, run.method, scaledLr, trace);
+  const make = optimizerFactory(options.kit, recipe, scaledLr, trace);
   const config: RunConfig = {
     dataset,
     model: { kind: grid.model.kind, depth: run.depth, width: grid.model.width, seed: run.seed },
@@ -93,7 +95,7 @@ export async function executeRun(
       const optimizer = make(steps, perEpoch);
       if (!trace) return optimizer;
       // The same schedule the factory gave the optimizer (methodSchedule is deterministic).
-      const rateAt = methodSchedule(options.kit, run.method, scaledLr, steps);
+      const rateAt = methodSchedule(options.kit, recipe, scaledLr, steps);
       traced = traceLayerRates(optimizer, grid.traceSteps, rateAt);
       return traced.optimizer;
     },
@@ -133,7 +135,7 @@ export function runRows(
   traced: readonly LayerRatePoint[] = [],
 ): ExecutedRun {
   const { grid, dataset } = options;
-  const scaledLr = scaledLearningRate(run.method, run.baseLr, run.batchSize);
+  const scaledLr = scaledLearningRate(recipeOf(grid, run.method), run.baseLr, run.batchSize);
   const row: RunRow = {
     runId: run.runId,
     preset: grid.name,

@@ -78,7 +78,8 @@ export interface GateFailure {
 
 /** The reference accuracies of one cell (pooled over measured held-out seeds). */
 export interface CellReference {
-  readonly method: MethodName;
+  /** The method (or variant) of the cell. */
+  readonly method: string;
   readonly batchSize: number;
   readonly depth: number;
   /** One accuracy per measured seed (0 for a diverged run). */
@@ -133,7 +134,8 @@ export function deriveThresholds(
   const cells = references.map((r): CellThreshold => {
     const f = floorOf(r.accuracies, n, cellCount);
     return {
-      method: r.method,
+      // Thresholds cover the presets' own methods (thresholds_file.ts refuses a variant's).
+      method: r.method as MethodName,
       batchSize: r.batchSize,
       depth: r.depth,
       minAccuracy: Math.max(0, Math.floor(f.floor * 10000) / 10000),

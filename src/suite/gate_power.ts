@@ -30,7 +30,12 @@ import type { Versions } from "./meta.ts";
 import { runId } from "./plan.ts";
 import { CURVE_COLUMNS } from "./schema.ts";
 import type { RunRow } from "./schema.ts";
-import { checkFolderOfPreset, missingCells } from "./preset_folder.ts";
+import {
+  checkFolderOfPreset,
+  checkPresetHasFloors,
+  checkTunedOnFirstSeed,
+  missingCells,
+} from "./preset_folder.ts";
 import { PRESETS } from "./presets.ts";
 import { checkFolder, readResults, ResultsStore } from "./store.ts";
 import { DEFAULT_THRESHOLDS } from "./thresholds_file.ts";
@@ -214,6 +219,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
       );
     }
     const preset: GridSpec = PRESETS[choiceOption("preset", v.preset, Object.keys(PRESETS))];
+    // Before the reference is read: no folder can make such a preset measurable.
+    checkPresetHasFloors(preset, "--preset");
+    checkTunedOnFirstSeed(preset);
     const P = intOption("floor-repeats", v["floor-repeats"], 0);
     const K = intOption("clean-repeats", v["clean-repeats"], 1);
     const R = intOption("regression-repeats", v["regression-repeats"], 1, K);
@@ -363,7 +371,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
       const repeats = Math.min(R, reg.maxRepeats ?? R);
       for (let k = 0; k < repeats; k++) {
         const cleanRows = clean[P + k];
-        const keep = cleanRows.filter((r) => !reg.methods.includes(r.method));
+        const keep = cleanRows.filter((r) =>
+          !(reg.methods as readonly string[]).includes(r.method)
+        );
         const rows = await runInto(
           `${out}/${reg.name}_${k}`,
           repeatSeeds(P + k),
@@ -376,7 +386,9 @@ export function gatePowerMain(args: string[]): Promise<number> {
         const failures = checkThresholds(cells, without(1 + P + k));
         if (failures.length > 0) caughtRuns++;
         const cleanCells = summarizeCells(cleanRows);
-        for (const c of cells.filter((x) => reg.methods.includes(x.method))) {
+        for (
+          const c of cells.filter((x) => (reg.methods as readonly string[]).includes(x.method))
+        ) {
           const name = `${c.method} batch ${c.batchSize} depth ${c.depth}`;
           const before = cleanCells.find((x) =>
             x.method === c.method && x.batchSize === c.batchSize && x.depth === c.depth

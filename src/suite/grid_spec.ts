@@ -7,8 +7,14 @@
 import { MODEL_KINDS } from "../models/types.ts";
 import type { ModelKind } from "../models/types.ts";
 import { modelProblem, TRAIN_LIMITS } from "../train/limits.ts";
+import {
+  comparisonsProblems,
+  equivalenceProblems,
+  lrCentresProblems,
+  methodsProblems,
+} from "./grid_methods.ts";
 import { PRESETS } from "./presets.ts";
-import { DATASETS, METHODS } from "./types.ts";
+import { DATASETS } from "./types.ts";
 import type { GridSpec } from "./types.ts";
 
 /** A grid file that does not describe a valid grid; `problems` lists every mistake. */
@@ -47,6 +53,8 @@ const TOP_KEYS = [
   "divergenceFactor",
   "traceSteps",
   "equivalenceMargin",
+  "lrCentres",
+  "comparisons",
 ];
 
 /** The keys of each nested object; any other key is a typo and is refused. */
@@ -213,12 +221,7 @@ export function validateGridSpec(value: unknown): GridSpec {
     );
     needPosInt("grid.model.width", model.width, L.width);
   }
-  list(
-    "grid.methods",
-    merged.methods,
-    (x) => (METHODS as readonly unknown[]).includes(x),
-    `methods (${METHODS.join(", ")})`,
-  );
+  problems.push(...methodsProblems(merged.methods, L.listLength));
   list(
     "grid.batchSizes",
     merged.batchSizes,
@@ -292,6 +295,15 @@ export function validateGridSpec(value: unknown): GridSpec {
       `a fraction of accuracy > 0 and <= ${L.equivalenceMargin} (0.005 is 0.5 points)`,
     );
   }
+  problems.push(
+    ...lrCentresProblems(merged.lrCentres, merged.methods, merged.batchSizes),
+    ...comparisonsProblems(merged.comparisons, merged.methods, merged.batchSizes, merged.depths),
+    ...equivalenceProblems(
+      merged.comparisons,
+      merged.equivalenceMargin,
+      value.equivalenceMargin !== undefined,
+    ),
+  );
   if (problems.length > 0) throw new GridSpecError(problems);
   delete merged.extends;
   return merged as unknown as GridSpec;

@@ -37,6 +37,14 @@ export {
   type ScalingRule,
 } from "../methods/recipes.ts";
 export {
+  entryName,
+  type MethodEntry,
+  type MethodVariant,
+  recipeOf,
+  type VariantOverrides,
+} from "../methods/variants.ts";
+export type { BatchChoice, Comparison } from "./comparisons.ts";
+export {
   type CellThreshold,
   checkThresholds,
   type GateFailure,
@@ -49,6 +57,7 @@ export {
   claimRows,
   CLAIMS,
   EQUIVALENCE_CLAIM,
+  testsEquivalence,
   type Verdict,
 } from "./claims.ts";
 export { type Interval, tInterval } from "../stats/stats.ts";

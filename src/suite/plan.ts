@@ -8,11 +8,13 @@
  * @module
  */
 import { METHOD_RECIPE_VERSION, rateAtIndex } from "../methods/recipes.ts";
-import type { GridSpec, MethodName, PlannedRun, SearchFlag } from "./types.ts";
+import { entryName, overridesOf, recipeOf } from "../methods/variants.ts";
+import type { GridSpec, PlannedRun, SearchFlag } from "./types.ts";
 
 /** What a run id is computed from, besides its grid. */
 export interface RunKey {
-  readonly method: MethodName;
+  /** A method of `METHODS` or the name of one of the grid's variants. */
+  readonly method: string;
   readonly batchSize: number;
   readonly depth: number;
   readonly seed: number;
@@ -22,8 +24,9 @@ export interface RunKey {
 /**
  * Grid fields that do not change what one run computes: prose, the lists that only say
  * which cells and seeds exist (the run's own method, batch size, depth and seed are in its
- * key), and the equivalence margin, which only the report reads. Every other field, present
- * or added later, is part of the id.
+ * key, and a variant's settings too), the comparisons of `claims.csv` and the equivalence
+ * margin, which only the report reads, and the per-batch rate centres (a run's own centre
+ * is in its key). Every other field, present or added later, is part of the id.
  */
 const NOT_PART_OF_A_RUN = [
   "name",
@@ -33,7 +36,41 @@ const NOT_PART_OF_A_RUN = [
   "depths",
   "seeds",
   "equivalenceMargin",
+  "lrCentres",
+  "comparisons",
 ];
+
+/**
+ * The centre of `method`'s rate grid at `batchSize` in `grid` (per 256 samples, before
+ * scaling): the grid's `lrCentres` entry for them, else the method's (or variant's) base rate.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { rateCentre } from "./plan.ts";
+ * import { PRESETS } from "@lalc/large-batch/suite";
+ * assertEquals(rateCentre(PRESETS.smoke, "warmup", 512), 0.1); // the recipe's base rate
+ * const grid = { ...PRESETS.smoke, lrCentres: { warmup: { "512": 0.025 } } };
+ * assertEquals(rateCentre(grid, "warmup", 512), 0.025);
+ * assertEquals(rateCentre(grid, "warmup", 32), 0.1);
+ * ```
+ */
+export function rateCentre(grid: GridSpec, method: string, batchSize: number): number {
+  return grid.lrCentres?.[method]?.[String(batchSize)] ?? recipeOf(grid, method).baseLr;
+}
+
+/** What the run key adds for a variant or a moved centre; nothing for a method's own
+ * recipe at its own centre, so those ids are what they were before variants existed. */
+function recipeKey(grid: GridSpec, run: RunKey): Record<string, unknown> {
+  const entry = grid.methods.find((m) => entryName(m) === run.method);
+  const key: Record<string, unknown> = {};
+  if (entry !== undefined && typeof entry !== "string") {
+    key.variant = { base: entry.base, ...overridesOf(entry) };
+  }
+  const centre = grid.lrCentres?.[run.method]?.[String(run.batchSize)];
+  if (centre !== undefined) key.centre = centre;
+  return key;
+}
 
 /** JSON with object keys sorted, so equal values give equal text whatever the key order. */
 function canonicalJson(value: unknown): string {
@@ -51,9 +88,11 @@ function canonicalJson(value: unknown): string {
  * configuration — every grid field that changes what a run computes (data set, model, epochs,
  * rate grid, evaluation, divergence, tracing, and any field added later), the method
  * recipes' version ({@link METHOD_RECIPE_VERSION}), and the run's method, batch size, depth,
- * seed and base rate. Not in it: the grid's name and description, its lists of methods,
- * batch sizes, depths and seeds, which say which runs exist but not what one computes, and
- * its equivalence margin, which only the report reads. So a
+ * seed and base rate, and, only where they apply, a variant's base and settings and the
+ * grid's centre of the cell's rate grid (`lrCentres`). Not in it: the grid's name and
+ * description, its lists of methods, batch sizes, depths and seeds, which say which runs
+ * exist but not what one computes, and its comparisons and equivalence margin, which only
+ * the report reads. So a
  * resume with other epochs, width, data or evaluation settings finds none of its runs done,
  * while adding a seed or a batch size keeps the ids of the runs already finished.
  *
@@ -81,6 +120,7 @@ export async function runId(grid: GridSpec, run: RunKey): Promise<string> {
       depth: run.depth,
       seed: run.seed,
       baseLr: run.baseLr,
+      ...recipeKey(grid, run),
     },
   });
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key));
@@ -90,7 +130,8 @@ export async function runId(grid: GridSpec, run: RunKey): Promise<string> {
 
 /** One cell of the grid. */
 export interface Cell {
-  readonly method: MethodName;
+  /** A method of `METHODS` or the name of one of the grid's variants. */
+  readonly method: string;
   readonly batchSize: number;
   readonly depth: number;
 }
@@ -100,7 +141,9 @@ export function gridCells(grid: GridSpec): Cell[] {
   const cells: Cell[] = [];
   for (const depth of grid.depths) {
     for (const batchSize of grid.batchSizes) {
-      for (const method of grid.methods) cells.push({ method, batchSize, depth });
+      for (const entry of grid.methods) {
+        cells.push({ method: entryName(entry), batchSize, depth });
+      }
     }
   }
   return cells;
@@ -148,7 +191,11 @@ export async function cellRun(
   phase: "tune" | "seed",
   search: SearchFlag,
 ): Promise<PlannedRun> {
-  const baseLr = rateAtIndex(cell.method, lrIndex, grid.lrGrid.points, grid.lrGrid.factor);
+  const centred = {
+    ...recipeOf(grid, cell.method),
+    baseLr: rateCentre(grid, cell.method, cell.batchSize),
+  };
+  const baseLr = rateAtIndex(centred, lrIndex, grid.lrGrid.points, grid.lrGrid.factor);
   return {
     ...cell,
     seed,

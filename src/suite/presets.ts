@@ -1,11 +1,16 @@
 /**
- * The four shipped grids (smoke, standard, cnn, paper). Every number that defines them lives here, with why it was
- * chosen; a user's own grid is a JSON file of the same shape (see `grid_spec.ts`).
+ * The shipped grids: the four of the paper's claims (smoke, standard, cnn, paper) and three
+ * studies of method variants (large-batch, ablation, warmup-factorial). Every number that
+ * defines them lives here, with why it was chosen; a user's own grid is a JSON file of the
+ * same shape (see `grid_spec.ts`).
  *
  * @module
  */
+import { RECIPES } from "../methods/recipes.ts";
+import type { MethodName } from "../methods/names.ts";
+import type { MethodVariant } from "../methods/variants.ts";
 import { METHODS } from "./types.ts";
-import type { GridSpec } from "./types.ts";
+import type { Comparison, GridSpec } from "./types.ts";
 
 /**
  * The tuning and evaluation every preset shares (docs/protocol.md): 5 base rates a factor 2
@@ -131,12 +136,241 @@ export const PAPER: GridSpec = {
   traceSteps: 200,
 };
 
+/** `method`'s base rate `steps` factor-2 grid steps below its recipe's (6 significant digits,
+ * as the rate grid prints its rates). */
+const stepsBelow = (method: MethodName, steps: number): number =>
+  Number((RECIPES[method].baseLr / 2 ** steps).toPrecision(6));
+
+/** The standard preset's data, model and evaluation, which the variant studies share. */
+const FASHION_MLP = {
+  dataset: { name: "fashion-mnist" },
+  model: { kind: "mlp", width: 64 },
+  evalSamples: 2000,
+  targetAccuracy: 0.85,
+  divergenceFactor: 10,
+  traceSteps: 50,
+} as const;
+
+/**
+ * `large-batch`: the regime the paper's large-batch claim is about, on the CPU: the standard
+ * MLP (width 64, depths 4 and 16) at batch 8192 and 16384 (16% and 33% of the 50,000 training
+ * images per step), every method, 50 epochs so batch 16384 gets 150 steps (3 a epoch) and
+ * 8192 gets 300. Claims: the paper's large-batch claim (LALC against LARS, LAMB and the linear
+ * scaling rule) at both batch sizes, declared as comparisons; the paper's small-batch claims
+ * would land on batch 8192 here, which is not small.
+ *
+ * Each method's rate grid is centred per batch size so its optimum falls inside it, from the
+ * standard preset's tuned rates (results/standard, batch 512 and 2048): at 2048 momentum SGD's
+ * optimum sat 1-2 grid steps (of 2) below its recipe's centre, LARS's 2, LALC's 0-1 and LAMB's
+ * 1, and from 512 to 2048 (4x) SGD's moved 1-3 steps further down, LARS's 1-2, LALC's 0-1 and
+ * LAMB's none. Continued, that puts the centres at 8192 / 16384 this many steps below the
+ * recipe's: SGD (both schedules) 3 / 4 (the scaled rate held near 0.3, where it stopped
+ * growing from 512 on), LARS 3 / 4, LALC 1 / 2, LAMB 1 / 1. A misjudged centre costs only
+ * the search's extension runs (up to 4 steps further).
+ *
+ * Cost, not yet run: 200 runs at least (20 cells of 10), 2.5 million samples each. The
+ * standard preset's runs at batch 2048 trained 105,000 samples/s at depth 4 and 54,000 at
+ * depth 16 per worker (2 native workers of one thread, fused kernels), so a run takes ~24 s
+ * at depth 4 and ~46 s at depth 16: ~7,000 s of runs, ~1 h wall on 2 workers.
+ */
+export const LARGE_BATCH: GridSpec = {
+  name: "large-batch",
+  description: "Large batch: MLP width 64, depths 4/16, batch 8192/16384, every method, " +
+    "rate grids centred per batch size, 5 rates a factor 2 apart tuned on validation (seed 1) " +
+    "+ 5 held-out seeds, 50 epochs of full Fashion-MNIST (50,000 train / 10,000 validation / " +
+    "10,000 test); one batch of 16384 is 33% of the training set, 150 steps (300 at 8192)",
+  ...FASHION_MLP,
+  methods: METHODS,
+  batchSizes: [8192, 16384],
+  depths: [4, 16],
+  ...PROTOCOL,
+  epochs: 50,
+  evalPoints: 10,
+  // Grid steps below the recipe's centre at batch 8192 and 16384 (see above).
+  lrCentres: {
+    lalc: { "8192": stepsBelow("lalc", 1), "16384": stepsBelow("lalc", 2) },
+    lars: { "8192": stepsBelow("lars", 3), "16384": stepsBelow("lars", 4) },
+    lamb: { "8192": stepsBelow("lamb", 1), "16384": stepsBelow("lamb", 1) },
+    "linear-scaling": {
+      "8192": stepsBelow("linear-scaling", 3),
+      "16384": stepsBelow("linear-scaling", 4),
+    },
+    warmup: { "8192": stepsBelow("warmup", 3), "16384": stepsBelow("warmup", 4) },
+  },
+  comparisons: (["lars", "lamb", "linear-scaling"] as const).map((b) => ({
+    name: "large-batch",
+    a: "lalc",
+    b,
+  })),
+};
+
+/** The trust coefficients of the ablation; LALC's default, 0.02, is the plain `lalc`. */
+const KAPPAS = [0.005, 0.01, 0.02, 0.05] as const;
+/** The ablation's name of LALC (`nofloor`: without its floor) or LARS at trust coefficient `k`. */
+const ablationName = (kind: "lalc" | "lalc-nofloor" | "lars", k: number): string =>
+  k === 0.02 && kind !== "lars" ? kind : `${kind}-k${k}`;
+
+/**
+ * The ablation's methods: LALC, LALC without its floor (`minRatio` 0: NVIDIA apex's LARC
+ * clip, `min(kappa ||w|| / ||u||, eta)`) and LARS, each at every trust coefficient of
+ * {@link KAPPAS}. LARS's rate multiplies its trust ratio, so each LARS variant's grid is
+ * centred where `eta * kappa` is the recipe's (3.16228 at kappa 0.001): without it a kappa 50x
+ * LARS's default would put the whole grid 50x too high. LALC's local rate does not scale with
+ * `eta` (it only bounds it), so LALC's variants keep LALC's centre. LARS's variants run
+ * without warmup (`warmupFraction` 0), as LALC does, so the three differ only in the
+ * clipping components.
+ */
+const ABLATION_METHODS: readonly (MethodName | MethodVariant)[] = [
+  ...KAPPAS.map((k) =>
+    k === 0.02
+      ? "lalc" as const
+      : { name: ablationName("lalc", k), base: "lalc" as const, trustCoefficient: k }
+  ),
+  ...KAPPAS.map((k) => ({
+    name: ablationName("lalc-nofloor", k),
+    base: "lalc" as const,
+    minRatio: 0,
+    ...(k === 0.02 ? {} : { trustCoefficient: k }),
+  })),
+  ...KAPPAS.map((k) => ({
+    name: ablationName("lars", k),
+    base: "lars" as const,
+    trustCoefficient: k,
+    baseLr: Number((RECIPES.lars.baseLr * 0.001 / k).toPrecision(6)),
+    // LALC's schedule: no warmup, so LARS differs from LALC without floor only in its clip.
+    warmupFraction: 0,
+  })),
+];
+
+/**
+ * The ablation's comparisons, each LALC-family method minus the other (`supported`: the
+ * first is better): every component against LALC at kappa 0.02 (no floor, LARS at the same
+ * kappa, the other kappas), the floor at each other kappa, and the clip against LARS at each
+ * kappa (LALC without floor vs LARS: a rate clipped at `eta` against one scaled by it).
+ */
+const ABLATION_COMPARISONS: readonly Comparison[] = [
+  { name: "lalc-vs-nofloor", a: "lalc", b: "lalc-nofloor" },
+  { name: "lalc-vs-lars-k0.02", a: "lalc", b: "lars-k0.02" },
+  ...KAPPAS.filter((k) => k !== 0.02).map((k) => ({
+    name: `lalc-vs-k${k}`,
+    a: "lalc",
+    b: ablationName("lalc", k),
+  })),
+  ...KAPPAS.filter((k) => k !== 0.02).map((k) => ({
+    name: `floor-k${k}`,
+    a: ablationName("lalc", k),
+    b: ablationName("lalc-nofloor", k),
+  })),
+  ...KAPPAS.map((k) => ({
+    name: `nofloor-vs-lars-k${k}`,
+    a: ablationName("lalc-nofloor", k),
+    b: ablationName("lars", k),
+  })),
+];
+
+/**
+ * `ablation`: which of LALC's components carries its large-batch result. The standard MLP at
+ * depth 16 (where LALC's lead over SGD is largest in results/standard), batch 2048 and 8192,
+ * 12 methods ({@link ABLATION_METHODS}: LALC, LALC without floor and LARS at kappa 0.005,
+ * 0.01, 0.02, 0.05), 25 epochs so batch 8192 gets 150 steps (6 a epoch; 600 at 2048), and
+ * the 24 comparisons of {@link ABLATION_COMPARISONS} (12 per batch size) in one Holm family.
+ * LARS as run in practice has warmup (its recipe's, and the `lars` of the other presets);
+ * the ablation removes it (`warmupFraction` 0, LALC's schedule), so that LALC, LALC without
+ * its floor and LARS at one kappa differ only in the clipping components: the floor, then
+ * the clip at `eta` against the trust ratio scaled by it. Whether warmup rescues LARS is
+ * not this grid's question (`large-batch` compares LALC with LARS as run in practice).
+ *
+ * Cost, not yet run: 240 runs at least (24 cells of 10), 1.25 million samples each, ~23 s a
+ * run at depth 16 (54,000 samples/s per worker, standard at batch 2048): ~5,500 s of runs,
+ * ~50 min wall on 2 native workers.
+ */
+export const ABLATION: GridSpec = {
+  name: "ablation",
+  description: "Ablation: MLP width 64, depth 16, batch 2048/8192, LALC, LALC without its " +
+    "floor and LARS without warmup at trust coefficients 0.005/0.01/0.02/0.05, 5 rates a " +
+    "factor 2 apart " +
+    "tuned on validation (seed 1) + 5 held-out seeds, 25 epochs of full Fashion-MNIST " +
+    "(50,000 train / 10,000 validation / 10,000 test); one batch of 8192 is 16% of the " +
+    "training set, 150 steps",
+  ...FASHION_MLP,
+  methods: ABLATION_METHODS,
+  batchSizes: [2048, 8192],
+  depths: [16],
+  ...PROTOCOL,
+  epochs: 25,
+  evalPoints: 10,
+  comparisons: ABLATION_COMPARISONS,
+};
+
+/** The warmup lengths of the factorial besides none, as fractions of the run's steps. */
+const WARMUPS = [0.02, 0.05, 0.1] as const;
+/** `0.02` as `2pct`. */
+const pct = (f: number) => `${Math.round(f * 100)}pct`;
+
+/**
+ * `warmup-factorial`: does LALC need warmup, and does SGD? {momentum SGD, LALC} x linear
+ * warmup over {0, 2%, 5%, 10%} of the steps (then the cosine decay) x batch {128, 2048} x
+ * depth {4, 16}, with the standard preset's data, model, epochs and evaluation, so its
+ * `lalc` and `linear-scaling` runs (no warmup) have the ids of results/standard's. The
+ * comparisons: each warmup length minus none, within each optimizer, at every cell (24 rows;
+ * `supported`: warmup helps), each also tested for equivalence within +-0.5 points
+ * (`equivalenceMargin` 0.005, TOST; `equivalent`: warmup neither helps nor hurts by more
+ * than the margin), the 24 differences and 24 TOSTs in one Holm family of 48. The margin
+ * is outside the run ids, so the shared runs keep them.
+ *
+ * Cost, not yet run: 320 runs at least (32 cells of 10); standard's runs took 4.6 / 13.2 s
+ * (batch 128, depth 4 / 16) and 3.3 / 6.3 s (batch 2048) on 2 native workers: ~2,400 s of
+ * runs, ~20 min wall, ~10 min of it already in results/standard.
+ */
+export const WARMUP_FACTORIAL: GridSpec = {
+  name: "warmup-factorial",
+  description: "Warmup factorial: MLP width 64, depths 4/16, batch 128/2048, momentum SGD " +
+    "and LALC each with linear warmup over 0/2/5/10% of the steps, 5 rates a factor 2 apart " +
+    "tuned on validation (seed 1) + 5 held-out seeds, 7 epochs of full Fashion-MNIST " +
+    "(50,000 train / 10,000 validation / 10,000 test); one batch of 2048 is 4.1% of the " +
+    "training set, 168 steps",
+  ...FASHION_MLP,
+  methods: [
+    "lalc",
+    ...WARMUPS.map((f) => ({
+      name: `lalc-warmup-${pct(f)}`,
+      base: "lalc" as const,
+      warmupFraction: f,
+    })),
+    "linear-scaling",
+    ...WARMUPS.map((f) => ({
+      name: `sgd-warmup-${pct(f)}`,
+      base: "warmup" as const,
+      warmupFraction: f,
+    })),
+  ],
+  batchSizes: [128, 2048],
+  depths: [4, 16],
+  ...PROTOCOL,
+  epochs: 7,
+  evalPoints: 7,
+  // Set before the runs (docs/protocol.md): a warmup that moves accuracy by less than half a
+  // point is taken as making no difference.
+  equivalenceMargin: 0.005,
+  comparisons: (["lalc", "sgd"] as const).flatMap((opt) =>
+    WARMUPS.map((f) => ({
+      name: `${opt}-warmup-${pct(f)}-vs-none`,
+      a: `${opt}-warmup-${pct(f)}`,
+      b: opt === "lalc" ? "lalc" : "linear-scaling",
+      equivalence: true,
+    }))
+  ),
+};
+
 /** The shipped grids by name. */
 export const PRESETS: Readonly<Record<string, GridSpec>> = {
   smoke: SMOKE,
   standard: STANDARD,
   cnn: CNN,
   paper: PAPER,
+  "large-batch": LARGE_BATCH,
+  ablation: ABLATION,
+  "warmup-factorial": WARMUP_FACTORIAL,
 };
 
 /**

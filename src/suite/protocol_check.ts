@@ -12,7 +12,8 @@
  * - fewer than 10% of the cells have their best rate at an edge of the rates tried;
  * - every cell has 5 or more held-out seeds;
  * - `summary.csv` and `claims.csv` exist with their columns (the tuning columns where seeds
- *   were averaged, the equivalence columns where the grid declares a margin);
+ *   were averaged, the equivalence columns where the grid declares a margin for the paper's
+ *   claims or for a comparison that asks for equivalence);
  * - `claims.csv` holds the claims of `runs.csv` with their p-values, Holm-adjusted over the
  *   file (the equivalence tests included), and verdicts that follow the Holm-adjusted
  *   p-values (a table written before the correction, or from other runs, fails).
@@ -20,7 +21,13 @@
  * @module
  */
 import { parseCsv } from "../output/csv.ts";
-import { CLAIM_ALPHA, type ClaimRow, verdictOf } from "./claims.ts";
+import {
+  CLAIM_ALPHA,
+  type ClaimOptions,
+  type ClaimRow,
+  testsEquivalence,
+  verdictOf,
+} from "./claims.ts";
 import { tuningSeeds } from "./plan.ts";
 import type { RunRow } from "./schema.ts";
 import { bestLrIndex, cellKey } from "./select.ts";
@@ -62,8 +69,9 @@ export interface ProtocolInput {
   readonly claimsText: string;
   /** The size of the data set's whole test set, when known (10,000 for Fashion-MNIST). */
   readonly expectedTestSamples?: number;
-  /** The grid of `meta.json`, when known: its tuning seeds and equivalence margin decide
-   * which columns the tables need. Absent: one tuning seed, no margin, as before both. */
+  /** The grid of `meta.json`, when known: its tuning seeds, comparisons and equivalence
+   * margin decide which rows and columns the tables need. Absent: one tuning seed, the
+   * paper's claims, no margin, as before all three. */
   readonly grid?: GridSpec;
 }
 
@@ -175,7 +183,7 @@ export function checkProtocol(input: ProtocolInput): ProtocolCheck[] {
         : `${records} rows`,
     });
   }
-  out.push(claimsFollowHolm(input.claimsText, claims, claimOptions.equivalenceMargin));
+  out.push(claimsFollowHolm(input.claimsText, claims, claimOptions));
   return out;
 }
 
@@ -211,26 +219,28 @@ const sameP = (written: number, p: number) =>
   (Number.isNaN(written) && Number.isNaN(p)) || Math.abs(written - p) <= 1e-5 * Math.abs(p);
 
 /** The check that `claims.csv` is the Holm-corrected claims table of these runs
- * (`expected`), with the equivalence tests where the grid declares a `margin`. */
+ * (`expected`, computed with `options`), with the equivalence tests where the grid asks for
+ * them (a margin, and the paper's claims or a comparison with `equivalence`). */
 function claimsFollowHolm(
   text: string,
   expected: readonly ClaimRow[],
-  margin: number | undefined,
+  options: ClaimOptions,
 ): ProtocolCheck {
   const name =
     `claims.csv verdicts follow Holm-adjusted p-values (alpha ${CLAIM_ALPHA}) of runs.csv`;
   const header = text.split("\n")[0].split(",");
-  const lacking = claimColumns({ equivalenceMargin: margin }).filter((c) => !header.includes(c));
+  const lacking = claimColumns(options).filter((c) => !header.includes(c));
   if (text === "" || lacking.length) {
     return { name, ok: false, detail: "claims.csv lacks its columns (deno task report DIR)" };
   }
-  const tost = margin !== undefined;
+  const tost = testsEquivalence(options);
   if (!tost && CLAIM_EQUIVALENCE_COLUMNS.some((c) => header.includes(c))) {
     return {
       name,
       ok: false,
-      detail: "claims.csv has equivalence columns, but meta.json's grid declares no " +
-        "equivalenceMargin (a table of another grid)",
+      detail: "claims.csv has equivalence columns, but meta.json's grid asks for no " +
+        "equivalence test (no equivalenceMargin, or none of its comparisons has equivalence: " +
+        "a table of another grid)",
     };
   }
   const key = (claim: string, depth: string, batch: string, baseline: string) =>
@@ -274,7 +284,7 @@ function claimsFollowHolm(
       ? first(bad)
       : tost
       ? `family of ${expected.length} claims and ${tests} equivalence tests (margin ` +
-        `${margin}), ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`
+        `${options.equivalenceMargin}), ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`
       : `family of ${expected.length} claims, ${decisive} decisive at Holm p < ${CLAIM_ALPHA}`,
   };
 }

@@ -269,3 +269,56 @@ Deno.test("claims.csv must carry the TOST columns exactly when the grid declares
   assertEquals(failing({ ...good, grid: noMargin, claimsText: claimsCsv(claims) }), []);
   assertEquals(failing({ ...good, grid: noMargin }), [HOLM_CHECK]);
 });
+
+/** {@link K3_GRID} with its own comparisons: LALC against warmup at the smallest batch size
+ * also tested for equivalence within the grid's margin, LALC against LARS at both sizes
+ * without. */
+const K3_COMPARED: GridSpec = {
+  ...K3_GRID,
+  comparisons: [
+    { name: "lalc-vs-warmup", a: "lalc", b: "warmup", batch: "smallest", equivalence: true },
+    { name: "lalc-vs-lars", a: "lalc", b: "lars" },
+  ],
+};
+
+Deno.test("a comparison that asks for equivalence gets the TOST columns and their check", () => {
+  const good = inputOf(folderK3(), K3_COMPARED);
+  const checks = checkProtocol(good);
+  assert(checks.every((c) => c.ok), JSON.stringify(checks.filter((c) => !c.ok)));
+  const holm = checks.find((c) => c.name === HOLM_CHECK)!;
+  assert(/family of 3 claims and 1 equivalence tests \(margin 0.005\)/.test(holm.detail));
+  const [header, ...lines] = good.claimsText.trimEnd().split("\n");
+  assert(/,margin,p_tost,p_tost_holm,verdict$/.test(header), header);
+  // Only the comparison that asks is tested; it is equivalent as the paper's claim was.
+  assertEquals(lines.map((l) => `${l.split(",")[0]} ${l.split(",").at(-1)}`), [
+    "lalc-vs-warmup equivalent",
+    "lalc-vs-lars inconclusive",
+    "lalc-vs-lars inconclusive",
+  ]);
+  assert(/^lalc-vs-lars,.*,,,,inconclusive$/m.test(good.claimsText), good.claimsText);
+  // A table of the same comparisons without their TOST lacks its columns.
+  const plainGrid = { ...K3_COMPARED, equivalenceMargin: undefined };
+  const { claims } = folderStatistics(good.rows, plainGrid);
+  assertEquals(failing({ ...good, claimsText: claimsCsv(claims) }), [
+    "claims.csv has its columns",
+    HOLM_CHECK,
+  ]);
+  // A TOST p-value that is not the runs'.
+  const col = header.split(",");
+  const edited = [
+    header,
+    ...lines.map((l, i) => {
+      const cells = l.split(",");
+      if (i === 0) cells[col.indexOf("p_tost")] = "0.5";
+      return cells.join(",");
+    }),
+  ].join("\n") + "\n";
+  assertEquals(failing({ ...good, claimsText: edited }), [HOLM_CHECK]);
+  // Comparisons none of which asks: no TOST, whatever the margin, and a table with the
+  // columns is another grid's.
+  const asking = { ...K3_COMPARED.comparisons![0], equivalence: false };
+  const noneAsks = { ...K3_COMPARED, comparisons: [asking, K3_COMPARED.comparisons![1]] };
+  assertEquals(failing(inputOf(folderK3(), noneAsks)), []);
+  assert(!inputOf(folderK3(), noneAsks).claimsText.includes("p_tost"));
+  assertEquals(failing({ ...good, grid: noneAsks }), [HOLM_CHECK]);
+});

@@ -53,6 +53,20 @@ export function accuracyAxis(
   return batches === 1 && depths > 1 ? "depth" : "batch";
 }
 
+/**
+ * The colour channel of the plots: one colour per method. Past 10 methods (a grid of
+ * variants) Vega's default 10 colours would repeat, so those plots take 20.
+ */
+function methodColor(methods: Iterable<string>, extra: Record<string, unknown> = {}) {
+  const many = new Set(methods).size > 10;
+  return {
+    field: "method",
+    type: "nominal",
+    ...(many ? { scale: { scheme: "tableau20" } } : {}),
+    ...extra,
+  };
+}
+
 /** Width in pixels of one panel of the accuracy plot. */
 const ACCURACY_PANEL_WIDTH = 260;
 
@@ -118,7 +132,7 @@ export function accuracySpec(
     axis: { values: ticks, format: "d" },
     title: byBatch ? "batch size" : "depth (layers)",
   };
-  const color = { field: "method", type: "nominal" };
+  const color = methodColor(methods);
   return {
     title: {
       text: title,
@@ -205,7 +219,7 @@ export function sensitivitySpec(rows: readonly RunRow[], title: string): TopLeve
     title: "base learning rate (per 256 samples)",
   };
   const y = { field: "accuracy", type: "quantitative", title: "validation accuracy" };
-  const color = { field: "method", type: "nominal" };
+  const color = methodColor(values.map((v) => v.method));
   return {
     title: {
       text: title,
@@ -307,7 +321,7 @@ export function curvesSpec(
   const seeds = [...new Set(heldOut.map((r) => r.seed))].length;
   const x = { field: "epoch", type: "quantitative" };
   // Full-strength legend symbols: the band's opacity would otherwise pale them.
-  const color = { field: "method", type: "nominal", legend: { symbolOpacity: 1 } };
+  const color = methodColor(values.map((v) => v.method), { legend: { symbolOpacity: 1 } });
   return {
     title: {
       text: title,

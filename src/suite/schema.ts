@@ -4,7 +4,6 @@
  *
  * @module
  */
-import type { MethodName } from "./types.ts";
 import type { RunStatus } from "../train/types.ts";
 
 /** Columns of `runs.csv`, in file order. */
@@ -113,8 +112,8 @@ export interface RunRow {
   depth: number;
   /** The `width` column. */
   width: number;
-  /** The `method` column. */
-  method: MethodName;
+  /** The `method` column: a method of `METHODS` or a variant's name. */
+  method: string;
   /** The `batch_size` column. */
   batchSize: number;
   /** The `phase` column. */

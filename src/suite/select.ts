@@ -7,7 +7,6 @@
  */
 import type { RunRow } from "./schema.ts";
 import { tInterval } from "../stats/stats.ts";
-import type { MethodName } from "./types.ts";
 
 /** What a run counts for in the statistics: its final accuracy on the whole test set when
  * it finished `ok`, 0 when it diverged or failed (worse than any real accuracy). */
@@ -70,8 +69,8 @@ export function bestLrIndex(cellRows: readonly RunRow[]): number | undefined {
 
 /** One cell of the results: the method at its tuned rate, over its held-out seeds. */
 export interface CellSummary {
-  /** The compared method. */
-  readonly method: MethodName;
+  /** The compared method (or variant). */
+  readonly method: string;
   /** Batch size. */
   readonly batchSize: number;
   /** Number of BN-ReLU blocks. */

@@ -1,7 +1,8 @@
 /**
  * The statistics of a results folder, given the grid that made it: the cells at their tuned
- * rates (the first seed's own choice beside them), the claims (with the grid's equivalence
- * margin, when it declares one), and their text for the terminal. One place, so `grid`,
+ * rates (the first seed's own choice beside them), the claims (the grid's own comparisons
+ * when it declares them, else the paper's; with the grid's equivalence margin, when it
+ * declares one), and their text for the terminal. One place, so `grid`,
  * `report`, `merge`, `gate` and the protocol check read a folder the same way.
  *
  * @module
@@ -18,8 +19,9 @@ export interface FolderStatistics {
   readonly cells: CellSummary[];
   /** The claim rows, one Holm family (`claimRows`). */
   readonly claims: ClaimRow[];
-  /** The options the claims were computed with (the grid's equivalence margin, if any);
-   * `claims.csv` has the equivalence columns exactly when it holds a margin. */
+  /** The options the claims were computed with (the grid's comparisons and equivalence
+   * margin, each if any); `claims.csv` has the equivalence columns exactly when they ask for
+   * an equivalence test (`testsEquivalence`). */
   readonly claimOptions: ClaimOptions;
 }
 
@@ -43,7 +45,12 @@ export function folderStatistics(
   grid: GridSpec | undefined,
 ): FolderStatistics {
   const margin = grid?.equivalenceMargin;
-  const claimOptions: ClaimOptions = margin === undefined ? {} : { equivalenceMargin: margin };
+  const comparisons = grid?.comparisons;
+  // Only the fields the grid has, so a grid of neither gives `{}` (as it did before both).
+  const claimOptions: ClaimOptions = {
+    ...(margin === undefined ? {} : { equivalenceMargin: margin }),
+    ...(comparisons === undefined ? {} : { comparisons }),
+  };
   const cells = summarizeCells(rows, grid ? { firstTuningSeed: grid.seeds[0] } : {});
   return { cells, claims: claimRows(cells, claimOptions), claimOptions };
 }

@@ -115,11 +115,11 @@ const pText = (
 ) => (Number.isNaN(p) ? "-" : p < 1e-4 ? p.toExponential(1) : String(Number(p.toPrecision(2))));
 
 /**
- * The claims table: LALC minus the baseline (percentage points), paired by held-out seed,
- * with its unadjusted 95% Student-t interval, its paired-t p-value, that p-value
- * Holm-adjusted over all rows, and the verdict (from the Holm-adjusted p-value). When rows
- * were tested for equivalence, a column of the Holm-adjusted TOST p-value and the margin
- * in the heading.
+ * The claims table: LALC (or a declared comparison's `a`, then in a column `A`) minus the
+ * baseline (percentage points), paired by held-out seed, with its unadjusted 95% Student-t
+ * interval, its paired-t p-value, that p-value Holm-adjusted over all rows, and the verdict
+ * (from the Holm-adjusted p-value). When rows were tested for equivalence, a column of the
+ * Holm-adjusted TOST p-value and the margin in the heading.
  *
  * @example
  * ```ts ignore
@@ -131,8 +131,11 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
   const margins = [...new Set(claims.map((c) => c.margin).filter((m) => !Number.isNaN(m)))];
   const tests = claims.length + claims.filter((c) => !Number.isNaN(c.margin)).length;
   const tost = margins.length > 0;
+  // A grid's own comparisons may put another method than LALC first: then a column says which.
+  const declared = claims.some((c) => c.method !== "lalc");
+  const first = declared ? "A" : "LALC";
   return [
-    "claims: LALC minus baseline, test accuracy points, paired by held-out seed, " +
+    `claims: ${first} minus baseline, test accuracy points, paired by held-out seed, ` +
     "mean [unadjusted 95% Student-t interval]; verdict: Holm-adjusted p < " +
     (tost
       ? `${CLAIM_ALPHA} over these ${tests} tests (${claims.length} claims, ` +
@@ -144,9 +147,10 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
         "claim",
         "depth",
         "batch",
+        ...(declared ? ["A"] : []),
         "baseline",
         "pairs",
-        "LALC - baseline",
+        `${first} - baseline`,
         "p",
         "Holm p",
         ...(tost ? ["TOST Holm p"] : []),
@@ -156,6 +160,7 @@ export function claimsTable(claims: readonly ClaimRow[]): string {
         c.claim,
         String(c.depth),
         String(c.batchSize),
+        ...(declared ? [c.method] : []),
         c.baseline,
         String(c.nPairs),
         `${signed(c.meanDiff)} [${signed(c.ciLow)}, ${signed(c.ciHigh)}]`,

@@ -6,6 +6,7 @@
  * @module
  */
 import { parseCsvLines } from "../output/csv.ts";
+import { VARIANT_NAME } from "../methods/variants.ts";
 import { METHODS } from "./types.ts";
 
 /** A results file that is not what the grid writes; the message names `file:line`. */
@@ -66,7 +67,10 @@ const CHECKS: Record<CellKind, [(c: string) => boolean, string]> = {
   nonneg: [isNonneg, "a finite number >= 0"],
   "nonneg?": [(c) => c === "" || c === "inf" || isNonneg(c), "a number >= 0, inf or empty"],
   "fraction?": [(c) => c === "" || isFraction(c), "a number in [0, 1] or empty"],
-  method: [(c) => (METHODS as readonly string[]).includes(c), `one of ${METHODS.join(", ")}`],
+  method: [
+    (c) => VARIANT_NAME.test(c),
+    `a method (${METHODS.join(", ")}) or a variant's name ([a-z0-9][a-z0-9.-]*)`,
+  ],
   phase: [(c) => c === "tune" || c === "seed", "tune or seed"],
   status: [(c) => c === "ok" || c === "diverged" || c === "error", "ok, diverged or error"],
   date: [(c) => !Number.isNaN(Date.parse(c)) && /^\d{4}-\d\d-\d\dT/.test(c), "an ISO time"],

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ClaimOptions, ClaimRow } from "./claims.ts";
+import { type ClaimOptions, type ClaimRow, testsEquivalence } from "./claims.ts";
 import { toCsv } from "../output/csv.ts";
 import { formatNumber } from "./schema.ts";
 import type { CellSummary } from "./select.ts";
@@ -66,16 +66,18 @@ export const CLAIM_COLUMNS = [
   "verdict",
 ] as const;
 
-/** Columns `claims.csv` gains, before `verdict`, when the grid declares an equivalence
- * margin: `margin` (the fraction of accuracy), `p_tost` (the two one-sided paired t-tests'
- * p-value) and `p_tost_holm` (it Holm-adjusted in the file's family), filled on the rows of
- * the equivalence claim and empty on the others. A grid without a margin has none of them,
- * as before. */
+/** Columns `claims.csv` gains, before `verdict`, when the grid asks for an equivalence test
+ * (it declares an equivalence margin, and compares the paper's claims or declares a
+ * comparison with `equivalence`): `margin` (the fraction of accuracy), `p_tost` (the two
+ * one-sided paired t-tests' p-value) and `p_tost_holm` (it Holm-adjusted in the file's
+ * family), filled on the rows tested for equivalence and empty on the others. A grid
+ * without a margin has none of them, as before. */
 export const CLAIM_EQUIVALENCE_COLUMNS = ["margin", "p_tost", "p_tost_holm"] as const;
 
-/** The columns of `claims.csv` for a grid with or without an equivalence margin. */
+/** The columns of `claims.csv` for a grid with or without equivalence tests
+ * (`testsEquivalence`). */
 export function claimColumns(options: ClaimOptions = {}): readonly string[] {
-  if (options.equivalenceMargin === undefined) return CLAIM_COLUMNS;
+  if (!testsEquivalence(options)) return CLAIM_COLUMNS;
   return [...CLAIM_COLUMNS.slice(0, -1), ...CLAIM_EQUIVALENCE_COLUMNS, "verdict"];
 }
 
@@ -118,10 +120,10 @@ export function summaryCsv(cells: readonly CellSummary[]): string {
   ]);
 }
 
-/** `claims.csv`'s text for `claims`, with the equivalence columns when `options` declares
- * a margin. */
+/** `claims.csv`'s text for `claims`, with the equivalence columns when `options` asks for
+ * an equivalence test (`testsEquivalence`). */
 export function claimsCsv(claims: readonly ClaimRow[], options: ClaimOptions = {}): string {
-  const tost = options.equivalenceMargin !== undefined;
+  const tost = testsEquivalence(options);
   return toCsv([
     [...claimColumns(options)],
     ...claims.map((c) => [

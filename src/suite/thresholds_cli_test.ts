@@ -51,6 +51,12 @@ Deno.test("derive-thresholds: --help exits 0; bad arguments are one line", async
     2,
     /--thresholds: "\/tmp\/t\.json" is outside what this command may write/,
   );
+  assertOneLine(
+    await cli("derive-thresholds", ["warmup-factorial", "results/smoke"]),
+    "derive-thresholds",
+    2,
+    /PRESET warmup-factorial runs method variants \(lalc-warmup-2pct, /,
+  );
 });
 
 Deno.test("derive-thresholds refuses another grid's folder and one that lacks cells", async () => {
@@ -107,6 +113,11 @@ Deno.test("gate-power: each bad argument is one line, before any run", async () 
     [["--ref", "results/smoke", "--regression-repeats", "6"], 2, /expected an integer in \[1, 5\]/],
     [["--ref", "results/smoke", "--depths", "3"], 2, /expected depths of preset smoke: 2, 8/],
     [["--bogus"], 2, /unknown option "--bogus"/],
+    [
+      ["--preset", "ablation", "--ref", "results/smoke"],
+      2,
+      /--preset ablation runs method variants \(lalc-k0\.005, .*\); gate floors cover/,
+    ],
     [["--ref", "results/smoke", "--out", "/tmp/gp"], 2, /--out: "\/tmp\/gp" is outside/],
     [["--ref", "results/smoke", "--out", "results"], 2, /"results" is the results root/],
     [

@@ -6,9 +6,12 @@
  */
 import type { DatasetName } from "../data/by_name.ts";
 import type { ModelKind } from "../models/types.ts";
-import type { MethodName } from "../methods/names.ts";
+import type { MethodEntry } from "../methods/variants.ts";
+import type { Comparison } from "./comparisons.ts";
 
 export { type MethodName, METHODS } from "../methods/names.ts";
+export type { MethodEntry, MethodVariant, VariantOverrides } from "../methods/variants.ts";
+export type { Comparison } from "./comparisons.ts";
 export { type DatasetName, DATASETS } from "../data/by_name.ts";
 
 /** Which data a grid uses. */
@@ -54,8 +57,8 @@ export interface GridSpec {
   readonly dataset: DatasetSpec;
   /** Model family and width; depth comes from `depths`. */
   readonly model: { readonly kind: ModelKind; readonly width: number };
-  /** Methods compared. */
-  readonly methods: readonly MethodName[];
+  /** Methods compared: names of {@link METHODS} and variants of them (`variants.ts`). */
+  readonly methods: readonly MethodEntry[];
   /** Batch sizes. */
   readonly batchSizes: readonly number[];
   /** Numbers of BN-ReLU blocks. */
@@ -77,20 +80,33 @@ export interface GridSpec {
   /** Steps of LALC's per-layer learning rate traced for the plot (0: none). */
   readonly traceSteps: number;
   /**
-   * The equivalence margin of the claim `small-batch-vs-warmup`, as a fraction of accuracy
-   * (0.005 = 0.5 points), set before the runs: when present, that claim is also tested for
-   * equivalence within +-margin by two one-sided paired t-tests (`claims.ts`). Absent: no
-   * equivalence test (every grid recorded before this field).
+   * The equivalence margin of the claim `small-batch-vs-warmup` (or, with `comparisons`, of
+   * those that ask for `equivalence`), as a fraction of accuracy (0.005 = 0.5 points), set
+   * before the runs: when present, those rows are also tested for equivalence within
+   * +-margin by two one-sided paired t-tests (`claims.ts`). Absent: no equivalence test
+   * (every grid recorded before this field).
    */
   readonly equivalenceMargin?: number;
+  /**
+   * Where the rate grid is centred at some batch sizes, instead of the method's base rate:
+   * method or variant name, then batch size, to the centre per 256 samples (before scaling).
+   * Absent (every preset but `large-batch`): each method's grid is centred on its recipe's
+   * base rate at every batch size.
+   */
+  readonly lrCentres?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  /**
+   * The grid's own comparisons for `claims.csv`, replacing the paper's claims (`claims.ts`).
+   * Absent: the paper's claims.
+   */
+  readonly comparisons?: readonly Comparison[];
 }
 
 /** One run the grid will do. */
 export interface PlannedRun {
   /** Deterministic id: a hash of grid name, method, batch size, depth, seed and rate. */
   readonly runId: string;
-  /** The compared method. */
-  readonly method: MethodName;
+  /** The compared method: a name of {@link METHODS} or of one of the grid's variants. */
+  readonly method: string;
   /** Batch size. */
   readonly batchSize: number;
   /** Number of BN-ReLU blocks. */

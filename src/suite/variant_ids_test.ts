@@ -1,0 +1,115 @@
+/**
+ * Run ids under method variants: committed folders are resumed and reproduced by id, so a
+ * plain method's ids must not move, while a variant's settings and a moved rate centre must
+ * give other ids.
+ */
+import assert, { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
+import { cellRun, gridCells, runId } from "./plan.ts";
+import { ABLATION, PRESETS, STANDARD, WARMUP_FACTORIAL } from "./presets.ts";
+import { readResults } from "./store.ts";
+import type { GridSpec } from "./types.ts";
+
+const folder = (name: string) => new URL(`../../results/${name}`, import.meta.url).pathname;
+
+for (const name of ["smoke", "standard", "cnn"]) {
+  Deno.test(`every run id of results/${name} is what its grid and the preset give today`, async () => {
+    const { rows, meta } = await readResults(folder(name));
+    assert(meta !== undefined && rows.length > 100, `${name}: ${rows.length} rows`);
+    for (const grid of [meta.grid, PRESETS[name]]) {
+      for (const r of rows) assertEquals(await runId(grid, r), r.runId, `${name} ${r.runId}`);
+    }
+  });
+}
+
+const LALC = { method: "lalc", batchSize: 32, depth: 2, seed: 1, baseLr: 0.316228 } as const;
+
+Deno.test("variants, rate centres and comparisons of other methods leave a method's id alone", async () => {
+  const plain = await runId(PRESETS.smoke, LALC);
+  const busy: GridSpec = {
+    ...PRESETS.smoke,
+    methods: ["lalc", { name: "lalc-nofloor", base: "lalc", minRatio: 0 }],
+    lrCentres: { "lalc-nofloor": { "32": 0.1 } },
+    comparisons: [{ name: "floor", a: "lalc", b: "lalc-nofloor" }],
+  };
+  assertEquals(await runId(busy, LALC), plain);
+});
+
+Deno.test("a variant's settings and a moved centre are part of its id", async () => {
+  const variant = (overrides: Record<string, number>): GridSpec => ({
+    ...PRESETS.smoke,
+    methods: [{ name: "lalc-x", base: "lalc", ...overrides }],
+  });
+  const run = { ...LALC, method: "lalc-x" };
+  const ids = [
+    await runId(PRESETS.smoke, LALC),
+    await runId(variant({ minRatio: 0 }), run),
+    await runId(variant({ minRatio: 0, trustCoefficient: 0.005 }), run),
+    await runId(variant({ trustCoefficient: 0.005 }), run),
+    await runId({ ...PRESETS.smoke, lrCentres: { lalc: { "32": 0.1 } } }, LALC),
+    // Another batch size's centre is not this run's.
+    await runId({ ...PRESETS.smoke, lrCentres: { lalc: { "512": 0.1 } } }, LALC),
+  ];
+  assertEquals(new Set(ids.slice(0, 5)).size, 5, ids.join(" "));
+  assertEquals(ids[5], ids[0]);
+  // The key order of a variant does not matter.
+  const a = variant({ minRatio: 0, trustCoefficient: 0.005 });
+  const b: GridSpec = {
+    ...PRESETS.smoke,
+    methods: [{ trustCoefficient: 0.005, minRatio: 0, base: "lalc", name: "lalc-x" }],
+  };
+  assertEquals(await runId(a, run), await runId(b, run));
+});
+
+Deno.test("a grid's cells carry its variants' names; lrCentres moves only its own cell's rates", async () => {
+  const grid: GridSpec = {
+    ...PRESETS.smoke,
+    methods: ["warmup", { name: "warmup-10pct", base: "warmup", warmupFraction: 0.1 }],
+    lrCentres: { "warmup-10pct": { "512": 0.025 } },
+  };
+  assertEquals(gridCells(grid).slice(0, 2).map((c) => c.method), ["warmup", "warmup-10pct"]);
+  const rates = async (method: string, batchSize: number) => {
+    const out = [];
+    for (let i = 0; i < 5; i++) {
+      out.push((await cellRun(grid, { method, batchSize, depth: 2 }, i, 1, "tune", "grid")).baseLr);
+    }
+    return out;
+  };
+  assertEquals(await rates("warmup-10pct", 512), [0.00625, 0.0125, 0.025, 0.05, 0.1]);
+  assertEquals(await rates("warmup-10pct", 32), [0.025, 0.05, 0.1, 0.2, 0.4]);
+  assertEquals(await rates("warmup", 512), [0.025, 0.05, 0.1, 0.2, 0.4]);
+});
+
+Deno.test("warmup-factorial's runs without warmup have the ids of results/standard's", async () => {
+  const { rows } = await readResults(folder("standard"));
+  const shared = rows.filter((r) =>
+    (r.method === "lalc" || r.method === "linear-scaling") &&
+    WARMUP_FACTORIAL.batchSizes.includes(r.batchSize)
+  );
+  assert(shared.length >= 80, `${shared.length} rows`);
+  for (const r of shared) assertEquals(await runId(WARMUP_FACTORIAL, r), r.runId);
+  // And its variants' are new ids.
+  const warm = { ...shared[0], method: "lalc-warmup-5pct" };
+  notStrictEqual(await runId(WARMUP_FACTORIAL, warm), shared[0].runId);
+  notStrictEqual(await runId(STANDARD, shared[0]), await runId(WARMUP_FACTORIAL, warm));
+});
+
+Deno.test("ablation: LARS without warmup has its own ids; every cell's run is distinct", async () => {
+  const first = async (grid: GridSpec, method: string) =>
+    (await cellRun(grid, { method, batchSize: 2048, depth: 16 }, 0, 1, "tune", "grid")).runId;
+  const ids = await Promise.all(
+    gridCells(ABLATION).map((c) => cellRun(ABLATION, c, 0, 1, "tune", "grid").then((r) => r.runId)),
+  );
+  assertEquals(new Set(ids).size, 24);
+  // The same LARS variant with its recipe's warmup is another run.
+  const warm: GridSpec = {
+    ...ABLATION,
+    methods: ABLATION.methods.map((m) =>
+      typeof m === "string" || m.base !== "lars" ? m : { ...m, warmupFraction: undefined }
+    ),
+  };
+  notStrictEqual(await first(ABLATION, "lars-k0.02"), await first(warm, "lars-k0.02"));
+  // LALC's own runs and its variants' do not move with LARS's schedule.
+  for (const m of ["lalc", "lalc-nofloor", "lalc-k0.005"]) {
+    assertEquals(await first(ABLATION, m), await first(warm, m));
+  }
+});
