@@ -3,10 +3,14 @@ import { validationCount } from "../data/validation.ts";
 import { heldOutSeeds, tuningSeeds } from "./plan.ts";
 import { CNN, presetByName, PRESETS, STANDARD } from "./presets.ts";
 
+// The presets run before k-seed tuning existed tune on seed 1; the ones added for the
+// reviewer's questions on the mean of seeds 1-3.
+const TUNED_ON_3_SEEDS = ["large-batch", "ablation", "warmup-factorial"];
+
 Deno.test("every preset follows the protocol: >= 5 rates, >= 5 held-out seeds", () => {
   for (const p of Object.values(PRESETS)) {
     assert(p.lrGrid.points >= 5, `${p.name}: ${p.lrGrid.points} rates`);
-    assertEquals(tuningSeeds(p), [1]);
+    assertEquals(tuningSeeds(p), TUNED_ON_3_SEEDS.includes(p.name) ? [1, 2, 3] : [1], p.name);
     assert(heldOutSeeds(p).length >= 5, `${p.name}: ${heldOutSeeds(p).length} held-out seeds`);
   }
 });
