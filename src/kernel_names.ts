@@ -54,7 +54,8 @@ export const BATCH_NORM_ACTIVATION_GRAD_KERNEL = "BatchNormActivationGrad";
  * - attrs: `method` (`"momentum" | "lalc" | "lars" | "lamb"`), `learningRate` (the schedule's
  *   value at this step), `step` (the 0-based step, for LAMB's bias correction),
  *   `decayMask` and `trustMask` (`boolean[P]`: weight decay / the layer-wise rate on tensor
- *   `i`), and the numbers `momentum`, `nesterov` (boolean), `weightDecay`,
+ *   `i`), and the numbers `momentum`, `nesterov` (boolean), `rateInBuffer` (boolean, momentum
+ *   SGD: the rate scales the gradient before the trace), `weightDecay`,
  *   `trustCoefficient`, `minRatio`, `maxRatio`, `epsilon`, `trustClip` (boolean), `beta1`,
  *   `beta2` (each method reads its own).
  * - outputs: the `P` new params, then the new slots in input order. The inputs are not

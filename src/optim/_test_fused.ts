@@ -33,13 +33,27 @@ export interface OptionSet {
   make(): ChainOptimizer;
 }
 
-/** Every method with weight decay on and off, both masks, Nesterov, trustClip, LAMB's knobs. */
+/**
+ * Every method with weight decay on and off, both masks, Nesterov, trustClip, LAMB's knobs,
+ * momentum SGD with its rate outside and inside the buffer.
+ */
 export const OPTION_SETS: readonly OptionSet[] = [
   { name: "momentum", method: "momentum", make: () => momentum({ learningRate: rate }) },
   {
     name: "momentum nesterov",
     method: "momentum",
     make: () => momentum({ learningRate: rate, momentum: 0.8, useNesterov: true }),
+  },
+  {
+    name: "momentum rateInBuffer",
+    method: "momentum",
+    make: () => momentum({ learningRate: rate, rateInBuffer: true }),
+  },
+  {
+    name: "momentum rateInBuffer nesterov",
+    method: "momentum",
+    make: () =>
+      momentum({ learningRate: rate, momentum: 0.8, useNesterov: true, rateInBuffer: true }),
   },
   { name: "lalc", method: "lalc", make: () => lalc({ learningRate: rate }) },
   {

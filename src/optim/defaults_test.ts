@@ -233,6 +233,7 @@ Deno.test("the exported defaults are the documented literals (one place per opti
   assert.deepEqual({ ...MOMENTUM_DEFAULTS }, {
     momentum: 0.9,
     useNesterov: false,
+    rateInBuffer: false,
     nonFinite: "apply",
   });
   assert.ok(Object.isFrozen(LALC_DEFAULTS), "a default cannot be changed at run time");

@@ -14,6 +14,12 @@ export interface UpdateHyper {
   readonly momentum: number;
   /** Nesterov's variant (momentum, LARS). */
   readonly nesterov: boolean;
+  /**
+   * Momentum SGD only: the rate scales the gradient BEFORE the trace (`f = -eta`, the step
+   * is the new buffer), as the layer-wise methods' rate does, instead of the whole buffer
+   * after it (`f = 1`, the step is `-eta` times the buffer).
+   */
+  readonly rateInBuffer: boolean;
   /** `lambda`: 0 turns weight decay off whatever the mask says. */
   readonly weightDecay: number;
   /** `kappa` (LALC, LARS; LAMB's is 1). */
@@ -50,6 +56,7 @@ export interface UpdateAttrs extends UpdateHyper {
 export const NEUTRAL_HYPER: UpdateHyper = Object.freeze({
   momentum: 0,
   nesterov: false,
+  rateInBuffer: false,
   weightDecay: 0,
   trustCoefficient: 1,
   minRatio: 0,
@@ -85,7 +92,8 @@ export function paramCount(attrs: UpdateAttrs, n: number): number {
  * from `||w||` and `||u||` (read only where `trusted`). The same formulas, in the same
  * order, as the chains of `src/optim`:
  *
- * - momentum: `-eta` is applied after the trace instead, so `f = 1`.
+ * - momentum: `-eta` is applied after the trace instead, so `f = 1`; with `rateInBuffer`,
+ *   `f = -eta` (see {@link stepFactor}).
  * - LALC: `local = kappa*||w||/(||u||+eps)`, `eta` when a norm is 0;
  *   `f = -min(max(local, minRatio*eta), maxRatio*eta)`.
  * - LARS: `ratio = kappa*||w||/(||u||+eps)`, 1 when a norm is 0; `f = -min(ratio, eta)`
@@ -101,7 +109,7 @@ export function directionFactor(
   uNorm: number,
 ): number {
   const eta = attrs.learningRate;
-  if (attrs.method === "momentum") return 1;
+  if (attrs.method === "momentum") return attrs.rateInBuffer ? -eta : 1;
   if (!trusted) return -eta;
   const zero = wNorm === 0 || uNorm === 0;
   switch (attrs.method) {
@@ -118,6 +126,15 @@ export function directionFactor(
       return -eta * (attrs.trustClip ? Math.min(raw, 1) : raw);
     }
   }
+}
+
+/**
+ * The factor `post` of the momentum methods' step `w' = w + post * m'` (`m'` the new buffer;
+ * Nesterov's `a + mu*m'`): `-eta` for momentum SGD, whose rate sits outside the buffer, else
+ * 1 (the rate is already in the buffer: LALC, LARS, momentum SGD with `rateInBuffer`).
+ */
+export function stepFactor(attrs: UpdateAttrs): number {
+  return attrs.method === "momentum" && !attrs.rateInBuffer ? -attrs.learningRate : 1;
 }
 
 /** LAMB's bias correction at `step`: `m_hat/(sqrt(v_hat)+eps) = m*scale/(sqrt(v)+epsHat)`. */

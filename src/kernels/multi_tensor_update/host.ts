@@ -16,7 +16,7 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { hostIO } from "../host.ts";
-import { adamScales, directionFactor, paramCount, type UpdateAttrs } from "./attrs.ts";
+import { adamScales, directionFactor, paramCount, stepFactor, type UpdateAttrs } from "./attrs.ts";
 import { traceSimd } from "./simd.ts";
 
 /** `[sum w^2, sum u^2]` with `u = g + lambda*w`, in float64. */
@@ -34,7 +34,7 @@ function traceNorms(w: Float32Array, g: Float32Array, lambda: number): [number, 
 /**
  * The momentum trace on `a = f*u`, `u = g + lambda*w`: `m' = a + mu*m`, then
  * `w' = w + post*(nesterov ? a + mu*m' : m')` (`post` is `-eta` for momentum SGD, whose rate
- * sits outside the buffer, else 1).
+ * sits outside the buffer, else 1: see `stepFactor` in ./attrs.ts).
  */
 function traceUpdate(
   w: Float32Array,
@@ -124,7 +124,6 @@ export function multiTensorUpdateHost(
   // the new params, then the new slots, shaped as the inputs they replace.
   const replaced = [...inputs.slice(0, p), ...inputs.slice(2 * p)];
   const outputs = io.allocate(replaced.map((t) => ({ shape: t.shape })));
-  const eta = attrs.learningRate;
   const wasm = simd && attrs.method !== "lamb" ? traceSimd(io.heap) : null;
   for (let i = 0; i < p; i++) {
     const w = io.floats(inputs[i]), g = io.floats(inputs[p + i]);
@@ -154,7 +153,7 @@ export function multiTensorUpdateHost(
       lambda: attrs.method === "momentum" ? 0 : lambda,
       f: directionFactor(attrs, trusted, wNorm, uNorm),
       mu: attrs.momentum,
-      post: attrs.method === "momentum" ? -eta : 1,
+      post: stepFactor(attrs),
       nesterov: attrs.nesterov,
     };
     // SIMD takes the elements in pairs; JavaScript the rest (all of them without SIMD).

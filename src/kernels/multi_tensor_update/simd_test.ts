@@ -38,11 +38,20 @@ function run(attrs: UpdateAttrs, specials: Specials, seed: number, simd: boolean
   return values;
 }
 
+/** The methods, momentum SGD with its rate outside and inside the buffer. */
+const METHODS: ReadonlyArray<[UpdateMethod, boolean]> = [
+  ["momentum", false],
+  ["momentum", true],
+  ["lalc", false],
+  ["lars", false],
+  ["lamb", false],
+];
+
 /** Every combination of method, Nesterov, decay and trust, with per-tensor masks that mix. */
 function allAttrs(): UpdateAttrs[] {
   const out: UpdateAttrs[] = [];
   const p = SHAPES.length;
-  for (const method of ["momentum", "lalc", "lars", "lamb"] as UpdateMethod[]) {
+  for (const [method, rateInBuffer] of METHODS) {
     for (const nesterov of [false, true]) {
       for (const weightDecay of [0, 1e-3]) {
         for (const trusted of [false, true]) {
@@ -51,6 +60,7 @@ function allAttrs(): UpdateAttrs[] {
             method,
             momentum: 0.9,
             nesterov,
+            rateInBuffer,
             weightDecay,
             trustCoefficient: method === "lars" ? 1e-3 : 1,
             minRatio: 0.01,
@@ -81,15 +91,22 @@ for (const backend of ["wasm", "native"] as BackendName[]) {
         const [simd, js] = [run(attrs, specials, seed, true), run(attrs, specials, seed, false)];
         simd.forEach((values, k) => {
           const diff = firstBitDifference(values, js[k], specials === "nonfinite");
-          const { method, nesterov, weightDecay, trustMask } = attrs;
-          const label = JSON.stringify({ method, nesterov, weightDecay, trustMask, specials });
+          const { method, nesterov, rateInBuffer, weightDecay, trustMask } = attrs;
+          const label = JSON.stringify({
+            method,
+            nesterov,
+            rateInBuffer,
+            weightDecay,
+            trustMask,
+            specials,
+          });
           assert.equal(diff, null, `${label} output ${k}: ${diff}`);
         });
         cases++;
       }
     }
     assert.equal(tf.memory().numTensors, before, "no tensor leaks");
-    assert.equal(cases, 4 * 2 * 2 * 2 * 4);
+    assert.equal(cases, METHODS.length * 2 * 2 * 2 * 4);
   });
 }
 

@@ -25,7 +25,7 @@ import {
   type WgslProgram,
   type WgslUniform,
 } from "../webgpu.ts";
-import { adamScales, paramCount, type UpdateAttrs } from "./attrs.ts";
+import { adamScales, directionFactor, paramCount, stepFactor, type UpdateAttrs } from "./attrs.ts";
 
 /** The uniforms of every program here, in this order. */
 const UNIFORMS = "lambda : f32, f : f32, mu : f32, post : f32, eta : f32, kappa : f32, " +
@@ -144,9 +144,10 @@ export function multiTensorUpdateWebgpu(args: {
     const lambda = attrs.decayMask[i] && method !== "momentum" ? attrs.weightDecay : 0;
     const uniforms: WgslUniform[] = [
       lambda,
-      trusted ? NaN : method === "momentum" ? 1 : -eta,
+      // An untrusted tensor's factor: 1 or -eta (momentum SGD), -eta (the others).
+      trusted ? NaN : directionFactor(attrs, false, NaN, NaN),
       attrs.momentum,
-      method === "momentum" ? -eta : 1,
+      stepFactor(attrs),
       eta,
       method === "lamb" ? 1 : attrs.trustCoefficient,
       method === "lamb" ? 0 : attrs.epsilon,
