@@ -41,8 +41,10 @@ export interface OptimizerKit {
   lars(options: LayerWiseOptions & { momentum?: number; trustCoefficient?: number }): Optimizer;
   /** LAMB as optax.lamb. */
   lamb(options: LayerWiseOptions): Optimizer;
-  /** Momentum SGD with tf.js semantics. */
-  momentum(options: { learningRate: number | RateFunction; momentum?: number }): Optimizer;
+  /** Momentum SGD with tf.js semantics, or with the rate inside the buffer (`rateInBuffer`). */
+  momentum(
+    options: { learningRate: number | RateFunction; momentum?: number; rateInBuffer?: boolean },
+  ): Optimizer;
   /** optax.warmup_cosine_decay_schedule. */
   warmupCosine(options: {
     init: number;
@@ -74,6 +76,11 @@ export interface Recipe {
   readonly trustCoefficient?: number;
   /** LALC's floor `rho`; absent: LALC's default (a variant sets it). */
   readonly minRatio?: number;
+  /**
+   * Momentum SGD's rate inside the buffer (`momentum`'s `rateInBuffer`); absent or false:
+   * tf.js's form, the rate outside it (a variant sets it).
+   */
+  readonly rateInBuffer?: boolean;
 }
 
 /** A method named by its name, or its recipe (a variant's, see `variants.ts`). */
@@ -249,6 +256,7 @@ export function optimizerFactory(
   // A variant's settings, only where it sets them: a method's optimizer keeps its defaults.
   const kappa = r.trustCoefficient === undefined ? {} : { trustCoefficient: r.trustCoefficient };
   const floor = r.minRatio === undefined ? {} : { minRatio: r.minRatio };
+  const form = r.rateInBuffer === true ? { rateInBuffer: true } : {};
   return (totalSteps) => {
     const learningRate = methodSchedule(kit, r, scaledLr, totalSteps);
     switch (r.optimizer) {
@@ -259,7 +267,7 @@ export function optimizerFactory(
       case "lamb":
         return kit.lamb({ learningRate, ...record });
       case "momentum":
-        return kit.momentum({ learningRate, momentum: MOMENTUM });
+        return kit.momentum({ learningRate, momentum: MOMENTUM, ...form });
     }
   };
 }

@@ -22,7 +22,16 @@ export interface VariantOverrides {
   readonly warmupFraction?: number;
   /** Centre of the rate grid per 256 samples, before scaling, instead of the recipe's. */
   readonly baseLr?: number;
+  /**
+   * Momentum SGD's rate inside the momentum buffer, `v = mu*v + eta_t*g; w -= v` (the
+   * optimizer's `rateInBuffer`), instead of tf.js's `v = mu*v + g; w -= eta_t*v`. `false`
+   * is the recipe's own and is left out of the run id.
+   */
+  readonly rateInBuffer?: boolean;
 }
+
+/** The overrides that are numbers (each has a range in {@link VARIANT_RANGES}). */
+export type NumericOverride = Exclude<keyof VariantOverrides, "rateInBuffer">;
 
 /** A method variant of a grid: `base`'s recipe with `overrides` applied, called `name`. */
 export interface MethodVariant extends VariantOverrides {
@@ -41,6 +50,8 @@ export const VARIANT_OVERRIDES: Readonly<Record<keyof VariantOverrides, readonly
   minRatio: ["lalc"],
   warmupFraction: METHODS,
   baseLr: METHODS,
+  // The bases whose optimizer is momentum SGD.
+  rateInBuffer: ["linear-scaling", "warmup"],
 };
 
 /**
@@ -48,7 +59,7 @@ export const VARIANT_OVERRIDES: Readonly<Record<keyof VariantOverrides, readonly
  * a check outside it is refused by the grid file's validation.
  */
 export const VARIANT_RANGES: Readonly<
-  Record<keyof VariantOverrides, { low: number; high: number; lowIn: boolean; highIn: boolean }>
+  Record<NumericOverride, { low: number; high: number; lowIn: boolean; highIn: boolean }>
 > = {
   // The ablation's values are 0.005 to 0.05; LARS's own default is 0.001.
   trustCoefficient: { low: 0, high: 1, lowIn: false, highIn: true },
@@ -77,12 +88,16 @@ export function entryName(entry: MethodEntry): string {
   return typeof entry === "string" ? entry : entry.name;
 }
 
-/** The overrides a variant sets, in the order of {@link VARIANT_OVERRIDES} (none for a name). */
+/**
+ * The overrides a variant sets, in the order of {@link VARIANT_OVERRIDES} (none for a name).
+ * `rateInBuffer: false`, the recipes' own, counts as not set: it changes nothing a run
+ * computes, so it is no part of the run id.
+ */
 export function overridesOf(entry: MethodEntry): VariantOverrides {
   if (typeof entry === "string") return {};
-  const out: Record<string, number> = {};
+  const out: Record<string, number | boolean> = {};
   for (const key of Object.keys(VARIANT_OVERRIDES) as (keyof VariantOverrides)[]) {
-    if (entry[key] !== undefined) out[key] = entry[key];
+    if (entry[key] !== undefined && entry[key] !== false) out[key] = entry[key];
   }
   return out;
 }

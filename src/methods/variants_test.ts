@@ -3,9 +3,16 @@ import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../backend/backend.ts";
 import { LALC_DEFAULTS, type LalcOptimizer } from "../optim/lalc.ts";
 import { LARS_DEFAULTS, type LarsOptimizer } from "../optim/lars.ts";
+import { MOMENTUM_DEFAULTS, type MomentumOptimizer } from "../optim/momentum.ts";
 import type { ChainOptimizer } from "../optim/optimizer.ts";
 import { optimizerKit } from "./kit.ts";
-import { methodSchedule, optimizerFactory, RECIPES, scaledLearningRate } from "./recipes.ts";
+import {
+  methodSchedule,
+  MOMENTUM,
+  optimizerFactory,
+  RECIPES,
+  scaledLearningRate,
+} from "./recipes.ts";
 import { recipeOf } from "./variants.ts";
 
 const GRID = {
@@ -15,6 +22,8 @@ const GRID = {
     { name: "lars-k0.02", base: "lars", trustCoefficient: 0.02, baseLr: 0.158114 },
     { name: "sgd-warmup-10pct", base: "warmup", warmupFraction: 0.1 },
     { name: "lalc-warmup-2pct", base: "lalc", warmupFraction: 0.02 },
+    { name: "sgd-inside-warmup-10pct", base: "warmup", warmupFraction: 0.1, rateInBuffer: true },
+    { name: "sgd-inside", base: "linear-scaling", rateInBuffer: true },
   ],
 } as const;
 
@@ -53,6 +62,23 @@ Deno.test("a variant's trust coefficient and floor reach the optimizer; a method
   assertEquals(lars.options.trustCoefficient, 0.02);
   assertEquals(LARS_DEFAULTS.trustCoefficient, 0.001); // what "lars" itself runs with
   for (const o of [plain, nofloor, lars]) o.dispose();
+  assertEquals(tf.memory().numTensors, before);
+});
+
+Deno.test("a variant's rateInBuffer reaches momentum SGD; the methods' own keep the rate outside", async () => {
+  await useBackend("cpu");
+  const before = tf.memory().numTensors;
+  const build = (name: string) =>
+    optimizerFactory(optimizerKit, recipeOf(GRID, name), 0.4)(100, 10) as MomentumOptimizer;
+  const built = ["warmup", "linear-scaling", "sgd-inside-warmup-10pct", "sgd-inside"].map(build);
+  assertEquals(built.map((o) => o.options.rateInBuffer), [false, false, true, true]);
+  assertEquals(MOMENTUM_DEFAULTS.rateInBuffer, false);
+  // The variant keeps its warmup and its base's momentum.
+  const [, , warm, inside] = built;
+  assertEquals([warm.learningRateAt(0), warm.options.momentum], [0, MOMENTUM]);
+  assertEquals(inside.learningRateAt(0), 0.4);
+  ok(recipeOf(GRID, "sgd-inside").summary.endsWith("but rateInBuffer true"));
+  for (const o of built) o.dispose();
   assertEquals(tf.memory().numTensors, before);
 });
 

@@ -69,10 +69,13 @@ function variantProblems(path: string, v: Obj): string[] {
         `${path}.${key}: base ${show(base)} does not take ${key}; ` +
           `taken by: ${takers.join(", ")}`,
       );
+    } else if (key === "rateInBuffer") {
+      if (typeof v[key] !== "boolean") {
+        problems.push(`${path}.${key}: got ${show(v[key])}; expected true or false`);
+      }
     } else if (!inRange(v[key], VARIANT_RANGES[key])) {
-      problems.push(
-        `${path}.${key}: got ${show(v[key])}; expected ${rangeText(VARIANT_RANGES[key])}`,
-      );
+      const range = rangeText(VARIANT_RANGES[key]);
+      problems.push(`${path}.${key}: got ${show(v[key])}; expected ${range}`);
     }
   }
   return problems;

@@ -22,6 +22,7 @@ Deno.test("variants in methods: a valid grid resolves each name to its recipe", 
       { name: "lalc-nofloor", base: "lalc", minRatio: 0 },
       { name: "lars-k0.02", base: "lars", trustCoefficient: 0.02, baseLr: 0.158114 },
       { name: "warmup-10pct", base: "warmup", warmupFraction: 0.1 },
+      { name: "sgd-inside", base: "linear-scaling", rateInBuffer: true },
     ],
     lrCentres: { "lars-k0.02": { "512": 0.05 } },
     comparisons: [
@@ -32,6 +33,8 @@ Deno.test("variants in methods: a valid grid resolves each name to its recipe", 
   });
   assertEquals(recipeOf(grid, "lalc-nofloor").minRatio, 0);
   assertEquals(recipeOf(grid, "warmup-10pct").warmupFraction, 0.1);
+  assertEquals(recipeOf(grid, "sgd-inside").rateInBuffer, true);
+  assertEquals(recipeOf(grid, "warmup-10pct").rateInBuffer, undefined);
 });
 
 Deno.test("each bad variant value is one line naming its path, value and what is allowed", () => {
@@ -49,6 +52,8 @@ Deno.test("each bad variant value is one line naming its path, value and what is
         { name: "lars", base: "lalc" }, // a method's own name
         { base: "lalc", kappa: 0.1 }, // no name, unknown field
         "sgd",
+        { name: "k6", base: "lalc", rateInBuffer: true }, // only momentum SGD has a buffer form
+        { name: "k7", base: "warmup", rateInBuffer: 1 }, // not a boolean
       ],
     }),
     [
@@ -65,10 +70,13 @@ Deno.test("each bad variant value is one line naming its path, value and what is
       `grid.methods[8].name: got "lars"; expected at most 64 characters of a-z, 0-9, '.', ` +
       `'-', starting with a letter or digit, and not a method's own name`,
       "grid.methods[9].kappa: unknown field; allowed: name, base, trustCoefficient, minRatio, " +
-      "warmupFraction, baseLr",
+      "warmupFraction, baseLr, rateInBuffer",
       "grid.methods[9].name: missing; expected a variant's name",
       'grid.methods[10]: got "sgd"; expected methods (lalc, lars, lamb, linear-scaling, warmup) ' +
       'or a variant {"name", "base", ...overrides}',
+      'grid.methods[11].rateInBuffer: base "lalc" does not take rateInBuffer; taken by: ' +
+      "linear-scaling, warmup",
+      "grid.methods[12].rateInBuffer: got 1; expected true or false",
     ],
   );
 });

@@ -60,6 +60,25 @@ Deno.test("a variant's settings and a moved centre are part of its id", async ()
   assertEquals(await runId(a, run), await runId(b, run));
 });
 
+Deno.test("rateInBuffer true is part of a variant's id; false is the recipe's own and is not", async () => {
+  const SGD = { method: "sgd-x", batchSize: 32, depth: 2, seed: 1, baseLr: 0.1 } as const;
+  const variant = (overrides: Record<string, number | boolean>): GridSpec => ({
+    ...PRESETS.smoke,
+    methods: [{ name: "sgd-x", base: "warmup", warmupFraction: 0.1, ...overrides }],
+  });
+  const plain = await runId(variant({}), SGD);
+  const inside = await runId(variant({ rateInBuffer: true }), SGD);
+  notStrictEqual(inside, plain);
+  assertEquals(await runId(variant({ rateInBuffer: false }), SGD), plain);
+  // Warmup's own runs keep their ids beside a variant that sets it.
+  const warmup = { ...SGD, method: "warmup" };
+  const busy: GridSpec = {
+    ...PRESETS.smoke,
+    methods: ["warmup", { name: "sgd-x", base: "warmup", rateInBuffer: true }],
+  };
+  assertEquals(await runId(busy, warmup), await runId(PRESETS.smoke, warmup));
+});
+
 Deno.test("a grid's cells carry its variants' names; lrCentres moves only its own cell's rates", async () => {
   const grid: GridSpec = {
     ...PRESETS.smoke,
