@@ -1,7 +1,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { validationCount } from "../data/validation.ts";
 import { RECIPES } from "../methods/recipes.ts";
-import { recipeOf } from "../methods/variants.ts";
+import { entryName, recipeOf } from "../methods/variants.ts";
 import { testsEquivalence } from "./claims.ts";
 import { comparedPairs } from "./comparisons.ts";
 import { gridCells, rateCentre } from "./plan.ts";
@@ -56,18 +56,40 @@ Deno.test("ablation: 12 methods; LARS's variants keep the recipe's eta * kappa a
   }
 });
 
-Deno.test("the variant presets' comparisons: 12 rows in large-batch, 24 in ablation and warmup-factorial", () => {
+Deno.test("the variant presets' comparisons: 12 rows in large-batch, 24 in ablation, 52 in warmup-factorial", () => {
   const rows = (p: typeof ABLATION) =>
     comparedPairs(p.comparisons!, [...p.batchSizes].sort((a, b) => a - b), [...p.depths]);
   assertEquals(rows(LARGE_BATCH).length, 3 * 2 * 2);
   assertEquals(rows(ABLATION).length, 12 * 2);
-  assertEquals(rows(WARMUP_FACTORIAL).length, 6 * 2 * 2);
+  // 9 warmup lengths against none (3 optimizers) and 4 buffer forms, at 2 batches x 2 depths.
+  assertEquals(rows(WARMUP_FACTORIAL).length, 13 * 2 * 2);
   // Every comparison of a variant preset names methods it runs, LALC at kappa 0.02 first
   // against each of its components.
   const ablation = ABLATION.comparisons!.filter((c) => c.a === "lalc").map((c) => c.b);
   assertEquals(ablation, ["lalc-nofloor", "lars-k0.02", "lalc-k0.005", "lalc-k0.01", "lalc-k0.05"]);
   const factorial = WARMUP_FACTORIAL.comparisons!.map((c) => `${c.a}-${c.b}`);
-  assertEquals(factorial.filter((s) => s.endsWith("-linear-scaling")).length, 3);
+  // Warmup against none within SGD, and the rate inside against outside without warmup.
+  assertEquals(factorial.filter((s) => s.endsWith("-linear-scaling")).length, 4);
+});
+
+Deno.test("warmup-factorial: 12 methods, 48 cells; SGD with the rate inside its buffer at every warmup length", () => {
+  assertEquals(WARMUP_FACTORIAL.methods.length, 12);
+  assertEquals(gridCells(WARMUP_FACTORIAL).length, 12 * 2 * 2);
+  const inside = WARMUP_FACTORIAL.methods.map((m) => recipeOf(WARMUP_FACTORIAL, entryName(m)))
+    .filter((r) => r.rateInBuffer === true);
+  assertEquals(inside.map((r) => r.warmupFraction), [0, 0.02, 0.05, 0.1]);
+  assert(inside.every((r) => r.optimizer === "momentum" && r.baseLr === RECIPES.warmup.baseLr));
+  // Each form comparison pits the same warmup length and rate grid, inside against outside.
+  const forms = WARMUP_FACTORIAL.comparisons!.filter((c) => c.name.startsWith("rateinbuffer-"));
+  assertEquals(forms.length, 4);
+  for (const c of forms) {
+    const [a, b] = [recipeOf(WARMUP_FACTORIAL, c.a), recipeOf(WARMUP_FACTORIAL, c.b)];
+    assertEquals([a.rateInBuffer, b.rateInBuffer ?? false], [true, false], c.name);
+    assertEquals([a.warmupFraction, a.baseLr, a.scaling], [b.warmupFraction, b.baseLr, b.scaling]);
+  }
+  // Each warmup length of the rate inside the buffer against none, also inside.
+  const ramps = WARMUP_FACTORIAL.comparisons!.filter((c) => c.b === "sgd-rateinbuffer");
+  assertEquals(ramps.map((c) => recipeOf(WARMUP_FACTORIAL, c.a).warmupFraction), [0.02, 0.05, 0.1]);
 });
 
 Deno.test("warmup-factorial tests every row for equivalence within 0.5 points; the others test none", () => {
