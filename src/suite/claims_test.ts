@@ -108,22 +108,19 @@ Deno.test("Holm over the committed standard preset keeps its 4 supported verdict
   ]);
 });
 
-Deno.test("Holm over the committed cnn preset keeps LARS at depth 8 and LAMB at depth 20", async () => {
+Deno.test("Holm over the committed cnn preset keeps LAMB at depth 8 only", async () => {
   const rows = await committed("cnn");
   assertEquals(rows.length, 9);
   const decisive = rows.filter((r) => r.verdict !== "inconclusive");
   assertEquals(decisive.map((r) => [r.name, r.verdict, Number(r.pHolm.toFixed(3))]), [
-    ["lars depth 8 batch 256", "supported", 0.007],
-    ["lamb depth 20 batch 256", "contradicted", 0.038],
+    ["lamb depth 8 batch 256", "contradicted", 0.017],
   ]);
-  // Decisive before the correction (unadjusted interval off 0), inconclusive after it.
-  for (const name of ["lamb depth 8 batch 256", "lamb depth 14 batch 256"]) {
-    assertEquals(rows.find((r) => r.name === name)!.verdict, "inconclusive");
+  // Unadjusted p 0.03 and 0.016 (results/cnn/claims.csv): decisive before the correction,
+  // inconclusive after it.
+  for (const name of ["lamb depth 14 batch 256", "lamb depth 20 batch 256"]) {
+    const row = rows.find((r) => r.name === name)!;
+    assertEquals(row.verdict, "inconclusive", name);
   }
-  assertEquals(
-    rows.find((r) => r.name === "linear-scaling depth 8 batch 256")!.verdict,
-    "inconclusive",
-  );
 });
 
 Deno.test("with a margin, small-batch-vs-warmup gets a TOST p-value in the same Holm family", () => {
