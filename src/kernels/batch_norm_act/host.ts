@@ -18,7 +18,7 @@ import {
   BATCH_NORM_ACTIVATION_GRAD_KERNEL,
   BATCH_NORM_ACTIVATION_KERNEL,
 } from "../../kernel_names.ts";
-import { float64Tables, type HostIO, hostIO } from "../host.ts";
+import { float64Tables, type HostIO, hostIO, type OutputSpec } from "../host.ts";
 import { registerOnHosts } from "../register.ts";
 import { type BatchNormSimd, batchNormSimd } from "./simd.ts";
 
@@ -70,50 +70,78 @@ export interface HostKernelArgs {
   attrs?: tf.NamedAttrMap;
 }
 
+/** The backward kernel's attributes: whether the forward had a ReLU, a residual. */
+type BackwardAttrs = { relu: boolean; residual: boolean };
+
+/** The per-channel float64 tables a kernel fills between its two passes (five either way). */
+const TABLE_COUNT = 5;
+
 /**
- * The forward kernel; `simd: false` keeps the JavaScript loops even on a wasm heap (the
- * reference the SIMD loops are tested and timed against).
+ * What a kernel body works with once its outputs are made: `outs` to fill, `n` rows and `c`
+ * channels of `x`, `wasm` the SIMD loops (null: run the JavaScript ones), and `tables`,
+ * {@link TABLE_COUNT} zeroed float64 tables of `c` each.
  */
-export function batchNormActivationHost(args: HostKernelArgs, simd = true): tf.TensorInfo[] {
-  const inputs = args.inputs as unknown as ForwardInputs;
-  const { epsilon, momentum, relu } = args.attrs as unknown as BatchNormActivationAttrs;
-  const { n, c } = rowsAndChannels(inputs.x.shape);
-  const io = hostIO(args.backend);
-  const outs = io.allocate([{ shape: inputs.x.shape }, { shape: [2, c] }, { shape: [c] }, {
-    shape: [c],
-  }]);
+interface Passes {
+  io: HostIO;
+  outs: tf.TensorInfo[];
+  n: number;
+  c: number;
+  wasm: BatchNormSimd | null;
+  tables: Float64Array[];
+}
+
+/**
+ * The setup both kernels share, defined once so they cannot drift apart: for `x` (an input
+ * of both) on `backend`, make the outputs (`outputs(c)`), choose the SIMD or the JavaScript
+ * loops (`simd` as in {@link batchNormActivationHost}), and lend `body` the scratch tables,
+ * freed however it ends.
+ */
+function runPasses(
+  backend: tf.KernelBackend,
+  x: Info,
+  simd: boolean,
+  outputs: (c: number) => OutputSpec[],
+  body: (passes: Passes) => void,
+): tf.TensorInfo[] {
+  const { n, c } = rowsAndChannels(x.shape);
+  const io = hostIO(backend);
+  const outs = io.allocate(outputs(c));
   // After the outputs, before any view: the tables' block may grow the heap.
   const loops = simd ? batchNormSimd(io.heap, c) : null;
-  const scratch = float64Tables(loops === null ? undefined : io.heap, 5, c);
+  // The SIMD loops read the tables from the heap, so the tables go there only for them;
+  // where the heap has no room, they are plain arrays and the JavaScript loops run.
+  const scratch = float64Tables(loops === null ? undefined : io.heap, TABLE_COUNT, c);
   try {
-    const wasm = scratch.onHeap ? loops : null;
-    forwardBody({ io, outs, n, c, epsilon, momentum, relu, wasm, tables: scratch.tables }, inputs);
+    body({ io, outs, n, c, wasm: scratch.onHeap ? loops : null, tables: scratch.tables });
   } finally {
     scratch.release();
   }
   return outs;
 }
 
-/** Forward, after the allocations: fills `outs` (`wasm`: the SIMD loops, null: JavaScript). */
+/**
+ * The forward kernel; `simd: false` keeps the JavaScript loops even on a wasm heap (the
+ * reference the SIMD loops are tested and timed against).
+ */
+export function batchNormActivationHost(args: HostKernelArgs, simd = true): tf.TensorInfo[] {
+  const inputs = args.inputs as unknown as ForwardInputs;
+  const attrs = args.attrs as unknown as BatchNormActivationAttrs;
+  // y, then stats ([mean; invStd]), then the new running mean and variance.
+  const outputs = (c: number) => [inputs.x.shape, [2, c], [c], [c]].map((shape) => ({ shape }));
+  const body = (passes: Passes) => forwardBody(passes, attrs, inputs);
+  return runPasses(args.backend, inputs.x, simd, outputs, body);
+}
+
+/** Forward, after the allocations: fills `outs`. */
 function forwardBody(
-  ctx: {
-    io: HostIO;
-    outs: tf.TensorInfo[];
-    n: number;
-    c: number;
-    epsilon: number;
-    momentum: number;
-    relu: boolean;
-    wasm: BatchNormSimd | null;
-    tables: Float64Array[];
-  },
+  { io, outs, n, c, wasm, tables }: Passes,
+  { epsilon, momentum, relu }: BatchNormActivationAttrs,
   { x, gamma, beta, movingMean, movingVariance, residual }: ForwardInputs,
 ): void {
-  const { io, outs, n, c, epsilon, momentum, relu, wasm } = ctx;
   const xs = io.floats(x);
   // Sums of x minus the first row, so the variance's E[d²] - E[d]² does not cancel when
   // the mean is large against the spread; float64 keeps ~1e-16 of the sums.
-  const [sum, sumSq, shift, scale, offset] = ctx.tables;
+  const [sum, sumSq, shift, scale, offset] = tables;
   for (let j = 0; j < c; j++) shift[j] = n > 0 ? xs[j] : 0;
   if (wasm !== null) wasm.sums(xs, n, shift, sum, sumSq);
   else {
@@ -162,45 +190,27 @@ function forwardBody(
 /** The backward kernel; `simd` as in {@link batchNormActivationHost}. */
 export function batchNormActivationGradHost(args: HostKernelArgs, simd = true): tf.TensorInfo[] {
   const inputs = args.inputs as unknown as BackwardInputs;
-  const { relu, residual } = args.attrs as unknown as { relu: boolean; residual: boolean };
-  const { n, c } = rowsAndChannels(inputs.x.shape);
-  const io = hostIO(args.backend);
-  const specs = [{ shape: inputs.x.shape }, { shape: [c] }, { shape: [c] }];
-  const outs = io.allocate(residual ? [...specs, { shape: inputs.x.shape }] : specs);
-  // After the outputs, before any view: the tables' block may grow the heap.
-  const loops = simd ? batchNormSimd(io.heap, c) : null;
-  const scratch = float64Tables(loops === null ? undefined : io.heap, 5, c);
-  try {
-    const wasm = scratch.onHeap ? loops : null;
-    backwardBody({ io, outs, n, c, relu, residual, wasm, tables: scratch.tables }, inputs);
-  } finally {
-    scratch.release();
-  }
-  return outs;
+  const attrs = args.attrs as unknown as BackwardAttrs;
+  // dx, dgamma, dbeta, then dz (the residual's gradient) when there is a residual.
+  const dz = attrs.residual ? [inputs.x.shape] : [];
+  const outputs = (c: number) => [inputs.x.shape, [c], [c], ...dz].map((shape) => ({ shape }));
+  const body = (passes: Passes) => backwardBody(passes, attrs, inputs);
+  return runPasses(args.backend, inputs.x, simd, outputs, body);
 }
 
-/** Backward, after the allocations: fills `outs` (`wasm`: the SIMD loops, null: JavaScript). */
+/** Backward, after the allocations: fills `outs`. */
 function backwardBody(
-  ctx: {
-    io: HostIO;
-    outs: tf.TensorInfo[];
-    n: number;
-    c: number;
-    relu: boolean;
-    residual: boolean;
-    wasm: BatchNormSimd | null;
-    tables: Float64Array[];
-  },
+  { io, outs, n, c, wasm, tables }: Passes,
+  { relu, residual }: BackwardAttrs,
   { dy, x, y, gamma, stats }: BackwardInputs,
 ): void {
-  const { io, outs, n, c, relu, residual, wasm } = ctx;
   const [dys, xs, ys, g, st] = [dy, x, y, gamma, stats].map((t) => io.floats(t));
   const mean = Float64Array.from(st.subarray(0, c));
   const invStd = Float64Array.from(st.subarray(c, 2 * c));
   // sum(dz * xhat) = invStd * (sum(dz * x) - mean * sum(dz)), folded after the loop: float64
   // sums keep ~16 digits, so the subtraction loses nothing a float32 result would show
   // unless |mean| / std passes ~1e8.
-  const [dbeta, dzx, a, bx, e] = ctx.tables;
+  const [dbeta, dzx, a, bx, e] = tables;
   const dgamma = new Float64Array(c);
   const dzs = residual ? io.floats(outs[3]) : undefined;
   // The ReLU mask is +(y > 0) | pass: without ReLU, pass = 1 makes it 1 everywhere.
