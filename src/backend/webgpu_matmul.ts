@@ -21,7 +21,7 @@ import {
   runMatmul,
   tileNamed,
 } from "./webgpu_matmul/run.ts";
-import { TILES, type TileName, workgroupsFor } from "./webgpu_matmul/tiles.ts";
+import { type TileName, TILES, workgroupsFor } from "./webgpu_matmul/tiles.ts";
 
 /** Which webgpu matrix product runs: tf.js' own, or the project's. */
 export type WebgpuMatmul = "tfjs" | "project";
@@ -96,7 +96,18 @@ function projectMatmul(backend: tf.KernelBackend, call: MatmulCall): tf.TensorIn
     const threshold = (backend as RoutingBackend).thresholdToIncreaseWorkgroups ?? 8;
     if (workgroupsFor(TILES["32x32"], plan.batch, plan.m, plan.n) <= threshold) return null;
   }
+  runs++;
   return runMatmul(backend, call, plan);
+}
+
+let runs = 0;
+
+/**
+ * How many matrix products the project's program has run in this process (tests and
+ * benchmarks check with it that the program they measure is the one that ran).
+ */
+export function webgpuMatmulRuns(): number {
+  return runs;
 }
 
 let installed = false;

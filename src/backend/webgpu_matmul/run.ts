@@ -21,7 +21,7 @@ import {
   shaderKey,
   uniformFields,
 } from "./shader.ts";
-import { type MatmulTile, pickTile, TILES, type TileName, tileCols, tileRows } from "./tiles.ts";
+import { type MatmulTile, pickTile, tileCols, type TileName, tileRows, TILES } from "./tiles.ts";
 
 /** One matrix product as tf.js' kernels receive it. */
 export interface MatmulCall {

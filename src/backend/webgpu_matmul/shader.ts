@@ -229,7 +229,9 @@ export function matmulShader(spec: MatmulShaderSpec): string {
       for (let i = 0; i < 4; i++) {
         for (let h = 0; h < colGroups; h++) {
           const acc = accName(g * 4 + i, h);
-          products.push(`${acc} = fma(vec4<f32>(a${k}_${g}.${COMPONENTS[i]}), b${k}_${h}, ${acc});`);
+          products.push(
+            `${acc} = fma(vec4<f32>(a${k}_${g}.${COMPONENTS[i]}), b${k}_${h}, ${acc});`,
+          );
         }
       }
     }
