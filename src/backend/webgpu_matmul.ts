@@ -62,6 +62,8 @@ export function webgpuMatmul(): WebgpuMatmul {
   return active;
 }
 
+export type { TileName } from "./webgpu_matmul/tiles.ts";
+
 /** `auto`, or one tile for every covered call (small outputs included). */
 export type WebgpuMatmulTiling = "auto" | TileName;
 
