@@ -209,7 +209,12 @@ export async function matmulTflops(
 }
 
 /** The tiles `--matmul-tiles` forces, one row each. */
-export const MATMUL_TILES: readonly WebgpuMatmulTiling[] = ["128x128", "64x64", "32x32"];
+export const MATMUL_TILES: readonly WebgpuMatmulTiling[] = [
+  "128x128",
+  "128x128-k8",
+  "64x64",
+  "32x32",
+];
 
 /** A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout, TFLOP/s. */
 export async function convTflops(

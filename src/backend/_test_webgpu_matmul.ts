@@ -186,7 +186,13 @@ export function relative(got: ArrayLike<number>, want: ArrayLike<number>): numbe
 }
 
 /** The tilings each case runs with. */
-const TILINGS: readonly WebgpuMatmulTiling[] = ["32x32", "64x64", "128x128", "auto"];
+const TILINGS: readonly WebgpuMatmulTiling[] = [
+  "32x32",
+  "64x64",
+  "128x128",
+  "128x128-k8",
+  "auto",
+];
 
 /** Per case, what the child measured. */
 export interface CaseReport {

@@ -48,11 +48,11 @@ Deno.test({
       assert.ok(r.projectVsFloat64 <= bound, context);
       // Every case ran the project's program on each forced tile, except the one it leaves
       // to tf.js; `auto` leaves outputs of at most 8 tiles of 32x32 to tf.js.
-      const [t32, t64, t128, auto] = r.runs;
+      const auto = r.runs.at(-1);
       if (c.fallback) {
-        assert.deepEqual(r.runs, [0, 0, 0, 0], context);
+        assert.deepEqual(r.runs, [0, 0, 0, 0, 0], context);
       } else {
-        assert.deepEqual([t32, t64, t128], [1, 1, 1], context);
+        assert.deepEqual(r.runs.slice(0, -1), [1, 1, 1, 1], context);
         const m = c.transposeA ? c.a.at(-1)! : c.a.at(-2)!;
         const n = c.transposeB ? c.b.at(-2)! : c.b.at(-1)!;
         const batch = Math.max(...[c.a, c.b].map((s) => s.slice(0, -2).reduce((p, q) => p * q, 1)));

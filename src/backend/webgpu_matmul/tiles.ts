@@ -27,7 +27,7 @@ export interface MatmulTile {
 }
 
 /** The tiles' names. */
-export type TileName = "128x128" | "64x64" | "32x32";
+export type TileName = "128x128" | "128x128-k8" | "64x64" | "32x32";
 
 function tile(
   name: TileName,
@@ -48,11 +48,14 @@ function tile(
 /**
  * The three tilings. 128x128: 256 threads of 8x8, K by 16, so A's and B's staged tiles fill
  * exactly WebGPU's default 16 KiB of workgroup memory (2 x 16 x 128 x 4 bytes), the classic
- * SGEMM shape for large products. 64x64: 256 threads of 4x4 (8 KiB). 32x32: 64 threads of
- * 4x4 (4 KiB), for outputs too small to fill a GPU with larger tiles.
+ * SGEMM shape for large products. 128x128-k8: the same with K by 8 (8 KiB: more workgroups
+ * fit an SM, twice the barriers; only used when forced, for the benchmark to compare).
+ * 64x64: 256 threads of 4x4 (8 KiB). 32x32: 64 threads of 4x4 (4 KiB), for outputs too
+ * small to fill a GPU with larger tiles.
  */
 export const TILES: Readonly<Record<TileName, MatmulTile>> = {
   "128x128": tile("128x128", 16, 8, 16),
+  "128x128-k8": tile("128x128-k8", 16, 8, 8),
   "64x64": tile("64x64", 16, 4, 16),
   "32x32": tile("32x32", 8, 4, 16),
 };
