@@ -96,7 +96,8 @@ function readFn(name: "A" | "B", vec4: boolean, fit: boolean): string {
 
 /**
  * Statements that load this thread's share of one operand's staged block into registers
- * `${prefix}${i}`, and statements that store those registers into workgroup memory.
+ * `staged${name}${i}`, store those registers into workgroup memory, and (`setup`, run once
+ * before the K loop) compute the thread's fixed offsets for both.
  *
  * `outer` is the operand's M (or N) extent of the tile, `kMajor` whether the operand is stored
  * with K as its rows (A transposed, B not): then a vec4 along its contiguous axis is 4 outer
@@ -108,41 +109,51 @@ function stagingCode(
   tile: MatmulTile,
   outer: number,
   kMajor: boolean,
-): { load: string[]; store: string[] } {
+): { setup: string[]; load: string[]; store: string[] } {
   const threads = tile.threadsX * tile.threadsY;
   const depth = tile.depth;
   const chunks = (outer * depth) / 4 / threads;
   const shared = `tile${name}`;
   const origin = name === "A" ? "tileRow0" : "tileCol0";
+  const setup: string[] = [];
   const load: string[] = [];
   const store: string[] = [];
   for (let i = 0; i < chunks; i++) {
-    const c = `(i32(localIndex) + ${i * threads})`;
+    const c = `chunk${name}${i}`;
+    const row = `ldRow${name}${i}`;
+    const col = `ldCol${name}${i}`;
+    setup.push(`let ${c} = i32(localIndex) + ${i * threads};`);
     if (kMajor) {
       // Stored [K, outer]: chunk c is K row c / (outer/4), outer four c % (outer/4).
+      setup.push(`let ${row} = ${c} / ${outer / 4};`, `let ${col} = (${c} % ${outer / 4}) * 4;`);
       load.push(
-        `staged${name}${i} = read${name}(base${name}, k0 + ${c} / ${outer / 4}, ` +
-          `${origin} + (${c} % ${outer / 4}) * 4, rows${name}, cols${name});`,
+        `staged${name}${i} = read${name}(base${name}, k0 + ${row}, ${origin} + ${col}, ` +
+          `rows${name}, cols${name});`,
       );
       store.push(`${shared}[${c}] = staged${name}${i};`);
     } else {
-      // Stored [outer, K]: chunk c is outer index c / (depth/4), K four c % (depth/4).
+      // Stored [outer, K]: chunk c is outer index c / (depth/4), K four c % (depth/4); its 4
+      // values go to 4 K rows of workgroup memory, lane (outer index % 4) of one vec4 each.
+      const slot = `stSlot${name}${i}`;
+      const lane = `stLane${name}${i}`;
+      setup.push(
+        `let ${row} = ${c} / ${depth / 4};`,
+        `let ${col} = (${c} % ${depth / 4}) * 4;`,
+        `let ${slot} = ${col} * ${outer / 4} + ${row} / 4;`,
+        `let ${lane} = ${row} % 4;`,
+      );
       load.push(
-        `staged${name}${i} = read${name}(base${name}, ${origin} + ${c} / ${depth / 4}, ` +
-          `k0 + (${c} % ${depth / 4}) * 4, rows${name}, cols${name});`,
+        `staged${name}${i} = read${name}(base${name}, ${origin} + ${row}, k0 + ${col}, ` +
+          `rows${name}, cols${name});`,
       );
       for (let j = 0; j < 4; j++) {
-        const r = `(${c} / ${depth / 4})`;
-        const k = `((${c} % ${depth / 4}) * 4 + ${j})`;
         store.push(
-          `${shared}[${k} * ${outer / 4} + ${r} / 4][${r} % 4] = staged${name}${i}.${
-            COMPONENTS[j]
-          };`,
+          `${shared}[${slot} + ${j * (outer / 4)}][${lane}] = staged${name}${i}.${COMPONENTS[j]};`,
         );
       }
     }
   }
-  return { load, store };
+  return { setup, load, store };
 }
 
 function activationCode(activation: MatmulActivation): string {
@@ -279,6 +290,7 @@ fn main() {
   let outBase = batch * dimM * dimN;
   ${spec.bias ? "let biasBase = batch * uniforms.biasStrideB;" : ""}
 ${indent(declarations, 2)}
+${indent([...a.setup, ...b.setup], 2)}
   let steps = (dimK + ${depth - 1}) / ${depth};
   var k0 = 0;
 ${indent([...a.load, ...b.load], 2)}
