@@ -13,9 +13,13 @@
  * loss is read back at growing intervals (1, 2, 4, ... steps, never past the cap by more
  * than about one step), so the queue stays full as in the peer, which syncs every 5 steps.
  *
- * `--matmul` times tf.js' webgpu `matMul` at n = 1024, 4096, 8192; `--conv` a 3x3 `conv2d`
- * on [256, 32, 32, 64] -> 64 (same padding); both in TFLOP/s (2 flops per multiply-add),
- * with the peer's figure. `--quick` runs every row at tiny sizes: it checks the bench end to
+ * `--matmul` times the webgpu `matMul` at n = 1024, 4096, 8192 twice in the same run: tf.js'
+ * own kernel and the project's (src/backend/webgpu_matmul.ts, switched with
+ * `setWebgpuMatmul`), with their ratio; `--matmul-tiles` adds a row per tile of the
+ * project's program forced on each size. `--conv` times a 3x3 `conv2d` on
+ * [256, 32, 32, 64] -> 64 (same padding). All in TFLOP/s (2 flops per multiply-add), with the
+ * peer's figure. `--matmul-kernel project` runs the training-step table with the project's
+ * matmul (default `tfjs`). `--quick` runs every row at tiny sizes: it checks the bench end to
  * end on a software adapter (lavapipe), where the numbers mean nothing.
  *
  * The peer runs only when `PYTHON -c "import torch; assert torch.cuda.is_available()"`
@@ -23,15 +27,24 @@
  *
  * Usage (`deno task bench:gpu` is the first line):
  *   deno run --allow-read --allow-run=python3,/usr/bin/python3,git bench/gpu_workloads.ts
- *     [--matmul] [--conv] [--quick] [--steps 30] [--warmup 2] [--cap 60] [--no-peer]
+ *     [--matmul] [--matmul-tiles] [--conv] [--quick] [--steps 30] [--warmup 2] [--cap 60]
+ *     [--no-peer] [--matmul-kernel tfjs|project]
  *     (--quick: 2 steps, 1 warm-up, 10 s unless given)
  *     [--python python3]
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { CliError, intOption, numberOption, parseCommand } from "../src/cli/args.ts";
+import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../src/cli/args.ts";
 import { backendInfo, BackendUnavailableError, useBackend } from "../src/backend/backend.ts";
+import {
+  setWebgpuMatmul,
+  setWebgpuMatmulTiling,
+  WEBGPU_MATMULS,
+  type WebgpuMatmul,
+  webgpuMatmulRuns,
+  type WebgpuMatmulTiling,
+} from "../src/backend/webgpu_matmul.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelKind } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
@@ -169,16 +182,39 @@ async function tflops(fn: () => tf.Tensor, flops: number, reps: number): Promise
   return (reps * flops) / ((performance.now() - start) / 1000) / 1e12;
 }
 
-/** tf.js `matMul` of two n x n float32 matrices, TFLOP/s. */
-export async function matmulTflops(n: number, reps: number): Promise<number> {
+/**
+ * `matMul` of two n x n float32 matrices with the webgpu matrix product `kernel` (and, for
+ * the project's, `tiling`), TFLOP/s; NaN when the project's program was asked for but tf.js'
+ * kernel ran (a shape it leaves to tf.js). Leaves the switches as it found them: tf.js'.
+ */
+export async function matmulTflops(
+  n: number,
+  reps: number,
+  kernel: WebgpuMatmul = "tfjs",
+  tiling: WebgpuMatmulTiling = "auto",
+): Promise<number> {
   const a = tf.randomNormal([n, n], 0, 1, "float32", 1);
   const b = tf.randomNormal([n, n], 0, 1, "float32", 2);
+  setWebgpuMatmul(kernel);
+  setWebgpuMatmulTiling(tiling);
+  const runs = webgpuMatmulRuns();
   try {
-    return await tflops(() => tf.matMul(a, b), 2 * n ** 3, reps);
+    const rate = await tflops(() => tf.matMul(a, b), 2 * n ** 3, reps);
+    return kernel === "project" && webgpuMatmulRuns() === runs ? NaN : rate;
   } finally {
+    setWebgpuMatmul("tfjs");
+    setWebgpuMatmulTiling("auto");
     tf.dispose([a, b]);
   }
 }
+
+/** The tiles `--matmul-tiles` forces, one row each. */
+export const MATMUL_TILES: readonly WebgpuMatmulTiling[] = [
+  "128x128",
+  "128x128-k8",
+  "64x64",
+  "32x32",
+];
 
 /** A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout, TFLOP/s. */
 export async function convTflops(
@@ -257,7 +293,10 @@ const HELP = `usage: gpu_workloads.ts [--matmul] [--conv] [--quick] [options]
 
 Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CUDA is there).
 
-  --matmul          tf.js webgpu matMul TFLOP/s at n = 1024, 4096, 8192
+  --matmul          webgpu matMul TFLOP/s at n = 1024, 4096, 8192: tf.js' kernel and the
+                    project's, same run
+  --matmul-tiles    with --matmul: also the project's program forced onto each of its tiles
+  --matmul-kernel K the training-step table's webgpu matmul: tfjs (default) or project
   --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64, TFLOP/s
   --quick           every row at tiny sizes (checks the bench end to end; numbers mean nothing)
   --steps N         timed steps per case (default 30; --quick: 2)
@@ -278,6 +317,8 @@ if (import.meta.main) {
       help: HELP,
       options: {
         matmul: { type: "boolean" },
+        "matmul-tiles": { type: "boolean" },
+        "matmul-kernel": { type: "string", default: "tfjs" },
         conv: { type: "boolean" },
         quick: { type: "boolean" },
         steps: { type: "string" },
@@ -293,6 +334,7 @@ if (import.meta.main) {
     steps = intOption("steps", parsed.values.steps ?? (q ? "2" : "30"), 1);
     warmup = intOption("warmup", parsed.values.warmup ?? (q ? "1" : "2"), 0);
     cap = numberOption("cap", parsed.values.cap ?? (q ? "10" : "60"), 1e-3);
+    choiceOption("matmul-kernel", parsed.values["matmul-kernel"], WEBGPU_MATMULS);
   } catch (e) {
     if (e instanceof CliError) fail(e.message, e.exitCode);
     throw e;
@@ -316,28 +358,43 @@ if (import.meta.main) {
       : `peer: skipped (${noPeer})`,
   );
   if (v.quick) console.log("--quick: tiny sizes, the numbers say nothing about speed");
+  const stepMatmul = v["matmul-kernel"] as WebgpuMatmul;
   const peerCell = (r: Record<string, number> | string, key: string, fmt: (n: number) => string) =>
     typeof r === "string" ? `failed: ${r}` : fmt(r[key]);
   const ratio = (ours: number, r: Record<string, number> | string | null, key: string) =>
-    r === null || typeof r === "string" ? "-" : (ours / r[key]).toFixed(3);
+    r === null || typeof r === "string" || Number.isNaN(ours) ? "-" : (ours / r[key]).toFixed(3);
   const tensorsBefore = tf.memory().numTensors;
   if (v.matmul || v.conv) {
     console.log(
-      "\n| kernel | webgpu TFLOP/s | PyTorch CUDA TFLOP/s | ratio |\n| --- | --- | --- | --- |",
+      "\n| kernel | tf.js webgpu TFLOP/s | project webgpu TFLOP/s | project / tf.js " +
+        "| PyTorch CUDA TFLOP/s | tf.js / PyTorch | project / PyTorch |\n" +
+        "| --- | --- | --- | --- | --- | --- | --- |",
     );
-    const tf3 = (n: number) => n.toPrecision(3);
+    const tf3 = (n: number) => (Number.isNaN(n) ? "tf.js kernel ran" : n.toPrecision(3));
+    const over = (x: number, y: number) =>
+      Number.isNaN(x) || Number.isNaN(y) ? "-" : (x / y).toFixed(3);
     if (v.matmul) {
       for (const n of v.quick ? [64, 128, 256] : [1024, 4096, 8192]) {
-        const reps = n >= 8192 ? 5 : n >= 4096 ? 10 : 30;
-        const ours = await matmulTflops(n, v.quick ? 2 : reps);
+        const reps = v.quick ? 2 : n >= 8192 ? 5 : n >= 4096 ? 10 : 30;
+        const tfjs = await matmulTflops(n, reps, "tfjs");
+        const project = await matmulTflops(n, reps, "project");
         const r = noPeer === null
           ? await peer(v.python, ["matmul", String(n), String(reps)])
           : null;
         console.log(
-          `| matMul ${n} | ${tf3(ours)} | ${
+          `| matMul ${n} | ${tf3(tfjs)} | ${tf3(project)} | ${over(project, tfjs)} | ${
             r === null ? "skipped" : peerCell(r, "tflops", tf3)
-          } | ${ratio(ours, r, "tflops")} |`,
+          } | ${ratio(tfjs, r, "tflops")} | ${ratio(project, r, "tflops")} |`,
         );
+        if (!v["matmul-tiles"]) continue;
+        for (const tile of MATMUL_TILES) {
+          const forced = await matmulTflops(n, reps, "project", tile);
+          console.log(
+            `| matMul ${n}, project tile ${tile} | - | ${tf3(forced)} | ${
+              over(forced, tfjs)
+            } | - | - | ${ratio(forced, r, "tflops")} |`,
+          );
+        }
       }
     }
     if (v.conv) {
@@ -347,15 +404,17 @@ if (import.meta.main) {
         ? await peer(v.python, ["conv", String(b), String(s), String(ci), String(co), "20"])
         : null;
       console.log(
-        `| conv2d 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co} | ${tf3(ours)} | ${
+        `| conv2d 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co} | ${tf3(ours)} | - | - | ${
           r === null ? "skipped" : peerCell(r, "tflops", tf3)
-        } | ${ratio(ours, r, "tflops")} |`,
+        } | ${ratio(ours, r, "tflops")} | - |`,
       );
     }
   } else {
     console.log(
       `${warmup} warm-up steps, up to ${steps} timed steps, at most ${cap} s per case; samples/s`,
     );
+    console.log(`webgpu matmul: ${stepMatmul} (--matmul-kernel)`);
+    setWebgpuMatmul(stepMatmul);
     console.log(
       "\n| case (kind:depth:width:batch) | webgpu | PyTorch CUDA | ratio |\n| --- | --- | --- | --- |",
     );
@@ -391,6 +450,9 @@ if (import.meta.main) {
         `| ${label} | ${ours} | ${peerText} | ${ratio(t.samplesPerSec, r, "samplesPerSec")} |`,
       );
     }
+  }
+  if (!(v.matmul || v.conv) && stepMatmul === "project") {
+    console.log(`\nthe project's matmul ran ${webgpuMatmulRuns()} products (the rest: tf.js')`);
   }
   const leaked = tf.memory().numTensors - tensorsBefore;
   if (leaked !== 0) {

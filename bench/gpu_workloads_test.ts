@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "../src/backend/_test_webgpu_adapter.ts";
-import { GPU_CASES } from "./gpu_workloads.ts";
+import { GPU_CASES, MATMUL_TILES } from "./gpu_workloads.ts";
 
 const BENCH = new URL("./gpu_workloads.ts", import.meta.url).pathname;
 
@@ -62,19 +62,52 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bench:gpu --quick --matmul --conv prints a TFLOP/s row per size" + adapterNote(adapter),
+  name: "bench:gpu --quick --matmul --matmul-tiles --conv prints tf.js' and the project's " +
+    "TFLOP/s per size" + adapterNote(adapter),
   ignore: adapter === null,
   fn: async () => {
-    const r = await bench("--quick", "--matmul", "--conv");
+    const r = await bench("--quick", "--matmul", "--matmul-tiles", "--conv");
     assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stdout,
+      /^\| kernel \| tf\.js webgpu TFLOP\/s \| project webgpu TFLOP\/s \| project \/ tf\.js \|/m,
+    );
     const table = rows(r.stdout);
+    const sizes = [64, 128, 256];
     assert.deepEqual(table.map((c) => c[0]), [
-      "matMul 64",
-      "matMul 128",
-      "matMul 256",
+      ...sizes.flatMap((n) => [
+        `matMul ${n}`,
+        ...MATMUL_TILES.map((t) => `matMul ${n}, project tile ${t}`),
+      ]),
       "conv2d 3x3 [4, 8, 8, 8] -> 8",
     ]);
-    for (const [, ours] of table) assert.ok(Number(ours) > 0, `TFLOP/s > 0, got "${ours}"`);
+    for (const [label, tfjs, project, ratio] of table) {
+      const forced = label.includes("tile");
+      if (!forced) assert.ok(Number(tfjs) > 0, `${label}: tf.js TFLOP/s > 0, got "${tfjs}"`);
+      if (label.startsWith("conv")) continue;
+      // matMul 64 is 4 tiles of 32x32: auto leaves it to tf.js' kernel and says so.
+      if (label === "matMul 64") {
+        assert.equal(project, "tf.js kernel ran");
+        assert.equal(ratio, "-");
+        continue;
+      }
+      assert.ok(Number(project) > 0, `${label}: project TFLOP/s > 0, got "${project}"`);
+      assert.match(ratio, /^\d+\.\d{3}$/);
+    }
+  },
+});
+
+Deno.test({
+  name: "bench:gpu --quick --matmul-kernel project runs the step table with the project's " +
+    "matmul" + adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick", "--matmul-kernel", "project", "--no-peer");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^webgpu matmul: project \(--matmul-kernel\)$/m);
+    assert.equal(rows(r.stdout).length, GPU_CASES.length);
+    const ran = Number(r.stdout.match(/the project's matmul ran (\d+) products/)?.[1]);
+    assert.ok(ran > 0, `the project's matmul never ran:\n${r.stdout}`);
   },
 });
 
@@ -124,6 +157,15 @@ Deno.test({
       await Deno.remove(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("bench:gpu refuses an unknown --matmul-kernel with one line and exit 2", async () => {
+  const r = await bench("--matmul-kernel", "cublas");
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    'bench:gpu: --matmul-kernel: "cublas" is not allowed; expected one of tfjs, project',
+  );
 });
 
 Deno.test("bench:gpu refuses a bad --steps with one line and exit 2", async () => {
