@@ -65,6 +65,8 @@ export interface WebgpuConvReport {
   readonly programs?: string[];
   /** A CNN's loss and parameters after 3 momentum steps, switch on vs off (relative). */
   readonly training?: { loss: number; params: number; lossProject: number; lossTfjs: number };
+  /** A dilated conv (ours does not cover it: tf.js' runs) with the switch on, vs cpu. */
+  readonly dilated?: number;
   /** Tensors alive after 5 forward+gradient rounds with ours minus before. */
   readonly leaked?: number;
 }
@@ -185,7 +187,19 @@ if (import.meta.main) {
       lossProject: on.loss,
       lossTfjs: off.loss,
     };
+    const dilated = async () => {
+      const x = tf.tensor4d(values(2 * 9 * 9 * 4, 1), [2, 9, 9, 4]);
+      const w = tf.tensor4d(values(3 * 3 * 4 * 8, 2), [3, 3, 4, 8]);
+      const y = tf.conv2d(x, w, 1, "same", "NHWC", 2);
+      const out = await y.data() as Float32Array;
+      tf.dispose([x, w, y]);
+      return out;
+    };
     setWebgpuConv("project");
+    const dilatedWebgpu = await dilated();
+    await tf.setBackend("cpu");
+    const dilatedError = relative(dilatedWebgpu, await dilated());
+    await tf.setBackend("webgpu");
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) await run(CASES[15]);
     const leaked = tf.memory().numTensors - before;
@@ -196,6 +210,7 @@ if (import.meta.main) {
       programs,
       training,
       leaked,
+      dilated: dilatedError,
     };
   }
   console.log(JSON.stringify(report));

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { adapterNote, webgpuAdapterInChild } from "../_test_webgpu_adapter.ts";
+import { runChildModule } from "../../_test_child.ts";
+import type { WebgpuConvReport } from "./_test_webgpu_conv.ts";
+import { splitsFor } from "./conv2d_backprop_filter.ts";
+import { getWebgpuConv, setWebgpuConv, type WebgpuConvKernels } from "./switch.ts";
+import { kPerSplit, TILE_K } from "./tiled_gemm.ts";
+
+const adapter = await webgpuAdapterInChild();
+
+/** Runs _test_webgpu_conv.ts in a child process (WebGPU stays out of the test runner). */
+async function report(): Promise<WebgpuConvReport> {
+  const out = await runChildModule(new URL("./_test_webgpu_conv.ts", import.meta.url), [
+    "--allow-read",
+    "--allow-env",
+  ]);
+  const last = out.stdout.trim().split("\n").at(-1) ?? "";
+  if (!last.startsWith("{")) {
+    throw new Error(
+      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
+    );
+  }
+  return JSON.parse(last);
+}
+
+Deno.test({
+  name: `the project's webgpu convolutions match tf.js' cpu backend${adapterNote(adapter)}`,
+  ignore: adapter === null,
+  fn: async () => {
+    const got = await report();
+    console.log(JSON.stringify(got));
+    assert.ok(got.cases && got.training && got.programs, "no results from the child");
+    assert.ok(got.cases.length >= 15);
+    // Measured on lavapipe, worst over the 17 cases relative to max |cpu|: forward 3.2e-7,
+    // input gradient 8.4e-7, filter gradient 7.3e-7 (tf.js' own webgpu kernels: 3.2e-7,
+    // 3.8e-7, 1.0e-6). Float32 sums of up to 1,125 products.
+    for (const c of got.cases) {
+      for (const [kernel, error] of Object.entries(c.project)) {
+        assert.ok(error < 4e-6, `${c.label}: ${kernel} ${error}`);
+      }
+    }
+    // The split-K path (filter gradient with a second summing pass) was exercised.
+    assert.ok(got.cases.some((c) => c.splits > 1), "no case split K");
+    // Our pipelines were compiled, so the switch reached our programs.
+    assert.deepEqual(got.programs, [
+      "projectConvGemm_conv2d",
+      "projectConvGemm_conv2dBackpropFilter",
+      "projectConvGemm_conv2dBackpropInput",
+      "projectConvSplitSum",
+    ]);
+    // A 3-block CNN after 3 momentum steps, ours vs tf.js' kernels. Measured: loss equal,
+    // parameters 5.1e-8 relative to the largest.
+    assert.ok(got.training.loss < 1e-5, `loss ${JSON.stringify(got.training)}`);
+    assert.ok(got.training.params < 1e-5, `params ${got.training.params}`);
+    // Dilation 2 is tf.js' kernel even with the switch on. Measured 1.5e-7.
+    assert.ok(got.dilated! < 4e-6, `dilated ${got.dilated}`);
+    assert.equal(got.leaked, 0, "tensors leaked on webgpu");
+  },
+});
+
+Deno.test("setWebgpuConv switches, returns the previous choice and refuses unknown names", () => {
+  assert.equal(getWebgpuConv(), "tfjs");
+  assert.equal(setWebgpuConv("project"), "tfjs");
+  assert.equal(getWebgpuConv(), "project");
+  assert.equal(setWebgpuConv("tfjs"), "project");
+  assert.throws(() => setWebgpuConv("cuda" as WebgpuConvKernels), /"project" or "tfjs"/);
+  assert.equal(getWebgpuConv(), "tfjs");
+});
+
+Deno.test("the filter gradient splits a long K into whole chunks, and a short one not at all", () => {
+  // The benchmark's 3x3 64 -> 64 conv at batch 256, 32 x 32: 9 tiles of 64 x 64.
+  const m = 3 * 3 * 64;
+  const k = 256 * 32 * 32;
+  const splits = splitsFor(m, 64, k);
+  assert.equal(splits, 57);
+  const per = kPerSplit({ m, n: 64, k, splits });
+  assert.equal(per % TILE_K, 0);
+  assert.ok(per * splits >= k && per * (splits - 1) < k, "every split has work");
+  assert.equal(splitsFor(m, 64, 300), 1);
+});
