@@ -14,8 +14,10 @@
  * than about one step), so the queue stays full as in the peer, which syncs every 5 steps.
  *
  * `--matmul` times tf.js' webgpu `matMul` at n = 1024, 4096, 8192; `--conv` a 3x3 `conv2d`
- * on [256, 32, 32, 64] -> 64 (same padding); both in TFLOP/s (2 flops per multiply-add),
- * with the peer's figure. `--quick` runs every row at tiny sizes: it checks the bench end to
+ * on [256, 32, 32, 64] -> 64 (same padding) and its input and filter gradients, each with
+ * tf.js' webgpu kernels and with the project's (src/backend/webgpu_conv, switched with
+ * `setWebgpuConv`) in the same run, and project / tf.js; both in TFLOP/s (2 flops per
+ * multiply-add), with the peer's figure. `--quick` runs every row at tiny sizes: it checks the bench end to
  * end on a software adapter (lavapipe), where the numbers mean nothing.
  *
  * The peer runs only when `PYTHON -c "import torch; assert torch.cuda.is_available()"`
@@ -37,6 +39,7 @@ import type { ModelKind } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
+import { setWebgpuConv } from "../src/backend/webgpu_conv/switch.ts";
 
 /** One row of the table. */
 export interface GpuCase {
@@ -180,22 +183,65 @@ export async function matmulTflops(n: number, reps: number): Promise<number> {
   }
 }
 
-/** A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout, TFLOP/s. */
+/** The convolution kernels `--conv` times: the forward conv and its two gradients. */
+export const CONV_KERNELS = ["forward", "inputGrad", "filterGrad"] as const;
+
+/** One of {@link CONV_KERNELS}. */
+export type ConvKernel = typeof CONV_KERNELS[number];
+
+/**
+ * A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout (or, per `kernel`, its
+ * input or filter gradient, run as the kernels tf.js' gradient calls), TFLOP/s. All three
+ * do the same multiply-adds.
+ */
 export async function convTflops(
   batch: number,
   size: number,
   cin: number,
   cout: number,
   reps: number,
+  kernel: ConvKernel = "forward",
 ): Promise<number> {
   const x = tf.randomNormal([batch, size, size, cin], 0, 1, "float32", 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, cin, cout], 0, 1, "float32", 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([batch, size, size, cout], 0, 1, "float32", 3) as tf.Tensor4D;
+  const attrs = { strides: 1, pad: "same", dataFormat: "NHWC" };
+  const run = {
+    forward: () => tf.conv2d(x, w, 1, "same"),
+    inputGrad: () =>
+      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
+        ...attrs,
+        inputShape: x.shape,
+      }) as tf.Tensor,
+    filterGrad: () =>
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        ...attrs,
+        filterShape: w.shape,
+      }) as tf.Tensor,
+  }[kernel];
   try {
     const flops = 2 * batch * size * size * cout * cin * 9;
-    return await tflops(() => tf.conv2d(x, w, 1, "same"), flops, reps);
+    return await tflops(run, flops, reps);
   } finally {
-    tf.dispose([x, w]);
+    tf.dispose([x, w, dy]);
   }
+}
+
+/** The peer's JSON key for each of {@link CONV_KERNELS}. */
+const PEER_CONV_KEY: Record<ConvKernel, string> = {
+  forward: "tflops",
+  inputGrad: "inputGradTflops",
+  filterGrad: "filterGradTflops",
+};
+
+/** The `--conv` table's row label of `kernel`. */
+export function convLabel(kernel: ConvKernel, b: number, s: number, ci: number, co: number) {
+  const what = {
+    forward: "conv2d",
+    inputGrad: "conv2d input grad",
+    filterGrad: "conv2d filter grad",
+  };
+  return `${what[kernel]} 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co}`;
 }
 
 /** Formats a rate with thousands separators, no decimals. */
@@ -258,7 +304,8 @@ const HELP = `usage: gpu_workloads.ts [--matmul] [--conv] [--quick] [options]
 Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CUDA is there).
 
   --matmul          tf.js webgpu matMul TFLOP/s at n = 1024, 4096, 8192
-  --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64, TFLOP/s
+  --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64 and its two gradients, TFLOP/s,
+                    tf.js' webgpu kernels and the project's (same run)
   --quick           every row at tiny sizes (checks the bench end to end; numbers mean nothing)
   --steps N         timed steps per case (default 30; --quick: 2)
   --warmup N        warm-up steps (default 2; --quick: 1)
@@ -322,11 +369,11 @@ if (import.meta.main) {
     r === null || typeof r === "string" ? "-" : (ours / r[key]).toFixed(3);
   const tensorsBefore = tf.memory().numTensors;
   if (v.matmul || v.conv) {
-    console.log(
-      "\n| kernel | webgpu TFLOP/s | PyTorch CUDA TFLOP/s | ratio |\n| --- | --- | --- | --- |",
-    );
     const tf3 = (n: number) => n.toPrecision(3);
     if (v.matmul) {
+      console.log(
+        "\n| kernel | webgpu TFLOP/s | PyTorch CUDA TFLOP/s | ratio |\n| --- | --- | --- | --- |",
+      );
       for (const n of v.quick ? [64, 128, 256] : [1024, 4096, 8192]) {
         const reps = n >= 8192 ? 5 : n >= 4096 ? 10 : 30;
         const ours = await matmulTflops(n, v.quick ? 2 : reps);
@@ -342,15 +389,38 @@ if (import.meta.main) {
     }
     if (v.conv) {
       const [b, s, ci, co] = v.quick ? [4, 8, 8, 8] : [256, 32, 64, 64];
-      const ours = await convTflops(b, s, ci, co, v.quick ? 2 : 20);
+      const reps = v.quick ? 2 : 20;
       const r = noPeer === null
         ? await peer(v.python, ["conv", String(b), String(s), String(ci), String(co), "20"])
         : null;
       console.log(
-        `| conv2d 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co} | ${tf3(ours)} | ${
-          r === null ? "skipped" : peerCell(r, "tflops", tf3)
-        } | ${ratio(ours, r, "tflops")} |`,
+        "\n| kernel | tf.js webgpu TFLOP/s | project webgpu TFLOP/s | project / tf.js " +
+          "| PyTorch CUDA TFLOP/s | project / PyTorch |\n| --- | --- | --- | --- | --- | --- |",
       );
+      const before = setWebgpuConv("tfjs");
+      for (const kernel of CONV_KERNELS) {
+        setWebgpuConv("tfjs");
+        const theirs = await convTflops(b, s, ci, co, reps, kernel);
+        setWebgpuConv("project");
+        const ours = await convTflops(b, s, ci, co, reps, kernel);
+        const key = PEER_CONV_KEY[kernel];
+        const peerText = r === null
+          ? "skipped"
+          : typeof r === "string"
+          ? `failed: ${r}`
+          : r[key] === undefined
+          ? "-"
+          : tf3(r[key]);
+        const vsPeer = r === null || typeof r === "string" || r[key] === undefined
+          ? "-"
+          : (ours / r[key]).toFixed(3);
+        console.log(
+          `| ${convLabel(kernel, b, s, ci, co)} | ${tf3(theirs)} | ${tf3(ours)} | ${
+            (ours / theirs).toFixed(2)
+          } | ${peerText} | ${vsPeer} |`,
+        );
+      }
+      setWebgpuConv(before);
     }
   } else {
     console.log(

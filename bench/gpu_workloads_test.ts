@@ -62,7 +62,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "bench:gpu --quick --matmul --conv prints a TFLOP/s row per size" + adapterNote(adapter),
+  name: "bench:gpu --quick --matmul --conv prints a TFLOP/s row per size, and per conv kernel " +
+    "tf.js' and the project's" + adapterNote(adapter),
   ignore: adapter === null,
   fn: async () => {
     const r = await bench("--quick", "--matmul", "--conv");
@@ -73,8 +74,21 @@ Deno.test({
       "matMul 128",
       "matMul 256",
       "conv2d 3x3 [4, 8, 8, 8] -> 8",
+      "conv2d input grad 3x3 [4, 8, 8, 8] -> 8",
+      "conv2d filter grad 3x3 [4, 8, 8, 8] -> 8",
     ]);
     for (const [, ours] of table) assert.ok(Number(ours) > 0, `TFLOP/s > 0, got "${ours}"`);
+    for (const [label, tfjs, project, ratio, peer, vsPeer] of table.slice(3)) {
+      assert.ok(Number(project) > 0, `${label}: project TFLOP/s > 0, got "${project}"`);
+      // Both rates are printed to 3 digits, the ratio (of the unrounded rates) to 2 decimals.
+      const expected = Number(project) / Number(tfjs);
+      assert.ok(
+        Math.abs(Number(ratio) - expected) <= 0.01 * expected + 0.005,
+        `${label}: ${ratio} vs ${expected}`,
+      );
+      assert.match(peer, /^(skipped|[\d.e+-]+|-)$/);
+      assert.match(vsPeer, /^(-|[\d.]+)$/);
+    }
   },
 });
 
