@@ -37,6 +37,7 @@ export {
 } from "./kernel_identity.ts";
 export { NATIVE_KERNEL_MODES, type NativeKernelMode } from "./native_ffi.ts";
 export { type DeviceErrorHandler, stopOnDeviceError } from "./webgpu.ts";
+export { getWebgpuConv, setWebgpuConv, type WebgpuConvKernels } from "./webgpu_conv/switch.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";

@@ -18,13 +18,18 @@ import { trainStep } from "../../train/step.ts";
 import { splitsFor } from "./conv2d_backprop_filter.ts";
 import { setWebgpuConv, type WebgpuConvKernels } from "./switch.ts";
 
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+/** A conv2d padding: tf.js' names or explicit NHWC pairs. */
+export type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
 
 /** One convolution: x's and the filter's shapes, strides, padding. */
 export interface ConvCase {
+  /** Input shape, NHWC. */
   readonly x: [number, number, number, number];
+  /** Filter shape [fH, fW, inC, outC]. */
   readonly filter: [number, number, number, number];
+  /** Strides (one for both axes, or [h, w]). */
   readonly strides: number | [number, number];
+  /** Padding. */
   readonly pad: Pad;
 }
 
@@ -51,13 +56,17 @@ export const CASES: readonly ConvCase[] = [
 
 /** Worst error of one kernel over the cases, relative to the largest |reference|. */
 export interface ConvErrors {
+  /** `Conv2D`. */
   readonly forward: number;
+  /** `Conv2DBackpropInput`. */
   readonly inputGrad: number;
+  /** `Conv2DBackpropFilter`. */
   readonly filterGrad: number;
 }
 
 /** What the child prints. */
 export interface WebgpuConvReport {
+  /** The adapter, or null without one. */
   readonly adapter: string | null;
   /** Per case: the project's kernels vs cpu, tf.js' webgpu kernels vs cpu, filter splits. */
   readonly cases?: { label: string; project: ConvErrors; tfjs: ConvErrors; splits: number }[];

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram, type WebgpuLike } from "../../kernels/webgpu.ts";
 import { CONV_UNIFORMS, convUniforms, denseB, flat } from "./conv_geometry.ts";
 import { sumSplits } from "./split_k_sum.ts";

@@ -12,7 +12,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram } from "../../kernels/webgpu.ts";
 import { CONV_UNIFORMS, convUniforms, flat } from "./conv_geometry.ts";
 import { type GemmOperands, type GemmSize, tiledGemmProgram } from "./tiled_gemm.ts";

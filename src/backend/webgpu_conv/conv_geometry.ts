@@ -5,11 +5,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type GemmOperands, type GemmSize, gemmUniforms } from "./tiled_gemm.ts";
+import { type GemmSize, gemmUniforms } from "./tiled_gemm.ts";
 import type { WgslUniform } from "../../kernels/webgpu.ts";
 
 /** The convolution's geometry as uniform fields (all i32), after the GEMM's. */
-export const CONV_UNIFORMS = "inHeight : i32, inWidth : i32, inChannels : i32, " +
+export const CONV_UNIFORMS: string = "inHeight : i32, inWidth : i32, inChannels : i32, " +
   "outHeight : i32, outWidth : i32, outChannels : i32, filterHeight : i32, " +
   "filterWidth : i32, strideHeight : i32, strideWidth : i32, padTop : i32, padLeft : i32,";
 
@@ -66,7 +66,7 @@ export function flat(t: tf.TensorInfo): tf.TensorInfo {
 
 /**
  * Operand WGSL for a row-major `[dimK, dimN]` matrix `name` read along n (the forward
- * filter, the backprop-filter's `dy`): `struct ColB`, `colB`, `loadB` of {@link GemmOperands}.
+ * filter, the backprop-filter's `dy`): `struct ColB`, `colB`, `loadB` of tiled_gemm.ts' `GemmOperands`.
  * With `isVec4` (dimN % 4 == 0, so a group of 4 columns is all in or all out) one vec4 load.
  */
 export function denseB(name: string, isVec4: boolean): string {

@@ -24,7 +24,7 @@ let current: WebgpuConvKernels = DEFAULT_WEBGPU_CONV;
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { getWebgpuConv, setWebgpuConv } from "./switch.ts";
+ * import { getWebgpuConv, setWebgpuConv } from "@lalc/large-batch/backend";
  * const before = setWebgpuConv("project");
  * assertEquals(getWebgpuConv(), "project");
  * setWebgpuConv(before);
@@ -46,7 +46,7 @@ export function setWebgpuConv(kernels: WebgpuConvKernels): WebgpuConvKernels {
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
- * import { getWebgpuConv } from "./switch.ts";
+ * import { getWebgpuConv } from "@lalc/large-batch/backend";
  * assertEquals(getWebgpuConv(), "tfjs");
  * ```
  */

@@ -59,7 +59,9 @@ export interface GemmOperands {
 
 /** A tile shape: threads along n and m (product 256), each 4 x 4. */
 export interface GemmTile {
+  /** Threads along n (4 columns each). */
   readonly threadsN: number;
+  /** Threads along m (4 rows each). */
   readonly threadsM: number;
 }
 
@@ -75,8 +77,11 @@ export const GEMM_UNIFORMS = "dimM : i32, dimN : i32, dimK : i32, kPerSplit : i3
 
 /** The sizes of one GEMM launch. */
 export interface GemmSize {
+  /** Rows of C. */
   readonly m: number;
+  /** Columns of C. */
   readonly n: number;
+  /** The summed dimension. */
   readonly k: number;
   /** K splits (1: the program writes C itself). */
   readonly splits: number;
@@ -111,7 +116,9 @@ export interface TiledGemmOptions {
   readonly variableComponents: number[];
   /** The program's uniform fields after {@link GEMM_UNIFORMS} (all i32). */
   readonly uniforms: string;
+  /** How A and B are gathered. */
   readonly operands: GemmOperands;
+  /** The GEMM's sizes and K splits. */
   readonly size: GemmSize;
 }
 
