@@ -52,6 +52,9 @@ export const CASES: readonly ConvCase[] = [
   { x: [1, 9, 9, 17], filter: [3, 3, 17, 3], strides: 2, pad: [[0, 0], [1, 1], [0, 2], [0, 0]] },
   { x: [5, 15, 15, 16], filter: [3, 3, 16, 16], strides: 1, pad: "same" },
   { x: [5, 16, 16, 32], filter: [3, 3, 32, 64], strides: 1, pad: "same" },
+  // K = 65,536 output pixels: on lavapipe tf.js' own webgpu filter gradient is wrong from
+  // here on (0.19 relative; right at 32 x 32 x 32), ours is not.
+  { x: [64, 32, 32, 4], filter: [3, 3, 4, 4], strides: 1, pad: "same" },
 ];
 
 /** Worst error of one kernel over the cases, relative to the largest |reference|. */
@@ -72,6 +75,8 @@ export interface WebgpuConvReport {
   readonly cases?: { label: string; project: ConvErrors; tfjs: ConvErrors; splits: number }[];
   /** Pipelines the project compiled (shader keys' prefixes, deduplicated). */
   readonly programs?: string[];
+  /** The GEMM tiles (tileM x tileN) the project's pipelines used. */
+  readonly tiles?: string[];
   /** A CNN's loss and parameters after 3 momentum steps, switch on vs off (relative). */
   readonly training?: { loss: number; params: number; lossProject: number; lossTfjs: number };
   /** A dilated conv (ours does not cover it: tf.js' runs) with the switch on, vs cpu. */
@@ -188,6 +193,11 @@ if (import.meta.main) {
         ),
       ),
     ].sort();
+    const tiles = [
+      ...new Set(
+        Object.keys(cache).map((key) => key.match(/^projectConvGemm_.*?_(\d+x\d+)_/)?.[1]),
+      ),
+    ].filter((t) => t !== undefined).sort();
     const on = await train("project");
     const off = await train("tfjs");
     const training = {
@@ -217,6 +227,7 @@ if (import.meta.main) {
       adapter,
       cases,
       programs,
+      tiles,
       training,
       leaked,
       dilated: dilatedError,

@@ -35,7 +35,7 @@ export const MIN_CHUNKS_PER_SPLIT = 16;
 
 /** How many K splits an M x N x K filter gradient gets. */
 export function splitsFor(m: number, n: number, k: number): number {
-  const tile = tileFor(n);
+  const tile = tileFor(m, n);
   const tiles = Math.ceil(m / (4 * tile.threadsM)) * Math.ceil(n / (4 * tile.threadsN));
   const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
   const most = Math.max(1, Math.floor(k / (TILE_K * MIN_CHUNKS_PER_SPLIT)));

@@ -17,7 +17,7 @@
  * a 64 x 64 tile is the widest block whose tiles (8 KiB) leave room for several workgroups
  * per multiprocessor; a K chunk of 16 makes each thread's share of a chunk's loads exactly
  * one `vec4` of A and one of B at 64 x 64. When N is 16 or 32 (a ResNet's first stages) the
- * tile becomes 256 x 16 or 128 x 32 so no thread multiplies padding.
+ * tile becomes 256 x 16 or 128 x 32 so fewer threads multiply padding (see {@link tileFor}).
  *
  * Loads are `vec4`s along one axis, chosen by the program (`aAlong`, `bAlong`): where the
  * tensor's innermost axis (channels) runs along that axis and is a multiple of 4, the
@@ -65,11 +65,24 @@ export interface GemmTile {
   readonly threadsM: number;
 }
 
-/** The tile for an N of `n`: as wide as N needs, up to 64. */
-export function tileFor(n: number): GemmTile {
-  if (n <= 16) return { threadsN: 4, threadsM: 64 };
-  if (n <= 32) return { threadsN: 8, threadsM: 32 };
-  return { threadsN: 16, threadsM: 16 };
+/** The tiles a launch chooses from: 64 x 64, 128 x 32, 256 x 16. */
+const TILES: readonly GemmTile[] = [
+  { threadsN: 16, threadsM: 16 },
+  { threadsN: 8, threadsM: 32 },
+  { threadsN: 4, threadsM: 64 },
+];
+
+/**
+ * The tile for an M x N product: the one that pads C least (N = 16 or 32, a ResNet's first
+ * stages, would waste 3/4 or 1/2 of a 64 x 64 tile), and among equals the one that loads
+ * least per k (`tileM + tileN`: 64 x 64).
+ */
+export function tileFor(m: number, n: number): GemmTile {
+  const padded = (t: GemmTile) =>
+    Math.ceil(m / (4 * t.threadsM)) * 4 * t.threadsM * Math.ceil(n / (4 * t.threadsN)) * 4 *
+    t.threadsN;
+  const loads = (t: GemmTile) => t.threadsM + t.threadsN;
+  return [...TILES].sort((a, b) => padded(a) - padded(b) || loads(a) - loads(b))[0];
 }
 
 /** The uniform fields the skeleton reads, ahead of a program's own (all i32). */
@@ -128,7 +141,7 @@ export interface TiledGemmOptions {
  */
 export function tiledGemmProgram(options: TiledGemmOptions): TiledProgram {
   const { size, operands } = options;
-  const tile = tileFor(size.n);
+  const tile = tileFor(size.m, size.n);
   const tileM = 4 * tile.threadsM;
   const tileN = 4 * tile.threadsN;
   // C rows are N floats long: with N % 4 == 0 each thread's 4 columns are one aligned vec4.

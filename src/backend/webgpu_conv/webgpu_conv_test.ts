@@ -31,13 +31,19 @@ Deno.test({
     console.log(JSON.stringify(got));
     assert.ok(got.cases && got.training && got.programs, "no results from the child");
     assert.ok(got.cases.length >= 15);
-    // Measured on lavapipe, worst over the 17 cases relative to max |cpu|: forward 3.2e-7,
+    // Measured on lavapipe, worst over the 18 cases relative to max |cpu|: forward 3.2e-7,
     // input gradient 8.4e-7, filter gradient 7.3e-7 (tf.js' own webgpu kernels: 3.2e-7,
-    // 3.8e-7, 1.0e-6). Float32 sums of up to 1,125 products.
+    // 4.0e-7, and 0.27 on the last case, 1.0e-6 on the others). Float32 sums of up to
+    // 65,536 products.
     for (const c of got.cases) {
       for (const [kernel, error] of Object.entries(c.project)) {
         assert.ok(error < 4e-6, `${c.label}: ${kernel} ${error}`);
       }
+    }
+    // Not asserted (a tf.js bug that may be lavapipe's alone): where tf.js' kernels are off.
+    const tfjsOff = got.cases.filter((c) => Object.values(c.tfjs).some((e) => e > 1e-4));
+    for (const c of tfjsOff) {
+      console.log(`tf.js' own webgpu kernels off: ${c.label} ${JSON.stringify(c.tfjs)}`);
     }
     // The split-K path (filter gradient with a second summing pass) was exercised.
     assert.ok(got.cases.some((c) => c.splits > 1), "no case split K");
@@ -48,6 +54,8 @@ Deno.test({
       "projectConvGemm_conv2dBackpropInput",
       "projectConvSplitSum",
     ]);
+    // Every tile shape ran (see tileFor).
+    assert.deepEqual(got.tiles, ["128x32", "256x16", "64x64"]);
     // A 3-block CNN after 3 momentum steps, ours vs tf.js' kernels. Measured: loss equal,
     // parameters 5.1e-8 relative to the largest.
     assert.ok(got.training.loss < 1e-5, `loss ${JSON.stringify(got.training)}`);
