@@ -27,19 +27,19 @@
  *   deno run --allow-read --allow-run=python3,/usr/bin/python3,git bench/gpu_workloads.ts
  *     [--matmul] [--conv] [--quick] [--steps 30] [--warmup 2] [--cap 60] [--no-peer]
  *     (--quick: 2 steps, 1 warm-up, 10 s unless given)
- *     [--python python3]
+ *     [--python python3] [--webgpu-conv tfjs|project]
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { CliError, intOption, numberOption, parseCommand } from "../src/cli/args.ts";
+import { choiceOption, CliError, intOption, numberOption, parseCommand } from "../src/cli/args.ts";
 import { backendInfo, BackendUnavailableError, useBackend } from "../src/backend/backend.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelKind } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
-import { setWebgpuConv } from "../src/backend/webgpu_conv/switch.ts";
+import { setWebgpuConv, type WebgpuConvKernels } from "../src/backend/webgpu_conv/switch.ts";
 
 /** One row of the table. */
 export interface GpuCase {
@@ -312,6 +312,7 @@ Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CU
   --cap S           seconds per case before it stops (default 60; --quick: 10)
   --no-peer         skip PyTorch
   --python EXE      the python with torch (default python3)
+  --webgpu-conv K   the convolutions behind the step rows: tfjs (default) or project
   -h, --help        show this text`;
 
 if (import.meta.main) {
@@ -319,6 +320,7 @@ if (import.meta.main) {
   let steps: number;
   let warmup: number;
   let cap: number;
+  let convKernels: WebgpuConvKernels;
   try {
     parsed = parseCommand({
       name: "bench:gpu",
@@ -332,6 +334,7 @@ if (import.meta.main) {
         cap: { type: "string" },
         "no-peer": { type: "boolean" },
         python: { type: "string", default: "python3" },
+        "webgpu-conv": { type: "string", default: "tfjs" },
       },
     }, Deno.args);
     if (parsed === undefined) Deno.exit(0);
@@ -340,6 +343,7 @@ if (import.meta.main) {
     steps = intOption("steps", parsed.values.steps ?? (q ? "2" : "30"), 1);
     warmup = intOption("warmup", parsed.values.warmup ?? (q ? "1" : "2"), 0);
     cap = numberOption("cap", parsed.values.cap ?? (q ? "10" : "60"), 1e-3);
+    convKernels = choiceOption("webgpu-conv", parsed.values["webgpu-conv"], ["tfjs", "project"]);
   } catch (e) {
     if (e instanceof CliError) fail(e.message, e.exitCode);
     throw e;
@@ -357,6 +361,8 @@ if (import.meta.main) {
   console.log(`date: ${new Date().toISOString()}`);
   console.log(`commit: ${await commit()}`);
   console.log(`deno ${Deno.version.deno}, tfjs ${tf.version_core}, webgpu backend`);
+  setWebgpuConv(convKernels);
+  console.log(`webgpu convolutions of the step rows: ${convKernels} (--webgpu-conv)`);
   console.log(
     noPeer === null
       ? `peer: PyTorch CUDA (${v.python} bench/pytorch_cuda_peer.py), eager float32, TF32 off`

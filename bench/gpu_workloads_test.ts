@@ -145,3 +145,26 @@ Deno.test("bench:gpu refuses a bad --steps with one line and exit 2", async () =
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), 'bench:gpu: --steps: "0" is not allowed; expected an integer >= 1');
 });
+
+Deno.test({
+  name: "bench:gpu --webgpu-conv project runs the step rows on the project's convolutions" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick", "--no-peer", "--webgpu-conv", "project");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^webgpu convolutions of the step rows: project \(--webgpu-conv\)$/m);
+    const table = rows(r.stdout);
+    assert.equal(table.length, GPU_CASES.length);
+    for (const [, ours] of table) assert.match(ours, /^[\d,]+$/, `a rate, got "${ours}"`);
+  },
+});
+
+Deno.test("bench:gpu refuses an unknown --webgpu-conv with one line and exit 2", async () => {
+  const r = await bench("--webgpu-conv", "cuda");
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    'bench:gpu: --webgpu-conv: "cuda" is not allowed; expected one of tfjs, project',
+  );
+});
