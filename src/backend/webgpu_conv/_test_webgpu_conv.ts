@@ -16,6 +16,8 @@ import { buildModel } from "../../models/build.ts";
 import { momentum } from "../../optim/momentum.ts";
 import { trainStep } from "../../train/step.ts";
 import { splitsFor } from "./conv2d_backprop_filter.ts";
+import { workgroupStorage } from "./conv_geometry.ts";
+import { tileFor } from "./tiled_gemm.ts";
 import { setWebgpuConv, type WebgpuConvKernels } from "./switch.ts";
 
 /** A conv2d padding: tf.js' names or explicit NHWC pairs. */
@@ -167,6 +169,7 @@ if (import.meta.main) {
   let report: WebgpuConvReport = { adapter };
   if (adapter !== null) {
     await useBackend("webgpu");
+    const storage = workgroupStorage(tf.backend());
     const cases = [];
     for (const c of CASES) {
       const project = await onWebgpu("project", c);
@@ -180,7 +183,7 @@ if (import.meta.main) {
         label: label(c),
         project: errors(project, cpu),
         tfjs: errors(tfjs, cpu),
-        splits: splitsFor(m, info.outChannels, k),
+        splits: splitsFor(m, info.outChannels, k, tileFor(m, info.outChannels, storage)),
       });
     }
     await tf.setBackend("webgpu");

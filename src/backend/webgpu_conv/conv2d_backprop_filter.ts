@@ -16,11 +16,12 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram, type WebgpuLike } from "../../kernels/webgpu.ts";
-import { CONV_UNIFORMS, convUniforms, denseB, flat } from "./conv_geometry.ts";
+import { CONV_UNIFORMS, convUniforms, denseB, flat, workgroupStorage } from "./conv_geometry.ts";
 import { sumSplits } from "./split_k_sum.ts";
 import {
   type GemmOperands,
   type GemmSize,
+  type GemmTile,
   kPerSplit,
   TILE_K,
   tiledGemmProgram,
@@ -33,9 +34,13 @@ export const TARGET_WORKGROUPS = 512;
 /** Fewest K chunks per split, so the partials' traffic stays small beside the multiplies. */
 export const MIN_CHUNKS_PER_SPLIT = 16;
 
-/** How many K splits an M x N x K filter gradient gets. */
-export function splitsFor(m: number, n: number, k: number): number {
-  const tile = tileFor(m, n);
+/** How many K splits an M x N x K filter gradient gets with `tile`. */
+export function splitsFor(
+  m: number,
+  n: number,
+  k: number,
+  tile: GemmTile = tileFor(m, n),
+): number {
   const tiles = Math.ceil(m / (4 * tile.threadsM)) * Math.ceil(n / (4 * tile.threadsN));
   const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
   const most = Math.max(1, Math.floor(k / (TILE_K * MIN_CHUNKS_PER_SPLIT)));
@@ -93,7 +98,8 @@ export function conv2dBackpropFilter(
   const m = info.filterHeight * info.filterWidth * info.inChannels;
   const n = info.outChannels;
   const k = info.batchSize * info.outHeight * info.outWidth;
-  const size: GemmSize = { m, n, k, splits: splitsFor(m, n, k) };
+  const tile = tileFor(m, n, workgroupStorage(backend));
+  const size: GemmSize = { m, n, k, splits: splitsFor(m, n, k, tile) };
   const vecX = info.inChannels % 4 === 0;
   const vecDy = info.outChannels % 4 === 0;
   const program = tiledGemmProgram({
@@ -101,6 +107,7 @@ export function conv2dBackpropFilter(
     variableNames: ["x", "dy"],
     variableComponents: [vecX ? 4 : 1, vecDy ? 4 : 1],
     uniforms: CONV_UNIFORMS,
+    tile,
     operands: operands(vecX, vecDy),
     size,
   });

@@ -11,8 +11,8 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram } from "../../kernels/webgpu.ts";
-import { CONV_UNIFORMS, convUniforms, denseB, flat } from "./conv_geometry.ts";
-import { type GemmOperands, type GemmSize, tiledGemmProgram } from "./tiled_gemm.ts";
+import { CONV_UNIFORMS, convUniforms, denseB, flat, workgroupStorage } from "./conv_geometry.ts";
+import { type GemmOperands, type GemmSize, tiledGemmProgram, tileFor } from "./tiled_gemm.ts";
 
 function operands(vecX: boolean, vecW: boolean): GemmOperands {
   const read = vecX
@@ -76,6 +76,7 @@ export function conv2dForward(
     variableNames: ["x", "w"],
     variableComponents: [vecX ? 4 : 1, vecW ? 4 : 1],
     uniforms: CONV_UNIFORMS,
+    tile: tileFor(size.m, size.n, workgroupStorage(backend)),
     operands: operands(vecX, vecW),
     size,
   });

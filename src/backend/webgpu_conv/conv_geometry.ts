@@ -5,7 +5,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { type GemmSize, gemmUniforms } from "./tiled_gemm.ts";
+import { DEFAULT_WORKGROUP_STORAGE, type GemmSize, gemmUniforms } from "./tiled_gemm.ts";
 import type { WgslUniform } from "../../kernels/webgpu.ts";
 
 /** The convolution's geometry as uniform fields (all i32), after the GEMM's. */
@@ -82,4 +82,12 @@ export function denseB(name: string, isVec4: boolean): string {
     if (k >= uniforms.dimK || n >= uniforms.dimN) { return vec4<f32>(0.0); }
     ${body}
   }`;
+}
+
+/** The device's workgroup memory per workgroup (tf.js asks for the adapter's maximum). */
+export function workgroupStorage(backend: tf.KernelBackend): number {
+  const device = (backend as unknown as {
+    device?: { limits?: { maxComputeWorkgroupStorageSize?: number } };
+  }).device;
+  return device?.limits?.maxComputeWorkgroupStorageSize ?? DEFAULT_WORKGROUP_STORAGE;
 }

@@ -72,17 +72,32 @@ const TILES: readonly GemmTile[] = [
   { threadsN: 4, threadsM: 64 },
 ];
 
+/** Workgroup memory a tile's two chunks take, bytes. */
+export function tileBytes(tile: GemmTile): number {
+  return TILE_K * 4 * (tile.threadsM + tile.threadsN) * 4;
+}
+
+/** WebGPU's guaranteed workgroup memory (`maxComputeWorkgroupStorageSize`), bytes. */
+export const DEFAULT_WORKGROUP_STORAGE = 16384;
+
 /**
- * The tile for an M x N product: the one that pads C least (N = 16 or 32, a ResNet's first
- * stages, would waste 3/4 or 1/2 of a 64 x 64 tile), and among equals the one that loads
- * least per k (`tileM + tileN`: 64 x 64).
+ * The tile for an M x N product: among those whose chunks fit `storageBytes` of workgroup
+ * memory, the one that pads C least (N = 16 or 32, a ResNet's first stages, would waste 3/4
+ * or 1/2 of a 64 x 64 tile), and among equals the one that loads least per k
+ * (`tileM + tileN`: 64 x 64).
  */
-export function tileFor(m: number, n: number): GemmTile {
+export function tileFor(
+  m: number,
+  n: number,
+  storageBytes: number = DEFAULT_WORKGROUP_STORAGE,
+): GemmTile {
   const padded = (t: GemmTile) =>
     Math.ceil(m / (4 * t.threadsM)) * 4 * t.threadsM * Math.ceil(n / (4 * t.threadsN)) * 4 *
     t.threadsN;
   const loads = (t: GemmTile) => t.threadsM + t.threadsN;
-  return [...TILES].sort((a, b) => padded(a) - padded(b) || loads(a) - loads(b))[0];
+  const fitting = TILES.filter((t) => tileBytes(t) <= storageBytes);
+  // 64 x 64 (8 KiB) fits every WebGPU device.
+  return [...fitting].sort((a, b) => padded(a) - padded(b) || loads(a) - loads(b))[0] ?? TILES[0];
 }
 
 /** The uniform fields the skeleton reads, ahead of a program's own (all i32). */
@@ -133,6 +148,8 @@ export interface TiledGemmOptions {
   readonly operands: GemmOperands;
   /** The GEMM's sizes and K splits. */
   readonly size: GemmSize;
+  /** The tile ({@link tileFor}). */
+  readonly tile: GemmTile;
 }
 
 /**
@@ -140,8 +157,7 @@ export interface TiledGemmOptions {
  * partial products one per split.
  */
 export function tiledGemmProgram(options: TiledGemmOptions): TiledProgram {
-  const { size, operands } = options;
-  const tile = tileFor(size.m, size.n);
+  const { size, operands, tile } = options;
   const tileM = 4 * tile.threadsM;
   const tileN = 4 * tile.threadsN;
   // C rows are N floats long: with N % 4 == 0 each thread's 4 columns are one aligned vec4.

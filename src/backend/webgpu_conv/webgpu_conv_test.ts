@@ -4,7 +4,7 @@ import { runChildModule } from "../../_test_child.ts";
 import type { WebgpuConvReport } from "./_test_webgpu_conv.ts";
 import { splitsFor } from "./conv2d_backprop_filter.ts";
 import { getWebgpuConv, setWebgpuConv, type WebgpuConvKernels } from "./switch.ts";
-import { kPerSplit, TILE_K } from "./tiled_gemm.ts";
+import { kPerSplit, TILE_K, tileBytes, tileFor } from "./tiled_gemm.ts";
 
 const adapter = await webgpuAdapterInChild();
 
@@ -85,4 +85,18 @@ Deno.test("the filter gradient splits a long K into whole chunks, and a short on
   assert.equal(per % TILE_K, 0);
   assert.ok(per * splits >= k && per * (splits - 1) < k, "every split has work");
   assert.equal(splitsFor(m, 64, 300), 1);
+});
+
+Deno.test("the tile pads C least within the workgroup memory, 64 x 64 among equals", () => {
+  const shape = (t: { threadsM: number; threadsN: number }) =>
+    `${4 * t.threadsM}x${4 * t.threadsN}`;
+  // Forward of the benchmark's conv (M = 262,144): 64 x 64, also for N = 17 (1 tile either way).
+  assert.equal(shape(tileFor(262144, 64, 65536)), "64x64");
+  assert.equal(shape(tileFor(262144, 32, 65536)), "128x32");
+  assert.equal(shape(tileFor(262144, 16, 65536)), "256x16");
+  // 256 x 16 needs 17 KiB of workgroup memory: not within WebGPU's default 16 KiB.
+  assert.equal(tileBytes(tileFor(262144, 16, 65536)), 17408);
+  assert.equal(shape(tileFor(262144, 16)), "128x32");
+  // A ResNet stage-1 filter gradient, M = 3 * 3 * 16.
+  assert.equal(shape(tileFor(144, 16, 65536)), "256x16");
 });
