@@ -16,7 +16,14 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram, type WebgpuLike } from "../../kernels/webgpu.ts";
-import { CONV_UNIFORMS, convUniforms, denseB, flat, workgroupStorage } from "./conv_geometry.ts";
+import {
+  bakedGeometry,
+  CONV_UNIFORMS,
+  convUniforms,
+  denseB,
+  flat,
+  workgroupStorage,
+} from "./conv_geometry.ts";
 import { sumSplits } from "./split_k_sum.ts";
 import {
   type GemmOperands,
@@ -107,6 +114,7 @@ export function conv2dBackpropFilter(
     variableNames: ["x", "dy"],
     variableComponents: [vecX ? 4 : 1, vecDy ? 4 : 1],
     uniforms: CONV_UNIFORMS,
+    baked: bakedGeometry(info),
     tile,
     operands: operands(vecX, vecDy),
     size,

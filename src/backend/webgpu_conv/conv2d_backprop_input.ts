@@ -14,7 +14,13 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram } from "../../kernels/webgpu.ts";
-import { CONV_UNIFORMS, convUniforms, flat, workgroupStorage } from "./conv_geometry.ts";
+import {
+  bakedGeometry,
+  CONV_UNIFORMS,
+  convUniforms,
+  flat,
+  workgroupStorage,
+} from "./conv_geometry.ts";
 import { type GemmOperands, type GemmSize, tiledGemmProgram, tileFor } from "./tiled_gemm.ts";
 
 function operands(vec: boolean): GemmOperands {
@@ -98,6 +104,7 @@ export function conv2dBackpropInput(
     variableNames: ["dy", "w"],
     variableComponents: [vec ? 4 : 1, vec ? 4 : 1],
     uniforms: CONV_UNIFORMS,
+    baked: bakedGeometry(info),
     tile: tileFor(size.m, size.n, workgroupStorage(backend)),
     operands: operands(vec),
     size,

@@ -11,7 +11,14 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { runProgram } from "../../kernels/webgpu.ts";
-import { CONV_UNIFORMS, convUniforms, denseB, flat, workgroupStorage } from "./conv_geometry.ts";
+import {
+  bakedGeometry,
+  CONV_UNIFORMS,
+  convUniforms,
+  denseB,
+  flat,
+  workgroupStorage,
+} from "./conv_geometry.ts";
 import { type GemmOperands, type GemmSize, tiledGemmProgram, tileFor } from "./tiled_gemm.ts";
 
 function operands(vecX: boolean, vecW: boolean): GemmOperands {
@@ -76,6 +83,7 @@ export function conv2dForward(
     variableNames: ["x", "w"],
     variableComponents: [vecX ? 4 : 1, vecW ? 4 : 1],
     uniforms: CONV_UNIFORMS,
+    baked: bakedGeometry(info),
     tile: tileFor(size.m, size.n, workgroupStorage(backend)),
     operands: operands(vecX, vecW),
     size,

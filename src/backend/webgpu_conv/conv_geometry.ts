@@ -33,6 +33,25 @@ export function convUniforms(info: tf.backend_util.Conv2DInfo, size: GemmSize): 
   return values.map((v) => ({ type: "int32", data: [v] }));
 }
 
+/**
+ * The geometry compiled into a program's pipeline (see `TiledGemmOptions.baked`): every
+ * field but the batch (it changes M or K, not the index arithmetic) and the pads.
+ */
+export function bakedGeometry(info: tf.backend_util.Conv2DInfo): Record<string, number> {
+  return {
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+  };
+}
+
 /** WebGPU's guaranteed workgroups per dispatch dimension. */
 const MAX_WORKGROUPS_PER_DIMENSION = 65535;
 

@@ -150,6 +150,13 @@ export interface TiledGemmOptions {
   readonly size: GemmSize;
   /** The tile ({@link tileFor}). */
   readonly tile: GemmTile;
+  /**
+   * Uniform fields compiled in as constants (`uniforms.name` becomes the number, and the
+   * pipeline key names the values): the divisors of the per-load index arithmetic, which
+   * the shader compiler then turns into multiplies and shifts instead of ~20-instruction
+   * integer divisions. One pipeline per geometry; a network has a handful.
+   */
+  readonly baked?: Record<string, number>;
 }
 
 /**
@@ -158,6 +165,9 @@ export interface TiledGemmOptions {
  */
 export function tiledGemmProgram(options: TiledGemmOptions): TiledProgram {
   const { size, operands, tile } = options;
+  const baked = options.baked ?? {};
+  const bake = (code: string) =>
+    code.replace(/uniforms\.(\w+)/g, (field, name) => name in baked ? `${baked[name]}` : field);
   const tileM = 4 * tile.threadsM;
   const tileN = 4 * tile.threadsN;
   // C rows are N floats long: with N % 4 == 0 each thread's 4 columns are one aligned vec4.
@@ -170,7 +180,7 @@ export function tiledGemmProgram(options: TiledGemmOptions): TiledProgram {
   return {
     outputShape: [size.splits * size.m * size.n],
     shaderKey: `projectConvGemm_${options.key}_${tileM}x${tileN}_${operands.aAlong}` +
-      `${operands.bAlong}_${vecOut}`,
+      `${operands.bAlong}_${vecOut}_${Object.values(baked).join("x")}`,
     // Three dispatch axes: tf.js then calls `main()` without a flat index and leaves the
     // dispatch as given (it reshapes only 1-D dispatches).
     dispatchLayout: { x: [0], y: [1], z: [2] },
@@ -180,7 +190,7 @@ export function tiledGemmProgram(options: TiledGemmOptions): TiledProgram {
     outputComponent: vecOut ? 4 : 1,
     workgroupSize: [THREADS, 1, 1],
     uniforms: GEMM_UNIFORMS + options.uniforms,
-    getUserCode: () => gemmSource(operands, tile, vecOut),
+    getUserCode: () => bake(gemmSource(operands, tile, vecOut)),
   };
 }
 
