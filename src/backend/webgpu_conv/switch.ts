@@ -21,6 +21,11 @@ let current: WebgpuConvKernels = DEFAULT_WEBGPU_CONV;
  * which should be the default. Convolutions the project's kernels do not cover (NCHW,
  * dilation > 1, not float32) run tf.js' kernels either way. Other backends are unaffected.
  *
+ * One measured reason to switch even before that: on Mesa's lavapipe, tf.js' own webgpu
+ * `Conv2DBackpropFilter` comes out wrong once batch x outH x outW reaches 65,536 (0.27
+ * relative error at [64, 32, 32, 4], 3x3; right at half that batch), while the project's
+ * matches tf.js' cpu backend to 5e-7 there (src/backend/webgpu_conv/webgpu_conv_test.ts).
+ *
  * @example
  * ```ts
  * import { deepStrictEqual as assertEquals } from "node:assert/strict";
