@@ -52,8 +52,9 @@ export function splitsFor(
   const wanted = Math.ceil(TARGET_WORKGROUPS / tiles);
   const most = Math.max(1, Math.floor(k / (TILE_K * MIN_CHUNKS_PER_SPLIT)));
   const splits = Math.max(1, Math.min(wanted, most));
-  // Whole chunks per split can leave the last splits empty: drop them.
-  return Math.ceil(k / kPerSplit({ m, n, k, splits }));
+  // Whole chunks per split can leave the last splits empty: drop them (but keep one, which
+  // writes the zeros of an empty batch).
+  return Math.max(1, Math.ceil(k / kPerSplit({ m, n, k, splits })));
 }
 
 function operands(vecX: boolean, vecDy: boolean): GemmOperands {

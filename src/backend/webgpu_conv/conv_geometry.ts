@@ -57,7 +57,7 @@ const MAX_WORKGROUPS_PER_DIMENSION = 65535;
 
 /**
  * Why the project's programs do not run `info` (tf.js' kernel then does), or null when they
- * do: only NHWC float32 with dilation 1, and sizes whose indices fit in i32.
+ * do: only NHWC float32 with dilation 1, no empty tensor, and sizes whose indices fit in i32.
  */
 export function unsupportedReason(
   info: tf.backend_util.Conv2DInfo,
@@ -72,6 +72,13 @@ export function unsupportedReason(
     tf.util.sizeFromShape(info.filterShape),
   );
   if (largest >= 2 ** 31 - 1) return "over 2^31 elements";
+  // WebGPU cannot bind an empty buffer (tf.js' own kernels fail the same way).
+  const smallest = Math.min(
+    tf.util.sizeFromShape(info.inShape),
+    tf.util.sizeFromShape(info.outShape),
+    tf.util.sizeFromShape(info.filterShape),
+  );
+  if (smallest === 0) return "an empty tensor";
   // Rows of M per workgroup are at least 64 (see tileFor); y carries M's tiles.
   const m = info.batchSize * Math.max(info.inHeight * info.inWidth, info.outHeight * info.outWidth);
   if (Math.ceil(m / 64) > MAX_WORKGROUPS_PER_DIMENSION) return "too many rows for one dispatch";

@@ -85,6 +85,7 @@ Deno.test("the filter gradient splits a long K into whole chunks, and a short on
   assert.equal(per % TILE_K, 0);
   assert.ok(per * splits >= k && per * (splits - 1) < k, "every split has work");
   assert.equal(splitsFor(m, 64, 300), 1);
+  assert.equal(splitsFor(m, 64, 0), 1, "an empty batch still gets its one (zero) split");
 });
 
 Deno.test("the tile pads C least within the workgroup memory, 64 x 64 among equals", () => {
