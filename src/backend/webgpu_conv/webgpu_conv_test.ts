@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
 import { adapterNote, webgpuAdapterInChild } from "../_test_webgpu_adapter.ts";
 import { runChildModule } from "../../_test_child.ts";
 import type { WebgpuConvReport } from "./_test_webgpu_conv.ts";
 import { splitsFor } from "./conv2d_backprop_filter.ts";
+import { unsupportedReason } from "./conv_geometry.ts";
 import { getWebgpuConv, setWebgpuConv, type WebgpuConvKernels } from "./switch.ts";
 import { kPerSplit, TILE_K, tileBytes, tileFor } from "./tiled_gemm.ts";
 
@@ -100,4 +102,27 @@ Deno.test("the tile pads C least within the workgroup memory, 64 x 64 among equa
   assert.equal(shape(tileFor(262144, 16)), "128x32");
   // A ResNet stage-1 filter gradient, M = 3 * 3 * 16.
   assert.equal(shape(tileFor(144, 16, 65536)), "256x16");
+});
+
+Deno.test("what the project's convolutions leave to tf.js: NCHW, dilation, not float32, empty", () => {
+  const info = (
+    x: number[],
+    dilation = 1,
+    format: "channelsLast" | "channelsFirst" = "channelsLast",
+  ) =>
+    tf.backend_util.computeConv2DInfo(
+      x as [number, number, number, number],
+      [3, 3, 4, 8],
+      1,
+      dilation,
+      "same",
+      undefined,
+      false,
+      format,
+    );
+  assert.equal(unsupportedReason(info([2, 9, 9, 4]), ["float32", "float32"]), null);
+  assert.equal(unsupportedReason(info([2, 4, 9, 9], 1, "channelsFirst"), ["float32"]), "NCHW");
+  assert.equal(unsupportedReason(info([2, 9, 9, 4], 2), ["float32"]), "dilation > 1");
+  assert.equal(unsupportedReason(info([2, 9, 9, 4]), ["float32", "int32"]), "not float32");
+  assert.equal(unsupportedReason(info([0, 9, 9, 4]), ["float32"]), "an empty tensor");
 });
