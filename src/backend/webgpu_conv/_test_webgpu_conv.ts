@@ -54,6 +54,8 @@ export const CASES: readonly ConvCase[] = [
   { x: [1, 9, 9, 17], filter: [3, 3, 17, 3], strides: 2, pad: [[0, 0], [1, 1], [0, 2], [0, 0]] },
   { x: [5, 15, 15, 16], filter: [3, 3, 16, 16], strides: 1, pad: "same" },
   { x: [5, 16, 16, 32], filter: [3, 3, 32, 64], strides: 1, pad: "same" },
+  // A ResNet's downsampling conv: even size, stride 2, "same" pads 0 on top, 1 below.
+  { x: [2, 8, 8, 16], filter: [3, 3, 16, 32], strides: 2, pad: "same" },
   // K = 65,536 output pixels: on lavapipe tf.js' own webgpu filter gradient is wrong from
   // here on (0.19 relative; right at 32 x 32 x 32), ours is not.
   { x: [64, 32, 32, 4], filter: [3, 3, 4, 4], strides: 1, pad: "same" },
