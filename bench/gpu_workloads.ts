@@ -17,9 +17,12 @@
  * own kernel and the project's (src/backend/webgpu_matmul.ts, switched with
  * `setWebgpuMatmul`), with their ratio; `--matmul-tiles` adds a row per tile of the
  * project's program forced on each size. `--conv` times a 3x3 `conv2d` on
- * [256, 32, 32, 64] -> 64 (same padding). All in TFLOP/s (2 flops per multiply-add), with the
- * peer's figure. `--matmul-kernel project` runs the training-step table with the project's
- * matmul (default `tfjs`). `--quick` runs every row at tiny sizes: it checks the bench end to
+ * [256, 32, 32, 64] -> 64 (same padding) and its input and filter gradients, each with tf.js'
+ * webgpu kernels and with the project's (src/backend/webgpu_conv, switched with
+ * `setWebgpuConv`) in the same run. All in TFLOP/s (2 flops per multiply-add), with the
+ * peer's figure. `--matmul-kernel project` and `--webgpu-conv project` run the training-step
+ * table with the project's matmul or convolutions (default `tfjs`). `--quick` runs every row
+ * at tiny sizes: it checks the bench end to
  * end on a software adapter (lavapipe), where the numbers mean nothing.
  *
  * The peer runs only when `PYTHON -c "import torch; assert torch.cuda.is_available()"`
@@ -30,7 +33,7 @@
  *     [--matmul] [--matmul-tiles] [--conv] [--quick] [--steps 30] [--warmup 2] [--cap 60]
  *     [--no-peer] [--matmul-kernel tfjs|project]
  *     (--quick: 2 steps, 1 warm-up, 10 s unless given)
- *     [--python python3]
+ *     [--python python3] [--webgpu-conv tfjs|project]
  *
  * @module
  */
@@ -50,6 +53,7 @@ import type { ModelKind } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
+import { setWebgpuConv, type WebgpuConvKernels } from "../src/backend/webgpu_conv/switch.ts";
 
 /** One row of the table. */
 export interface GpuCase {
@@ -216,22 +220,65 @@ export const MATMUL_TILES: readonly WebgpuMatmulTiling[] = [
   "32x32",
 ];
 
-/** A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout, TFLOP/s. */
+/** The convolution kernels `--conv` times: the forward conv and its two gradients. */
+export const CONV_KERNELS = ["forward", "inputGrad", "filterGrad"] as const;
+
+/** One of {@link CONV_KERNELS}. */
+export type ConvKernel = typeof CONV_KERNELS[number];
+
+/**
+ * A 3x3 same-padded `conv2d` of [batch, size, size, cin] -> cout (or, per `kernel`, its
+ * input or filter gradient, run as the kernels tf.js' gradient calls), TFLOP/s. All three
+ * do the same multiply-adds.
+ */
 export async function convTflops(
   batch: number,
   size: number,
   cin: number,
   cout: number,
   reps: number,
+  kernel: ConvKernel = "forward",
 ): Promise<number> {
   const x = tf.randomNormal([batch, size, size, cin], 0, 1, "float32", 1) as tf.Tensor4D;
   const w = tf.randomNormal([3, 3, cin, cout], 0, 1, "float32", 2) as tf.Tensor4D;
+  const dy = tf.randomNormal([batch, size, size, cout], 0, 1, "float32", 3) as tf.Tensor4D;
+  const attrs = { strides: 1, pad: "same", dataFormat: "NHWC" };
+  const run = {
+    forward: () => tf.conv2d(x, w, 1, "same"),
+    inputGrad: () =>
+      tf.engine().runKernel("Conv2DBackpropInput", { dy, filter: w }, {
+        ...attrs,
+        inputShape: x.shape,
+      }) as tf.Tensor,
+    filterGrad: () =>
+      tf.engine().runKernel("Conv2DBackpropFilter", { x, dy }, {
+        ...attrs,
+        filterShape: w.shape,
+      }) as tf.Tensor,
+  }[kernel];
   try {
     const flops = 2 * batch * size * size * cout * cin * 9;
-    return await tflops(() => tf.conv2d(x, w, 1, "same"), flops, reps);
+    return await tflops(run, flops, reps);
   } finally {
-    tf.dispose([x, w]);
+    tf.dispose([x, w, dy]);
   }
+}
+
+/** The peer's JSON key for each of {@link CONV_KERNELS}. */
+const PEER_CONV_KEY: Record<ConvKernel, string> = {
+  forward: "tflops",
+  inputGrad: "inputGradTflops",
+  filterGrad: "filterGradTflops",
+};
+
+/** The `--conv` table's row label of `kernel`. */
+export function convLabel(kernel: ConvKernel, b: number, s: number, ci: number, co: number) {
+  const what = {
+    forward: "conv2d",
+    inputGrad: "conv2d input grad",
+    filterGrad: "conv2d filter grad",
+  };
+  return `${what[kernel]} 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co}`;
 }
 
 /** Formats a rate with thousands separators, no decimals. */
@@ -297,13 +344,15 @@ Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CU
                     project's, same run
   --matmul-tiles    with --matmul: also the project's program forced onto each of its tiles
   --matmul-kernel K the training-step table's webgpu matmul: tfjs (default) or project
-  --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64, TFLOP/s
+  --conv            a 3x3 conv2d [256, 32, 32, 64] -> 64 and its two gradients, TFLOP/s,
+                    tf.js' webgpu kernels and the project's (same run)
   --quick           every row at tiny sizes (checks the bench end to end; numbers mean nothing)
   --steps N         timed steps per case (default 30; --quick: 2)
   --warmup N        warm-up steps (default 2; --quick: 1)
   --cap S           seconds per case before it stops (default 60; --quick: 10)
   --no-peer         skip PyTorch
   --python EXE      the python with torch (default python3)
+  --webgpu-conv K   the convolutions behind the step rows: tfjs (default) or project
   -h, --help        show this text`;
 
 if (import.meta.main) {
@@ -311,6 +360,7 @@ if (import.meta.main) {
   let steps: number;
   let warmup: number;
   let cap: number;
+  let convKernels: WebgpuConvKernels;
   try {
     parsed = parseCommand({
       name: "bench:gpu",
@@ -326,6 +376,7 @@ if (import.meta.main) {
         cap: { type: "string" },
         "no-peer": { type: "boolean" },
         python: { type: "string", default: "python3" },
+        "webgpu-conv": { type: "string", default: "tfjs" },
       },
     }, Deno.args);
     if (parsed === undefined) Deno.exit(0);
@@ -335,6 +386,7 @@ if (import.meta.main) {
     warmup = intOption("warmup", parsed.values.warmup ?? (q ? "1" : "2"), 0);
     cap = numberOption("cap", parsed.values.cap ?? (q ? "10" : "60"), 1e-3);
     choiceOption("matmul-kernel", parsed.values["matmul-kernel"], WEBGPU_MATMULS);
+    convKernels = choiceOption("webgpu-conv", parsed.values["webgpu-conv"], ["tfjs", "project"]);
   } catch (e) {
     if (e instanceof CliError) fail(e.message, e.exitCode);
     throw e;
@@ -352,6 +404,8 @@ if (import.meta.main) {
   console.log(`date: ${new Date().toISOString()}`);
   console.log(`commit: ${await commit()}`);
   console.log(`deno ${Deno.version.deno}, tfjs ${tf.version_core}, webgpu backend`);
+  setWebgpuConv(convKernels);
+  console.log(`webgpu convolutions of the step rows: ${convKernels} (--webgpu-conv)`);
   console.log(
     noPeer === null
       ? `peer: PyTorch CUDA (${v.python} bench/pytorch_cuda_peer.py), eager float32, TF32 off`
@@ -365,15 +419,15 @@ if (import.meta.main) {
     r === null || typeof r === "string" || Number.isNaN(ours) ? "-" : (ours / r[key]).toFixed(3);
   const tensorsBefore = tf.memory().numTensors;
   if (v.matmul || v.conv) {
-    console.log(
-      "\n| kernel | tf.js webgpu TFLOP/s | project webgpu TFLOP/s | project / tf.js " +
-        "| PyTorch CUDA TFLOP/s | tf.js / PyTorch | project / PyTorch |\n" +
-        "| --- | --- | --- | --- | --- | --- | --- |",
-    );
     const tf3 = (n: number) => (Number.isNaN(n) ? "tf.js kernel ran" : n.toPrecision(3));
     const over = (x: number, y: number) =>
       Number.isNaN(x) || Number.isNaN(y) ? "-" : (x / y).toFixed(3);
     if (v.matmul) {
+      console.log(
+        "\n| kernel | tf.js webgpu TFLOP/s | project webgpu TFLOP/s | project / tf.js " +
+          "| PyTorch CUDA TFLOP/s | tf.js / PyTorch | project / PyTorch |\n" +
+          "| --- | --- | --- | --- | --- | --- | --- |",
+      );
       for (const n of v.quick ? [64, 128, 256] : [1024, 4096, 8192]) {
         const reps = v.quick ? 2 : n >= 8192 ? 5 : n >= 4096 ? 10 : 30;
         const tfjs = await matmulTflops(n, reps, "tfjs");
@@ -399,15 +453,38 @@ if (import.meta.main) {
     }
     if (v.conv) {
       const [b, s, ci, co] = v.quick ? [4, 8, 8, 8] : [256, 32, 64, 64];
-      const ours = await convTflops(b, s, ci, co, v.quick ? 2 : 20);
+      const reps = v.quick ? 2 : 20;
       const r = noPeer === null
         ? await peer(v.python, ["conv", String(b), String(s), String(ci), String(co), "20"])
         : null;
       console.log(
-        `| conv2d 3x3 [${b}, ${s}, ${s}, ${ci}] -> ${co} | ${tf3(ours)} | - | - | ${
-          r === null ? "skipped" : peerCell(r, "tflops", tf3)
-        } | ${ratio(ours, r, "tflops")} | - |`,
+        "\n| kernel | tf.js webgpu TFLOP/s | project webgpu TFLOP/s | project / tf.js " +
+          "| PyTorch CUDA TFLOP/s | project / PyTorch |\n| --- | --- | --- | --- | --- | --- |",
       );
+      const before = setWebgpuConv("tfjs");
+      for (const kernel of CONV_KERNELS) {
+        setWebgpuConv("tfjs");
+        const theirs = await convTflops(b, s, ci, co, reps, kernel);
+        setWebgpuConv("project");
+        const ours = await convTflops(b, s, ci, co, reps, kernel);
+        const key = PEER_CONV_KEY[kernel];
+        const peerText = r === null
+          ? "skipped"
+          : typeof r === "string"
+          ? `failed: ${r}`
+          : r[key] === undefined
+          ? "-"
+          : tf3(r[key]);
+        const vsPeer = r === null || typeof r === "string" || r[key] === undefined
+          ? "-"
+          : (ours / r[key]).toFixed(3);
+        console.log(
+          `| ${convLabel(kernel, b, s, ci, co)} | ${tf3(theirs)} | ${tf3(ours)} | ${
+            (ours / theirs).toFixed(2)
+          } | ${peerText} | ${vsPeer} |`,
+        );
+      }
+      setWebgpuConv(before);
     }
   } else {
     console.log(

@@ -63,7 +63,7 @@ Deno.test({
 
 Deno.test({
   name: "bench:gpu --quick --matmul --matmul-tiles --conv prints tf.js' and the project's " +
-    "TFLOP/s per size" + adapterNote(adapter),
+    "TFLOP/s per matmul size and conv kernel" + adapterNote(adapter),
   ignore: adapter === null,
   fn: async () => {
     const r = await bench("--quick", "--matmul", "--matmul-tiles", "--conv");
@@ -80,11 +80,24 @@ Deno.test({
         ...MATMUL_TILES.map((t) => `matMul ${n}, project tile ${t}`),
       ]),
       "conv2d 3x3 [4, 8, 8, 8] -> 8",
+      "conv2d input grad 3x3 [4, 8, 8, 8] -> 8",
+      "conv2d filter grad 3x3 [4, 8, 8, 8] -> 8",
     ]);
-    for (const [label, tfjs, project, ratio] of table) {
+    for (const [label, tfjs, project, ratio, peer, vsPeer] of table) {
       const forced = label.includes("tile");
       if (!forced) assert.ok(Number(tfjs) > 0, `${label}: tf.js TFLOP/s > 0, got "${tfjs}"`);
-      if (label.startsWith("conv")) continue;
+      if (label.startsWith("conv")) {
+        assert.ok(Number(project) > 0, `${label}: project TFLOP/s > 0, got "${project}"`);
+        // Both rates are printed to 3 digits, the ratio (of the unrounded rates) to 2 decimals.
+        const expected = Number(project) / Number(tfjs);
+        assert.ok(
+          Math.abs(Number(ratio) - expected) <= 0.01 * expected + 0.005,
+          `${label}: ${ratio} vs ${expected}`,
+        );
+        assert.match(peer, /^(skipped|[\d.e+-]+|-)$/);
+        assert.match(vsPeer, /^(-|[\d.]+)$/);
+        continue;
+      }
       // matMul 64 is 4 tiles of 32x32: auto leaves it to tf.js' kernel and says so.
       if (label === "matMul 64") {
         assert.equal(project, "tf.js kernel ran");
@@ -172,4 +185,27 @@ Deno.test("bench:gpu refuses a bad --steps with one line and exit 2", async () =
   const r = await bench("--steps", "0");
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), 'bench:gpu: --steps: "0" is not allowed; expected an integer >= 1');
+});
+
+Deno.test({
+  name: "bench:gpu --webgpu-conv project runs the step rows on the project's convolutions" +
+    adapterNote(adapter),
+  ignore: adapter === null,
+  fn: async () => {
+    const r = await bench("--quick", "--no-peer", "--webgpu-conv", "project");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^webgpu convolutions of the step rows: project \(--webgpu-conv\)$/m);
+    const table = rows(r.stdout);
+    assert.equal(table.length, GPU_CASES.length);
+    for (const [, ours] of table) assert.match(ours, /^[\d,]+$/, `a rate, got "${ours}"`);
+  },
+});
+
+Deno.test("bench:gpu refuses an unknown --webgpu-conv with one line and exit 2", async () => {
+  const r = await bench("--webgpu-conv", "cuda");
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.stderr.trim(),
+    'bench:gpu: --webgpu-conv: "cuda" is not allowed; expected one of tfjs, project',
+  );
 });

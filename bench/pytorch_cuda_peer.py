@@ -18,6 +18,7 @@ Usage:
   python3 bench/pytorch_cuda_peer.py step CASE BATCH STEPS WARMUP CAP_SECONDS [--tf32|--bf16]
   python3 bench/pytorch_cuda_peer.py matmul N REPS
   python3 bench/pytorch_cuda_peer.py conv BATCH SIZE CHANNELS_IN CHANNELS_OUT REPS
+    (3x3, padding 1: tflops of the forward conv, inputGradTflops and filterGradTflops)
 Prints one JSON line. PyTorch is only a benchmark peer, never a dependency of the project.
 """
 import json
@@ -182,6 +183,18 @@ def main() -> None:
         w = torch.randn(cout, cin, 3, 3, device="cuda")
         flops = 2 * batch * size * size * cout * cin * 9
         result |= {"tflops": flops / timed(lambda: F.conv2d(x, w, padding=1), reps) / 1e12}
+        # The two gradients as autograd runs them; kept apart so a failure here leaves the
+        # forward figure standing.
+        try:
+            dy = torch.randn(batch, cout, size, size, device="cuda")
+            grad_input = lambda: torch.nn.grad.conv2d_input(x.shape, w, dy, padding=1)
+            grad_weight = lambda: torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=1)
+            result |= {
+                "inputGradTflops": flops / timed(grad_input, reps) / 1e12,
+                "filterGradTflops": flops / timed(grad_weight, reps) / 1e12,
+            }
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            result |= {"gradError": str(e).splitlines()[0]}
     else:
         raise SystemExit(f"mode: got {args[0]!r}; allowed: step, matmul, conv")
     print(json.dumps(result))

@@ -43,6 +43,7 @@ export {
   type WebgpuMatmul,
   webgpuMatmul,
 } from "./webgpu_matmul.ts";
+export { getWebgpuConv, setWebgpuConv, type WebgpuConvKernels } from "./webgpu_conv/switch.ts";
 
 // The tf.js types of the signatures above, under documented aliases (see src/tf_types.ts).
 export type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
