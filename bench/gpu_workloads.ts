@@ -352,7 +352,7 @@ Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CU
   --cap S           seconds per case before it stops (default 60; --quick: 10)
   --no-peer         skip PyTorch
   --python EXE      the python with torch (default python3)
-  --webgpu-conv K   the convolutions behind the step rows: tfjs (default) or project
+  --webgpu-conv K   the convolutions behind the step rows: project (default, the library's) or tfjs
   -h, --help        show this text`;
 
 if (import.meta.main) {
@@ -376,7 +376,7 @@ if (import.meta.main) {
         cap: { type: "string" },
         "no-peer": { type: "boolean" },
         python: { type: "string", default: "python3" },
-        "webgpu-conv": { type: "string", default: "tfjs" },
+        "webgpu-conv": { type: "string", default: "project" },
       },
     }, Deno.args);
     if (parsed === undefined) Deno.exit(0);
