@@ -35,6 +35,8 @@ export interface StepCounts {
   readonly total: WebgpuCounts;
   /** The losses of the counted steps (to compare runs with and without a change). */
   readonly losses: number[];
+  /** `tf.memory().numTensors` after the warm-up's read and after each later read. */
+  readonly tensors: number[];
 }
 
 /** How the counted steps run. */
@@ -65,12 +67,14 @@ export async function countSteps(name: string, options: CountOptions = {}): Prom
   const labels = tf.randomUniform([+batch], 0, 10, "int32", 8) as tf.Tensor1D;
   const pending: StepTensors[] = [];
   const losses: number[] = [];
+  const tensors: number[] = [];
   const drain = async () => {
     if (pending.length === 0) return;
     const packed = tf.tidy(() => tf.concat(pending.map((p) => tf.reshape(p.loss, [1]))));
     losses.push(...await packed.data());
     tf.dispose([packed, ...pending.flatMap((p) => [p.loss, p.norms])]);
     pending.length = 0;
+    tensors.push(tf.memory().numTensors);
   };
   const counter = countWebgpuWork(tf.backend());
   try {
@@ -83,7 +87,7 @@ export async function countSteps(name: string, options: CountOptions = {}): Prom
       if (i % readEvery === 0) await drain();
     }
     await drain();
-    return { name, steps, total: counter.counts(), losses };
+    return { name, steps, total: counter.counts(), losses, tensors };
   } finally {
     counter.restore();
     tf.dispose(pending.flatMap((p) => [p.loss, p.norms]));
