@@ -11,7 +11,7 @@
  * `readEvery` steps in one transfer as `trainRun` does (READ_EVERY = 8) and once at the end.
  *
  * Usage: `deno run --allow-read --allow-env bench/gpu_counts.ts [--steps 8] [--warmup 2]
- * [--read-every 8] [--case mlp:16:64:128 ...]`; `bench/gpu_workloads.ts --counts` runs it.
+ * [--read-every 8] [--optimizer momentum|lalc] [--case mlp:16:64:128 ...]`; `bench/gpu_workloads.ts --counts` runs it.
  *
  * @module
  */
@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { countWebgpuWork, type WebgpuCounts } from "../src/backend/webgpu_counts.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelKind } from "../src/models/types.ts";
+import { lalc } from "../src/optim/lalc.ts";
 import { momentum } from "../src/optim/momentum.ts";
 import { type StepTensors, trainStep } from "../src/train/step.ts";
 
@@ -47,6 +48,8 @@ export interface CountOptions {
   readonly steps?: number;
   /** Steps between loss reads. Default 8 (trainRun's READ_EVERY). */
   readonly readEvery?: number;
+  /** The optimizer. Default momentum (0.9); lalc as in bench/gpu_workloads.ts' LALC row. */
+  readonly optimizer?: "momentum" | "lalc";
 }
 
 /**
@@ -54,7 +57,7 @@ export interface CountOptions {
  * work; frees everything it made.
  */
 export async function countSteps(name: string, options: CountOptions = {}): Promise<StepCounts> {
-  const { warmup = 2, steps = 8, readEvery = 8 } = options;
+  const { warmup = 2, steps = 8, readEvery = 8, optimizer: method = "momentum" } = options;
   const [kind, depth, width, batch] = name.split(":");
   const input: [number, number, number] = kind === "resnet" ? [32, 32, 3] : [28, 28, 1];
   const model = buildModel(
@@ -62,7 +65,9 @@ export async function countSteps(name: string, options: CountOptions = {}): Prom
     input,
     10,
   );
-  const optimizer = momentum({ learningRate: 0.01, momentum: 0.9 });
+  const optimizer = method === "lalc"
+    ? lalc({ learningRate: 0.01 })
+    : momentum({ learningRate: 0.01, momentum: 0.9 });
   const x = tf.randomNormal([+batch, ...input], 0, 1, "float32", 7);
   const labels = tf.randomUniform([+batch], 0, 10, "int32", 8) as tf.Tensor1D;
   const pending: StepTensors[] = [];
@@ -130,7 +135,11 @@ export async function printCounts(
   options: CountOptions = {},
 ): Promise<void> {
   const batchSize = tf.env().get("WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE");
-  console.log(`WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE = ${batchSize}`);
+  console.log(
+    `WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE = ${batchSize}; optimizer ${
+      options.optimizer ?? "momentum"
+    }`,
+  );
   for (const name of cases) {
     for (const line of formatCounts(await countSteps(name, options))) console.log(line);
   }
@@ -146,6 +155,7 @@ if (import.meta.main) {
       warmup: { type: "string", default: "2" },
       "read-every": { type: "string", default: "8" },
       case: { type: "string", multiple: true },
+      optimizer: { type: "string", default: "momentum" },
     },
   });
   await useBackend("webgpu");
@@ -153,6 +163,7 @@ if (import.meta.main) {
     steps: +values.steps,
     warmup: +values.warmup,
     readEvery: +values["read-every"],
+    optimizer: values.optimizer === "lalc" ? "lalc" : "momentum",
   });
   Deno.exit(0);
 }
