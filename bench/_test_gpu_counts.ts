@@ -33,6 +33,7 @@ export interface GpuCountsReport {
 }
 
 const METHODS = [
+  "runWebGPUProgram",
   "recordAndSubmit",
   "endComputePassEncoder",
   "submitQueue",

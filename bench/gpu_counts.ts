@@ -48,6 +48,10 @@ export interface StepCounts {
   readonly losses: number[];
   /** `tf.memory().numTensors` after the warm-up's read and after each later read. */
   readonly tensors: number[];
+  /** Milliseconds in the `trainStep` calls (JavaScript recording the work, no waiting). */
+  readonly stepMs: number;
+  /** Milliseconds from the first counted step to the end of the last read. */
+  readonly wallMs: number;
 }
 
 /** How the counted steps run. */
@@ -97,12 +101,17 @@ export async function countSteps(name: string, options: CountOptions = {}): Prom
     await drain();
     losses.length = 0;
     counter.reset();
+    let stepMs = 0;
+    const start = performance.now();
     for (let i = 1; i <= steps; i++) {
+      const before = performance.now();
       pending.push(trainStep(model, optimizer, x, labels));
+      stepMs += performance.now() - before;
       if (i % readEvery === 0) await drain();
     }
     await drain();
-    return { name, steps, total: counter.counts(), losses, tensors };
+    const wallMs = performance.now() - start;
+    return { name, steps, total: counter.counts(), losses, tensors, stepMs, wallMs };
   } finally {
     counter.restore();
     tf.dispose(pending.flatMap((p) => [p.loss, p.norms]));
@@ -135,6 +144,9 @@ export function formatCounts(r: StepCounts): string[] {
     ...table("submits by", t.submitReasons, s),
     ...table("uploads", t.uploaded, s),
     ...table("dispatches by program", t.programs, s),
+    `  ms per step (meaningless on a software adapter): ${(r.wallMs / s).toFixed(2)} in all, ` +
+    `${(r.stepMs / s).toFixed(2)} in trainStep; in the backend's methods (nested included): ` +
+    Object.entries(t.ms).map(([k, v]) => `${k} ${(v / s).toFixed(2)}`).join(", "),
     `  losses: ${r.losses.map((l) => l.toPrecision(9)).join(" ")}`,
   ];
 }

@@ -6,8 +6,8 @@
  * 10 us, 43 us, 67 us), so these counts price a training step where timing cannot be taken
  * (lavapipe, a software adapter).
  *
- * It wraps methods of the backend instance (tf.js 4.22's `WebGPUBackend`): `recordAndSubmit`
- * (one dispatch each), `endComputePassEncoder`, `submitQueue`, `uploadToGPU`,
+ * It wraps methods of the backend instance (tf.js 4.22's `WebGPUBackend`): `runWebGPUProgram`
+ * (timed only), `recordAndSubmit` (one dispatch each), `endComputePassEncoder`, `submitQueue`, `uploadToGPU`,
  * `getBufferData`, `copyBuffer`, `readToGPU`; {@link WebgpuCounter.restore} puts the
  * originals back. Bench and test use only, not public API.
  *
@@ -35,6 +35,13 @@ export interface WebgpuCounts {
   uploaded: Record<string, number>;
   /** The dispatches per program (its class name, else the start of its shader key). */
   programs: Record<string, number>;
+  /**
+   * Milliseconds of JavaScript spent in each wrapped method, calls nested in it included
+   * (`runWebGPUProgram` holds `uploadToGPU` and `recordAndSubmit`, which holds the batch's
+   * `submitQueue`); an async method's time ends at its first await. On a real GPU this says
+   * how much of a step is the backend recording work rather than the GPU doing it.
+   */
+  ms: Record<string, number>;
 }
 
 /** A running count; `restore()` unwraps the backend (call it in a `finally`). */
@@ -59,6 +66,7 @@ interface WebgpuInternals {
 }
 
 const WRAPPED = [
+  "runWebGPUProgram",
   "recordAndSubmit",
   "endComputePassEncoder",
   "submitQueue",
@@ -82,6 +90,7 @@ function zero(): WebgpuCounts {
     submitReasons: {},
     uploaded: {},
     programs: {},
+    ms: {},
   };
 }
 
@@ -119,9 +128,11 @@ export function countWebgpuWork(backend: tf.KernelBackend): WebgpuCounter {
     b[name] = function (this: unknown, ...args: unknown[]) {
       const what = label(args);
       if (what !== null) doing.push(what);
+      const start = performance.now();
       try {
         return original.apply(this, args);
       } finally {
+        c.ms[name] = (c.ms[name] ?? 0) + performance.now() - start;
         if (what !== null) doing.pop();
       }
     };
@@ -154,6 +165,7 @@ export function countWebgpuWork(backend: tf.KernelBackend): WebgpuCounter {
     c.reads++;
     return "read";
   });
+  wrap("runWebGPUProgram", () => null);
   wrap("copyBuffer", () => "copyBuffer");
   wrap("readToGPU", () => "readToGPU");
   return {
