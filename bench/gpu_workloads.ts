@@ -351,6 +351,8 @@ Issue 25's GPU table: the project's step on webgpu against PyTorch CUDA (when CU
   --warmup N        warm-up steps (default 2; --quick: 1)
   --cap S           seconds per case before it stops (default 60; --quick: 10)
   --no-peer         skip PyTorch
+  --counts          only count the webgpu dispatches, passes, submits and uploads of one
+                    training step (bench/gpu_counts.ts), then stop
   --python EXE      the python with torch (default python3)
   --webgpu-conv K   the convolutions behind the step rows: project (default, the library's) or tfjs
   -h, --help        show this text`;
@@ -375,6 +377,7 @@ if (import.meta.main) {
         warmup: { type: "string" },
         cap: { type: "string" },
         "no-peer": { type: "boolean" },
+        counts: { type: "boolean" },
         python: { type: "string", default: "python3" },
         "webgpu-conv": { type: "string", default: "project" },
       },
@@ -397,6 +400,13 @@ if (import.meta.main) {
   } catch (e) {
     if (e instanceof BackendUnavailableError) fail(e.message, 1);
     throw e;
+  }
+  if (v.counts) {
+    // Exact counts, meaningful on any adapter: what the H200's per-dispatch costs price.
+    const { printCounts } = await import("./gpu_counts.ts");
+    console.log(`adapter: ${backendInfo().device}\ncommit: ${await commit()}`);
+    await printCounts();
+    Deno.exit(0);
   }
   const noPeer = v["no-peer"] ? "--no-peer" : await peerUnavailable(v.python);
   console.log(`adapter: ${backendInfo().device}`);

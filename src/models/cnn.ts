@@ -11,6 +11,7 @@ import type { ForwardResult, ModelSpec } from "./types.ts";
 import type { ParamStore } from "./params.ts";
 import { applyHead, conv3x3, makeHead, makeNorm, type Norm, normActivate } from "./layers.ts";
 import { blockName, type ForwardImpl } from "./_model.ts";
+import { globalAveragePool } from "./global_pool.ts";
 
 /** The (1-based) blocks followed by a 2x2 max-pool in a CNN of `depth` blocks. */
 export function poolAfter(depth: number): number[] {
@@ -71,7 +72,7 @@ export function buildCnn(
         if (keepActivations) activations.push(tf.keep(h));
         if (pool) h = tf.maxPool(h as tf.Tensor4D, 2, 2, "valid");
       }
-      return applyHead(tf.mean(h, [1, 2]), head);
+      return applyHead(globalAveragePool(h), head);
     });
     return keepActivations ? { logits, activations } : { logits };
   };

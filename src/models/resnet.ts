@@ -16,6 +16,7 @@ import type { ForwardResult, ModelSpec } from "./types.ts";
 import type { ParamStore } from "./params.ts";
 import { applyHead, conv3x3, makeHead, makeNorm, type Norm, normActivate } from "./layers.ts";
 import { blockName, type ForwardImpl } from "./_model.ts";
+import { globalAveragePool } from "./global_pool.ts";
 
 interface BasicBlock {
   readonly conv1: tf.Variable;
@@ -102,7 +103,7 @@ export function buildResnet(
         h = normActivate(conv3x3(r, b.conv2), b.norm2, spec, training, shortcut);
         if (keepActivations) activations.push(tf.keep(h));
       }
-      return applyHead(tf.mean(h, [1, 2]), head);
+      return applyHead(globalAveragePool(h), head);
     });
     return keepActivations ? { logits, activations } : { logits };
   };

@@ -6,10 +6,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { fusedKernelsEnabled } from "../kernels/switch.ts";
 import { softmaxCrossEntropy } from "../kernels/softmax_cross_entropy/softmax_cross_entropy.ts";
 import { stepNorms } from "../kernels/step_norms/step_norms.ts";
 import type { Model } from "../models/types.ts";
-import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D } from "../tf_types.ts";
+import type { Optimizer, Scalar, Tensor, Tensor1D, Tensor2D, Variable } from "../tf_types.ts";
 
 /** What one step leaves on the device for the caller to read when it wants to. */
 export interface StepTensors {
@@ -63,7 +64,7 @@ export function trainStep(
   labels: Tensor1D,
 ): StepTensors {
   return tf.tidy(() => {
-    const { value, grads } = tf.variableGrads(
+    const { value, grads } = lossAndGrads(
       () => crossEntropy(model.forward(x, { training: true }).logits, labels),
       model.params,
     );
@@ -73,4 +74,28 @@ export function trainStep(
     optimizer.applyGradients(grads);
     return { loss: value, norms };
   });
+}
+
+/**
+ * `tf.variableGrads(loss, params)` for trainable `params`. With the fused kernels on, the
+ * backward pass starts from a seed `d loss / d loss = 1` made by `fill`: tf.js' own seed is
+ * a `ones` built in JavaScript, which `webgpu` uploads every step (a staging buffer, and an
+ * end to the open compute pass when a pooled buffer takes it; bench/gpu_counts.ts), where
+ * `fill` is one dispatch inside the pass. The same 1.0, so the same gradients.
+ */
+function lossAndGrads(
+  loss: () => Scalar,
+  params: Variable[],
+): { value: Scalar; grads: tf.NamedTensorMap } {
+  if (!fusedKernelsEnabled() || params.some((p) => !p.trainable)) {
+    return tf.variableGrads(loss, params);
+  }
+  const seed = tf.fill([], 1, "float32");
+  const { value, grads } = tf.engine().gradients(loss, params, seed, true);
+  if (value.rank !== 0) throw new Error(`trainStep: the loss has rank ${value.rank}, not 0`);
+  const named: tf.NamedTensorMap = {};
+  params.forEach((p, i) => {
+    if (grads[i] != null) named[p.name] = grads[i];
+  });
+  return { value: value as Scalar, grads: named };
 }

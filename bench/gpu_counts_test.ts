@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { adapterNote, webgpuAdapterInChild } from "../src/backend/_test_webgpu_adapter.ts";
+import { runChildModule } from "../src/_test_child.ts";
+import { BATCH_FULL } from "../src/backend/webgpu_counts.ts";
+import type { GpuCountsReport } from "./_test_gpu_counts.ts";
+
+const adapter = await webgpuAdapterInChild();
+
+/** Runs _test_gpu_counts.ts in a child process (WebGPU stays out of the test runner). */
+async function report(): Promise<GpuCountsReport> {
+  const out = await runChildModule(new URL("./_test_gpu_counts.ts", import.meta.url), [
+    "--allow-read",
+    "--allow-env",
+  ]);
+  const last = out.stdout.trim().split("\n").at(-1) ?? "";
+  if (!last.startsWith("{")) {
+    throw new Error(
+      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
+    );
+  }
+  return JSON.parse(last);
+}
+
+Deno.test({
+  name: `webgpu training step: no uploads, every pass ends at a submit, counts at most measured${
+    adapterNote(adapter)
+  }`,
+  ignore: adapter === null,
+  fn: async () => {
+    const got = await report();
+    assert.ok(got.mlp, "no counts from the child");
+    assert.deepEqual(got.notRestored, [], "the counter left the backend changed");
+    // globalAveragePool's gradient is broadcast(dy / N) where tf.js' is dy * ones / N.
+    assert.equal(got.poolGradientDiffers, 0, "pool gradient differs from tf.js' mean's");
+    const { total, steps, tensors } = got.mlp;
+    console.log(JSON.stringify({ ...total, programs: undefined }));
+    // mlp:16:64:128, momentum, 8 counted steps, losses read every 4 (2 reads). Measured on
+    // lavapipe, per step, before this branch's cuts (tf.js' `ones` seed and mean gradient;
+    // bench/gpu_counts.ts, 8 steps, 1 read): 277.4 dispatches, 18.75 passes, 18.5 submits,
+    // 1 upload (the loss seed; it ended 0.25 passes a step). After: 278.25 dispatches (+1: the seed's Fill), 18.75 passes,
+    // 18.75 submits, 0 uploads; every pass ends at a submit (2226, 150, 150 in total).
+    assert.equal(total.uploads, 0, `uploads ${JSON.stringify(total.uploaded)}`);
+    assert.deepEqual(Object.keys(total.passEnds).sort(), [BATCH_FULL, "read"].sort());
+    assert.equal(total.reads, 2);
+    assert.equal(total.passes, total.submits, "a pass ended without a submit");
+    assert.ok(total.dispatches <= 2226, `dispatches ${total.dispatches / steps} a step`);
+    assert.ok(total.submits <= 150, `submits ${total.submits / steps} a step`);
+    // Measured: 134 tensors after the warm-up's read and after each of the two later reads.
+    assert.ok(tensors.every((n) => n === tensors[0]), `tensors ${tensors}`);
+    // cnn:3:8:32, 4 counted steps, 1 read. Measured per step before the cuts (bench, 8 steps,
+    // 1 read): 73.4 dispatches, 7.75 passes, 5 submits, 3 uploads (the seed, and tf.js' mean
+    // gradient's ones [32,7,7,8] and N: 2.75 pass ends a step). After, here: 75.25
+    // dispatches (+Fill, +Tile, -Mul), 5.25 passes, 5.25 submits, 0 uploads (301, 21, 21).
+    const cnn = got.cnn!.total;
+    assert.equal(cnn.uploads, 0, `cnn uploads ${JSON.stringify(cnn.uploaded)}`);
+    assert.equal(cnn.passes, cnn.submits, "a cnn pass ended without a submit");
+    assert.ok(cnn.dispatches <= 301 && cnn.submits <= 21, `cnn ${cnn.dispatches}, ${cnn.submits}`);
+    assert.equal(got.leaked, 0, "tensors leaked on webgpu");
+  },
+});
+
+Deno.test({
+  name: `bench:gpu --counts prints each case's counts per step, with the permissions of the task${
+    adapterNote(adapter)
+  }`,
+  ignore: adapter === null,
+  fn: async () => {
+    const out = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-run=python3,/usr/bin/python3,git",
+        new URL("./gpu_workloads.ts", import.meta.url).pathname,
+        "--counts",
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = new TextDecoder().decode(out.stdout);
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr).slice(-2000));
+    assert.match(text, /^WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE = 15; optimizer momentum$/m);
+    for (const name of ["mlp:16:64:128", "cnn:3:8:32"]) {
+      const line = new RegExp(`^${name}: per step over 8 steps .* 0 uploads, 0\\.13 reads$`, "m");
+      assert.match(text, line);
+    }
+  },
+});
