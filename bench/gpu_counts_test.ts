@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "../src/backend/_test_webgpu_adapter.ts";
-import { runChildModule } from "../src/_test_child.ts";
+import { childJsonReport } from "../src/_test_child.ts";
 import { BATCH_FULL } from "../src/backend/webgpu_counts.ts";
 import type { GpuCountsReport } from "./_test_gpu_counts.ts";
 
 const adapter = await webgpuAdapterInChild();
 
 /** Runs _test_gpu_counts.ts in a child process (WebGPU stays out of the test runner). */
-async function report(): Promise<GpuCountsReport> {
-  const out = await runChildModule(new URL("./_test_gpu_counts.ts", import.meta.url), [
+const report = () =>
+  childJsonReport<GpuCountsReport>(new URL("./_test_gpu_counts.ts", import.meta.url), [
     "--allow-read",
     "--allow-env",
   ]);
-  const last = out.stdout.trim().split("\n").at(-1) ?? "";
-  if (!last.startsWith("{")) {
-    throw new Error(
-      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
-    );
-  }
-  return JSON.parse(last);
-}
 
 Deno.test({
   name: `webgpu training step: no uploads, every pass ends at a submit, counts at most measured${

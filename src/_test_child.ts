@@ -43,6 +43,20 @@ export async function runChildModule(url: URL, flags: string[]): Promise<ChildOu
   return outcome(await command.output());
 }
 
+/**
+ * Runs the module at `url` (as {@link runChildModule}) and returns its report: the last line
+ * it printed, parsed as JSON. A child that printed no JSON object fails with its exit code
+ * and the end of its stderr.
+ */
+export async function childJsonReport<T>(url: URL, flags: string[]): Promise<T> {
+  const out = await runChildModule(url, flags);
+  const last = out.stdout.trim().split("\n").at(-1) ?? "";
+  if (!last.startsWith("{")) {
+    throw new Error(`the child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`);
+  }
+  return JSON.parse(last);
+}
+
 function outcome(out: Deno.CommandOutput): ChildOutcome {
   const decode = (b: Uint8Array) => new TextDecoder().decode(b);
   return { code: out.code, stdout: decode(out.stdout), stderr: decode(out.stderr) };

@@ -1,26 +1,18 @@
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "./_test_webgpu_adapter.ts";
 import { CASES, type WebgpuMatmulReport } from "./_test_webgpu_matmul.ts";
-import { runChildModule } from "../_test_child.ts";
+import { childJsonReport } from "../_test_child.ts";
 import { TILES, workgroupsFor } from "./webgpu_matmul/tiles.ts";
 import { setWebgpuMatmul, setWebgpuMatmulTiling, webgpuMatmul } from "./webgpu_matmul.ts";
 
 const adapter = await webgpuAdapterInChild();
 
 /** Runs _test_webgpu_matmul.ts in a child process (WebGPU stays out of the test runner). */
-async function report(): Promise<WebgpuMatmulReport> {
-  const out = await runChildModule(new URL("./_test_webgpu_matmul.ts", import.meta.url), [
+const report = () =>
+  childJsonReport<WebgpuMatmulReport>(new URL("./_test_webgpu_matmul.ts", import.meta.url), [
     "--allow-read",
     "--allow-env",
   ]);
-  const last = out.stdout.trim().split("\n").at(-1) ?? "";
-  if (!last.startsWith("{")) {
-    throw new Error(
-      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
-    );
-  }
-  return JSON.parse(last);
-}
 
 Deno.test("setWebgpuMatmul: tfjs by default, refuses an unknown name", () => {
   assert.equal(webgpuMatmul(), "tfjs");

@@ -1,24 +1,16 @@
 import assert from "node:assert/strict";
 import { adapterNote, webgpuAdapterInChild } from "../backend/_test_webgpu_adapter.ts";
 import type { WebgpuFusedReport } from "./_test_webgpu_fused.ts";
-import { runChildModule } from "../_test_child.ts";
+import { childJsonReport } from "../_test_child.ts";
 
 const adapter = await webgpuAdapterInChild();
 
 /** Runs _test_webgpu_fused.ts in a child process (WebGPU stays out of the test runner). */
-async function report(): Promise<WebgpuFusedReport> {
-  const out = await runChildModule(new URL("./_test_webgpu_fused.ts", import.meta.url), [
+const report = () =>
+  childJsonReport<WebgpuFusedReport>(new URL("./_test_webgpu_fused.ts", import.meta.url), [
     "--allow-read",
     "--allow-env",
   ]);
-  const last = out.stdout.trim().split("\n").at(-1) ?? "";
-  if (!last.startsWith("{")) {
-    throw new Error(
-      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
-    );
-  }
-  return JSON.parse(last);
-}
 
 Deno.test({
   name: `fused softmax cross-entropy and step norms on webgpu match the unfused path${

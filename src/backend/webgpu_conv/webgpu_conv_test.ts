@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { adapterNote, webgpuAdapterInChild } from "../_test_webgpu_adapter.ts";
-import { runChildModule } from "../../_test_child.ts";
+import { childJsonReport } from "../../_test_child.ts";
 import type { WebgpuConvReport } from "./_test_webgpu_conv.ts";
 import { splitsFor } from "./conv2d_backprop_filter.ts";
 import { unsupportedReason } from "./conv_geometry.ts";
@@ -11,19 +11,11 @@ import { kPerSplit, TILE_K, tileBytes, tileFor } from "./tiled_gemm.ts";
 const adapter = await webgpuAdapterInChild();
 
 /** Runs _test_webgpu_conv.ts in a child process (WebGPU stays out of the test runner). */
-async function report(): Promise<WebgpuConvReport> {
-  const out = await runChildModule(new URL("./_test_webgpu_conv.ts", import.meta.url), [
+const report = () =>
+  childJsonReport<WebgpuConvReport>(new URL("./_test_webgpu_conv.ts", import.meta.url), [
     "--allow-read",
     "--allow-env",
   ]);
-  const last = out.stdout.trim().split("\n").at(-1) ?? "";
-  if (!last.startsWith("{")) {
-    throw new Error(
-      `the webgpu child printed no result (exit ${out.code}):\n${out.stderr.slice(-2000)}`,
-    );
-  }
-  return JSON.parse(last);
-}
 
 Deno.test({
   name: `the project's webgpu convolutions match tf.js' cpu backend${adapterNote(adapter)}`,
