@@ -42,11 +42,13 @@ Deno.test({
     // cnn:3:8:32, 4 counted steps, 1 read. Measured per step before the cuts (bench, 8 steps,
     // 1 read): 73.4 dispatches, 7.75 passes, 5 submits, 3 uploads (the seed, and tf.js' mean
     // gradient's ones [32,7,7,8] and N: 2.75 pass ends a step). After, here: 75.25
-    // dispatches (+Fill, +Tile, -Mul), 5.25 passes, 5.25 submits, 0 uploads (301, 21, 21).
+    // dispatches (+Fill, +Tile, -Mul), 5.25 passes, 5.25 submits, 0 uploads (301, 21, 21) on
+    // tf.js' convolutions; on the project's (the default since), 313 dispatches and 21 submits
+    // in 4 steps: the filter gradient's split-K sum is a second dispatch for each of 3 convs.
     const cnn = got.cnn!.total;
     assert.equal(cnn.uploads, 0, `cnn uploads ${JSON.stringify(cnn.uploaded)}`);
     assert.equal(cnn.passes, cnn.submits, "a cnn pass ended without a submit");
-    assert.ok(cnn.dispatches <= 301 && cnn.submits <= 21, `cnn ${cnn.dispatches}, ${cnn.submits}`);
+    assert.ok(cnn.dispatches <= 313 && cnn.submits <= 21, `cnn ${cnn.dispatches}, ${cnn.submits}`);
     assert.equal(got.leaked, 0, "tensors leaked on webgpu");
   },
 });
