@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../src/backend/backend.ts";
 import { webgpuAdapterInfo } from "../src/backend/webgpu.ts";
-import { countWebgpuWork } from "../src/backend/webgpu_counts.ts";
+import { countWebgpuWork, WRAPPED } from "../src/backend/webgpu_counts.ts";
 import { globalAveragePool } from "../src/models/global_pool.ts";
 import { countSteps, type StepCounts } from "./gpu_counts.ts";
 
@@ -32,24 +32,13 @@ export interface GpuCountsReport {
   readonly leaked?: number;
 }
 
-const METHODS = [
-  "runWebGPUProgram",
-  "recordAndSubmit",
-  "endComputePassEncoder",
-  "submitQueue",
-  "uploadToGPU",
-  "getBufferData",
-  "copyBuffer",
-  "readToGPU",
-];
-
 function restoreCheck(): string[] {
   const b = tf.backend() as unknown as Record<string, unknown>;
-  const before = METHODS.map((m) => [b[m], Object.hasOwn(b, m)]);
+  const before = WRAPPED.map((m) => [b[m], Object.hasOwn(b, m)]);
   const counter = countWebgpuWork(tf.backend());
-  const wrapped = METHODS.filter((m, i) => b[m] === before[i][0]);
+  const wrapped = WRAPPED.filter((m, i) => b[m] === before[i][0]);
   counter.restore();
-  const changed = METHODS.filter((m, i) =>
+  const changed = WRAPPED.filter((m, i) =>
     b[m] !== before[i][0] || Object.hasOwn(b, m) !== before[i][1]
   );
   // A method the counter failed to wrap is as wrong as one it failed to restore.

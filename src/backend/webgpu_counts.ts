@@ -65,7 +65,8 @@ interface WebgpuInternals {
   [method: string]: unknown;
 }
 
-const WRAPPED = [
+/** The backend methods {@link countWebgpuWork} wraps (and restores). */
+export const WRAPPED = [
   "runWebGPUProgram",
   "recordAndSubmit",
   "endComputePassEncoder",
