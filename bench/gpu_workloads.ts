@@ -363,6 +363,7 @@ if (import.meta.main) {
   let warmup: number;
   let cap: number;
   let convKernels: WebgpuConvKernels;
+  let stepMatmul: WebgpuMatmul;
   try {
     parsed = parseCommand({
       name: "bench:gpu",
@@ -388,7 +389,7 @@ if (import.meta.main) {
     steps = intOption("steps", parsed.values.steps ?? (q ? "2" : "30"), 1);
     warmup = intOption("warmup", parsed.values.warmup ?? (q ? "1" : "2"), 0);
     cap = numberOption("cap", parsed.values.cap ?? (q ? "10" : "60"), 1e-3);
-    choiceOption("matmul-kernel", parsed.values["matmul-kernel"], WEBGPU_MATMULS);
+    stepMatmul = choiceOption("matmul-kernel", parsed.values["matmul-kernel"], WEBGPU_MATMULS);
     convKernels = choiceOption("webgpu-conv", parsed.values["webgpu-conv"], ["tfjs", "project"]);
   } catch (e) {
     if (e instanceof CliError) fail(e.message, e.exitCode);
@@ -422,7 +423,6 @@ if (import.meta.main) {
       : `peer: skipped (${noPeer})`,
   );
   if (v.quick) console.log("--quick: tiny sizes, the numbers say nothing about speed");
-  const stepMatmul = v["matmul-kernel"] as WebgpuMatmul;
   const peerCell = (r: Record<string, number> | string, key: string, fmt: (n: number) => string) =>
     typeof r === "string" ? `failed: ${r}` : fmt(r[key]);
   const ratio = (ours: number, r: Record<string, number> | string | null, key: string) =>
