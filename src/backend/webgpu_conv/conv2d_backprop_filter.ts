@@ -15,15 +15,9 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { runProgram, type WebgpuLike } from "../../kernels/webgpu.ts";
-import {
-  bakedGeometry,
-  CONV_UNIFORMS,
-  convUniforms,
-  denseB,
-  flat,
-  workgroupStorage,
-} from "./conv_geometry.ts";
+import type { WebgpuLike } from "../../kernels/webgpu.ts";
+import { denseB, workgroupStorage } from "./conv_geometry.ts";
+import { runConvGemm } from "./run_conv_gemm.ts";
 import { sumSplits } from "./split_k_sum.ts";
 import {
   type GemmOperands,
@@ -31,7 +25,6 @@ import {
   type GemmTile,
   kPerSplit,
   TILE_K,
-  tiledGemmProgram,
   tileFor,
 } from "./tiled_gemm.ts";
 
@@ -110,17 +103,13 @@ export function conv2dBackpropFilter(
   const size: GemmSize = { m, n, k, splits: splitsFor(m, n, k, tile) };
   const vecX = info.inChannels % 4 === 0;
   const vecDy = info.outChannels % 4 === 0;
-  const program = tiledGemmProgram({
+  let out = runConvGemm(backend, info, {
     key: `conv2dBackpropFilter_${vecX}_${vecDy}`,
-    variableNames: ["x", "dy"],
-    variableComponents: [vecX ? 4 : 1, vecDy ? 4 : 1],
-    uniforms: CONV_UNIFORMS,
-    baked: bakedGeometry(info),
-    tile,
+    inputs: [{ name: "x", tensor: x, vec4: vecX }, { name: "dy", tensor: dy, vec4: vecDy }],
     operands: operands(vecX, vecDy),
     size,
+    tile,
   });
-  let out = runProgram(backend, program, [flat(x), flat(dy)], convUniforms(info, size));
   if (size.splits > 1) {
     const partials = out;
     out = sumSplits(backend, partials, size.splits);

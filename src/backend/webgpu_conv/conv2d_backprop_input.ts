@@ -13,15 +13,8 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { runProgram } from "../../kernels/webgpu.ts";
-import {
-  bakedGeometry,
-  CONV_UNIFORMS,
-  convUniforms,
-  flat,
-  workgroupStorage,
-} from "./conv_geometry.ts";
-import { type GemmOperands, type GemmSize, tiledGemmProgram, tileFor } from "./tiled_gemm.ts";
+import { runConvGemm } from "./run_conv_gemm.ts";
+import type { GemmOperands, GemmSize } from "./tiled_gemm.ts";
 
 function operands(vec: boolean): GemmOperands {
   const readA = vec
@@ -99,16 +92,11 @@ export function conv2dBackpropInput(
     splits: 1,
   };
   const vec = info.outChannels % 4 === 0;
-  const program = tiledGemmProgram({
+  const out = runConvGemm(backend, info, {
     key: `conv2dBackpropInput_${vec}`,
-    variableNames: ["dy", "w"],
-    variableComponents: [vec ? 4 : 1, vec ? 4 : 1],
-    uniforms: CONV_UNIFORMS,
-    baked: bakedGeometry(info),
-    tile: tileFor(size.m, size.n, workgroupStorage(backend)),
+    inputs: [{ name: "dy", tensor: dy, vec4: vec }, { name: "w", tensor: filter, vec4: vec }],
     operands: operands(vec),
     size,
   });
-  const out = runProgram(backend, program, [flat(dy), flat(filter)], convUniforms(info, size));
   return { dataId: out.dataId, shape: info.inShape, dtype: "float32" };
 }

@@ -10,16 +10,9 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
-import { runProgram } from "../../kernels/webgpu.ts";
-import {
-  bakedGeometry,
-  CONV_UNIFORMS,
-  convUniforms,
-  denseB,
-  flat,
-  workgroupStorage,
-} from "./conv_geometry.ts";
-import { type GemmOperands, type GemmSize, tiledGemmProgram, tileFor } from "./tiled_gemm.ts";
+import { denseB } from "./conv_geometry.ts";
+import { runConvGemm } from "./run_conv_gemm.ts";
+import type { GemmOperands, GemmSize } from "./tiled_gemm.ts";
 
 function operands(vecX: boolean, vecW: boolean): GemmOperands {
   const read = vecX
@@ -78,16 +71,11 @@ export function conv2dForward(
   };
   const vecX = info.inChannels % 4 === 0;
   const vecW = info.outChannels % 4 === 0;
-  const program = tiledGemmProgram({
+  const out = runConvGemm(backend, info, {
     key: `conv2d_${vecX}_${vecW}`,
-    variableNames: ["x", "w"],
-    variableComponents: [vecX ? 4 : 1, vecW ? 4 : 1],
-    uniforms: CONV_UNIFORMS,
-    baked: bakedGeometry(info),
-    tile: tileFor(size.m, size.n, workgroupStorage(backend)),
+    inputs: [{ name: "x", tensor: x, vec4: vecX }, { name: "w", tensor: filter, vec4: vecW }],
     operands: operands(vecX, vecW),
     size,
   });
-  const out = runProgram(backend, program, [flat(x), flat(filter)], convUniforms(info, size));
   return { dataId: out.dataId, shape: info.outShape, dtype: "float32" };
 }
