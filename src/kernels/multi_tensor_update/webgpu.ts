@@ -1,17 +1,18 @@
 /**
- * `MultiTensorUpdate` on tf.js' `webgpu` backend: WGSL programs run through the backend's
- * own `runWebGPUProgram` (see `../webgpu.ts`), inside the one tf.js kernel call.
+ * `MultiTensorUpdate` on tf.js' `webgpu` backend: WGSL programs recorded into the backend's
+ * one command encoder, inside the one tf.js kernel call.
  *
- * tf.js gives a program ONE output, and asks WebGPU for the default 8 storage buffers per
- * shader stage, so one dispatch cannot update every tensor: each tensor takes its own small
- * programs, recorded into the backend's one command encoder:
+ * tf.js asks WebGPU for the default 8 storage buffers per shader stage, so one dispatch
+ * cannot update every tensor: each tensor takes its own, and writes all its outputs at once
+ * (`../webgpu_multi_output.ts`; tf.js' own programs have one output):
  *
- * - momentum: 2 dispatches (the new buffer, the new param);
- * - LALC, LARS: 2, plus 1 reduction (`[||w||^2, ||u||^2]` in one workgroup) on a tensor
+ * - momentum: 1 dispatch (the new buffer and the new param);
+ * - LALC, LARS: 1, plus 1 reduction (`[||w||^2, ||u||^2]` in one workgroup) on a tensor
  *   with the layer-wise rate, whose factor each thread then derives from the two sums;
- * - LAMB: 3 (both moments, the param), plus 1 reduction on a tensor with the trust ratio.
+ * - LAMB: 1 (both moments and the param), plus 1 reduction on a tensor with the trust
+ *   ratio, which makes the new moments itself instead of reading them back.
  *
- * A 66-tensor MLP step with LALC is thus ~166 dispatches in ONE tf.js kernel (the chain's
+ * A 66-tensor MLP step with LALC is thus ~100 dispatches in ONE tf.js kernel (the chain's
  * `tf.profile` counts ~10 kernels a tensor). The sums are float32 (WGSL has no f64).
  *
  * @module
@@ -25,6 +26,7 @@ import {
   type WgslProgram,
   type WgslUniform,
 } from "../webgpu.ts";
+import { multiOutputSupported, runMultiOutput } from "../webgpu_multi_output.ts";
 import { adamScales, directionFactor, paramCount, stepFactor, type UpdateAttrs } from "./attrs.ts";
 
 /** The uniforms of every program here, in this order. */
@@ -63,8 +65,16 @@ function factorSnippet(attrs: UpdateAttrs): string {
 const factorOf = (trusted: boolean) =>
   trusted ? "layerFactor(sqrt(norms[0]), sqrt(norms[1]))" : "uniforms.f";
 
-/** `[sum w^2, sum u^2]` of one tensor, in one workgroup; `u` is given as WGSL over `j`. */
-function reduceProgram(key: string, names: string[], direction: string): WgslProgram {
+/**
+ * `[sum w^2, sum u^2]` of one tensor, in one workgroup; `u` is given as WGSL over `j`, after
+ * the statements `before` (which may define what it reads).
+ */
+function reduceProgram(
+  key: string,
+  names: string[],
+  direction: string,
+  before: string,
+): WgslProgram {
   const body = `
   var<workgroup> partW : array<f32, ${REDUCE_THREADS}>;
   var<workgroup> partU : array<f32, ${REDUCE_THREADS}>;
@@ -75,6 +85,7 @@ function reduceProgram(key: string, names: string[], direction: string): WgslPro
     var su = 0.0;
     for (var j = t; j < n; j = j + ${REDUCE_THREADS}) {
       let wj = param[j];
+      ${before}
       let u = ${direction};
       sw = sw + wj * wj;
       su = su + u * u;
@@ -101,26 +112,12 @@ function reduceProgram(key: string, names: string[], direction: string): WgslPro
   });
 }
 
-/** An elementwise program over a tensor of `shape`: `value` is WGSL over `j`. */
-function mapProgram(
-  key: string,
-  shape: number[],
-  names: string[],
-  prelude: string,
-  value: string,
-): WgslProgram {
-  const body = `
-  ${prelude}
-  ${MAIN} {
-    let j = index;
-    if (j < uniforms.size) {
-      setOutputAtIndex(j, ${value});
-    }
-  }`;
-  return flatProgram(key, shape, names, body, { uniforms: UNIFORMS });
-}
-
-/** The kernel body: see `MULTI_TENSOR_UPDATE_KERNEL` in `src/kernel_names.ts`. */
+/**
+ * The kernel body: see `MULTI_TENSOR_UPDATE_KERNEL` in `src/kernel_names.ts`. Per tensor, the
+ * layer-wise methods first reduce `[||w||^2, ||u||^2]` (LAMB's `u` from the new moments, made
+ * in the reduction without being stored), then ONE dispatch writes every output: the new
+ * buffer and the new param (momentum, LALC, LARS), both moments and the param (LAMB).
+ */
 export function multiTensorUpdateWebgpu(args: {
   inputs: tf.NamedTensorInfoMap;
   backend: unknown;
@@ -128,6 +125,9 @@ export function multiTensorUpdateWebgpu(args: {
 }): tf.TensorInfo[] {
   const attrs = args.attrs as unknown as UpdateAttrs;
   const backend = args.backend as WebgpuLike;
+  if (!multiOutputSupported(backend)) {
+    throw new Error("MultiTensorUpdate on webgpu needs tf.js 4.22's WebGPUBackend internals");
+  }
   const inputs = Object.keys(args.inputs).map((_, k) => args.inputs[k] as tf.TensorInfo);
   const p = paramCount(attrs, inputs.length);
   const eta = attrs.learningRate;
@@ -159,86 +159,58 @@ export function multiTensorUpdateWebgpu(args: {
       attrs.beta2,
     ].map((v): WgslUniform => ({ type: "float32", data: [v] }));
     uniforms.push({ type: "int32", data: [tf.util.sizeFromShape(w.shape)] });
-    const run = (program: WgslProgram, ins: tf.TensorInfo[]) =>
-      runProgram(backend, program, ins, uniforms);
     const tag = `multiTensorUpdate_${method}_${attrs.trustClip}_${attrs.nesterov}_${trusted}`;
-    if (method === "lamb") {
-      const m = run(
-        mapProgram(
-          `${tag}_m`,
-          shape,
-          ["grad", "mom"],
-          "",
-          "uniforms.b1 * mom[j] + (1.0 - uniforms.b1) * grad[j]",
-        ),
-        [g, inputs[2 * p + i]],
-      );
-      const v = run(
-        mapProgram(
-          `${tag}_v`,
-          shape,
-          ["grad", "sec"],
-          "",
-          "uniforms.b2 * sec[j] + (1.0 - uniforms.b2) * grad[j] * grad[j]",
-        ),
-        [g, inputs[3 * p + i]],
-      );
-      const direction =
-        "mom[j] * uniforms.scale / (sqrt(sec[j]) + uniforms.epsHat) + uniforms.lambda * param[j]";
-      const ins = [w, m, v];
-      const names = ["param", "mom", "sec"];
-      if (trusted) {
-        const sums = run(
-          reduceProgram(`${tag}_norms`, names, direction.replaceAll("param[j]", "wj")),
-          ins,
-        );
-        temporaries.push(sums);
-        ins.push(sums), names.push("norms");
-      }
-      newParams.push(
-        run(
-          mapProgram(
-            `${tag}_w`,
-            shape,
-            names,
-            factor,
-            `param[j] + ${factorOf(trusted)} * (${direction})`,
-          ),
-          ins,
-        ),
-      );
-      newSlots[0].push(m), newSlots[1].push(v);
-      continue;
-    }
-    const direction = "grad[j] + uniforms.lambda * param[j]";
-    const ins = [w, g, inputs[2 * p + i]];
-    const names = ["param", "grad", "mom"];
+    const slots = method === "lamb" ? [inputs[2 * p + i], inputs[3 * p + i]] : [inputs[2 * p + i]];
+    const names = method === "lamb" ? ["param", "grad", "mom", "sec"] : ["param", "grad", "mom"];
+    const ins = [w, g, ...slots];
+    // LAMB's new moments and direction as WGSL over j (the reduction's and the update's).
+    const lambMoments = `let m = uniforms.b1 * mom[j] + (1.0 - uniforms.b1) * grad[j];
+      let v = uniforms.b2 * sec[j] + (1.0 - uniforms.b2) * grad[j] * grad[j];`;
+    const direction = method === "lamb"
+      ? "m * uniforms.scale / (sqrt(v) + uniforms.epsHat) + uniforms.lambda * param[j]"
+      : "grad[j] + uniforms.lambda * param[j]";
     if (trusted) {
-      const sums = run(
-        reduceProgram(`${tag}_norms`, ["param", "grad"], direction.replaceAll("param[j]", "wj")),
-        [w, g],
+      // Each reduction binds only what it reads: tf.js' automatic layout drops the rest.
+      const [reduced, before] = method === "lamb" ? [4, lambMoments] : [2, ""];
+      const sums = runProgram(
+        backend,
+        reduceProgram(
+          `${tag}_norms`,
+          names.slice(0, reduced),
+          direction.replaceAll("param[j]", "wj"),
+          before,
+        ),
+        ins.slice(0, reduced),
+        uniforms,
       );
       temporaries.push(sums);
       ins.push(sums), names.push("norms");
     }
     const a = `${factorOf(trusted)} * (${direction})`;
-    const m = run(mapProgram(`${tag}_m`, shape, names, factor, `${a} + uniforms.mu * mom[j]`), ins);
-    // The param's program reads the new buffer `next` (a program has one output), and binds
-    // only what its expression reads: the pipeline's automatic layout drops unused inputs.
-    const [stepNames, stepIns] = attrs.nesterov
-      ? [[...names.filter((n) => n !== "mom"), "next"], [
-        ...ins.filter((_, k) => names[k] !== "mom"),
-        m,
-      ]]
-      : [["param", "next"], [w, m]];
-    const step = attrs.nesterov ? `${a} + uniforms.mu * next[j]` : "next[j]";
-    newParams.push(
-      run(
-        mapProgram(`${tag}_w`, shape, stepNames, factor, `param[j] + uniforms.post * (${step})`),
-        stepIns,
-      ),
+    const body = method === "lamb"
+      ? `${lambMoments}
+      mom_out[j] = m;
+      sec_out[j] = v;
+      param_out[j] = param[j] + ${a};`
+      : `let a = ${a};
+      let next = a + uniforms.mu * mom[j];
+      mom_out[j] = next;
+      param_out[j] = param[j] + uniforms.post * (${
+        attrs.nesterov ? "a + uniforms.mu * next" : "next"
+      });`;
+    const outputs = method === "lamb"
+      ? ["param_out", "mom_out", "sec_out"]
+      : ["param_out", "mom_out"];
+    const [param, ...moments] = runMultiOutput(
+      backend,
+      { key: `${tag}_update`, outputs, inputs: names, uniforms: UNIFORMS, prelude: factor, body },
+      ins,
+      outputs.map(() => shape),
+      tf.util.sizeFromShape(shape),
+      uniforms,
     );
-    newSlots[0].push(m);
+    newParams.push(param);
+    moments.forEach((m, k) => newSlots[k].push(m));
   }
   for (const t of temporaries) backend.disposeData(t.dataId);
   return [...newParams, ...newSlots.flat()];
