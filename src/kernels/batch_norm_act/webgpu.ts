@@ -1,12 +1,13 @@
 /**
  * The webgpu kernels of {@link BATCH_NORM_ACTIVATION_KERNEL} and its backward, in WGSL.
  *
- * tf.js runs one program per output, so each kernel is a few dispatches: forward, the
- * per-channel statistics `[2, C]` (one thread per channel, looping over the rows: mean,
- * then the centered variance, so large means do not cancel), the elementwise output, and
- * one small program per running statistic; backward, `dbeta` and `dgamma` (a thread per
- * channel), then `dx` and, with ReLU and a residual, `dz` elementwise. Without ReLU the
- * residual's gradient is `dy` itself, handed out by reference (no dispatch).
+ * Two dispatches each way, the per-channel ones writing several outputs at once
+ * (`../webgpu_multi_output.ts`): forward, the statistics `[2, C]` and both running statistics
+ * (a thread per channel, looping over the rows), then the elementwise output; backward,
+ * `dgamma` and `dbeta` (a thread per channel), then `dx` and, with ReLU and a residual, `dz`
+ * elementwise (its own dispatch: binding it with dx's would take 9 storage buffers, tf.js
+ * asks for WebGPU's guaranteed 8). Without ReLU the residual's gradient is `dy` itself,
+ * handed out by reference (no dispatch).
  *
  * Registered for `webgpu` at module load; nothing here loads the webgpu backend.
  *
@@ -19,6 +20,7 @@ import {
 } from "../../kernel_names.ts";
 import { registerOnce } from "../register.ts";
 import { flatProgram, MAIN, runProgram, type WgslUniform } from "../webgpu.ts";
+import { runMultiOutput } from "../webgpu_multi_output.ts";
 import { type BatchNormActivationAttrs, rowsAndChannels } from "./host.ts";
 
 type Info = tf.TensorInfo;
@@ -29,21 +31,27 @@ const float = (value: number): WgslUniform => ({ type: "float32", data: [value] 
 /** Rows and channels as uniforms `n`, `c`. */
 const SHAPE_UNIFORMS = "n : i32, c : i32,";
 
-/** `[2, C]`: mean, then `1 / sqrt(biased variance + eps)`; one thread per channel. */
-const STATS = `${MAIN} {
-  let c = uniforms.c;
-  if (index >= c) { return; }
+/**
+ * Per channel `j` (one thread each): the statistics `[2, C]` (mean, then `1 / sqrt(biased
+ * variance + eps)`: the centered variance, so large means do not cancel) and both running
+ * statistics, `momentum * old + (1 - momentum) * batch` (the unbiased variance recovered from
+ * invStd: `1 / invStd² - eps`).
+ */
+const STATS_AND_MOVING = `let c = uniforms.c;
   var sum = 0.0;
-  for (var i = 0; i < uniforms.n; i = i + 1) { sum = sum + x[i * c + index]; }
+  for (var i = 0; i < uniforms.n; i = i + 1) { sum = sum + x[i * c + j]; }
   let mean = sum / f32(uniforms.n);
   var squares = 0.0;
   for (var i = 0; i < uniforms.n; i = i + 1) {
-    let d = x[i * c + index] - mean;
+    let d = x[i * c + j] - mean;
     squares = squares + d * d;
   }
-  result[index] = mean;
-  result[c + index] = 1.0 / sqrt(squares / f32(uniforms.n) + uniforms.eps);
-}`;
+  let invStd = 1.0 / sqrt(squares / f32(uniforms.n) + uniforms.eps);
+  stats[j] = mean;
+  stats[c + j] = invStd;
+  movingMean[j] = uniforms.momentum * oldMean[j] + (1.0 - uniforms.momentum) * mean;
+  movingVariance[j] = uniforms.momentum * oldVariance[j] + (1.0 - uniforms.momentum) *
+    ((1.0 / (invStd * invStd) - uniforms.eps) * uniforms.unbiased);`;
 
 /** `y`, elementwise: the normalization, the optional residual and ReLU. */
 function outputBody(residual: boolean, relu: boolean): string {
@@ -57,51 +65,34 @@ function outputBody(residual: boolean, relu: boolean): string {
 }`;
 }
 
-/** A running statistic: `momentum * old + (1 - momentum) * batch`, per channel. */
-function movingBody(variance: boolean): string {
-  // the variance is recovered from invStd: 1 / invStd² - eps
-  const batch = variance
-    ? "(1.0 / (stats[c + index] * stats[c + index]) - uniforms.eps) * uniforms.unbiased"
-    : "stats[index]";
-  return `${MAIN} {
-  let c = uniforms.c;
-  if (index >= c) { return; }
-  result[index] = uniforms.momentum * old[index] + (1.0 - uniforms.momentum) * ${batch};
-}`;
-}
-
 /** `dz` of one element: `dy`, masked by `y > 0` with ReLU. */
 const dzOf = (relu: boolean, at: string) =>
   relu ? `select(0.0, dy[${at}], y[${at}] > 0.0)` : `dy[${at}]`;
 
-/** `dbeta` (`gammaGrad` false) or `dgamma`, per channel. */
-function reductionBody(relu: boolean, gammaGrad: boolean): string {
-  const term = gammaGrad ? "dz * (x[k] - stats[index]) * stats[c + index]" : "dz";
-  return `${MAIN} {
-  let c = uniforms.c;
-  if (index >= c) { return; }
-  var sum = 0.0;
+/** `dgamma` and `dbeta` of channel `j` (one thread each). */
+function reductionBody(relu: boolean): string {
+  return `let c = uniforms.c;
+  var sumGamma = 0.0;
+  var sumBeta = 0.0;
   for (var i = 0; i < uniforms.n; i = i + 1) {
-    let k = i * c + index;
-    let dz = ${dzOf(relu, "k")};
-    sum = sum + ${term};
+    let k = i * c + j;
+    let g = ${dzOf(relu, "k")};
+    sumGamma = sumGamma + g * (x[k] - stats[j]) * stats[c + j];
+    sumBeta = sumBeta + g;
   }
-  result[index] = sum;
-}`;
+  dgamma[j] = sumGamma;
+  dbeta[j] = sumBeta;`;
 }
 
-/** `dx`, elementwise, from the per-channel `dbeta` and `dgamma`. */
+/** `dx` of element `j` from the per-channel `dbeta` and `dgamma`. */
 function dxBody(relu: boolean): string {
-  return `${MAIN} {
-  if (index >= uniforms.size) { return; }
-  let c = uniforms.c;
-  let j = index % c;
-  let invStd = stats[c + j];
-  let xhat = (x[index] - stats[j]) * invStd;
+  return `let c = uniforms.c;
+  let ch = j % c;
+  let invStd = stats[c + ch];
+  let xhat = (x[j] - stats[ch]) * invStd;
   let nf = f32(uniforms.n);
-  let dz = ${dzOf(relu, "index")};
-  result[index] = gamma[j] * invStd * (dz - dbeta[j] / nf - xhat * dgamma[j] / nf);
-}`;
+  let g = ${dzOf(relu, "j")};
+  dx[j] = gamma[ch] * invStd * (g - dbeta[ch] / nf - xhat * dgamma[ch] / nf);`;
 }
 
 /** `dz` of every element (the residual's gradient with ReLU). */
@@ -121,14 +112,19 @@ function forward(args: {
   const { n, c } = rowsAndChannels(x.shape);
   const backend = args.backend;
   const shape = [int(n), int(c)];
-  const stats = runProgram(
+  const [stats, newMean, newVariance] = runMultiOutput(
     backend,
-    flatProgram("bnActStats", [2, c], ["x"], STATS, {
-      threads: c,
-      uniforms: `${SHAPE_UNIFORMS} eps : f32,`,
-    }),
-    [x],
-    [...shape, float(epsilon)],
+    {
+      key: "bnActStatsMoving",
+      outputs: ["stats", "movingMean", "movingVariance"],
+      inputs: ["x", "oldMean", "oldVariance"],
+      uniforms: `${SHAPE_UNIFORMS} eps : f32, momentum : f32, unbiased : f32, count : i32,`,
+      body: STATS_AND_MOVING,
+    },
+    [x, movingMean, movingVariance],
+    [[2, c], [c], [c]],
+    c,
+    [...shape, float(epsilon), float(momentum), float(n > 1 ? n / (n - 1) : 1), int(c)],
   );
   const withResidual = residual !== undefined;
   const names = ["x", "stats", "gamma", "beta", ...(withResidual ? ["residual"] : [])];
@@ -146,16 +142,7 @@ function forward(args: {
     [x, stats, gamma, beta, ...(withResidual ? [residual] : [])],
     shape,
   );
-  const moving = (variance: boolean, old: Info) =>
-    runProgram(
-      backend,
-      flatProgram(`bnActMoving_${+variance}`, [c], ["old", "stats"], movingBody(variance), {
-        uniforms: `${SHAPE_UNIFORMS} eps : f32, momentum : f32, unbiased : f32,`,
-      }),
-      [old, stats],
-      [...shape, float(epsilon), float(momentum), float(n > 1 ? n / (n - 1) : 1)],
-    );
-  return [y, stats, moving(false, movingMean), moving(true, movingVariance)];
+  return [y, stats, newMean, newVariance];
 }
 
 function backward(args: {
@@ -167,32 +154,37 @@ function backward(args: {
   const { relu, residual } = args.attrs as unknown as { relu: boolean; residual: boolean };
   const { n, c } = rowsAndChannels(x.shape);
   const backend = args.backend;
-  const shape = [int(n), int(c)];
-  // WGSL drops the bindings a shader never reads, so each program binds only what it reads:
-  // y only for the ReLU mask, x and stats only for dgamma.
-  const named: Record<string, Info> = { dy, y, x, stats, gamma };
-  const program = (key: string, outShape: number[], names: string[], body: string) =>
-    runProgram(
-      backend,
-      flatProgram(key, outShape, names, body, { uniforms: SHAPE_UNIFORMS }),
-      names.map((name) => named[name]),
-      shape,
-    );
-  const mask = relu ? ["y"] : [];
-  const reduce = (gammaGrad: boolean) =>
-    program(
-      `bnActReduce_${+relu}${+gammaGrad}`,
-      [c],
-      ["dy", ...mask, ...(gammaGrad ? ["x", "stats"] : [])],
-      reductionBody(relu, gammaGrad),
-    );
-  const [dgamma, dbeta] = [reduce(true), reduce(false)];
-  Object.assign(named, { dgamma, dbeta });
-  const dx = program(
-    `bnActDx_${+relu}`,
-    [...x.shape],
-    ["dy", ...mask, "x", "stats", "gamma", "dgamma", "dbeta"],
-    dxBody(relu),
+  const uniforms = `${SHAPE_UNIFORMS} count : i32,`;
+  const values = (count: number) => [int(n), int(c), int(count)];
+  // The programs' layouts are explicit (webgpu_multi_output.ts): y is bound, unread, without
+  // ReLU.
+  const [dgamma, dbeta] = runMultiOutput(
+    backend,
+    {
+      key: `bnActReduce_${+relu}`,
+      outputs: ["dgamma", "dbeta"],
+      inputs: ["dy", "y", "x", "stats"],
+      uniforms,
+      body: reductionBody(relu),
+    },
+    [dy, y, x, stats],
+    [[c], [c]],
+    c,
+    values(c),
+  );
+  const [dx] = runMultiOutput(
+    backend,
+    {
+      key: `bnActDx_${+relu}`,
+      outputs: ["dx"],
+      inputs: ["dy", "y", "x", "stats", "gamma", "dgamma", "dbeta"],
+      uniforms,
+      body: dxBody(relu),
+    },
+    [dy, y, x, stats, gamma, dgamma, dbeta],
+    [x.shape],
+    n * c,
+    values(n * c),
   );
   if (!residual) return [dx, dgamma, dbeta];
   if (!relu) {
@@ -200,7 +192,14 @@ function backward(args: {
     (backend as unknown as { incRef(id: tf.DataId): void }).incRef(dy.dataId);
     return [dx, dgamma, dbeta, { dataId: dy.dataId, shape: dy.shape, dtype: dy.dtype }];
   }
-  const dz = program("bnActDz", [...x.shape], ["dy", "y"], DZ);
+  // Its own dispatch: with dz, dx's program would bind 9 storage buffers, and tf.js asks
+  // WebGPU for the guaranteed 8.
+  const dz = runProgram(
+    backend,
+    flatProgram("bnActDz", [...x.shape], ["dy", "y"], DZ, { uniforms: SHAPE_UNIFORMS }),
+    [dy, y],
+    [int(n), int(c)],
+  );
   return [dx, dgamma, dbeta, dz];
 }
 

@@ -2,7 +2,7 @@
  * The softmax cross-entropy kernels for tf.js' `webgpu` backend, in WGSL (float32: WGSL has
  * no float64; the row max is subtracted before `exp` as on the host).
  *
- * The forward kernel has two outputs and a WebGPU program one, so it is two dispatches: the
+ * The forward kernel's two outputs want different thread layouts, so it is two dispatches: the
  * softmax (one workgroup per row) and the loss (one workgroup over all rows, each thread
  * taking every 64th row's log-sum-exp from the logits, not from `log(probs)`, which
  * underflows to `-inf` for a logit 160 below the row max).
