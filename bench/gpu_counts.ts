@@ -16,9 +16,12 @@
  * slower on the H200, so left alone) or at a read. Uniforms go by `queue.writeBuffer` and end
  * no pass. Before this bench's cuts, tf.js' backward seed (`ones([])`) and `mean` gradient
  * (`ones(x.shape)`, `N`) were made in JavaScript and uploaded every step (1 upload in the
- * MLP, 3 in a CNN: 0.25 and 2.75 pass ends a step). What is left is dispatches: 100 of the
- * 278 are the fused momentum update's (two per tensor: tf.js gives a program one output)
- * and 112 the fused BN's (7 per layer).
+ * MLP, 3 in a CNN: 0.25 and 2.75 pass ends a step). What was left was dispatches: 100 of
+ * the 278 were the fused momentum update's (two per tensor: tf.js gives a program one
+ * output) and 112 the fused BN's (7 per layer). With programs that write several outputs
+ * (src/kernels/webgpu_multi_output.ts) the update takes one dispatch a tensor and BN 4 a
+ * layer: 180 dispatches in 12.25 passes and submits (the small CNN cnn:6:32:128: 130 -> 92),
+ * the same losses to the last printed digit.
  *
  * Usage: `deno run --allow-read --allow-env bench/gpu_counts.ts [--steps 8] [--warmup 2]
  * [--read-every 8] [--optimizer momentum|lalc] [--case mlp:16:64:128 ...]`; `bench/gpu_workloads.ts --counts` runs it.
