@@ -295,9 +295,10 @@ const ABLATION_COMPARISONS: readonly Comparison[] = [
  * the clip at `eta` against the trust ratio scaled by it. Whether warmup rescues LARS is
  * not this grid's question (`large-batch` compares LALC with LARS as run in practice).
  *
- * Cost, not yet run: 480 runs at least (24 cells of 20: 5 rates x 3 tuning seeds + 5
- * held-out), 1.25 million samples each, ~23 s a run at depth 16 (54,000 samples/s per
- * worker, standard at batch 2048): ~11,000 s of runs, ~1 h 35 min wall on 2 native workers.
+ * Cost: 480 runs at least (24 cells of 20: 5 rates x 3 tuning seeds + 5 held-out), 1.25
+ * million samples each, ~23 s a run at depth 16 (54,000 samples/s per worker, standard at
+ * batch 2048): estimated ~1 h 35 min wall on 2 native workers. Run 2026-12-05
+ * (results/ablation): 564 runs (84 of them search extensions) in 1 h 49 min.
  */
 export const ABLATION: GridSpec = {
   name: "ablation",

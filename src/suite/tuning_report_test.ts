@@ -23,7 +23,7 @@ async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; text: stri
 }
 
 Deno.test("the committed folders report as before: summary.csv and claims.csv byte for byte, and say how they tuned", async () => {
-  for (const preset of ["smoke", "standard", "cnn", "large-batch"]) {
+  for (const preset of ["smoke", "standard", "cnn", "large-batch", "ablation"]) {
     const committed = new URL(`../../results/${preset}/`, import.meta.url);
     const dir = await Deno.makeTempDir();
     for (const f of ["meta.json", "runs.csv", "curves.csv", "layer_rates.csv"]) {
@@ -41,10 +41,12 @@ Deno.test("the committed folders report as before: summary.csv and claims.csv by
       );
     }
     // smoke, standard, cnn: tuned on seed 1, no margin: neither the tuning line nor the TOST
-    // column. large-batch: tuned on the mean of seeds 1-3 (run 2026-12-05: 7 of its 20 cells
-    // chose another rate than seed 1 alone would have), no margin.
+    // column. large-batch and ablation: tuned on the mean of seeds 1-3 (runs of 2026-12-05: 7 of
+    // 20 and 11 of 24 cells chose another rate than seed 1 alone would have), no margin.
     if (preset === "large-batch") {
       assert(text.includes("the choice changed in 7 of 20 cells"), text);
+    } else if (preset === "ablation") {
+      assert(text.includes("the choice changed in 11 of 24 cells"), text);
     } else {
       assert(!text.includes("the choice changed"), text);
     }
