@@ -4,8 +4,15 @@ import { RECIPES } from "../methods/recipes.ts";
 import { entryName, recipeOf } from "../methods/variants.ts";
 import { testsEquivalence } from "./claims.ts";
 import { comparedPairs } from "./comparisons.ts";
-import { gridCells, rateCentre } from "./plan.ts";
-import { ABLATION, LARGE_BATCH, STANDARD, WARMUP_FACTORIAL } from "./presets.ts";
+import { gridCells, heldOutSeeds, rateCentre, tuningSeeds } from "./plan.ts";
+import {
+  ABLATION,
+  LARGE_BATCH,
+  PRESETS,
+  STANDARD,
+  WARMUP_EQUIVALENCE,
+  WARMUP_FACTORIAL,
+} from "./presets.ts";
 import { folderStatistics } from "./statistics.ts";
 
 const TRAIN = 60000 - validationCount(60000);
@@ -102,4 +109,29 @@ Deno.test("warmup-factorial tests every row for equivalence within 0.5 points; t
     assertEquals(p.equivalenceMargin, undefined);
     assert(rows(p).every((r) => !r.equivalence), p.name);
   }
+});
+
+Deno.test("warmup-equivalence: standard's batch-128 cells of LALC and warmup, 10 held-out seeds no other preset uses, one TOST-tested comparison", () => {
+  const p = WARMUP_EQUIVALENCE;
+  assertEquals([p.model, p.dataset, p.evalSamples, p.epochs], [
+    STANDARD.model,
+    STANDARD.dataset,
+    STANDARD.evalSamples,
+    STANDARD.epochs,
+  ]);
+  assertEquals([p.batchSizes, p.depths, gridCells(p).length], [[128], [4, 16], 4]);
+  assertEquals(tuningSeeds(p), [1, 2, 3]);
+  const heldOut = heldOutSeeds(p);
+  assertEquals(heldOut.length, 10);
+  // New data: none of its held-out seeds is held out (or tuned on) by another preset.
+  for (const other of Object.values(PRESETS).filter((o) => o !== p)) {
+    const used = new Set(other.seeds);
+    assert(heldOut.every((s) => !used.has(s)), `${other.name} uses one of ${heldOut}`);
+  }
+  const rows = comparedPairs(p.comparisons!, [128], [...p.depths]);
+  assertEquals(rows.map((r) => [r.a, r.b, r.equivalence]), [
+    ["lalc", "warmup", true],
+    ["lalc", "warmup", true],
+  ]);
+  assertEquals(p.equivalenceMargin, 0.005);
 });
