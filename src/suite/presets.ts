@@ -364,12 +364,10 @@ const WARMUP_FACTORIAL_COMPARISONS = [
  * the rate inside helps), each also tested for equivalence within +-0.5 points
  * (`equivalenceMargin` 0.005, TOST; `equivalent`: the difference is within the margin), the
  * 52 differences and 52 TOSTs in one Holm family of 104.
- *
- * Cost, not yet run: 960 runs at least (48 cells of 20: 5 rates x 3 tuning seeds + 5
- * held-out); standard's runs took 4.6 / 13.2 s (batch 128, depth 4 / 16) and 3.3 / 6.3 s
- * (batch 2048) on 2 native workers: 12 methods x 20 runs x (4.6 + 13.2 + 3.3 + 6.3) s =
- * ~6,600 s of runs, ~55 min wall (~1 h with the 10% margin the 8-method estimate carried:
- * ~4,800 s, ~40 min).
+ * * Cost: 960 runs at least (48 cells of 20: 5 rates x 3 tuning seeds + 5 held-out);
+ * standard's runs took 4.6 / 13.2 s (batch 128, depth 4 / 16) and 3.3 / 6.3 s (batch 2048)
+ * on 2 native workers: 12 methods x 20 runs x (4.6 + 13.2 + 3.3 + 6.3) s = ~6,600 s of runs,
+ * estimated ~55 min wall. Run 2026-12-05 (results/warmup-factorial): 993 runs in 44 min.
  */
 export const WARMUP_FACTORIAL: GridSpec = {
   name: "warmup-factorial",
