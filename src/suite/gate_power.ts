@@ -23,7 +23,7 @@ import { asInputError, guard, startBackend } from "../cli/guard.ts";
 import { checkOutDir, checkOutFile } from "../cli/out_dir.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import { checkThresholds, deriveThresholds } from "./gate.ts";
-import type { PresetThresholds } from "./gate.ts";
+import type { GateFailure, PresetThresholds } from "./gate.ts";
 import { pooledReferences, readThresholdsOrNew, writeThresholds } from "./derive_thresholds.ts";
 import type { OptimizerKit } from "../methods/recipes.ts";
 import type { Versions } from "./meta.ts";
@@ -177,6 +177,31 @@ thresholds file. Every folder it will write is checked before the first run.
                             floors always cover every cell; default: every depth)
   --thresholds FILE         the file to write (default ${DEFAULT_THRESHOLDS})
   -h, --help                show this text`;
+
+/**
+ * The gate's failures of a folder's `rows` against `thresholds`, both restricted to `depths`:
+ * how gate-power checks a folder on the depths it measures. The reference and the floors'
+ * repeats cover every depth; checked against floors of the measured depths alone, their other
+ * cells would fail as cells without a floor, which is not a false alarm of the rule.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { failuresOnDepths } from "./gate_power.ts";
+ * const floors = { derivation: "none", maxDivergedTotal: 2, cells: [] };
+ * assertEquals(failuresOnDepths([], floors, [2]), []);
+ * ```
+ */
+export function failuresOnDepths(
+  rows: readonly RunRow[],
+  thresholds: PresetThresholds,
+  depths: readonly number[],
+): GateFailure[] {
+  return checkThresholds(
+    summarizeCells(rows.filter((r) => depths.includes(r.depth))),
+    { ...thresholds, cells: thresholds.cells.filter((c) => depths.includes(c.depth)) },
+  );
+}
 
 /** The grid of a repeat: the preset with held-out `seeds` after its tuning seed, on `depths`. */
 function repeatGrid(preset: GridSpec, seeds: readonly number[], depths: readonly number[]) {
@@ -354,14 +379,8 @@ export function gatePowerMain(args: string[]): Promise<number> {
     );
     // Measured out of sample: each clean folder (on the measured depths) against floors from
     // all the others (leave one out), so no folder is checked against floors that include it.
-    const onDepths = (t: PresetThresholds): PresetThresholds => ({
-      ...t,
-      cells: t.cells.filter((c) => depths.includes(c.depth)),
-    });
-    const without = (i: number) => onDepths(floorsOf(allClean.filter((_, j) => j !== i), ""));
-    const falseAlarmRuns = allClean.map((rows, i) =>
-      checkThresholds(summarizeCells(rows), without(i))
-    );
+    const without = (i: number) => floorsOf(allClean.filter((_, j) => j !== i), "");
+    const falseAlarmRuns = allClean.map((rows, i) => failuresOnDepths(rows, without(i), depths));
     const regressions = [];
     let smallestCaught = Infinity;
     let largestMissed = -Infinity;
@@ -383,7 +402,7 @@ export function gatePowerMain(args: string[]): Promise<number> {
         );
         const cells = summarizeCells(rows);
         // Floors without the clean repeat this regression shares its seeds with.
-        const failures = checkThresholds(cells, without(1 + P + k));
+        const failures = failuresOnDepths(rows, without(1 + P + k), depths);
         if (failures.length > 0) caughtRuns++;
         const cleanCells = summarizeCells(cleanRows);
         for (

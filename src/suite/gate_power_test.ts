@@ -2,8 +2,11 @@
  * gate-power's prefill: a repeat started from another repeat's folder gets each tuning run's
  * curve points once, so the folder stays one that every reader accepts.
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { addNewRuns, prefill, repeatSeeds } from "./gate_power.ts";
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { addNewRuns, failuresOnDepths, prefill, repeatSeeds } from "./gate_power.ts";
+import { checkThresholds } from "./gate.ts";
+import { summarizeCells } from "./select.ts";
+import { DEFAULT_THRESHOLDS, readThresholdsFile } from "./thresholds_file.ts";
 import { PRESETS } from "./presets.ts";
 import { readResults } from "./store.ts";
 import { TEST_VERSIONS } from "./_test_grid.ts";
@@ -29,4 +32,23 @@ Deno.test("a repeat prefilled from the reference and a clean repeat has no dupli
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("gate-power checks a folder on the measured depths only: more depths are not false alarms, a drop there still fails", async () => {
+  const smoke = await readResults(new URL("../../results/smoke", import.meta.url).pathname);
+  const root = new URL("../../", import.meta.url).pathname;
+  const floors = (await readThresholdsFile(`${root}${DEFAULT_THRESHOLDS}`)).presets.smoke;
+  assertEquals([...new Set(smoke.rows.map((r) => r.depth))].sort(), [2, 8]);
+  assertEquals(failuresOnDepths(smoke.rows, floors, [2]), []);
+  // What it prevents: the plain gate against depth-2 floors flags every depth-8 cell.
+  const depth2 = { ...floors, cells: floors.cells.filter((c) => c.depth === 2) };
+  assertEquals(checkThresholds(summarizeCells(smoke.rows), depth2).length, 10);
+  // A cell of the measured depth that drops still fails.
+  const dropped = smoke.rows.map((r) =>
+    r.method === "lalc" && r.batchSize === 32 && r.depth === 2 && r.phase === "seed"
+      ? { ...r, finalTestAccuracy: 0.1 }
+      : r
+  );
+  const failures = failuresOnDepths(dropped, floors, [2]);
+  assert(failures.some((f) => f.cell === "lalc batch 32 depth 2"), JSON.stringify(failures));
 });
