@@ -29,6 +29,24 @@ async function otherGrid(dir: string): Promise<string> {
   return `${dir}/tiny`;
 }
 
+/** Removes the rows of a CSV file that `drop` picks; returns their run ids. */
+async function dropRows(
+  path: string,
+  drop: (row: Record<string, string>) => boolean,
+): Promise<Set<string>> {
+  const [header, ...lines] = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  const names = header.split(",");
+  const dropped = new Set<string>();
+  const kept = lines.filter((line) => {
+    const row = Object.fromEntries(line.split(",").map((v, i) => [names[i], v]));
+    if (!drop(row)) return true;
+    dropped.add(row.run_id);
+    return false;
+  });
+  await Deno.writeTextFile(path, [header, ...kept].join("\n") + "\n");
+  return dropped;
+}
+
 Deno.test("derive-thresholds: --help exits 0; bad arguments are one line", async () => {
   const help = await cli("derive-thresholds", ["--help"]);
   assertEquals(help.code, 0);
@@ -126,9 +144,10 @@ Deno.test("gate-power: each bad argument is one line, before any run", async () 
       /--ref results\/standard: its meta\.json names grid "standard"/,
     ],
     [
+      // A clean repeat of the gate measurement covers depth 2 only: not the preset's grid.
       ["--ref", "results/gate_power/clean_1"],
-      1,
-      /clean_1: 10 cells of preset smoke have no held-out/,
+      2,
+      /clean_1: its grid "smoke" has other settings than the preset/,
     ],
   ];
   for (const [args, code, message] of cases) {
@@ -136,6 +155,20 @@ Deno.test("gate-power: each bad argument is one line, before any run", async () 
     assertOneLine(r, "gate-power", code, message);
     assertEquals(r.stdout, "", `nothing measured: ${args.join(" ")}`);
   }
+  await inResults(async (dir) => {
+    // The preset's grid, but its depth-8 held-out runs are not there yet.
+    const smoke = await copyResults("smoke", dir);
+    const dropped = await dropRows(`${ROOT}${smoke}/runs.csv`, (row) => {
+      return row.depth === "8" && row.phase === "seed";
+    });
+    ok(dropped.size > 0, "the copy lost its depth-8 held-out runs");
+    for (const file of ["curves.csv", "layer_rates.csv"]) {
+      await dropRows(`${ROOT}${smoke}/${file}`, (row) => dropped.has(row.run_id));
+    }
+    const r = await cli("gate-power", ["--ref", smoke]);
+    assertOneLine(r, "gate-power", 1, /smoke: 10 cells of preset smoke have no held-out run/);
+    assertEquals(r.stdout, "");
+  });
   const help = await cli("gate-power", ["--help"]);
   assertEquals(help.code, 0);
   ok(help.stdout.startsWith("usage: cli.ts gate-power --ref DIR"));
