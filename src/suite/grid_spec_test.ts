@@ -189,10 +189,11 @@ Deno.test("tuning on the mean of the first k seeds: tuneSeeds alone says so, k i
 });
 
 Deno.test("equivalenceMargin is a fraction of accuracy, at most 10 points", () => {
-  const grid = validateGridSpec({ extends: "standard", name: "m", equivalenceMargin: 0.005 });
+  const grid = validateGridSpec({ extends: "smoke", name: "m", equivalenceMargin: 0.005 });
   assertEquals(grid.equivalenceMargin, 0.005);
   // Absent stays absent: a grid without it is the grid it was (sameGrid, run ids).
-  assertEquals("equivalenceMargin" in validateGridSpec({ extends: "standard" }), false);
+  assertEquals("equivalenceMargin" in validateGridSpec({ extends: "smoke" }), false);
+  assertEquals(validateGridSpec({ extends: "standard" }).equivalenceMargin, 0.005);
   const allowed = "expected a fraction of accuracy > 0 and <= 0.1 (0.005 is 0.5 points)";
   for (const margin of [0, -0.005, 0.5, "0.005", null]) {
     assertEquals(problemsOf({ equivalenceMargin: margin }), [

@@ -173,7 +173,9 @@ const withoutGrowth = (records: Record<string, string>[]) =>
 Deno.test("committed folders without the stability columns report, pass the protocol check, and keep their summary", async () => {
   const root = await Deno.makeTempDir();
   try {
-    for (const name of ["smoke", "standard", "cnn"]) {
+    // The folders tuned on seed 1 (standard, re-made on 3 tuning seeds, has the tuning
+    // columns a one-seed summary lacks).
+    for (const name of ["smoke", "cnn"]) {
       // A copy, as the version before the stability columns wrote it (the committed folders
       // are such folders; the drop makes sure of it once they are re-made).
       const dir = await copyResults(name, root);

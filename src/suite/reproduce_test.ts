@@ -141,7 +141,7 @@ Deno.test("a column a folder does not record is not compared; one it records is"
 });
 
 Deno.test("every committed smoke row's planned run is rebuilt from its folder", async () => {
-  // results/smoke is re-run whenever the plan or the numbers change; results/standard (56 min)
+  // results/smoke is re-run whenever the plan or the numbers change; results/standard (39 min)
   // may lag behind, which `reproduce` reports as drift, so it is not asserted here.
   const { grid, records } = await readCommitted(SMOKE_DIR);
   const rows = records.map(runRowFromRecord);

@@ -5,7 +5,8 @@
  */
 import assert, { deepStrictEqual as assertEquals, notStrictEqual } from "node:assert/strict";
 import { cellRun, gridCells, runId } from "./plan.ts";
-import { ABLATION, PRESETS, STANDARD, WARMUP_FACTORIAL } from "./presets.ts";
+import { ABLATION, PRESETS, STANDARD } from "./presets.ts";
+import { parseCsv } from "../output/csv.ts";
 import { readResults } from "./store.ts";
 import type { GridSpec } from "./types.ts";
 
@@ -98,17 +99,51 @@ Deno.test("a grid's cells carry its variants' names; lrCentres moves only its ow
   assertEquals(await rates("warmup", 512), [0.025, 0.05, 0.1, 0.2, 0.4]);
 });
 
-Deno.test("warmup-factorial's runs share no id with results/standard's: they are tuned on 3 seeds", async () => {
-  const { rows } = await readResults(folder("standard"));
-  const same = rows.filter((r) =>
-    (r.method === "lalc" || r.method === "linear-scaling") &&
-    WARMUP_FACTORIAL.batchSizes.includes(r.batchSize)
-  );
-  assert(same.length >= 80, `${same.length} rows`);
-  // The same method, batch, depth, seed and rate; tuneSeeds is part of the run's id.
-  for (const r of same) notStrictEqual(await runId(WARMUP_FACTORIAL, r), r.runId);
-  assertEquals(await runId(STANDARD, same[0]), same[0].runId);
+Deno.test("how a grid tunes is part of its runs' ids: standard tuned on seed 1 alone runs other runs", async () => {
+  const oneSeed: GridSpec = {
+    ...STANDARD,
+    seeds: [1, 2, 3, 4, 5, 6],
+    lrGrid: { points: 5, factor: 2, tuneOn: "first-seed" },
+  };
+  const run = { method: "lalc", batchSize: 128, depth: 4, seed: 1, baseLr: 0.316228 };
+  notStrictEqual(await runId(oneSeed, run), await runId(STANDARD, run));
 });
+
+/** What a run measured: every column of its row but where, when and how fast it ran. */
+const OUTCOME = [
+  "status",
+  "steps",
+  "final_train_loss",
+  "final_test_accuracy",
+  "best_test_accuracy",
+  "val_accuracy",
+  "steps_to_target",
+  "max_grad_norm",
+  "max_grad_norm_after_first",
+  "grad_norm_growth",
+  "loss_spikes",
+] as const;
+
+for (const other of ["warmup-factorial", "warmup-equivalence"]) {
+  Deno.test(`a run id results/standard shares with results/${other} is the same run, measured the same`, async () => {
+    // Both tune on the mean of seeds 1-3 over standard's data, model and rate grid, so their
+    // plain LALC and SGD cells share runs; made on different days by different grids, the
+    // shared rows must still agree to the last digit (the kernels are deterministic).
+    const byId = async (name: string) => {
+      const rows = parseCsv(await Deno.readTextFile(`${folder(name)}/runs.csv`));
+      return new Map(rows.map((r) => [r.run_id, r]));
+    };
+    const [standard, theirs] = await Promise.all([byId("standard"), byId(other)]);
+    const shared = [...theirs.keys()].filter((id) => standard.has(id));
+    assert(shared.length >= 40, `${shared.length} shared runs`);
+    for (const id of shared) {
+      const [a, b] = [standard.get(id)!, theirs.get(id)!];
+      for (const column of OUTCOME) {
+        assertEquals(a[column], b[column], `${other} ${id} ${column}`);
+      }
+    }
+  });
+}
 
 Deno.test("ablation: LARS without warmup has its own ids; every cell's run is distinct", async () => {
   const first = async (grid: GridSpec, method: string) =>
