@@ -37,6 +37,10 @@ const PROTOCOL_3_SEEDS = {
   lrGrid: { points: 5, factor: 2, tuneOn: "first-k-seeds", tuneSeeds: 3 },
 } as const;
 
+/** The equivalence margin the presets that test equivalence declare before their runs (a
+ * fraction of accuracy): a difference under half a point is taken as none. */
+const HALF_A_POINT = 0.005;
+
 /**
  * `smoke`: for CI. Small MLPs on the Fashion-MNIST subset shipped in `fixtures/` (3,333
  * training images after the 667-image validation hold-out), two batch sizes, two depths,
@@ -104,11 +108,10 @@ export const STANDARD: GridSpec = {
   batchSizes: [128, 512, 2048],
   depths: [4, 16],
   seeds: [1, 2, 3, 4, 5, 6, 7, 8, 19, 20, 21, 22, 23],
-  lrGrid: { points: 5, factor: 2, tuneOn: "first-k-seeds", tuneSeeds: 3 },
+  lrGrid: PROTOCOL_3_SEEDS.lrGrid,
   epochs: 7,
   evalPoints: 7,
-  // Set before the run: a difference under half a point is taken as none.
-  equivalenceMargin: 0.005,
+  equivalenceMargin: HALF_A_POINT,
 };
 
 /**
@@ -415,7 +418,7 @@ export const WARMUP_FACTORIAL: GridSpec = {
   evalPoints: 7,
   // Set before the runs (docs/protocol.md): a warmup that moves accuracy by less than half a
   // point is taken as making no difference.
-  equivalenceMargin: 0.005,
+  equivalenceMargin: HALF_A_POINT,
   comparisons: WARMUP_FACTORIAL_COMPARISONS,
 };
 
@@ -451,11 +454,10 @@ export const WARMUP_EQUIVALENCE: GridSpec = {
   batchSizes: [128],
   depths: [4, 16],
   seeds: [1, 2, 3, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18],
-  lrGrid: { points: 5, factor: 2, tuneOn: "first-k-seeds", tuneSeeds: 3 },
+  lrGrid: PROTOCOL_3_SEEDS.lrGrid,
   epochs: 7,
   evalPoints: 7,
-  // Set before the run: a difference under half a point is taken as none.
-  equivalenceMargin: 0.005,
+  equivalenceMargin: HALF_A_POINT,
   comparisons: [{ name: "lalc-vs-warmup", a: "lalc", b: "warmup", equivalence: true }],
 };
 
