@@ -8,6 +8,7 @@ import { assertOneLine, cli, copyResults, inResults, ROOT } from "../cli/_test_c
 import { deriveThresholdsMain } from "./derive_thresholds.ts";
 import { readThresholdsFile } from "./thresholds_file.ts";
 import { SMALLEST_GRID_JSON } from "./_test_grid.ts";
+import { parseCsv, toCsv } from "../output/csv.ts";
 
 const COMMITTED = await Deno.readTextFile(`${ROOT}fixtures/thresholds.json`);
 
@@ -34,16 +35,15 @@ async function dropRows(
   path: string,
   drop: (row: Record<string, string>) => boolean,
 ): Promise<Set<string>> {
-  const [header, ...lines] = (await Deno.readTextFile(path)).trimEnd().split("\n");
-  const names = header.split(",");
+  const text = await Deno.readTextFile(path);
+  const header = text.slice(0, text.indexOf("\n")).split(",");
+  const kept: string[][] = [];
   const dropped = new Set<string>();
-  const kept = lines.filter((line) => {
-    const row = Object.fromEntries(line.split(",").map((v, i) => [names[i], v]));
-    if (!drop(row)) return true;
-    dropped.add(row.run_id);
-    return false;
-  });
-  await Deno.writeTextFile(path, [header, ...kept].join("\n") + "\n");
+  for (const row of parseCsv(text, path)) {
+    if (drop(row)) dropped.add(row.run_id);
+    else kept.push(header.map((c) => row[c]));
+  }
+  await Deno.writeTextFile(path, toCsv([header, ...kept]));
   return dropped;
 }
 
