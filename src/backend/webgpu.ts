@@ -8,6 +8,7 @@ import { BackendUnavailableError } from "./unavailable.ts";
 import { installWebgpuAddN } from "./webgpu_addn.ts";
 import { installWebgpuMatmul } from "./webgpu_matmul.ts";
 import { installWebgpuConv } from "./webgpu_conv/install.ts";
+import { registerWebgpuFactory } from "./webgpu_device.ts";
 
 /** The adapter Deno offers, or null when there is none. */
 export async function webgpuAdapterInfo(): Promise<string | null> {
@@ -40,6 +41,7 @@ export async function loadWebgpuBackend(): Promise<string> {
     );
   }
   await import("@tensorflow/tfjs-backend-webgpu");
+  await registerWebgpuFactory();
   installWebgpuAddN();
   installWebgpuMatmul();
   installWebgpuConv();

@@ -10,6 +10,9 @@
  * inputs by that limit; this does the same for `AddN`: sums of at most `limit - 1` inputs,
  * then the sum of those.
  *
+ * The project now asks for the adapter's own limit (`webgpu_device.ts`: 32 on lavapipe), so
+ * the split happens only past that; it stays for sums longer than any device allows.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";

@@ -5,8 +5,8 @@
  * (`../webgpu_multi_output.ts`): forward, the statistics `[2, C]` and both running statistics
  * (a thread per channel, looping over the rows), then the elementwise output; backward,
  * `dgamma` and `dbeta` (a thread per channel), then `dx` and, with ReLU and a residual, `dz`
- * elementwise (its own dispatch: binding it with dx's would take 9 storage buffers, tf.js
- * asks for WebGPU's guaranteed 8). Without ReLU the residual's gradient is `dy` itself,
+ * elementwise (its own dispatch: binding it with dx's would take 9 storage buffers, one more
+ * than WebGPU guarantees). Without ReLU the residual's gradient is `dy` itself,
  * handed out by reference (no dispatch).
  *
  * Registered for `webgpu` at module load; nothing here loads the webgpu backend.
@@ -192,8 +192,8 @@ function backward(args: {
     (backend as unknown as { incRef(id: tf.DataId): void }).incRef(dy.dataId);
     return [dx, dgamma, dbeta, { dataId: dy.dataId, shape: dy.shape, dtype: dy.dtype }];
   }
-  // Its own dispatch: with dz, dx's program would bind 9 storage buffers, and tf.js asks
-  // WebGPU for the guaranteed 8.
+  // Its own dispatch: with dz, dx's program would bind 9 storage buffers, one more than
+  // WebGPU guarantees.
   const dz = runProgram(
     backend,
     flatProgram("bnActDz", [...x.shape], ["dy", "y"], DZ, { uniforms: SHAPE_UNIFORMS }),
