@@ -45,9 +45,18 @@ export interface MultiOutputProgram {
   readonly prelude?: string;
   /**
    * WGSL statements run by thread `j` (an `i32`, `j < uniforms.count` checked before): they
-   * write the outputs, e.g. `mom_out[j] = ...; param_out[j] = ...;`.
+   * write the outputs, e.g. `mom_out[j] = ...; param_out[j] = ...;`. With
+   * {@link groupThreads}, run by every thread `t` of workgroup `w` instead (both `i32`,
+   * `w < uniforms.count` checked before).
    */
   readonly body: string;
+  /**
+   * Workgroups of this many threads, the body run per workgroup (`w`) and thread (`t`), and
+   * `count` counting workgroups: for reductions, a workgroup per tensor. `w` is uniform
+   * across the workgroup, so the body may branch on it around `workgroupBarrier()`. Unset:
+   * a thread per element, in workgroups of 64.
+   */
+  readonly groupThreads?: number;
 }
 
 /** The parts of tf.js 4.22's `WebGPUBackend` this module uses. */
@@ -101,11 +110,27 @@ export function multiOutputSource(program: MultiOutputProgram): string {
 ${bindings.join("\n")}
 @group(0) @binding(${names.length}) var<uniform> uniforms : Uniforms;
 ${program.prelude ?? ""}
-@compute @workgroup_size(${WORKGROUP})
+${program.groupThreads === undefined ? elementMain(program.body) : groupMain(program)}`;
+}
+
+function elementMain(body: string): string {
+  return `@compute @workgroup_size(${WORKGROUP})
 fn main(@builtin(global_invocation_id) id : vec3<u32>,
         @builtin(num_workgroups) groups : vec3<u32>) {
   let j = i32(id.x + id.y * groups.x * ${WORKGROUP}u);
   if (j >= uniforms.count) { return; }
+  ${body}
+}`;
+}
+
+function groupMain(program: MultiOutputProgram): string {
+  return `@compute @workgroup_size(${program.groupThreads})
+fn main(@builtin(workgroup_id) group : vec3<u32>,
+        @builtin(local_invocation_id) local : vec3<u32>,
+        @builtin(num_workgroups) groups : vec3<u32>) {
+  let w = i32(group.x + group.y * groups.x);
+  let t = i32(local.x);
+  if (w >= uniforms.count) { return; }
   ${program.body}
 }`;
 }
@@ -143,16 +168,20 @@ function pipelineOf(device: GPUDevice, program: MultiOutputProgram): GPUComputeP
   return pipeline;
 }
 
-/** Workgroups for `count` threads, spread over y past WebGPU's per-dimension limit. */
-function dispatchFor(count: number): [number, number, number] {
-  const groups = Math.max(1, Math.ceil(count / WORKGROUP));
+/**
+ * Workgroups for `count` threads (or, `perGroup`, `count` workgroups), spread over y past
+ * WebGPU's per-dimension limit.
+ */
+function dispatchFor(count: number, perGroup: boolean): [number, number, number] {
+  const groups = Math.max(1, perGroup ? count : Math.ceil(count / WORKGROUP));
   const x = Math.min(groups, MAX_WORKGROUPS_PER_DIMENSION);
   return [x, Math.ceil(groups / x), 1];
 }
 
 /**
- * Runs `program` with `count` threads (thread `j`) on `inputs` (float32, any shape, read
- * flat) and returns its outputs, of `outputShapes` (one per output); the caller owns them.
+ * Runs `program` with `count` threads (thread `j`; workgroups with `groupThreads`) on
+ * `inputs` (float32, any shape, read flat) and returns its outputs, of `outputShapes` (one
+ * per output); the caller owns them.
  * `uniforms` are the program's own values, in the order of its `uniforms` fields, which must
  * include `count : i32` (given `count`).
  *
@@ -187,7 +216,7 @@ export function runMultiOutput(
   const flat = bound.map((t) => ({ ...t, shape: [tf.util.sizeFromShape(t.shape)] }));
   const recorded: RecordedProgram = {
     pipeline: pipelineOf(b.device, program),
-    dispatch: dispatchFor(count),
+    dispatch: dispatchFor(count, program.groupThreads !== undefined),
     shaderKey: program.key,
   };
   b.recordAndSubmit(recorded, flat[0], flat.slice(1), [...uniforms]);

@@ -2,9 +2,14 @@
  * `MultiTensorUpdate` on tf.js' `webgpu` backend: WGSL programs recorded into the backend's
  * one command encoder, inside the one tf.js kernel call.
  *
- * tf.js asks WebGPU for the default 8 storage buffers per shader stage, so one dispatch
- * cannot update every tensor: each tensor takes its own, and writes all its outputs at once
- * (`../webgpu_multi_output.ts`; tf.js' own programs have one output):
+ * Where the device allows it (`src/backend/webgpu_device.ts` asks for the adapter's storage
+ * buffer limit), tensors are updated by chunks (`webgpu_chunks.ts`): per chunk, one dispatch
+ * for the norms of its layer-wise tensors and one for every output of every tensor. On an
+ * adapter with 32 storage buffers per stage (lavapipe) a chunk holds 6 tensors (4 for LAMB); a
+ * W1 step (MLP 16 x 256, 50 tensors) takes 9 update dispatches instead of 50.
+ *
+ * Otherwise (a device at WebGPU's default of 8), each tensor takes its own, and writes all
+ * its outputs at once (`../webgpu_multi_output.ts`; tf.js' own programs have one output):
  *
  * - momentum: 1 dispatch (the new buffer and the new param);
  * - LALC, LARS: 1, plus 1 reduction (`[||w||^2, ||u||^2]` in one workgroup) on a tensor
@@ -12,8 +17,7 @@
  * - LAMB: 1 (both moments and the param), plus 1 reduction on a tensor with the trust
  *   ratio, which makes the new moments itself instead of reading them back.
  *
- * A 66-tensor MLP step with LALC is thus ~100 dispatches in ONE tf.js kernel (the chain's
- * `tf.profile` counts ~10 kernels a tensor). The sums are float32 (WGSL has no f64).
+ * Both paths give the same bits (tested). The sums are float32 (WGSL has no f64).
  *
  * @module
  */
@@ -28,6 +32,13 @@ import {
 } from "../webgpu.ts";
 import { multiOutputSupported, runMultiOutput } from "../webgpu_multi_output.ts";
 import { adamScales, directionFactor, paramCount, stepFactor, type UpdateAttrs } from "./attrs.ts";
+import { chunkCapacity, type ChunkTensor, updateChunk } from "./webgpu_chunks.ts";
+
+/**
+ * The most tensors a chunk may hold (tests set 1 to run the one-tensor path on a device that
+ * allows chunks, and compare).
+ */
+export const chunking: { maxTensors: number } = { maxTensors: Infinity };
 
 /** The uniforms of every program here, in this order. */
 const UNIFORMS = "lambda : f32, f : f32, mu : f32, post : f32, eta : f32, kappa : f32, " +
@@ -130,88 +141,147 @@ export function multiTensorUpdateWebgpu(args: {
   }
   const inputs = Object.keys(args.inputs).map((_, k) => args.inputs[k] as tf.TensorInfo);
   const p = paramCount(attrs, inputs.length);
-  const eta = attrs.learningRate;
-  const { scale, epsHat } = adamScales(attrs);
   const method = attrs.method;
   const factor = factorSnippet(attrs);
-  const newParams: tf.TensorInfo[] = [];
-  const newSlots: tf.TensorInfo[][] = method === "lamb" ? [[], []] : [[]];
-  const temporaries: tf.TensorInfo[] = [];
+  const slotKinds = method === "lamb" ? 2 : 1;
+  const inputsOf = (i: number) => [
+    inputs[i],
+    inputs[p + i],
+    ...Array.from({ length: slotKinds }, (_, s) => inputs[(2 + s) * p + i]),
+  ];
+  const describe = (i: number): ChunkTensor => ({
+    size: tf.util.sizeFromShape(inputs[i].shape),
+    trusted: attrs.trustMask[i] && method !== "momentum",
+    decayed: attrs.decayMask[i] && method !== "momentum",
+  });
+  // outputs[i]: tensor i's new param, then its new slots.
+  const outputs: tf.TensorInfo[][] = new Array(p);
+  const device = (backend as unknown as { device: GPUDevice }).device;
+  const capacity = Math.min(chunking.maxTensors, chunkCapacity(device.limits, method));
+  // Empty tensors bind nothing (WebGPU refuses empty bindings): the one-tensor path makes
+  // their empty outputs without a dispatch.
+  const chunked = capacity < 2 ? [] : [...Array(p).keys()].filter((i) => describe(i).size > 0);
+  for (let c = 0; c < chunked.length; c += capacity) {
+    const members = chunked.slice(c, c + capacity);
+    const results = updateChunk(
+      backend,
+      attrs,
+      members.map(describe),
+      (k) => inputsOf(members[k]),
+      factor,
+      hyperUniforms(attrs, NaN, [directionFactor(attrs, false, NaN, NaN)]),
+    );
+    members.forEach((i, k) => outputs[i] = results[k]);
+  }
   for (let i = 0; i < p; i++) {
-    const [w, g] = [inputs[i], inputs[p + i]];
-    const shape = [...w.shape];
-    const trusted = attrs.trustMask[i] && method !== "momentum";
-    const lambda = attrs.decayMask[i] && method !== "momentum" ? attrs.weightDecay : 0;
-    const uniforms: WgslUniform[] = [
-      lambda,
-      // An untrusted tensor's factor: 1 or -eta (momentum SGD), -eta (the others).
-      trusted ? NaN : directionFactor(attrs, false, NaN, NaN),
-      attrs.momentum,
-      stepFactor(attrs),
-      eta,
-      method === "lamb" ? 1 : attrs.trustCoefficient,
-      method === "lamb" ? 0 : attrs.epsilon,
-      attrs.minRatio * eta,
-      attrs.maxRatio * eta,
-      scale,
-      epsHat,
-      attrs.beta1,
-      attrs.beta2,
-    ].map((v): WgslUniform => ({ type: "float32", data: [v] }));
-    uniforms.push({ type: "int32", data: [tf.util.sizeFromShape(w.shape)] });
-    const tag = `multiTensorUpdate_${method}_${attrs.trustClip}_${attrs.nesterov}_${trusted}`;
-    const slots = method === "lamb" ? [inputs[2 * p + i], inputs[3 * p + i]] : [inputs[2 * p + i]];
-    const names = method === "lamb" ? ["param", "grad", "mom", "sec"] : ["param", "grad", "mom"];
-    const ins = [w, g, ...slots];
-    // LAMB's new moments and direction as WGSL over j (the reduction's and the update's).
-    const lambMoments = `let m = uniforms.b1 * mom[j] + (1.0 - uniforms.b1) * grad[j];
-      let v = uniforms.b2 * sec[j] + (1.0 - uniforms.b2) * grad[j] * grad[j];`;
-    const direction = method === "lamb"
-      ? "m * uniforms.scale / (sqrt(v) + uniforms.epsHat) + uniforms.lambda * param[j]"
-      : "grad[j] + uniforms.lambda * param[j]";
-    if (trusted) {
-      // Each reduction binds only what it reads: tf.js' automatic layout drops the rest.
-      const [reduced, before] = method === "lamb" ? [4, lambMoments] : [2, ""];
-      const sums = runProgram(
-        backend,
-        reduceProgram(
-          `${tag}_norms`,
-          names.slice(0, reduced),
-          direction.replaceAll("param[j]", "wj"),
-          before,
-        ),
-        ins.slice(0, reduced),
-        uniforms,
-      );
-      temporaries.push(sums);
-      ins.push(sums), names.push("norms");
+    if (outputs[i] === undefined) {
+      outputs[i] = updateOne(backend, attrs, describe(i), inputsOf(i), factor);
     }
-    const a = `${factorOf(trusted)} * (${direction})`;
-    const body = method === "lamb"
-      ? `${lambMoments}
+  }
+  return [
+    ...outputs.map((o) => o[0]),
+    ...Array.from({ length: slotKinds }, (_, s) => outputs.map((o) => o[1 + s])).flat(),
+  ];
+}
+
+/**
+ * The uniforms of {@link UNIFORMS} (and the chunks' `CHUNK_UNIFORMS`) before `count`:
+ * `lambda` given (the tensor's, or the method's decay for a chunk), `f` (an untrusted
+ * tensor's factor), then the method's values; `extra` after them.
+ */
+function hyperUniforms(attrs: UpdateAttrs, lambda: number, f: number[]): WgslUniform[] {
+  const eta = attrs.learningRate;
+  const { scale, epsHat } = adamScales(attrs);
+  const lamb = attrs.method === "lamb";
+  return [
+    attrs.method === "momentum" ? 0 : Number.isNaN(lambda) ? attrs.weightDecay : lambda,
+    ...f,
+    attrs.momentum,
+    stepFactor(attrs),
+    eta,
+    lamb ? 1 : attrs.trustCoefficient,
+    lamb ? 0 : attrs.epsilon,
+    attrs.minRatio * eta,
+    attrs.maxRatio * eta,
+    scale,
+    epsHat,
+    attrs.beta1,
+    attrs.beta2,
+    // The chunks' noDecay (0); the one-tensor program has no such field and drops it.
+    0,
+  ].map((v): WgslUniform => ({ type: "float32", data: [v] }));
+}
+
+/** Tensor by tensor: the one-tensor programs (one dispatch, and one for the norms). */
+function updateOne(
+  backend: WebgpuLike,
+  attrs: UpdateAttrs,
+  tensor: ChunkTensor,
+  ins: tf.TensorInfo[],
+  factor: string,
+): tf.TensorInfo[] {
+  const method = attrs.method;
+  const { trusted } = tensor;
+  const lambda = tensor.decayed ? attrs.weightDecay : 0;
+  const uniforms = hyperUniforms(attrs, lambda, [
+    // An untrusted tensor's factor: 1 or -eta (momentum SGD), -eta (the others).
+    trusted ? NaN : directionFactor(attrs, false, NaN, NaN),
+  ]).slice(0, -1);
+  uniforms.push({ type: "int32", data: [tensor.size] });
+  const shape = [...ins[0].shape];
+  const tag = `multiTensorUpdate_${method}_${attrs.trustClip}_${attrs.nesterov}_${trusted}`;
+  const names = method === "lamb" ? ["param", "grad", "mom", "sec"] : ["param", "grad", "mom"];
+  ins = [...ins];
+  // LAMB's new moments and direction as WGSL over j (the reduction's and the update's).
+  const lambMoments = `let m = uniforms.b1 * mom[j] + (1.0 - uniforms.b1) * grad[j];
+      let v = uniforms.b2 * sec[j] + (1.0 - uniforms.b2) * grad[j] * grad[j];`;
+  const direction = method === "lamb"
+    ? "m * uniforms.scale / (sqrt(v) + uniforms.epsHat) + uniforms.lambda * param[j]"
+    : "grad[j] + uniforms.lambda * param[j]";
+  let sums: tf.TensorInfo | null = null;
+  // An empty tensor binds nothing (WebGPU refuses empty bindings): no norms, and
+  // runMultiOutput makes its empty outputs without a dispatch.
+  if (trusted && tensor.size > 0) {
+    // Each reduction binds only what it reads: tf.js' automatic layout drops the rest.
+    const [reduced, before] = method === "lamb" ? [4, lambMoments] : [2, ""];
+    sums = runProgram(
+      backend,
+      reduceProgram(
+        `${tag}_norms`,
+        names.slice(0, reduced),
+        direction.replaceAll("param[j]", "wj"),
+        before,
+      ),
+      ins.slice(0, reduced),
+      uniforms,
+    );
+    ins.push(sums), names.push("norms");
+  }
+  const a = `${factorOf(trusted)} * (${direction})`;
+  const body = method === "lamb"
+    ? `${lambMoments}
       mom_out[j] = m;
       sec_out[j] = v;
       param_out[j] = param[j] + ${a};`
-      : `let a = ${a};
+    : `let a = ${a};
       let next = a + uniforms.mu * mom[j];
       mom_out[j] = next;
       param_out[j] = param[j] + uniforms.post * (${
-        attrs.nesterov ? "a + uniforms.mu * next" : "next"
-      });`;
-    const outputs = method === "lamb"
-      ? ["param_out", "mom_out", "sec_out"]
-      : ["param_out", "mom_out"];
-    const [param, ...moments] = runMultiOutput(
+      attrs.nesterov ? "a + uniforms.mu * next" : "next"
+    });`;
+  const outputs = method === "lamb"
+    ? ["param_out", "mom_out", "sec_out"]
+    : ["param_out", "mom_out"];
+  try {
+    return runMultiOutput(
       backend,
       { key: `${tag}_update`, outputs, inputs: names, uniforms: UNIFORMS, prelude: factor, body },
       ins,
       outputs.map(() => shape),
-      tf.util.sizeFromShape(shape),
+      tensor.size,
       uniforms,
     );
-    newParams.push(param);
-    moments.forEach((m, k) => newSlots[k].push(m));
+  } finally {
+    if (sums !== null) backend.disposeData(sums.dataId);
   }
-  for (const t of temporaries) backend.disposeData(t.dataId);
-  return [...newParams, ...newSlots.flat()];
 }

@@ -1,0 +1,130 @@
+/**
+ * Child-process half of the chunked webgpu update's test (webgpu runs in a child: see
+ * `src/backend/_test_webgpu_probe.ts`): for every method, one `MultiTensorUpdate` of 12
+ * tensors (an empty one among them) by chunks and tensor by tensor, compared bit for bit,
+ * with the dispatches of each and the tensors left behind; prints one JSON line
+ * (`{"adapter": null}` without an adapter).
+ *
+ * Run: `deno run --allow-read --allow-env src/kernels/multi_tensor_update/_test_webgpu_chunks.ts`.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { useBackend } from "../../backend/backend.ts";
+import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
+import { countWebgpuWork } from "../../backend/webgpu_counts.ts";
+import type { UpdateMethod } from "./attrs.ts";
+import { multiTensorUpdate, NEUTRAL_HYPER } from "./op.ts";
+import { chunking } from "./webgpu.ts";
+import { chunkCapacity } from "./webgpu_chunks.ts";
+
+/** The tensors updated: sizes that end inside a segment, a scalar-like one, an empty one. */
+export const CHUNK_TEST_SHAPES: readonly number[][] = [
+  [3, 5],
+  [7],
+  [1],
+  [0],
+  [64, 33],
+  [100],
+  [2, 2, 2, 3],
+  [1000],
+  [5],
+  [17, 9],
+  [300],
+  [4],
+];
+
+/** One method's comparison. */
+export interface ChunkComparison {
+  /** Output elements (all tensors) whose bits differ between the two paths. */
+  readonly differing: number;
+  /** Elements compared. */
+  readonly elements: number;
+  /** Dispatches of the update by chunks, and tensor by tensor. */
+  readonly dispatches: { chunked: number; oneByOne: number };
+  /** Tensors per chunk on this device. */
+  readonly capacity: number;
+  /** `tf.memory().numTensors` after both updates (outputs disposed) minus before. */
+  readonly leaked: number;
+}
+
+/** What the probe prints. */
+export interface WebgpuChunksReport {
+  /** The adapter, or null without one. */
+  readonly adapter: string | null;
+  /** Per method. */
+  readonly methods?: Record<UpdateMethod, ChunkComparison>;
+}
+
+async function compare(method: UpdateMethod): Promise<ChunkComparison> {
+  const shapes = CHUNK_TEST_SHAPES;
+  const params = shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", i + 1));
+  const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 0.1, "float32", i + 100));
+  const kinds = method === "lamb" ? 2 : 1;
+  const slots = Array.from(
+    { length: kinds },
+    (_, k) => shapes.map((s, i) => tf.abs(tf.randomNormal(s, 0, 0.1, "float32", i + 200 + 50 * k))),
+  ).flat();
+  const attrs = {
+    ...NEUTRAL_HYPER,
+    method,
+    momentum: 0.9,
+    learningRate: 0.1,
+    step: 3,
+    weightDecay: 0.01,
+    // Mixed masks, so a chunk holds tensors with and without decay and layer-wise rates.
+    decayMask: shapes.map((_, i) => i % 3 !== 0),
+    trustMask: shapes.map((_, i) => i % 4 !== 1),
+  };
+  const before = tf.memory().numTensors;
+  const run = async (maxTensors: number) => {
+    chunking.maxTensors = maxTensors;
+    const counter = countWebgpuWork(tf.backend());
+    try {
+      const out = multiTensorUpdate(params, grads, slots, attrs);
+      const values = await Promise.all(out.map((t) => t.data()));
+      tf.dispose(out);
+      return { values, dispatches: counter.counts().dispatches };
+    } finally {
+      counter.restore();
+      chunking.maxTensors = Infinity;
+    }
+  };
+  const one = await run(1);
+  const chunked = await run(Infinity);
+  const leaked = tf.memory().numTensors - before;
+  tf.dispose([...params, ...grads, ...slots]);
+  let differing = 0;
+  let elements = 0;
+  one.values.forEach((values, t) =>
+    values.forEach((v, i) => {
+      elements++;
+      if (!Object.is(v, chunked.values[t][i])) differing++;
+    })
+  );
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  return {
+    differing,
+    elements,
+    dispatches: { chunked: chunked.dispatches, oneByOne: one.dispatches },
+    capacity: chunkCapacity(device.limits, method),
+    leaked,
+  };
+}
+
+/** Runs the comparisons on webgpu (nothing without an adapter). */
+export async function runWebgpuChunksProbe(): Promise<WebgpuChunksReport> {
+  const adapter = await webgpuAdapterInfo().catch(() => null);
+  if (adapter === null) return { adapter };
+  await useBackend("webgpu");
+  const methods = {} as Record<UpdateMethod, ChunkComparison>;
+  for (const method of ["momentum", "lalc", "lars", "lamb"] as const) {
+    methods[method] = await compare(method);
+  }
+  return { adapter, methods };
+}
+
+if (import.meta.main) {
+  console.log(JSON.stringify(await runWebgpuChunksProbe()));
+  Deno.exit(0); // at once: the lavapipe teardown is what crashes
+}
