@@ -1,10 +1,11 @@
 /**
  * The step norms' kernels on tf.js' `webgpu` backend, in WGSL.
  *
- * `LayerSquaredNorms` cannot bind every gradient in one program: tf.js asks for WebGPU's
- * default limits, 8 storage buffers per shader stage (see src/backend/webgpu_addn.ts), and
- * the output takes one. So it runs one program per chunk of at most 7 tensors, each
- * workgroup reducing one tensor, every chunk writing its slots of the one `[n]` output.
+ * `LayerSquaredNorms` binds the gradients of a chunk of tensors per program, each workgroup
+ * reducing one tensor, every chunk writing its slots of the one `[n]` output. A chunk holds
+ * as many tensors as the device's storage buffers per shader stage allow (the output takes
+ * one; 31 on lavapipe, whose adapter allows 32, which `src/backend/webgpu_device.ts` asks
+ * for; 7 under WebGPU's default 8), at most {@link MAX_INPUTS_PER_PROGRAM}.
  *
  * @module
  */
@@ -12,32 +13,39 @@ import * as tf from "@tensorflow/tfjs-core";
 import { flatProgram, MAIN, type WebgpuLike, type WgslProgram } from "../webgpu.ts";
 import { checkLayers, type StepNormsAttrs } from "./host.ts";
 
-/** Inputs per program: 8 storage buffers, one of them the output. */
-export const INPUTS_PER_PROGRAM = 7;
+/** Inputs per program at most, whatever the device allows (bounds the generated WGSL). */
+export const MAX_INPUTS_PER_PROGRAM = 32;
+
+/** Inputs per program on `device`: its storage buffers less the output's, capped. */
+export function inputsPerProgram(device: { limits: GPUSupportedLimits }): number {
+  return Math.max(
+    1,
+    Math.min(MAX_INPUTS_PER_PROGRAM, device.limits.maxStorageBuffersPerShaderStage - 1),
+  );
+}
 /** Threads per workgroup (a power of two). */
 const WIDTH = 256;
 
 /** The WGSL of a chunk of `count` tensors `x0..`, writing `result[offset + t]`. */
 function chunkSource(count: number): string {
-  const names = Array.from({ length: count }, (_, t) => `x${t}`);
-  const branch = (f: (x: string) => string) =>
-    names.map((x, t) => `if (t == ${t}) { return ${f(x)}; }`).join("\n  ");
+  // The workgroup picks its tensor once (t is the same for all its threads), then loops.
+  const cases = Array.from({ length: count }, (_, t) =>
+    `case ${t}: {
+      for (var i = tid; i < uniforms.x${t}Shape; i = i + ${WIDTH}) {
+        let v = x${t}[i];
+        sum = sum + v * v;
+      }
+    }`).join("\n    ");
   return `
 var<workgroup> scratch : array<f32, ${WIDTH}>;
-fn valueAt(t : i32, i : i32) -> f32 {
-  ${branch((x) => `${x}[i]`)}
-  return 0.0;
-}
-fn sizeOf(t : i32) -> i32 {
-  ${branch((x) => `uniforms.${x}Shape`)}
-  return 0;
-}
 ${MAIN} {
   let tid = i32(localId.x);
   let t = index / ${WIDTH};
-  let n = sizeOf(t);
   var sum = 0.0;
-  for (var i = tid; i < n; i = i + ${WIDTH}) { let v = valueAt(t, i); sum = sum + v * v; }
+  switch (t) {
+    ${cases}
+    default: {}
+  }
   scratch[tid] = sum;
   workgroupBarrier();
   for (var width = ${WIDTH / 2}; width > 0; width = width / 2) {
@@ -67,9 +75,10 @@ export function squaredNormsWebgpu(
   // No data to bind (every tensor empty): the norms are zeros.
   if (nonEmpty === undefined) return backend.makeTensorInfo([n], "float32", new Float32Array(n));
   const out = backend.makeTensorInfo([n], "float32");
-  for (let offset = 0; offset < n; offset += INPUTS_PER_PROGRAM) {
+  const per = inputsPerProgram((backend as unknown as { device: GPUDevice }).device);
+  for (let offset = 0; offset < n; offset += per) {
     // An empty tensor binds another tensor's buffer with length 0: its slot gets 0.
-    const chunk = inputs.slice(offset, offset + INPUTS_PER_PROGRAM)
+    const chunk = inputs.slice(offset, offset + per)
       .map((x) => x.shape[0] > 0 ? x : { ...nonEmpty, shape: [0] });
     const names = chunk.map((_, t) => `x${t}`);
     const program: WgslProgram = flatProgram(
