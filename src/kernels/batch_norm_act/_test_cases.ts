@@ -19,7 +19,10 @@ export interface BnCase {
   readonly residual: boolean;
 }
 
-/** MLP and NHWC shapes, B = 1 and odd sizes, ReLU on/off, with/without a residual. */
+/**
+ * MLP and NHWC shapes, B = 1 and odd sizes, rows past 256, ReLU on/off, with/without a
+ * residual.
+ */
 export const BN_CASES: BnCase[] = [
   [16, 12],
   [1, 5],
@@ -27,6 +30,9 @@ export const BN_CASES: BnCase[] = [
   [4, 6, 6, 8],
   [1, 3, 5, 7],
   [3, 5, 5, 2],
+  // More rows than a webgpu channel workgroup has threads (256), not a multiple of them.
+  [8, 9, 9, 3],
+  [600, 4],
 ].flatMap((shape) =>
   [false, true].flatMap((relu) => [false, true].map((residual) => ({ shape, relu, residual })))
 );

@@ -32,7 +32,8 @@ import {
 } from "../webgpu.ts";
 import { multiOutputSupported, runMultiOutput } from "../webgpu_multi_output.ts";
 import { adamScales, directionFactor, paramCount, stepFactor, type UpdateAttrs } from "./attrs.ts";
-import { chunkCapacity, type ChunkTensor, updateChunk } from "./webgpu_chunks.ts";
+import { chunkCapacity, type ChunkTensor, REDUCE_THREADS, updateChunk } from "./webgpu_chunks.ts";
+import { workgroupTreeSum } from "../wgsl_tree_sum.ts";
 
 /**
  * The most tensors a chunk may hold (tests set 1 to run the one-tensor path on a device that
@@ -43,8 +44,6 @@ export const chunking: { maxTensors: number } = { maxTensors: Infinity };
 /** The uniforms of every program here, in this order. */
 const UNIFORMS = "lambda : f32, f : f32, mu : f32, post : f32, eta : f32, kappa : f32, " +
   "eps : f32, lo : f32, hi : f32, scale : f32, epsHat : f32, b1 : f32, b2 : f32, count : i32,";
-
-const REDUCE_THREADS = 256;
 
 /** The WGSL of `directionFactor` (attrs.ts) for `attrs.method`, in float32. */
 function factorSnippet(attrs: UpdateAttrs): string {
@@ -103,14 +102,7 @@ function reduceProgram(
     }
     partW[t] = sw;
     partU[t] = su;
-    workgroupBarrier();
-    for (var stride = ${REDUCE_THREADS / 2}; stride > 0; stride = stride / 2) {
-      if (t < stride) {
-        partW[t] = partW[t] + partW[t + stride];
-        partU[t] = partU[t] + partU[t + stride];
-      }
-      workgroupBarrier();
-    }
+    ${workgroupTreeSum(["partW", "partU"], REDUCE_THREADS)}
     if (t == 0) {
       setOutputAtIndex(0, partW[0]);
       setOutputAtIndex(1, partU[0]);

@@ -20,6 +20,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { WgslUniform } from "../webgpu.ts";
 import { type MultiOutputProgram, runMultiOutput } from "../webgpu_multi_output.ts";
+import { workgroupTreeSum } from "../wgsl_tree_sum.ts";
 import type { UpdateAttrs } from "./attrs.ts";
 
 /** Threads of a norms workgroup (the one-tensor reduction's). */
@@ -155,14 +156,7 @@ var<workgroup> partU : array<f32, ${REDUCE_THREADS}>;`,
   ${branchTree("w", trusted.map((_, r) => r), leaves)}
   partW[t] = sw;
   partU[t] = su;
-  workgroupBarrier();
-  for (var stride = ${REDUCE_THREADS / 2}; stride > 0; stride = stride / 2) {
-    if (t < stride) {
-      partW[t] = partW[t] + partW[t + stride];
-      partU[t] = partU[t] + partU[t + stride];
-    }
-    workgroupBarrier();
-  }
+  ${workgroupTreeSum(["partW", "partU"], REDUCE_THREADS)}
   if (t == 0) {
     norms[2 * w] = partW[0];
     norms[2 * w + 1] = partU[0];
