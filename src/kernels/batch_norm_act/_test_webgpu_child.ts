@@ -8,7 +8,9 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../../backend/backend.ts";
+import { countWebgpuWork } from "../../backend/webgpu_counts.ts";
 import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { BATCH_NORM_ACTIVATION_KERNEL } from "../../kernel_names.ts";
 import { useFusedKernel } from "../switch.ts";
@@ -19,10 +21,21 @@ if (import.meta.main) {
   let result: Record<string, unknown> = { adapter };
   if (adapter !== null) {
     await useBackend("webgpu");
+    const counter = countWebgpuWork(tf.backend());
+    let worst;
+    try {
+      worst = await maxDifferences(BN_CASES);
+    } finally {
+      counter.restore();
+    }
     result = {
       adapter,
       registered: useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL),
-      worst: await maxDifferences(BN_CASES),
+      worst,
+      // The programs the cases ran, by name: whether dz had a dispatch of its own.
+      programs: Object.keys(counter.counts().programs).filter((p) => p.startsWith("bnAct")),
+      storageBuffers: (tf.backend() as unknown as { device: GPUDevice }).device.limits
+        .maxStorageBuffersPerShaderStage,
     };
   }
   console.log(JSON.stringify(result));

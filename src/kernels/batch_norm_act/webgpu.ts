@@ -5,9 +5,9 @@
  * (`../webgpu_multi_output.ts`): forward, the statistics `[2, C]` and both running statistics
  * (a workgroup per channel, its threads striding over the rows), then the elementwise
  * output; backward, `dgamma` and `dbeta` (a workgroup per channel), then `dx` and, with ReLU
- * and a residual, `dz` elementwise (its own dispatch: binding it with dx's would take 9
- * storage buffers, one more than WebGPU guarantees). Without ReLU the residual's gradient is
- * `dy` itself, handed out by reference (no dispatch).
+ * and a residual, `dz` (written by dx's dispatch where the device allows the 9 storage
+ * buffers that takes, one more than WebGPU guarantees; else its own). Without ReLU the
+ * residual's gradient is `dy` itself, handed out by reference (no dispatch).
  *
  * Registered for `webgpu` at module load; nothing here loads the webgpu backend.
  *
@@ -28,6 +28,15 @@ type Info = tf.TensorInfo;
 
 const int = (value: number): WgslUniform => ({ type: "int32", data: [value] });
 const float = (value: number): WgslUniform => ({ type: "float32", data: [value] });
+
+/** Storage buffers of `dx` and `dz` in one program: 2 outputs and 7 inputs. */
+const DX_AND_DZ_BUFFERS = 9;
+
+/** The device's storage buffers per shader stage (src/backend/webgpu_device.ts raises it). */
+function storageBuffersPerStage(backend: tf.KernelBackend): number {
+  return (backend as unknown as { device: GPUDevice }).device.limits
+    .maxStorageBuffersPerShaderStage;
+}
 
 /** Rows and channels as uniforms `n`, `c`. */
 const SHAPE_UNIFORMS = "n : i32, c : i32,";
@@ -199,28 +208,31 @@ function backward(args: {
     c,
     values(c),
   );
-  const [dx] = runMultiOutput(
+  // With ReLU and a residual, dz (the masked dy that dx's body already computes as g) is a
+  // second output of the same dispatch where the device allows its 9th storage buffer.
+  const withDz = residual && relu && storageBuffersPerStage(backend) >= DX_AND_DZ_BUFFERS;
+  const [dx, dzWithDx] = runMultiOutput(
     backend,
     {
-      key: `bnActDx_${+relu}`,
-      outputs: ["dx"],
+      key: `bnActDx_${+relu}_${+withDz}`,
+      outputs: withDz ? ["dx", "dz"] : ["dx"],
       inputs: ["dy", "y", "x", "stats", "gamma", "dgamma", "dbeta"],
       uniforms,
-      body: dxBody(relu),
+      body: dxBody(relu) + (withDz ? "\n  dz[j] = g;" : ""),
     },
     [dy, y, x, stats, gamma, dgamma, dbeta],
-    [x.shape],
+    withDz ? [x.shape, x.shape] : [x.shape],
     n * c,
     values(n * c),
   );
+  if (withDz) return [dx, dgamma, dbeta, dzWithDx];
   if (!residual) return [dx, dgamma, dbeta];
   if (!relu) {
     // dz is dy: share its data, as tf.js' own Identity kernel does
     (backend as unknown as { incRef(id: tf.DataId): void }).incRef(dy.dataId);
     return [dx, dgamma, dbeta, { dataId: dy.dataId, shape: dy.shape, dtype: dy.dtype }];
   }
-  // Its own dispatch: with dz, dx's program would bind 9 storage buffers, one more than
-  // WebGPU guarantees.
+  // Its own dispatch on a device at WebGPU's guaranteed 8 storage buffers.
   const dz = runProgram(
     backend,
     flatProgram("bnActDz", [...x.shape], ["dy", "y"], DZ, { uniforms: SHAPE_UNIFORMS }),
