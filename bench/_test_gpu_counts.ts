@@ -26,8 +26,10 @@ export interface GpuCountsReport {
   readonly poolGradientDiffers?: number;
   /** The suite's MLP step, counted. */
   readonly mlp?: StepCounts;
-  /** A small CNN's step (global average pooling before its head), counted. */
+  /** A small CNN's step (global average pooling before its head), counted, then timed. */
   readonly cnn?: StepCounts;
+  /** Whether the kernel timer left its wrapper on the backend. */
+  readonly timerLeftWrapped?: boolean;
   /** Tensors alive at the end minus at the start. */
   readonly leaked?: number;
 }
@@ -71,7 +73,8 @@ if (import.meta.main) {
       notRestored: restoreCheck(),
       poolGradientDiffers: await poolGradientDiffers(),
       mlp: await countSteps("mlp:16:64:128", { warmup: 2, steps: 8, readEvery: 4 }),
-      cnn: await countSteps("cnn:3:8:32", { warmup: 2, steps: 4, readEvery: 4 }),
+      cnn: await countSteps("cnn:3:8:32", { warmup: 2, steps: 4, readEvery: 4, gpuTime: true }),
+      timerLeftWrapped: Object.hasOwn(tf.backend(), "recordAndSubmit"),
     };
     report = { ...report, leaked: tf.memory().numTensors - start };
   }

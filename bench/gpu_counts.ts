@@ -27,12 +27,16 @@
  * change no number.
  *
  * Usage: `deno run --allow-read --allow-env bench/gpu_counts.ts [--steps 8] [--warmup 2]
- * [--read-every 8] [--optimizer momentum|lalc] [--case mlp:16:64:128 ...]`; `bench/gpu_workloads.ts --counts` runs it.
+ * [--read-every 8] [--optimizer momentum|lalc] [--gpu-time] [--case mlp:16:64:128 ...]`;
+ * `bench/gpu_workloads.ts --counts` runs it. `--gpu-time` adds the GPU time of 2 more steps
+ * per program (timestamp queries: each program in a pass of its own), and its share of the
+ * untimed step's wall time: on a GPU, how much of a step the GPU works and in which kernels.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { countWebgpuWork, type WebgpuCounts } from "../src/backend/webgpu_counts.ts";
+import { webgpuKernelTimes } from "../src/backend/webgpu_kernel_times.ts";
 import { buildModel } from "../src/models/build.ts";
 import type { ModelKind } from "../src/models/types.ts";
 import { lalc } from "../src/optim/lalc.ts";
@@ -58,6 +62,21 @@ export interface StepCounts {
   readonly stepMs: number;
   /** Milliseconds from the first counted step to the end of the last read. */
   readonly wallMs: number;
+  /**
+   * With `gpuTime`: the GPU time of `steps` more steps by program (timestamp queries,
+   * src/backend/webgpu_kernel_times.ts), or why there is none.
+   */
+  readonly gpu?: GpuTimes | string;
+}
+
+/** Kernel times of some steps, summed by program. */
+export interface GpuTimes {
+  /** Steps timed. */
+  readonly steps: number;
+  /** Per program name: dispatches and milliseconds over the timed steps. */
+  readonly byProgram: Record<string, { dispatches: number; ms: number }>;
+  /** Milliseconds over the timed steps, all programs. */
+  readonly totalMs: number;
 }
 
 /** How the counted steps run. */
@@ -70,7 +89,12 @@ export interface CountOptions {
   readonly readEvery?: number;
   /** The optimizer. Default momentum (0.9); lalc as in bench/gpu_workloads.ts' LALC row. */
   readonly optimizer?: "momentum" | "lalc";
+  /** Also time 2 more steps' kernels on the GPU (timestamp queries). Default false. */
+  readonly gpuTime?: boolean;
 }
+
+/** Steps whose kernels `gpuTime` times. */
+const TIMED_STEPS = 2;
 
 /**
  * Steps the `kind:depth:width:batch` case on the active (webgpu) backend and counts its
@@ -117,7 +141,30 @@ export async function countSteps(name: string, options: CountOptions = {}): Prom
     }
     await drain();
     const wallMs = performance.now() - start;
-    return { name, steps, total: counter.counts(), losses, tensors, stepMs, wallMs };
+    const total = counter.counts();
+    counter.restore(); // the kernel timer wraps recordAndSubmit itself
+    let gpu: GpuTimes | string | undefined;
+    if (options.gpuTime) {
+      const byProgram: GpuTimes["byProgram"] = {};
+      let totalMs = 0;
+      for (let i = 0; i < TIMED_STEPS && gpu === undefined; i++) {
+        const times = await webgpuKernelTimes(() => {
+          pending.push(trainStep(model, optimizer, x, labels));
+        });
+        if (times === null) gpu = "the device has no timestamp-query feature";
+        else {
+          times.names.forEach((program, k) => {
+            const entry = byProgram[program] ??= { dispatches: 0, ms: 0 };
+            entry.dispatches++;
+            entry.ms += times.ms[k];
+            totalMs += times.ms[k];
+          });
+        }
+      }
+      await drain();
+      gpu ??= { steps: TIMED_STEPS, byProgram, totalMs };
+    }
+    return { name, steps, total, losses, tensors, stepMs, wallMs, gpu };
   } finally {
     counter.restore();
     tf.dispose(pending.flatMap((p) => [p.loss, p.norms]));
@@ -154,6 +201,25 @@ export function formatCounts(r: StepCounts): string[] {
     `${(r.stepMs / s).toFixed(2)} in trainStep; in the backend's methods (nested included): ` +
     Object.entries(t.ms).map(([k, v]) => `${k} ${(v / s).toFixed(2)}`).join(", "),
     `  losses: ${r.losses.map((l) => l.toPrecision(9)).join(" ")}`,
+    ...formatGpuTimes(r),
+  ];
+}
+
+/** The GPU time lines of `r` (none without `gpuTime`). */
+function formatGpuTimes(r: StepCounts): string[] {
+  if (r.gpu === undefined) return [];
+  if (typeof r.gpu === "string") return [`  GPU time: none (${r.gpu})`];
+  const { steps, byProgram, totalMs } = r.gpu;
+  const wall = r.wallMs / r.steps;
+  const kernelMs = totalMs / steps;
+  return [
+    `  GPU time per step (timestamp queries, ${steps} steps, each program in a pass of its ` +
+    `own): ${kernelMs.toFixed(3)} ms of kernels, ${
+      (100 * kernelMs / wall).toFixed(1)
+    }% of the untimed step's ${wall.toFixed(2)} ms`,
+    ...Object.entries(byProgram).sort((a, b) => b[1].ms - a[1].ms).map(([program, e]) =>
+      `    ${(e.ms / steps).toFixed(3)} ms  ${perStep(e.dispatches, steps)} x  ${program}`
+    ),
   ];
 }
 
@@ -184,6 +250,7 @@ if (import.meta.main) {
       "read-every": { type: "string", default: "8" },
       case: { type: "string", multiple: true },
       optimizer: { type: "string", default: "momentum" },
+      "gpu-time": { type: "boolean", default: false },
     },
   });
   await useBackend("webgpu");
@@ -192,6 +259,7 @@ if (import.meta.main) {
     warmup: +values.warmup,
     readEvery: +values["read-every"],
     optimizer: values.optimizer === "lalc" ? "lalc" : "momentum",
+    gpuTime: values["gpu-time"],
   });
   Deno.exit(0);
 }

@@ -56,6 +56,16 @@ Deno.test({
     assert.equal(cnn.uploads, 0, `cnn uploads ${JSON.stringify(cnn.uploaded)}`);
     assert.equal(cnn.passes, cnn.submits, "a cnn pass ended without a submit");
     assert.ok(cnn.dispatches <= 193 && cnn.submits <= 13, `cnn ${cnn.dispatches}, ${cnn.submits}`);
+    // The kernel times of 2 more steps (lavapipe has timestamp-query): one per dispatch, the
+    // step's batch-norm programs among them, the backend unwrapped after.
+    assert.equal(got.timerLeftWrapped, false, "the kernel timer left recordAndSubmit wrapped");
+    const gpu = got.cnn!.gpu;
+    assert.ok(typeof gpu === "object", `no GPU times: ${gpu}`);
+    const timed = Object.values(gpu.byProgram).reduce((n, e) => n + e.dispatches, 0) / gpu.steps;
+    // Counted steps include a loss read (a Concat) every 4 steps; the timed ones do not.
+    assert.ok(Math.abs(timed - cnn.dispatches / got.cnn!.steps) <= 1, `timed ${timed} a step`);
+    assert.ok(Object.keys(gpu.byProgram).includes("bnActStatsMoving"));
+    assert.ok(gpu.totalMs > 0 && Object.values(gpu.byProgram).every((e) => e.ms >= 0));
     assert.equal(got.leaked, 0, "tensors leaked on webgpu");
   },
 });

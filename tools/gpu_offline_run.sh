@@ -12,7 +12,8 @@
 #                 chunks, fused loss and norms, step counts, a tiny grid)
 #   steps   180   the step table: the project on webgpu vs PyTorch CUDA (--cap 12)
 #   kernels 100   matMul and the 3x3 conv, tf.js' kernels vs the project's, TFLOP/s
-#   counts   40   dispatches, passes and the backend's host time per step
+#   counts   40   dispatches, passes, the backend's host time and each kernel's GPU time
+#                 (timestamp queries) per step
 #   project  60   the step table with the project's matmul (--cap 5)
 # --quick runs every stage at tiny sizes (a check of this script, e.g. on lavapipe).
 #
@@ -110,7 +111,7 @@ for s in "${stages[@]}"; do
     counts)
       if [ -n "$quick" ]; then cases=(--case mlp:2:8:8); else
         cases=(--case mlp:16:256:256 --case cnn:6:32:128 --case resnet:20:16:256); fi
-      stage counts 40 deno run --allow-read --allow-env bench/gpu_counts.ts "${cases[@]}" ;;
+      stage counts 40 deno run --allow-read --allow-env bench/gpu_counts.ts --gpu-time "${cases[@]}" ;;
     project) stage project 60 deno task bench:gpu --matmul-kernel project --cap 5 $quick ;;
   esac
 done

@@ -52,6 +52,7 @@ Deno.test({
       assert.match(env, /== env: exit 0 after \d+ s/);
       const counts = await Deno.readTextFile(`${logs}/counts.log`);
       assert.match(counts, /mlp:2:8:8: per step over 8 steps/);
+      assert.match(counts, /GPU time per step \(timestamp queries, 2 steps/);
       assert.match(counts, /== counts: exit 0 after \d+ s/);
       const copied = await Deno.readTextFile("/tmp/gpu-offline/repo/deno.json");
       assert.match(copied, /"nodeModulesDir": "manual"/);

@@ -99,7 +99,8 @@ function bump(table: Record<string, number>, key: string): void {
   table[key] = (table[key] ?? 0) + 1;
 }
 
-function programName(program: unknown): string {
+/** A program's name: its class's, else the start of its shader key. */
+export function programName(program: unknown): string {
   const p = program as { constructor?: { name?: string }; shaderKey?: string };
   const name = p.constructor?.name;
   return name && name !== "Object" ? name : String(p.shaderKey ?? "?").slice(0, 40);
