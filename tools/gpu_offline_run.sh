@@ -6,15 +6,18 @@
 #
 #   bash tools/gpu_offline_run.sh BUNDLE LOGS [--quick] [STAGE ...]
 #
-# Stages, in this order by default (limits in seconds, about 9 minutes in all at most):
+# Stages (limits in seconds); by default the first five, in this order, about 8 minutes at
+# most and usually far less, so that a short GPU allocation leaves time for a second try:
 #   env      20   the GPU, the driver, Deno, the bundle's commit
-#   correct 150   the webgpu kernels against cpu on this GPU (matmul, conv, BN, update
+#   correct 120   the webgpu kernels against cpu on this GPU (matmul, conv, BN, update
 #                 chunks, fused loss and norms, step counts, a tiny grid)
-#   steps   180   the step table: the project on webgpu vs PyTorch CUDA (--cap 12)
-#   kernels 100   matMul and the 3x3 conv, tf.js' kernels vs the project's, TFLOP/s
-#   counts   40   dispatches, passes, the backend's host time and each kernel's GPU time
+#   steps   210   the step table: the project on webgpu vs PyTorch CUDA (--cap 12)
+#   kernels  90   matMul and the 3x3 conv, tf.js' kernels vs the project's, TFLOP/s
+#   counts   60   dispatches, passes, the backend's host time and each kernel's GPU time
 #                 (timestamp queries) per step
-#   project  60   the step table with the project's matmul (--cap 5)
+# and, only when named:
+#   tiles    90   matMul with each tile of the project's program forced
+#   project  90   the step table with the project's matmul (--cap 5)
 # --quick runs every stage at tiny sizes (a check of this script, e.g. on lavapipe).
 #
 # Needs bash, xz, tar, sed, timeout (coreutils) and, for the Vulkan loader packages when the
@@ -23,7 +26,7 @@ set -uo pipefail
 
 usage() {
   echo "usage: bash tools/gpu_offline_run.sh BUNDLE LOGS [--quick] [STAGE ...]" >&2
-  echo "stages: env correct steps kernels counts project" >&2
+  echo "stages: env correct steps kernels counts (the default), tiles, project" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -36,11 +39,11 @@ stages=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick="--quick" ;;
-    env | correct | steps | kernels | counts | project) stages+=("$arg") ;;
-    *) echo "gpu_offline_run: unknown argument \"$arg\"; allowed: --quick, env, correct, steps, kernels, counts, project" >&2; exit 2 ;;
+    env | correct | steps | kernels | counts | tiles | project) stages+=("$arg") ;;
+    *) echo "gpu_offline_run: unknown argument \"$arg\"; allowed: --quick, env, correct, steps, kernels, counts, tiles, project" >&2; exit 2 ;;
   esac
 done
-[ ${#stages[@]} -gt 0 ] || stages=(env correct steps kernels counts project)
+[ ${#stages[@]} -gt 0 ] || stages=(env correct steps kernels counts)
 source=$(cd "$(dirname "$0")/.." && pwd)
 
 # Deno: the bundle's, unless this machine has the pinned one (GPU_OFFLINE_USE_BUNDLE=1: the
@@ -102,16 +105,17 @@ for s in "${stages[@]}"; do
       stage env 20 bash -c "nvidia-smi 2>&1 | head -15; deno --version; uname -m;
         echo \"bundle commit: \$(cat '$bundle/COMMIT' 2>/dev/null)\"; date -u" ;;
     correct)
-      stage correct 150 deno test "${test_flags[@]}" \
+      stage correct 120 deno test "${test_flags[@]}" \
         src/backend/webgpu_matmul_test.ts src/backend/webgpu_conv/webgpu_conv_test.ts \
         src/kernels/batch_norm_act/webgpu_test.ts src/kernels/multi_tensor_update/webgpu_chunks_test.ts \
         src/kernels/fused_webgpu_test.ts bench/gpu_counts_test.ts src/suite/webgpu_grid_test.ts ;;
-    steps) stage steps 180 deno task bench:gpu --cap 12 $quick ;;
-    kernels) stage kernels 100 deno task bench:gpu --matmul --matmul-tiles --conv $quick ;;
+    steps) stage steps 210 deno task bench:gpu --cap 12 $quick ;;
+    kernels) stage kernels 90 deno task bench:gpu --matmul --conv $quick ;;
+    tiles) stage tiles 90 deno task bench:gpu --matmul --matmul-tiles $quick ;;
     counts)
       if [ -n "$quick" ]; then cases=(--case mlp:2:8:8); else
         cases=(--case mlp:16:256:256 --case cnn:6:32:128 --case resnet:20:16:256); fi
-      stage counts 40 deno run --allow-read --allow-env bench/gpu_counts.ts --gpu-time "${cases[@]}" ;;
-    project) stage project 60 deno task bench:gpu --matmul-kernel project --cap 5 $quick ;;
+      stage counts 60 deno run --allow-read --allow-env bench/gpu_counts.ts --gpu-time "${cases[@]}" ;;
+    project) stage project 90 deno task bench:gpu --matmul-kernel project --cap 5 $quick ;;
   esac
 done
