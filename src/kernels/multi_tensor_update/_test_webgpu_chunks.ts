@@ -54,10 +54,21 @@ export interface WebgpuChunksReport {
   readonly adapter: string | null;
   /** Per method. */
   readonly methods?: Record<UpdateMethod, ChunkComparison>;
+  /** Momentum on {@link Y_DIMENSION_SHAPES}: a chunk dispatched over x and y. */
+  readonly yDimension?: ChunkComparison;
 }
 
-async function compare(method: UpdateMethod): Promise<ChunkComparison> {
-  const shapes = CHUNK_TEST_SHAPES;
+/**
+ * Tensors whose chunk needs more than WebGPU's 65,535 workgroups in x (64 threads each:
+ * 4,194,240 elements), so its dispatch spreads over y, as a wide MLP's update does; each
+ * alone stays under.
+ */
+export const Y_DIMENSION_SHAPES: readonly number[][] = [[3_000_000], [1_300_000]];
+
+async function compare(
+  method: UpdateMethod,
+  shapes: readonly number[][] = CHUNK_TEST_SHAPES,
+): Promise<ChunkComparison> {
   const params = shapes.map((s, i) => tf.randomNormal(s, 0, 1, "float32", i + 1));
   const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 0.1, "float32", i + 100));
   const kinds = method === "lamb" ? 2 : 1;
@@ -90,8 +101,10 @@ async function compare(method: UpdateMethod): Promise<ChunkComparison> {
       chunking.maxTensors = Infinity;
     }
   };
-  const one = await run(1);
+  // Chunks first: their outputs then get buffers no earlier run of these shapes filled (new
+  // ones, zeroed, or another method's), so an element the chunk failed to write differs.
   const chunked = await run(Infinity);
+  const one = await run(1);
   const leaked = tf.memory().numTensors - before;
   tf.dispose([...params, ...grads, ...slots]);
   let differing = 0;
@@ -121,7 +134,7 @@ export async function runWebgpuChunksProbe(): Promise<WebgpuChunksReport> {
   for (const method of ["momentum", "lalc", "lars", "lamb"] as const) {
     methods[method] = await compare(method);
   }
-  return { adapter, methods };
+  return { adapter, methods, yDimension: await compare("momentum", Y_DIMENSION_SHAPES) };
 }
 
 if (import.meta.main) {

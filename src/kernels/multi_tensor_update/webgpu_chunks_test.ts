@@ -91,5 +91,11 @@ Deno.test({
       assert.equal(r.dispatches.chunked, chunks + trustedChunks, method);
       assert.equal(r.dispatches.oneByOne, method === "momentum" ? 11 : 11 + 8, method);
     }
+    // One chunk of 4.3 million elements: 67,188 workgroups, past the 65,535 of x.
+    const y = got.yDimension!;
+    assert.equal(y.differing, 0, `over y: ${y.differing} of ${y.elements} elements differ`);
+    assert.equal(y.elements, 2 * 4_300_000);
+    assert.deepEqual(y.dispatches, { chunked: 1, oneByOne: 2 });
+    assert.equal(y.leaked, 0);
   },
 });
