@@ -1,7 +1,7 @@
 /**
  * Child-process half of the chunked webgpu update's test (webgpu runs in a child: see
  * `src/backend/_test_webgpu_probe.ts`): for every method, one `MultiTensorUpdate` of 12
- * tensors (an empty one among them) by chunks and tensor by tensor, compared bit for bit,
+ * tensors (an empty one among them) by chunks and by chunks of one, compared bit for bit,
  * with the dispatches of each and the tensors left behind; prints one JSON line
  * (`{"adapter": null}` without an adapter).
  *
@@ -40,7 +40,7 @@ export interface ChunkComparison {
   readonly differing: number;
   /** Elements compared. */
   readonly elements: number;
-  /** Dispatches of the update by chunks, and tensor by tensor. */
+  /** Dispatches of the update by chunks, and by chunks of one. */
   readonly dispatches: { chunked: number; oneByOne: number };
   /** Tensors per chunk on this device. */
   readonly capacity: number;

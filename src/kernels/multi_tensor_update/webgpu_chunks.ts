@@ -1,16 +1,15 @@
 /**
  * The webgpu optimizer update of many tensors per dispatch: a chunk of tensors takes one
  * dispatch for the norms of those with a layer-wise rate (a workgroup per tensor) and one for
- * every output of every tensor (a segment of threads per tensor), where the one-tensor path
- * (`webgpu.ts`) takes one or two dispatches per tensor.
+ * every output of every tensor (a segment of threads per tensor).
  *
  * WGSL cannot index bindings at run time, so each program is generated for its chunk: every
  * tensor's bindings by name, its size, whether it has a layer-wise rate and whether it
  * decays baked into the code, and the thread (or workgroup) finds its tensor by a binary tree
- * of comparisons on constants. The arithmetic of each tensor is the one-tensor program's,
- * term for term (the same loop, tree and expressions), so the results are the same to the
- * last bit (tested on lavapipe). A model's shapes do not change between steps, so each chunk
- * compiles once.
+ * of comparisons on constants. Each tensor's arithmetic is the same whatever its chunk (the
+ * one-tensor programs this replaced: the same loop, tree and expressions), so chunks of one
+ * and of many give the same bits (tested on lavapipe). A model's shapes do not change between
+ * steps, so each chunk compiles once.
  *
  * How many tensors a chunk holds is set by the device's storage buffer limit
  * ({@link chunkCapacity}): 5 bindings a tensor (7 for LAMB) and one for the norms.
@@ -23,7 +22,7 @@ import { type MultiOutputProgram, runMultiOutput } from "../webgpu_multi_output.
 import { workgroupTreeSum } from "../wgsl_tree_sum.ts";
 import type { UpdateAttrs } from "./attrs.ts";
 
-/** Threads of a norms workgroup (the one-tensor reduction's). */
+/** Threads of a norms workgroup. */
 export const REDUCE_THREADS = 256;
 
 /** Threads per workgroup of the update, and the alignment of each tensor's segment. */
@@ -53,8 +52,8 @@ export function bindingsPerTensor(method: UpdateAttrs["method"]): number {
 /**
  * Tensors one chunk may hold on a device with these limits: the storage buffers of a shader
  * stage less the norms', over {@link bindingsPerTensor}, within the bindings of a bind group
- * (less the norms' and the uniforms') and {@link MAX_CHUNK_TENSORS}. Under 2, chunks gain
- * nothing: the caller updates tensor by tensor.
+ * (less the norms' and the uniforms') and {@link MAX_CHUNK_TENSORS}. 1 under WebGPU's
+ * guaranteed 8 storage buffers (a LAMB tensor's 7 and the norms' take all 8): tensor by tensor.
  *
  * @example
  * ```ts
@@ -82,9 +81,9 @@ export const CHUNK_UNIFORMS = "lambda : f32, f : f32, mu : f32, post : f32, eta 
   "b2 : f32, noDecay : f32, count : i32,";
 
 /**
- * A tensor's decay coefficient: the one-tensor program multiplies the param by a uniform that
- * is 0 where decay does not apply, and so does this (a literal 0 could be folded away and
- * change the sign of a zero).
+ * A tensor's decay coefficient: where decay does not apply, a uniform that is 0 (as the
+ * unchunked programs had), not a literal 0, which could be folded away and change the sign of
+ * a zero.
  */
 const lambdaOf = (t: ChunkTensor) => t.decayed ? "uniforms.lambda" : "uniforms.noDecay";
 
@@ -101,7 +100,7 @@ function branchTree(value: string, starts: readonly number[], leaves: readonly s
   return tree(0, leaves.length);
 }
 
-/** LAMB's new moments of tensor `k` at index `i` (the one-tensor program's expressions). */
+/** LAMB's new moments of tensor `k` at index `i`. */
 function lambMoments(k: number, i: string): string {
   return `let m = uniforms.b1 * mom${k}[${i}] + (1.0 - uniforms.b1) * grad${k}[${i}];
       let v = uniforms.b2 * sec${k}[${i}] + (1.0 - uniforms.b2) * grad${k}[${i}] * grad${k}[${i}];`;

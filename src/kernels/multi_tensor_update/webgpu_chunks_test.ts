@@ -16,8 +16,9 @@ const LAVAPIPE = { maxStorageBuffersPerShaderStage: 32, maxBindingsPerBindGroup:
 Deno.test("chunk capacity: storage buffers less the norms' over 5 (7 for LAMB), capped", () => {
   assert.equal(chunkCapacity(LAVAPIPE, "momentum"), 6);
   assert.equal(chunkCapacity(LAVAPIPE, "lamb"), 4); // 31 / 7
-  // tf.js' own device (WebGPU's default 8): one tensor a chunk, i.e. no chunks.
+  // tf.js' own device (WebGPU's default 8): one tensor a chunk, LAMB's included.
   assert.equal(chunkCapacity({ ...LAVAPIPE, maxStorageBuffersPerShaderStage: 8 }, "lars"), 1);
+  assert.equal(chunkCapacity({ ...LAVAPIPE, maxStorageBuffersPerShaderStage: 8 }, "lamb"), 1);
   // An H200 through Deno 2.9.6 reports 524,288: the bind group's 1,000 bindings, then the cap.
   const h200 = { maxStorageBuffersPerShaderStage: 524288, maxBindingsPerBindGroup: 1000 };
   assert.equal(chunkCapacity(h200, "lalc"), MAX_CHUNK_TENSORS);
@@ -70,7 +71,7 @@ Deno.test("chunk programs: every tensor's bindings in order, norms only where tr
 const adapter = await webgpuAdapterInChild();
 
 Deno.test({
-  name: `chunked webgpu update = tensor by tensor, to the bit, in fewer dispatches${
+  name: `chunked webgpu update = chunks of one, to the bit, in fewer dispatches${
     adapterNote(adapter)
   }`,
   ignore: adapter === null,
