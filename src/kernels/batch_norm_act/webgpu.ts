@@ -21,7 +21,7 @@ import {
 import { registerOnce } from "../register.ts";
 import { flatProgram, MAIN, runProgram, type WgslUniform } from "../webgpu.ts";
 import { runMultiOutput } from "../webgpu_multi_output.ts";
-import { workgroupTreeSum } from "../wgsl_tree_sum.ts";
+import { workgroupTreeReduce } from "../wgsl_tree_reduce.ts";
 import { type BatchNormActivationAttrs, rowsAndChannels } from "./host.ts";
 
 type Info = tf.TensorInfo;
@@ -62,7 +62,7 @@ const STATS_AND_MOVING = `let c = uniforms.c;
   var sum = 0.0;
   for (var i = t; i < n; i = i + ${CHANNEL_THREADS}) { sum = sum + x[i * c + w]; }
   partA[t] = sum;
-  ${workgroupTreeSum(["partA"], CHANNEL_THREADS)}
+  ${workgroupTreeReduce(["partA"], CHANNEL_THREADS)}
   let mean = partA[0] / f32(n);
   var squares = 0.0;
   for (var i = t; i < n; i = i + ${CHANNEL_THREADS}) {
@@ -70,7 +70,7 @@ const STATS_AND_MOVING = `let c = uniforms.c;
     squares = squares + d * d;
   }
   partB[t] = squares;
-  ${workgroupTreeSum(["partB"], CHANNEL_THREADS)}
+  ${workgroupTreeReduce(["partB"], CHANNEL_THREADS)}
   if (t == 0) {
     let invStd = 1.0 / sqrt(partB[0] / f32(n) + uniforms.eps);
     stats[w] = mean;
@@ -109,7 +109,7 @@ function reductionBody(relu: boolean): string {
   }
   partA[t] = sumGamma;
   partB[t] = sumBeta;
-  ${workgroupTreeSum(["partA", "partB"], CHANNEL_THREADS)}
+  ${workgroupTreeReduce(["partA", "partB"], CHANNEL_THREADS)}
   if (t == 0) {
     dgamma[w] = partA[0];
     dbeta[w] = partB[0];

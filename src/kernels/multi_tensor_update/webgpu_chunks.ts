@@ -19,7 +19,7 @@
 import type * as tf from "@tensorflow/tfjs-core";
 import type { WgslUniform } from "../webgpu.ts";
 import { type MultiOutputProgram, runMultiOutput } from "../webgpu_multi_output.ts";
-import { workgroupTreeSum } from "../wgsl_tree_sum.ts";
+import { workgroupTreeReduce } from "../wgsl_tree_reduce.ts";
 import type { UpdateAttrs } from "./attrs.ts";
 
 /** Threads of a norms workgroup. */
@@ -155,7 +155,7 @@ var<workgroup> partU : array<f32, ${REDUCE_THREADS}>;`,
   ${branchTree("w", trusted.map((_, r) => r), leaves)}
   partW[t] = sw;
   partU[t] = su;
-  ${workgroupTreeSum(["partW", "partU"], REDUCE_THREADS)}
+  ${workgroupTreeReduce(["partW", "partU"], REDUCE_THREADS)}
   if (t == 0) {
     norms[2 * w] = partW[0];
     norms[2 * w + 1] = partU[0];

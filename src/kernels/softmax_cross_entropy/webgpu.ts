@@ -11,18 +11,18 @@
  */
 import type * as tf from "@tensorflow/tfjs-core";
 import { flatProgram, MAIN, runProgram } from "../webgpu.ts";
+import { workgroupTreeReduce } from "../wgsl_tree_reduce.ts";
 import { type ForwardInputs, type GradInputs, logitsShape } from "./host.ts";
 
 /** Threads per workgroup of the reductions (a power of two). */
 const WIDTH = 64;
 
 /** WGSL: tree-reduce `scratch[0..WIDTH)` into `scratch[0]` with `op` (a WGSL function name). */
-const reduceScratch = (op: string) => `
-  workgroupBarrier();
-  for (var width = ${WIDTH / 2}; width > 0; width = width / 2) {
-    if (tid < width) { scratch[tid] = ${op}(scratch[tid], scratch[tid + width]); }
-    workgroupBarrier();
-  }`;
+const reduceScratch = (op: string) =>
+  workgroupTreeReduce(["scratch"], WIDTH, {
+    thread: "tid",
+    combine: (a, b) => `${op}(${a}, ${b})`,
+  });
 
 const SOFTMAX = `
 var<workgroup> scratch : array<f32, ${WIDTH}>;

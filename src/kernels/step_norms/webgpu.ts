@@ -11,6 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { flatProgram, MAIN, type WebgpuLike, type WgslProgram } from "../webgpu.ts";
+import { workgroupTreeReduce } from "../wgsl_tree_reduce.ts";
 import { checkLayers, type StepNormsAttrs } from "./host.ts";
 
 /** Inputs per program at most, whatever the device allows (bounds the generated WGSL). */
@@ -47,11 +48,7 @@ ${MAIN} {
     default: {}
   }
   scratch[tid] = sum;
-  workgroupBarrier();
-  for (var width = ${WIDTH / 2}; width > 0; width = width / 2) {
-    if (tid < width) { scratch[tid] = scratch[tid] + scratch[tid + width]; }
-    workgroupBarrier();
-  }
+  ${workgroupTreeReduce(["scratch"], WIDTH, { thread: "tid" })}
   if (tid == 0 && t < ${count}) { result[uniforms.offset + t] = scratch[0]; }
 }`;
 }
