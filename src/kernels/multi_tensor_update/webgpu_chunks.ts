@@ -252,7 +252,7 @@ export function updateChunk(
   uniforms: readonly WgslUniform[],
 ): tf.TensorInfo[][] {
   const trusted = tensors.flatMap((t, k) => t.trusted ? [k] : []);
-  const reduced = attrs.method === "lamb" ? 4 : 2;
+  const reduced = reducedNames(attrs.method, 0).length;
   const norms = trusted.length === 0 ? [] : runMultiOutput(
     backend,
     normsProgram(attrs, tensors, trusted),
