@@ -35,13 +35,17 @@ Deno.test({
     // webgpu_multi_output.ts): 1442 dispatches, 98 passes, 98 submits in total (180.25,
     // 12.25, 12.25 a step). Since the update goes by chunks of tensors and the step norms
     // bind as many tensors as the device allows (its own storage buffer limit, 32 here):
-    // 1066 dispatches, 72 passes, 72 submits (133.25, 9, 9 a step).
+    // 1066 dispatches, 72 passes, 72 submits (133.25, 9, 9 a step). Since BN takes one
+    // dispatch each way at an MLP's 128 rows: 810 dispatches, 54 passes, 56 submits (101.25,
+    // 6.75, 7 a step); both reads now come where tf.js' batch had just been submitted, so they
+    // end no pass and their submits carry none.
     assert.equal(total.uploads, 0, `uploads ${JSON.stringify(total.uploaded)}`);
-    assert.deepEqual(Object.keys(total.passEnds).sort(), [BATCH_FULL, "read"].sort());
+    const passEnds = Object.keys(total.passEnds);
+    assert.ok(passEnds.every((end) => end === BATCH_FULL || end === "read"), passEnds.join());
     assert.equal(total.reads, 2);
-    assert.equal(total.passes, total.submits, "a pass ended without a submit");
-    assert.ok(total.dispatches <= 1066, `dispatches ${total.dispatches / steps} a step`);
-    assert.ok(total.submits <= 72, `submits ${total.submits / steps} a step`);
+    assert.ok(total.passes <= total.submits, "a pass ended without a submit");
+    assert.ok(total.dispatches <= 810, `dispatches ${total.dispatches / steps} a step`);
+    assert.ok(total.submits <= 56, `submits ${total.submits / steps} a step`);
     // Measured: 134 tensors after the warm-up's read and after each of the two later reads.
     assert.ok(tensors.every((n) => n === tensors[0]), `tensors ${tensors}`);
     // cnn:3:8:32, 4 counted steps, 1 read. Measured per step before the cuts (bench, 8 steps,

@@ -20,8 +20,8 @@ export interface BnCase {
 }
 
 /**
- * MLP and NHWC shapes, B = 1 and odd sizes, rows past 256, ReLU on/off, with/without a
- * residual.
+ * MLP and NHWC shapes, B = 1 and odd sizes, rows past 256 and past 1024, ReLU on/off,
+ * with/without a residual.
  */
 export const BN_CASES: BnCase[] = [
   [16, 12],
@@ -33,6 +33,8 @@ export const BN_CASES: BnCase[] = [
   // More rows than a webgpu channel workgroup has threads (256), not a multiple of them.
   [8, 9, 9, 3],
   [600, 4],
+  // More rows than webgpu's one-dispatch bound (1024).
+  [2, 24, 24, 3],
 ].flatMap((shape) =>
   [false, true].flatMap((relu) => [false, true].map((residual) => ({ shape, relu, residual })))
 );

@@ -1,8 +1,10 @@
 /**
  * Child-process half of the webgpu test: the fused BN + activation kernels against the
- * unfused reference, both on webgpu, over BN_CASES; prints one JSON line
- * (`{"adapter": null}` without a WebGPU adapter). In a child process for the reason given
- * in src/backend/_test_webgpu_probe.ts (lavapipe's teardown crash).
+ * unfused reference, both on webgpu, over BN_CASES, with the row bound of one dispatch each
+ * way as shipped and at 0 (two dispatches on every shape); and the fused outputs of both
+ * compared bit for bit. Prints one JSON line (`{"adapter": null}` without a WebGPU adapter).
+ * In a child process for the reason given in src/backend/_test_webgpu_probe.ts (lavapipe's
+ * teardown crash).
  *
  * Run: `deno run --allow-read --allow-env src/kernels/batch_norm_act/_test_webgpu_child.ts`.
  *
@@ -14,26 +16,54 @@ import { countWebgpuWork } from "../../backend/webgpu_counts.ts";
 import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { BATCH_NORM_ACTIVATION_KERNEL } from "../../kernel_names.ts";
 import { useFusedKernel } from "../switch.ts";
-import { BN_CASES, maxDifferences } from "./_test_cases.ts";
+import { BN_CASES, bnStep, maxDifferences } from "./_test_cases.ts";
+import { bnDispatching, ONE_DISPATCH_ROWS } from "./webgpu.ts";
+
+/** With the row bound `rows`: the worst differences, the BN programs run, the fused outputs. */
+async function withRowBound(rows: number) {
+  bnDispatching.oneDispatchRows = rows;
+  const counter = countWebgpuWork(tf.backend());
+  try {
+    const worst = await maxDifferences(BN_CASES);
+    const programs = Object.keys(counter.counts().programs).filter((p) => p.startsWith("bnAct"));
+    const fused = [];
+    for (const c of BN_CASES) fused.push(await bnStep(c, true));
+    return { worst, programs, fused };
+  } finally {
+    counter.restore();
+    bnDispatching.oneDispatchRows = ONE_DISPATCH_ROWS;
+  }
+}
+
+/** Elements whose bits differ between two runs' outputs. */
+function bitsDiffering(a: Float32Array[][], b: Float32Array[][]): number {
+  let differing = 0;
+  a.forEach((outputs, i) =>
+    outputs.forEach((values, k) => {
+      const x = new Uint32Array(values.buffer), y = new Uint32Array(b[i][k].buffer);
+      for (let e = 0; e < x.length; e++) if (x[e] !== y[e]) differing++;
+    })
+  );
+  return differing;
+}
 
 if (import.meta.main) {
   const adapter = await webgpuAdapterInfo().catch(() => null);
   let result: Record<string, unknown> = { adapter };
   if (adapter !== null) {
     await useBackend("webgpu");
-    const counter = countWebgpuWork(tf.backend());
-    let worst;
-    try {
-      worst = await maxDifferences(BN_CASES);
-    } finally {
-      counter.restore();
-    }
+    const shipped = await withRowBound(ONE_DISPATCH_ROWS);
+    const two = await withRowBound(0);
     result = {
       adapter,
       registered: useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL),
-      worst,
-      // The programs the cases ran, by name: whether dz had a dispatch of its own.
-      programs: Object.keys(counter.counts().programs).filter((p) => p.startsWith("bnAct")),
+      worst: shipped.worst,
+      worstTwoDispatches: two.worst,
+      // The programs the cases ran, by name: one dispatch each way or two, dz's own or not.
+      programs: shipped.programs,
+      programsTwoDispatches: two.programs,
+      bitsDiffering: bitsDiffering(shipped.fused, two.fused),
+      elements: shipped.fused.flat().reduce((n, v) => n + v.length, 0),
       storageBuffers: (tf.backend() as unknown as { device: GPUDevice }).device.limits
         .maxStorageBuffersPerShaderStage,
     };
