@@ -31,17 +31,35 @@ export function workgroupTreeReduce(
   threads: number,
   options: TreeReduceOptions = {},
 ): string {
-  if (!Number.isInteger(Math.log2(threads))) {
-    throw new Error(`workgroupTreeReduce: ${threads} threads; allowed: a power of two`);
-  }
   const t = options.thread ?? "t";
   const combine = options.combine ?? ((a, b) => `${a} + ${b}`);
   const steps = arrays.map((a) => `${a}[${t}] = ${combine(`${a}[${t}]`, `${a}[${t} + stride]`)};`)
     .join("\n      ");
+  return workgroupTree(threads, steps, t);
+}
+
+/**
+ * WGSL of the tree {@link workgroupTreeReduce} walks, for partials that combine jointly (a
+ * count, a mean and a sum of squares): a barrier, then for `stride` = `threads / 2`, ..., 1
+ * each thread `thread < stride` runs `statements` (which fold `[thread + stride]` into
+ * `[thread]`), and a barrier after each level. The same uniformity rule holds.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual as assertEquals } from "node:assert/strict";
+ * import { workgroupTree } from "./wgsl_tree_reduce.ts";
+ * const wgsl = workgroupTree(8, "a[t] = max(a[t], a[t + stride]);");
+ * assertEquals(wgsl.includes("for (var stride = 4; stride > 0;"), true);
+ * ```
+ */
+export function workgroupTree(threads: number, statements: string, thread = "t"): string {
+  if (!Number.isInteger(Math.log2(threads))) {
+    throw new Error(`workgroupTree: ${threads} threads; allowed: a power of two`);
+  }
   return `workgroupBarrier();
   for (var stride = ${threads / 2}; stride > 0; stride = stride / 2) {
-    if (${t} < stride) {
-      ${steps}
+    if (${thread} < stride) {
+      ${statements}
     }
     workgroupBarrier();
   }`;
