@@ -20,8 +20,8 @@ export interface BnCase {
 }
 
 /**
- * MLP and NHWC shapes, B = 1 and odd sizes, rows past 256 and past 1024, ReLU on/off,
- * with/without a residual.
+ * MLP and NHWC shapes, B = 1 and odd sizes, rows past 256 and past 1024, channels past 256,
+ * ReLU on/off, with/without a residual.
  */
 export const BN_CASES: BnCase[] = [
   [16, 12],
@@ -35,6 +35,8 @@ export const BN_CASES: BnCase[] = [
   [600, 4],
   // More rows than webgpu's one-dispatch bound (1024).
   [2, 24, 24, 3],
+  // More channels than a webgpu workgroup of blocks has threads (256).
+  [40, 260],
 ].flatMap((shape) =>
   [false, true].flatMap((relu) => [false, true].map((residual) => ({ shape, relu, residual })))
 );

@@ -1,8 +1,9 @@
 /**
  * Child-process half of the webgpu test: the fused BN + activation kernels against the
- * unfused reference, both on webgpu, over BN_CASES, with the row bound of one dispatch each
- * way as shipped and at 0 (two dispatches on every shape); and the fused outputs of both
- * compared bit for bit. Prints one JSON line (`{"adapter": null}` without a WebGPU adapter).
+ * unfused reference, both on webgpu, over BN_CASES, with the row bounds as shipped, with every
+ * shape reduced by a workgroup per channel (two dispatches each way), and with every shape
+ * reduced by blocks of rows (cut into as many blocks as can be); and the fused outputs as
+ * shipped and per channel compared bit for bit. Prints one JSON line (`{"adapter": null}` without a WebGPU adapter).
  * In a child process for the reason given in src/backend/_test_webgpu_probe.ts (lavapipe's
  * teardown crash).
  *
@@ -17,11 +18,22 @@ import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { BATCH_NORM_ACTIVATION_KERNEL } from "../../kernel_names.ts";
 import { useFusedKernel } from "../switch.ts";
 import { BN_CASES, bnStep, maxDifferences } from "./_test_cases.ts";
-import { bnDispatching, ONE_DISPATCH_ROWS } from "./webgpu.ts";
+import { BLOCKED_ROWS, bnDispatching, ONE_DISPATCH_ROWS } from "./webgpu.ts";
+import { bnBlocking } from "./webgpu_blocked.ts";
 
-/** With the row bound `rows`: the worst differences, the BN programs run, the fused outputs. */
-async function withRowBound(rows: number) {
-  bnDispatching.oneDispatchRows = rows;
+/** The row bounds of a run. */
+type Bounds = typeof bnDispatching & typeof bnBlocking;
+
+const SHIPPED: Bounds = {
+  oneDispatchRows: ONE_DISPATCH_ROWS,
+  blockedRows: BLOCKED_ROWS,
+  rowsPerThread: bnBlocking.rowsPerThread,
+};
+
+/** With `bounds`: the worst differences, the BN programs run, the fused outputs. */
+async function withBounds(bounds: Bounds) {
+  Object.assign(bnDispatching, bounds);
+  bnBlocking.rowsPerThread = bounds.rowsPerThread;
   const counter = countWebgpuWork(tf.backend());
   try {
     const worst = await maxDifferences(BN_CASES);
@@ -31,7 +43,8 @@ async function withRowBound(rows: number) {
     return { worst, programs, fused };
   } finally {
     counter.restore();
-    bnDispatching.oneDispatchRows = ONE_DISPATCH_ROWS;
+    Object.assign(bnDispatching, { oneDispatchRows: ONE_DISPATCH_ROWS, blockedRows: BLOCKED_ROWS });
+    bnBlocking.rowsPerThread = SHIPPED.rowsPerThread;
   }
 }
 
@@ -52,16 +65,19 @@ if (import.meta.main) {
   let result: Record<string, unknown> = { adapter };
   if (adapter !== null) {
     await useBackend("webgpu");
-    const shipped = await withRowBound(ONE_DISPATCH_ROWS);
-    const two = await withRowBound(0);
+    const shipped = await withBounds(SHIPPED);
+    const two = await withBounds({ ...SHIPPED, oneDispatchRows: 0, blockedRows: Infinity });
+    const blocked = await withBounds({ oneDispatchRows: 0, blockedRows: 0, rowsPerThread: 1 });
     result = {
       adapter,
       registered: useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL),
       worst: shipped.worst,
       worstTwoDispatches: two.worst,
+      worstBlocked: blocked.worst,
       // The programs the cases ran, by name: one dispatch each way or two, dz's own or not.
       programs: shipped.programs,
       programsTwoDispatches: two.programs,
+      programsBlocked: blocked.programs,
       bitsDiffering: bitsDiffering(shipped.fused, two.fused),
       elements: shipped.fused.flat().reduce((n, v) => n + v.length, 0),
       storageBuffers: (tf.backend() as unknown as { device: GPUDevice }).device.limits

@@ -12,7 +12,10 @@
  * With few rows ({@link ONE_DISPATCH_ROWS}: an MLP's batch) and a device that allows the
  * storage buffers, **one dispatch each way**: the per-channel workgroup that reduced a channel
  * also writes that channel's elementwise outputs. Same expressions, same reduction tree: the
- * same bits as the two dispatches (tested).
+ * same bits as the two dispatches (tested). With many rows ({@link BLOCKED_ROWS}: a CNN's
+ * batch x height x width), the per-channel reductions go **by blocks of rows**
+ * (./webgpu_blocked.ts: coalesced, hundreds of workgroups, then a fold per channel), three
+ * dispatches each way.
  *
  * Registered for `webgpu` at module load; nothing here loads the webgpu backend.
  *
@@ -24,15 +27,23 @@ import {
   BATCH_NORM_ACTIVATION_KERNEL,
 } from "../../kernel_names.ts";
 import { registerOnce } from "../register.ts";
-import { flatProgram, MAIN, runProgram, type WgslUniform } from "../webgpu.ts";
+import { flatProgram, MAIN, runProgram } from "../webgpu.ts";
 import { runMultiOutput } from "../webgpu_multi_output.ts";
 import { workgroupTreeReduce } from "../wgsl_tree_reduce.ts";
 import { type BatchNormActivationAttrs, rowsAndChannels } from "./host.ts";
+import { blockedGammaBeta, blockedStatistics } from "./webgpu_blocked.ts";
+import {
+  CHANNEL_THREADS,
+  dzOf,
+  int,
+  PARTIALS,
+  SHAPE_UNIFORMS,
+  STATS_UNIFORMS,
+  statsUniformValues,
+  WRITE_STATS_AND_MOVING,
+} from "./webgpu_wgsl.ts";
 
 type Info = tf.TensorInfo;
-
-const int = (value: number): WgslUniform => ({ type: "int32", data: [value] });
-const float = (value: number): WgslUniform => ({ type: "float32", data: [value] });
 
 /** Storage buffers of `dx` and `dz` in one program: 2 outputs and 7 inputs. */
 const DX_AND_DZ_BUFFERS = 9;
@@ -49,9 +60,21 @@ const DX_AND_DZ_BUFFERS = 9;
 export const ONE_DISPATCH_ROWS = 1024;
 
 /**
- * The row bound in force (tests set 0 to force two dispatches on any shape, and compare).
+ * Rows past which the per-channel reductions go by blocks of rows (./webgpu_blocked.ts: two
+ * dispatches each way where the per-channel program takes one). Up to it a workgroup per
+ * channel walks at most 128 rows a thread; past it, the latency of one strided load after
+ * another, in as few workgroups as there are channels, outweighs a dispatch: a reasoned bound,
+ * not yet timed on a GPU.
  */
-export const bnDispatching: { oneDispatchRows: number } = { oneDispatchRows: ONE_DISPATCH_ROWS };
+export const BLOCKED_ROWS = 32768;
+
+/**
+ * The row bounds in force (tests move them to run every shape one way, and compare).
+ */
+export const bnDispatching: { oneDispatchRows: number; blockedRows: number } = {
+  oneDispatchRows: ONE_DISPATCH_ROWS,
+  blockedRows: BLOCKED_ROWS,
+};
 
 /** Whether `n` rows go as one dispatch on a device allowing `buffers` storage buffers. */
 function oneDispatch(backend: tf.KernelBackend, n: number, buffers: number): boolean {
@@ -63,16 +86,6 @@ function storageBuffersPerStage(backend: tf.KernelBackend): number {
   return (backend as unknown as { device: GPUDevice }).device.limits
     .maxStorageBuffersPerShaderStage;
 }
-
-/** Rows and channels as uniforms `n`, `c`. */
-const SHAPE_UNIFORMS = "n : i32, c : i32,";
-
-/** Threads of a per-channel workgroup. */
-const CHANNEL_THREADS = 256;
-
-/** Workgroup memory of the per-channel reductions. */
-const PARTIALS = `var<workgroup> partA : array<f32, ${CHANNEL_THREADS}>;
-var<workgroup> partB : array<f32, ${CHANNEL_THREADS}>;`;
 
 /**
  * Per channel `w` (a workgroup of {@link CHANNEL_THREADS} each, thread `t` striding over the
@@ -97,19 +110,9 @@ const CHANNEL_STATISTICS = `let c = uniforms.c;
   ${workgroupTreeReduce(["partB"], CHANNEL_THREADS)}
   let invStd = 1.0 / sqrt(partB[0] / f32(n) + uniforms.eps);`;
 
-/**
- * {@link CHANNEL_STATISTICS}, then the statistics `[2, C]` (mean, invStd) and both running
- * statistics, `momentum * old + (1 - momentum) * batch` (the unbiased variance recovered from
- * invStd: `1 / invStd² - eps`).
- */
+/** {@link CHANNEL_STATISTICS}, then the statistics and running statistics. */
 const STATS_AND_MOVING = `${CHANNEL_STATISTICS}
-  if (t == 0) {
-    stats[w] = mean;
-    stats[c + w] = invStd;
-    movingMean[w] = uniforms.momentum * oldMean[w] + (1.0 - uniforms.momentum) * mean;
-    movingVariance[w] = uniforms.momentum * oldVariance[w] + (1.0 - uniforms.momentum) *
-      ((1.0 / (invStd * invStd) - uniforms.eps) * uniforms.unbiased);
-  }`;
+  ${WRITE_STATS_AND_MOVING}`;
 
 /** Loops thread `t` of channel `w`'s workgroup over the channel's elements `j`. */
 const overChannelRows = (body: string) =>
@@ -150,10 +153,6 @@ function outputBody(residual: boolean, relu: boolean): string {
 const oneDispatchForward = (residual: boolean, relu: boolean) =>
   `${STATS_AND_MOVING}
   ${overChannelRows(normalized("y", "j", "w", "mean", "invStd", residual, relu))}`;
-
-/** `dz` of one element: `dy`, masked by `y > 0` with ReLU. */
-const dzOf = (relu: boolean, at: string) =>
-  relu ? `select(0.0, dy[${at}], y[${at}] > 0.0)` : `dy[${at}]`;
 
 /**
  * `dgamma` and `dbeta` of channel `w` (a workgroup each, as {@link STATS_AND_MOVING}), held by
@@ -223,15 +222,9 @@ function forward(args: {
   const backend = args.backend;
   const shape = [int(n), int(c)];
   const withResidual = residual !== undefined;
-  const statsUniforms = [
-    ...shape,
-    float(epsilon),
-    float(momentum),
-    float(n > 1 ? n / (n - 1) : 1),
-    int(c),
-  ];
+  const statsUniforms = [...shape, ...statsUniformValues(n, epsilon, momentum), int(c)];
   const statsProgram = {
-    uniforms: `${SHAPE_UNIFORMS} eps : f32, momentum : f32, unbiased : f32, count : i32,`,
+    uniforms: `${SHAPE_UNIFORMS} ${STATS_UNIFORMS} count : i32,`,
     groupThreads: CHANNEL_THREADS,
     prelude: PARTIALS,
   };
@@ -258,20 +251,22 @@ function forward(args: {
       statsUniforms,
     );
   }
-  const [stats, newMean, newVariance] = runMultiOutput(
-    backend,
-    {
-      ...statsProgram,
-      key: "bnActStatsMoving",
-      outputs: ["stats", "movingMean", "movingVariance"],
-      inputs: ["x", "oldMean", "oldVariance"],
-      body: STATS_AND_MOVING,
-    },
-    [x, movingMean, movingVariance],
-    [[2, c], [c], [c]],
-    c,
-    statsUniforms,
-  );
+  const [stats, newMean, newVariance] = n > bnDispatching.blockedRows
+    ? blockedStatistics(backend, { x, movingMean, movingVariance }, n, c, { epsilon, momentum })
+    : runMultiOutput(
+      backend,
+      {
+        ...statsProgram,
+        key: "bnActStatsMoving",
+        outputs: ["stats", "movingMean", "movingVariance"],
+        inputs: ["x", "oldMean", "oldVariance"],
+        body: STATS_AND_MOVING,
+      },
+      [x, movingMean, movingVariance],
+      [[2, c], [c], [c]],
+      c,
+      statsUniforms,
+    );
   const names = ["x", "stats", "gamma", "beta", ...(withResidual ? ["residual"] : [])];
   const y = runProgram(
     backend,
@@ -328,22 +323,24 @@ function backward(args: {
       values(c),
     );
   } else {
-    [dgamma, dbeta] = runMultiOutput(
-      backend,
-      {
-        key: `bnActReduce_${+relu}`,
-        outputs: ["dgamma", "dbeta"],
-        inputs: ["dy", "y", "x", "stats"],
-        uniforms,
-        groupThreads: CHANNEL_THREADS,
-        prelude: PARTIALS,
-        body: reductionBody(relu),
-      },
-      [dy, y, x, stats],
-      [[c], [c]],
-      c,
-      values(c),
-    );
+    [dgamma, dbeta] = n > bnDispatching.blockedRows
+      ? blockedGammaBeta(backend, { dy, y, x, stats }, n, c, relu)
+      : runMultiOutput(
+        backend,
+        {
+          key: `bnActReduce_${+relu}`,
+          outputs: ["dgamma", "dbeta"],
+          inputs: ["dy", "y", "x", "stats"],
+          uniforms,
+          groupThreads: CHANNEL_THREADS,
+          prelude: PARTIALS,
+          body: reductionBody(relu),
+        },
+        [dy, y, x, stats],
+        [[c], [c]],
+        c,
+        values(c),
+      );
     const withDz = needsDz && storageBuffersPerStage(backend) >= DX_AND_DZ_BUFFERS;
     [dx, dz] = runMultiOutput(
       backend,
