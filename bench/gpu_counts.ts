@@ -28,7 +28,10 @@
  * dispatches in 6.75 passes and 7 submits, the same losses.
  *
  * Usage: `deno run --allow-read --allow-env bench/gpu_counts.ts [--steps 8] [--warmup 2]
- * [--read-every 8] [--optimizer momentum|lalc] [--gpu-time] [--case mlp:16:64:128 ...]`;
+ * [--read-every 8] [--optimizer momentum|lalc] [--gpu-time] [--bn-one-dispatch-rows N]
+ * [--bn-blocked-rows N] [--case mlp:16:64:128 ...]`; the two row bounds choose batch norm's
+ * webgpu programs (src/kernels/batch_norm_act/webgpu.ts; Infinity for never), so that one GPU
+ * run can time each way on the same shapes;
  * `bench/gpu_workloads.ts --counts` runs it. `--gpu-time` adds the GPU time of 2 more steps
  * per program (timestamp queries: each program in a pass of its own), and its share of the
  * untimed step's wall time: on a GPU, how much of a step the GPU works and in which kernels.
@@ -252,8 +255,30 @@ if (import.meta.main) {
       case: { type: "string", multiple: true },
       optimizer: { type: "string", default: "momentum" },
       "gpu-time": { type: "boolean", default: false },
+      "bn-one-dispatch-rows": { type: "string" },
+      "bn-blocked-rows": { type: "string" },
     },
   });
+  const { bnDispatching } = await import("../src/kernels/batch_norm_act/webgpu.ts");
+  for (
+    const [flag, key] of [["bn-one-dispatch-rows", "oneDispatchRows"], [
+      "bn-blocked-rows",
+      "blockedRows",
+    ]] as const
+  ) {
+    const given = values[flag];
+    if (given === undefined) continue;
+    const rows = Number(given);
+    if (given.trim() === "" || Number.isNaN(rows) || rows < 0) {
+      console.error(`--${flag} ${given}: allowed: rows, a number >= 0 (Infinity for never)`);
+      Deno.exit(2);
+    }
+    bnDispatching[key] = rows;
+  }
+  console.log(
+    `batch norm on webgpu: one dispatch each way up to ${bnDispatching.oneDispatchRows} rows, ` +
+      `by blocks of rows past ${bnDispatching.blockedRows} (--bn-one-dispatch-rows, --bn-blocked-rows)`,
+  );
   await useBackend("webgpu");
   await printCounts(values.case ?? COUNT_CASES, {
     steps: +values.steps,

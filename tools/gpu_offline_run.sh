@@ -18,6 +18,9 @@
 # and, only when named:
 #   tiles    90   matMul with each tile of the project's program forced
 #   project  90   the step table with the project's matmul (--cap 5)
+#   bn       90   batch norm's webgpu programs timed each way on the same shapes (ResNet-20
+#                 at batch 256, MLP 16 x 1024 at batch 8192): as shipped, by blocks of rows
+#                 past 1024 rows, and per channel on every shape
 # --quick runs every stage at tiny sizes (a check of this script, e.g. on lavapipe).
 #
 # Needs bash, xz, tar, sed, timeout (coreutils) and, for the Vulkan loader packages when the
@@ -26,7 +29,7 @@ set -uo pipefail
 
 usage() {
   echo "usage: bash tools/gpu_offline_run.sh BUNDLE LOGS [--quick] [STAGE ...]" >&2
-  echo "stages: env correct steps kernels counts (the default), tiles, project" >&2
+  echo "stages: env correct steps kernels counts (the default), tiles, project, bn" >&2
   exit 2
 }
 [ $# -ge 2 ] || usage
@@ -39,8 +42,8 @@ stages=()
 for arg in "$@"; do
   case "$arg" in
     --quick) quick="--quick" ;;
-    env | correct | steps | kernels | counts | tiles | project) stages+=("$arg") ;;
-    *) echo "gpu_offline_run: unknown argument \"$arg\"; allowed: --quick, env, correct, steps, kernels, counts, tiles, project" >&2; exit 2 ;;
+    env | correct | steps | kernels | counts | tiles | project | bn) stages+=("$arg") ;;
+    *) echo "gpu_offline_run: unknown argument \"$arg\"; allowed: --quick, env, correct, steps, kernels, counts, tiles, project, bn" >&2; exit 2 ;;
   esac
 done
 [ ${#stages[@]} -gt 0 ] || stages=(env correct steps kernels counts)
@@ -117,5 +120,10 @@ for s in "${stages[@]}"; do
         cases=(--case mlp:16:256:256 --case cnn:6:32:128 --case resnet:20:16:256); fi
       stage counts 60 deno run --allow-read --allow-env bench/gpu_counts.ts --gpu-time "${cases[@]}" ;;
     project) stage project 90 deno task bench:gpu --matmul-kernel project --cap 5 $quick ;;
+    bn)
+      if [ -n "$quick" ]; then cases="--case cnn:2:8:16"; else
+        cases="--case resnet:20:16:256 --case mlp:16:1024:8192"; fi
+      counts="deno run --allow-read --allow-env bench/gpu_counts.ts --gpu-time --steps 2 --warmup 1 $cases"
+      stage bn 90 bash -c "$counts && $counts --bn-blocked-rows 1024 && $counts --bn-blocked-rows Infinity" ;;
   esac
 done

@@ -45,7 +45,7 @@ Deno.test({
     const logs = await Deno.makeTempDir({ prefix: "gpu-logs-" });
     const before = await Deno.readTextFile(`${ROOT}deno.json`);
     try {
-      const out = await run([bundle, logs, "--quick", "env", "counts"]);
+      const out = await run([bundle, logs, "--quick", "env", "counts", "bn"]);
       assert.equal(out.code, 0, out.stderr.slice(-1500));
       const env = await Deno.readTextFile(`${logs}/env.log`);
       assert.match(env, /bundle commit: test/);
@@ -54,6 +54,13 @@ Deno.test({
       assert.match(counts, /mlp:2:8:8: per step over 8 steps/);
       assert.match(counts, /GPU time per step \(timestamp queries, 2 steps/);
       assert.match(counts, /== counts: exit 0 after \d+ s/);
+      // Batch norm's programs each way: as shipped, by blocks past 1024 rows, per channel.
+      const bn = await Deno.readTextFile(`${logs}/bn.log`);
+      for (const bound of ["32768", "1024", "Infinity"]) {
+        assert.match(bn, new RegExp(`by blocks of rows past ${bound} `));
+      }
+      assert.match(bn, /bnActBlockStats/);
+      assert.match(bn, /== bn: exit 0 after \d+ s/);
       const copied = await Deno.readTextFile("/tmp/gpu-offline/repo/deno.json");
       assert.match(copied, /"nodeModulesDir": "manual"/);
       // The checkout itself is untouched.
