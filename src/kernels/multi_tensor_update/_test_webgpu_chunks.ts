@@ -2,8 +2,10 @@
  * Child-process half of the chunked webgpu update's test (webgpu runs in a child: see
  * `src/backend/_test_webgpu_probe.ts`): for every method, one `MultiTensorUpdate` of 12
  * tensors (an empty one among them) by chunks and by chunks of one, compared bit for bit,
- * with the dispatches of each and the tensors left behind; prints one JSON line
- * (`{"adapter": null}` without an adapter).
+ * with the dispatches of each and the tensors left behind; and the WGSL of the chunks an
+ * adapter like the H200's gets (64 tensors: more bindings than this device allows, so no
+ * pipeline here) checked by the shader compiler. Prints one JSON line (`{"adapter": null}`
+ * without an adapter).
  *
  * Run: `deno run --allow-read --allow-env src/kernels/multi_tensor_update/_test_webgpu_chunks.ts`.
  *
@@ -15,8 +17,16 @@ import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { countWebgpuWork } from "../../backend/webgpu_counts.ts";
 import type { UpdateMethod } from "./attrs.ts";
 import { multiTensorUpdate, NEUTRAL_HYPER } from "./op.ts";
-import { chunking } from "./webgpu.ts";
-import { chunkCapacity } from "./webgpu_chunks.ts";
+import { type UpdateAttrs } from "./attrs.ts";
+import { chunking, factorSnippet } from "./webgpu.ts";
+import {
+  chunkCapacity,
+  type ChunkTensor,
+  MAX_CHUNK_TENSORS,
+  normsProgram,
+  updateProgram,
+} from "./webgpu_chunks.ts";
+import { multiOutputSource } from "../webgpu_multi_output.ts";
 
 /** The tensors updated: sizes that end inside a segment, a scalar-like one, an empty one. */
 export const CHUNK_TEST_SHAPES: readonly number[][] = [
@@ -56,6 +66,56 @@ export interface WebgpuChunksReport {
   readonly methods?: Record<UpdateMethod, ChunkComparison>;
   /** Momentum on {@link Y_DIMENSION_SHAPES}: a chunk dispatched over x and y. */
   readonly yDimension?: ChunkComparison;
+  /**
+   * Per method: the storage bindings of the norms and update programs of a chunk of
+   * {@link MAX_CHUNK_TENSORS} tensors (as an H200's limits give), and the shader compiler's
+   * messages on their WGSL (none when it is valid).
+   */
+  readonly fullChunks?: Record<UpdateMethod, { bindings: number[]; messages: string[] }>;
+}
+
+/**
+ * The WGSL of a full chunk of `method` (mixed sizes and masks) through this device's shader
+ * compiler: its storage bindings and the compiler's messages.
+ */
+async function compileFullChunk(
+  device: GPUDevice,
+  method: UpdateMethod,
+): Promise<{ bindings: number[]; messages: string[] }> {
+  const tensors: ChunkTensor[] = Array.from({ length: MAX_CHUNK_TENSORS }, (_, k) => ({
+    size: 1 + ((k * 977) % 5000),
+    trusted: method !== "momentum" && k % 4 !== 1,
+    decayed: k % 3 !== 0,
+  }));
+  const attrs: UpdateAttrs = {
+    ...NEUTRAL_HYPER,
+    method,
+    learningRate: 0.1,
+    momentum: 0.9,
+    step: 3,
+    decayMask: tensors.map((t) => t.decayed),
+    trustMask: tensors.map((t) => t.trusted),
+  };
+  const trusted = tensors.flatMap((t, k) => t.trusted ? [k] : []);
+  const programs = [
+    ...trusted.length > 0 ? [normsProgram(attrs, tensors, trusted)] : [],
+    updateProgram(attrs, tensors, factorSnippet(attrs)),
+  ];
+  const messages: string[] = [];
+  for (const program of programs) {
+    // In an error scope: an invalid module's error comes back here, not as an uncaptured one.
+    device.pushErrorScope("validation");
+    const module = device.createShaderModule({ code: multiOutputSource(program) });
+    const info = await module.getCompilationInfo();
+    const error = await device.popErrorScope();
+    const at = program.key.slice(0, 40);
+    messages.push(...info.messages.map((m) => `${at}: ${m.message}`));
+    if (error !== null) messages.push(`${at}: ${error.message}`);
+  }
+  return {
+    bindings: programs.map((p) => p.outputs.length + p.inputs.length),
+    messages,
+  };
 }
 
 /**
@@ -134,7 +194,17 @@ export async function runWebgpuChunksProbe(): Promise<WebgpuChunksReport> {
   for (const method of ["momentum", "lalc", "lars", "lamb"] as const) {
     methods[method] = await compare(method);
   }
-  return { adapter, methods, yDimension: await compare("momentum", Y_DIMENSION_SHAPES) };
+  const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+  const fullChunks = {} as Record<UpdateMethod, { bindings: number[]; messages: string[] }>;
+  for (const method of ["momentum", "lalc", "lars", "lamb"] as const) {
+    fullChunks[method] = await compileFullChunk(device, method);
+  }
+  return {
+    adapter,
+    methods,
+    yDimension: await compare("momentum", Y_DIMENSION_SHAPES),
+    fullChunks,
+  };
 }
 
 if (import.meta.main) {

@@ -27,7 +27,7 @@ import { chunkCapacity, type ChunkTensor, updateChunk } from "./webgpu_chunks.ts
 export const chunking: { maxTensors: number } = { maxTensors: Infinity };
 
 /** The WGSL of `directionFactor` (attrs.ts) for `attrs.method`, in float32. */
-function factorSnippet(attrs: UpdateAttrs): string {
+export function factorSnippet(attrs: UpdateAttrs): string {
   const head = `fn layerFactor(wn : f32, un : f32) -> f32 {
     let eta = uniforms.eta;
     let zero = wn == 0.0 || un == 0.0;`;
