@@ -215,6 +215,33 @@ const GAMMA_BETA_FOLD = `let c = uniforms.c;
     dbeta[w] = partB[0];
   }`;
 
+/**
+ * Runs a block program: a workgroup per group of channels and block of rows, writing two
+ * partials `[blocks, C]`.
+ */
+function runBlocks(
+  backend: tf.KernelBackend,
+  program: { key: string; outputs: string[]; inputs: string[]; body: string },
+  inputs: Info[],
+  n: number,
+  c: number,
+  cut: RowBlocks,
+): Info[] {
+  return runMultiOutput(
+    backend,
+    {
+      ...program,
+      uniforms: `${SHAPE_UNIFORMS} ${BLOCK_UNIFORMS}`,
+      groupThreads: CHANNEL_THREADS,
+      prelude: PARTIALS,
+    },
+    inputs,
+    [[cut.blocks, c], [cut.blocks, c]],
+    cut.channelGroups * cut.blocks,
+    blockUniformValues(n, c, cut),
+  );
+}
+
 /** Frees what the backend made for a dispatch already recorded (released at its submit). */
 function disposeAll(backend: tf.KernelBackend, infos: readonly Info[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
@@ -233,21 +260,18 @@ export function blockedStatistics(
   attrs: { epsilon: number; momentum: number },
 ): Info[] {
   const cut = rowBlocks(n, c);
-  const partials = runMultiOutput(
+  const partials = runBlocks(
     backend,
     {
       key: "bnActBlockStats",
       outputs: ["partMean", "partM2"],
       inputs: ["x"],
-      uniforms: `${SHAPE_UNIFORMS} ${BLOCK_UNIFORMS}`,
-      groupThreads: CHANNEL_THREADS,
-      prelude: PARTIALS,
       body: STATS_BLOCK,
     },
     [inputs.x],
-    [[cut.blocks, c], [cut.blocks, c]],
-    cut.channelGroups * cut.blocks,
-    blockUniformValues(n, c, cut),
+    n,
+    c,
+    cut,
   );
   const folded = runMultiOutput(
     backend,
@@ -289,21 +313,18 @@ export function blockedGammaBeta(
   relu: boolean,
 ): Info[] {
   const cut = rowBlocks(n, c);
-  const partials = runMultiOutput(
+  const partials = runBlocks(
     backend,
     {
       key: `bnActBlockGammaBeta_${+relu}`,
       outputs: ["partGamma", "partBeta"],
       inputs: ["dy", "y", "x", "stats"],
-      uniforms: `${SHAPE_UNIFORMS} ${BLOCK_UNIFORMS}`,
-      groupThreads: CHANNEL_THREADS,
-      prelude: PARTIALS,
       body: gammaBetaBlock(relu),
     },
     [inputs.dy, inputs.y, inputs.x, inputs.stats],
-    [[cut.blocks, c], [cut.blocks, c]],
-    cut.channelGroups * cut.blocks,
-    blockUniformValues(n, c, cut),
+    n,
+    c,
+    cut,
   );
   const folded = runMultiOutput(
     backend,
