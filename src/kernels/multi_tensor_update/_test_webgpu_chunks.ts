@@ -15,9 +15,8 @@ import * as tf from "@tensorflow/tfjs-core";
 import { useBackend } from "../../backend/backend.ts";
 import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { countWebgpuWork } from "../../backend/webgpu_counts.ts";
-import type { UpdateMethod } from "./attrs.ts";
+import type { UpdateAttrs, UpdateMethod } from "./attrs.ts";
 import { multiTensorUpdate, NEUTRAL_HYPER } from "./op.ts";
-import { type UpdateAttrs } from "./attrs.ts";
 import { chunking, factorSnippet } from "./webgpu.ts";
 import {
   chunkCapacity,
