@@ -53,9 +53,10 @@ const DX_AND_DZ_BUFFERS = 9;
  * device allows its storage buffers (forward: 4 outputs and 5 inputs, 6 with a residual;
  * backward: 3 outputs, 4 with `dz`, and 5 inputs). A workgroup per channel then also walks
  * its channel's rows to write them, at most 4 per thread at 1024 rows: a few memory latencies,
- * against a dispatch the host must record (about 45 us in Deno on the CI-kind machine, 10 us
- * on the H200's GPU side). Past it the elementwise half gets a thread per element of its own
- * dispatch, as a CNN's rows (batch x 32 x 32) need: a reasoned bound, not yet timed on a GPU.
+ * against a dispatch the host must record (about 135 us a dispatch of a small MLP's step in
+ * Deno on the CI-kind machine with lavapipe; a raw dispatch cost 10 us on the H200). Past it
+ * the elementwise half gets a thread per element of its own dispatch, as a CNN's rows (batch x
+ * 32 x 32) need: a reasoned bound, not yet timed on a GPU.
  */
 export const ONE_DISPATCH_ROWS = 1024;
 
