@@ -277,7 +277,8 @@ if (import.meta.main) {
   }
   console.log(
     `batch norm on webgpu: one dispatch each way up to ${bnDispatching.oneDispatchRows} rows, ` +
-      `by blocks of rows past ${bnDispatching.blockedRows} (--bn-one-dispatch-rows, --bn-blocked-rows)`,
+      `by blocks of rows past ${bnDispatching.blockedRows} ` +
+      "(--bn-one-dispatch-rows, --bn-blocked-rows)",
   );
   await useBackend("webgpu");
   await printCounts(values.case ?? COUNT_CASES, {

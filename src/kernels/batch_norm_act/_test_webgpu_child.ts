@@ -3,7 +3,8 @@
  * unfused reference, both on webgpu, over BN_CASES, with the row bounds as shipped, with every
  * shape reduced by a workgroup per channel (two dispatches each way), and with every shape
  * reduced by blocks of rows (cut into as many blocks as can be); and the fused outputs as
- * shipped and per channel compared bit for bit. Prints one JSON line (`{"adapter": null}` without a WebGPU adapter).
+ * shipped and per channel compared bit for bit. Prints one JSON line (`{"adapter": null}`
+ * without a WebGPU adapter).
  * In a child process for the reason given in src/backend/_test_webgpu_probe.ts (lavapipe's
  * teardown crash).
  *

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rowBlocks } from "./webgpu_blocked.ts";
 
-Deno.test("rowBlocks: blocks cover every row once, none empty, at most 256, channels fit a workgroup", () => {
+Deno.test("rowBlocks: every row once, no block empty, at most 256, channels fit a workgroup", () => {
   for (const n of [1, 2, 255, 256, 1000, 1152, 32769, 65536, 100_352, 1_048_576, 16_777_216]) {
     for (const c of [1, 3, 16, 64, 255, 256, 257, 1024]) {
       for (const rowsPerThread of [1, 16]) {
