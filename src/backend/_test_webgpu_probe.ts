@@ -18,6 +18,22 @@
 import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { webgpuAdapterInfo } from "./webgpu.ts";
+import {
+  BLOCKED_ROWS,
+  bnDispatching,
+  ONE_DISPATCH_ROWS,
+} from "../kernels/batch_norm_act/webgpu.ts";
+import { bnBlocking } from "../kernels/batch_norm_act/webgpu_blocked.ts";
+
+/**
+ * Batch norm's webgpu programs forced onto every shape, one way each (the models here are
+ * small enough to run in one dispatch each way as shipped): per channel, two dispatches each
+ * way; by blocks of rows, cut into as many blocks as can be.
+ */
+export const BN_REGIMES = {
+  perChannel: { oneDispatchRows: 0, blockedRows: Infinity, rowsPerThread: 16 },
+  blocked: { oneDispatchRows: 0, blockedRows: 0, rowsPerThread: 1 },
+} as const;
 
 /** What the probe prints. */
 export interface WebgpuProbe {
@@ -27,6 +43,8 @@ export interface WebgpuProbe {
   readonly losses?: Record<"mlp" | "cnn", { cpu: number[]; webgpu: number[] }>;
   /** Per `${kind}${depth}` of DEEP_CASES, the project's model trained on cpu and webgpu. */
   readonly deep?: Record<string, { cpu: Curve; webgpu: Curve }>;
+  /** Per regime of {@link BN_REGIMES}, per `${kind}${depth}`: the webgpu curve. */
+  readonly deepBnRegimes?: Record<keyof typeof BN_REGIMES, Record<string, Curve>>;
 }
 
 if (import.meta.main && Deno.args[0]?.startsWith("invalid")) {
@@ -56,7 +74,25 @@ if (import.meta.main && Deno.args[0]?.startsWith("invalid")) {
       const webgpu = await deepTrainingCurve("webgpu", kind, depth, 3);
       deep[`${kind}${depth}`] = { cpu, webgpu };
     }
-    result = { adapter, losses, deep };
+    const deepBnRegimes = {} as Record<keyof typeof BN_REGIMES, Record<string, Curve>>;
+    for (const [regime, bounds] of Object.entries(BN_REGIMES)) {
+      const curves: Record<string, Curve> = {};
+      Object.assign(bnDispatching, bounds);
+      bnBlocking.rowsPerThread = bounds.rowsPerThread;
+      try {
+        for (const { kind, depth } of DEEP_CASES) {
+          curves[`${kind}${depth}`] = await deepTrainingCurve("webgpu", kind, depth, 3);
+        }
+      } finally {
+        Object.assign(bnDispatching, {
+          oneDispatchRows: ONE_DISPATCH_ROWS,
+          blockedRows: BLOCKED_ROWS,
+        });
+        bnBlocking.rowsPerThread = 16;
+      }
+      deepBnRegimes[regime as keyof typeof BN_REGIMES] = curves;
+    }
+    result = { adapter, losses, deep, deepBnRegimes };
   }
   console.log(JSON.stringify(result));
   // Leave at once: the lavapipe teardown is what crashes, and nothing is left to do.

@@ -138,6 +138,11 @@ Deno.test({
     for (const { kind, depth } of DEEP_CASES) {
       const { cpu, webgpu: gpu } = webgpu.probe.deep![`${kind}${depth}`];
       assertCurveClose(gpu, cpu, `webgpu ${kind} depth ${depth}`);
+      // With batch norm's other webgpu programs forced onto every layer: per channel, and by
+      // blocks of rows (as a CNN's larger batches run them).
+      for (const [regime, curves] of Object.entries(webgpu.probe.deepBnRegimes!)) {
+        assertCurveClose(curves[`${kind}${depth}`], cpu, `webgpu ${kind} depth ${depth} ${regime}`);
+      }
     }
   },
 });
