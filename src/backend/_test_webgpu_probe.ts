@@ -19,11 +19,10 @@ import { tinyTrainingLosses } from "./_test_tiny_training.ts";
 import { type Curve, DEEP_CASES, deepTrainingCurve } from "./_test_deep_training.ts";
 import { webgpuAdapterInfo } from "./webgpu.ts";
 import {
-  BLOCKED_ROWS,
-  bnDispatching,
-  ONE_DISPATCH_ROWS,
-} from "../kernels/batch_norm_act/webgpu.ts";
-import { bnBlocking } from "../kernels/batch_norm_act/webgpu_blocked.ts";
+  BLOCKED_BN_BOUNDS,
+  PER_CHANNEL_BN_BOUNDS,
+  withBnBounds,
+} from "../kernels/batch_norm_act/_test_bounds.ts";
 
 /**
  * Batch norm's webgpu programs forced onto every shape, one way each (the models here are
@@ -31,8 +30,8 @@ import { bnBlocking } from "../kernels/batch_norm_act/webgpu_blocked.ts";
  * way; by blocks of rows, cut into as many blocks as can be.
  */
 export const BN_REGIMES = {
-  perChannel: { oneDispatchRows: 0, blockedRows: Infinity, rowsPerThread: 16 },
-  blocked: { oneDispatchRows: 0, blockedRows: 0, rowsPerThread: 1 },
+  perChannel: PER_CHANNEL_BN_BOUNDS,
+  blocked: BLOCKED_BN_BOUNDS,
 } as const;
 
 /** What the probe prints. */
@@ -77,19 +76,11 @@ if (import.meta.main && Deno.args[0]?.startsWith("invalid")) {
     const deepBnRegimes = {} as Record<keyof typeof BN_REGIMES, Record<string, Curve>>;
     for (const [regime, bounds] of Object.entries(BN_REGIMES)) {
       const curves: Record<string, Curve> = {};
-      Object.assign(bnDispatching, bounds);
-      bnBlocking.rowsPerThread = bounds.rowsPerThread;
-      try {
+      await withBnBounds(bounds, async () => {
         for (const { kind, depth } of DEEP_CASES) {
           curves[`${kind}${depth}`] = await deepTrainingCurve("webgpu", kind, depth, 3);
         }
-      } finally {
-        Object.assign(bnDispatching, {
-          oneDispatchRows: ONE_DISPATCH_ROWS,
-          blockedRows: BLOCKED_ROWS,
-        });
-        bnBlocking.rowsPerThread = 16;
-      }
+      });
       deepBnRegimes[regime as keyof typeof BN_REGIMES] = curves;
     }
     result = { adapter, losses, deep, deepBnRegimes };

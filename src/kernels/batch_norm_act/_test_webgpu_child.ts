@@ -19,34 +19,28 @@ import { webgpuAdapterInfo } from "../../backend/webgpu.ts";
 import { BATCH_NORM_ACTIVATION_KERNEL } from "../../kernel_names.ts";
 import { useFusedKernel } from "../switch.ts";
 import { BN_CASES, bnStep, maxDifferences } from "./_test_cases.ts";
-import { BLOCKED_ROWS, bnDispatching, ONE_DISPATCH_ROWS } from "./webgpu.ts";
-import { bnBlocking } from "./webgpu_blocked.ts";
-
-/** The row bounds of a run. */
-type Bounds = typeof bnDispatching & typeof bnBlocking;
-
-const SHIPPED: Bounds = {
-  oneDispatchRows: ONE_DISPATCH_ROWS,
-  blockedRows: BLOCKED_ROWS,
-  rowsPerThread: bnBlocking.rowsPerThread,
-};
+import {
+  BLOCKED_BN_BOUNDS,
+  type BnBounds,
+  PER_CHANNEL_BN_BOUNDS,
+  SHIPPED_BN_BOUNDS,
+  withBnBounds,
+} from "./_test_bounds.ts";
 
 /** With `bounds`: the worst differences, the BN programs run, the fused outputs. */
-async function withBounds(bounds: Bounds) {
-  Object.assign(bnDispatching, bounds);
-  bnBlocking.rowsPerThread = bounds.rowsPerThread;
-  const counter = countWebgpuWork(tf.backend());
-  try {
-    const worst = await maxDifferences(BN_CASES);
-    const programs = Object.keys(counter.counts().programs).filter((p) => p.startsWith("bnAct"));
-    const fused = [];
-    for (const c of BN_CASES) fused.push(await bnStep(c, true));
-    return { worst, programs, fused };
-  } finally {
-    counter.restore();
-    Object.assign(bnDispatching, { oneDispatchRows: ONE_DISPATCH_ROWS, blockedRows: BLOCKED_ROWS });
-    bnBlocking.rowsPerThread = SHIPPED.rowsPerThread;
-  }
+function withBounds(bounds: BnBounds) {
+  return withBnBounds(bounds, async () => {
+    const counter = countWebgpuWork(tf.backend());
+    try {
+      const worst = await maxDifferences(BN_CASES);
+      const programs = Object.keys(counter.counts().programs).filter((p) => p.startsWith("bnAct"));
+      const fused = [];
+      for (const c of BN_CASES) fused.push(await bnStep(c, true));
+      return { worst, programs, fused };
+    } finally {
+      counter.restore();
+    }
+  });
 }
 
 /** Elements whose bits differ between two runs' outputs. */
@@ -66,9 +60,9 @@ if (import.meta.main) {
   let result: Record<string, unknown> = { adapter };
   if (adapter !== null) {
     await useBackend("webgpu");
-    const shipped = await withBounds(SHIPPED);
-    const two = await withBounds({ ...SHIPPED, oneDispatchRows: 0, blockedRows: Infinity });
-    const blocked = await withBounds({ oneDispatchRows: 0, blockedRows: 0, rowsPerThread: 1 });
+    const shipped = await withBounds(SHIPPED_BN_BOUNDS);
+    const two = await withBounds(PER_CHANNEL_BN_BOUNDS);
+    const blocked = await withBounds(BLOCKED_BN_BOUNDS);
     result = {
       adapter,
       registered: useFusedKernel(BATCH_NORM_ACTIVATION_KERNEL),

@@ -35,12 +35,14 @@ type Info = tf.TensorInfo;
 const MAX_BLOCKS = CHANNEL_THREADS;
 
 /**
- * Rows each thread walks in a block, at least (tests set 1 to cut small shapes into many
- * blocks). 16: enough reads in flight per thread to hide a load's latency behind the others,
+ * Rows each thread walks in a block, at least. 16: enough reads in flight per thread to hide a load's latency behind the others,
  * few enough that the blocks outnumber a GPU's multiprocessors: a reasoned value, not yet
  * timed on a GPU.
  */
-export const bnBlocking: { rowsPerThread: number } = { rowsPerThread: 16 };
+export const ROWS_PER_THREAD = 16;
+
+/** The {@link ROWS_PER_THREAD} in force (tests set 1 to cut small shapes into many blocks). */
+export const bnBlocking: { rowsPerThread: number } = { rowsPerThread: ROWS_PER_THREAD };
 
 /** How {@link blockedStatistics} and {@link blockedGammaBeta} cut `n` rows of `c` channels. */
 export interface RowBlocks {
